@@ -1,0 +1,94 @@
+"""The server's settings: `workspace/configuration` section `adlens` plus initializationOptions.
+
+Kept apart from the pygls wiring so the precedence rules are plain, testable code:
+
+    >>> s = Settings.from_client({"execution": "always", "timeLimit": 0.5}, {"trusted": True})
+    >>> (s.execution, s.time_limit, s.runs_code)
+    ('always', 0.5, True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+Execution = Literal["trusted", "always", "never"]
+_EXECUTIONS: tuple[str, ...] = ("trusted", "always", "never")
+_LOG_LEVELS: tuple[str, ...] = ("error", "warning", "info", "debug")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    execution: Execution = "trusted"
+    time_limit: float = 2.0
+    code_lens: bool = True
+    hover: bool = True
+    log_level: str = "info"
+    # From initializationOptions only: the client knows about workspace trust, we don't.
+    # A client that says nothing (Neovim, Helix, ...) is not trusted: running the user's
+    # code is opt-in (`initializationOptions = {trusted = true}`), static cards still work.
+    trusted: bool = False
+
+    @property
+    def runs_code(self) -> bool:
+        """Whether the kernel may run the user's code under these settings."""
+        return self.execution == "always" or (self.execution == "trusted" and self.trusted)
+
+    @classmethod
+    def from_client(
+        cls, config: Mapping[str, Any] | None, init_options: Mapping[str, Any] | None
+    ) -> Settings:
+        """Merge the `adlens` configuration section with the initialization options.
+
+        Malformed values fall back to the default instead of failing: settings come from
+        hand-edited JSON and Lua, and a typo must not take the server down.
+        `execution: "never"` in the initialization options wins over everything (the VS
+        Code extension sends it for an untrusted workspace, whatever the setting says).
+        """
+        config = _as_mapping(config)
+        init = _as_mapping(init_options)
+        default = cls()
+
+        execution = _choice(config.get("execution"), _EXECUTIONS, None)
+        if execution is None:
+            execution = _choice(init.get("execution"), _EXECUTIONS, default.execution)
+        if init.get("execution") == "never":
+            execution = "never"
+
+        return cls(
+            execution=execution,  # type: ignore[arg-type]
+            time_limit=_positive(config.get("timeLimit"), default.time_limit),
+            code_lens=_flag(_section(config, "codeLens").get("enabled"), default.code_lens),
+            hover=_flag(_section(config, "hover").get("enabled"), default.hover),
+            log_level=_choice(config.get("logLevel"), _LOG_LEVELS, default.log_level),
+            trusted=_flag(init.get("trusted"), default.trusted),
+        )
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _section(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    # Clients send either nested objects ({"codeLens": {"enabled": false}}) or, when
+    # they flatten VS Code-style keys, dotted ones ({"codeLens.enabled": false}).
+    nested = _as_mapping(config.get(name))
+    dotted = {k[len(name) + 1 :]: v for k, v in config.items() if k.startswith(name + ".")}
+    return {**dotted, **nested}
+
+
+def _choice(value: Any, allowed: tuple[str, ...], default: Any) -> Any:
+    return value if isinstance(value, str) and value in allowed else default
+
+
+def _flag(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+def _positive(value: Any, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    value = float(value)
+    return value if math.isfinite(value) and value > 0 else default
