@@ -39,7 +39,9 @@ class Debouncer(Generic[K]):
         self.delay = delay
         self._pending: dict[K, asyncio.Task[None]] = {}
 
-    def schedule(self, key: K, job: Callable[[], Awaitable[None]], delay: float | None = None) -> None:
+    def schedule(
+        self, key: K, job: Callable[[], Awaitable[None]], delay: float | None = None
+    ) -> None:
         self.cancel(key)
         wait = self.delay if delay is None else delay
 
