@@ -1,0 +1,37 @@
+"""Document text -> plain data model. Pure: no LSP types, never runs code.
+
+>>> model = analyze("def f(x=2.0):\\n    return x ** 2\\n")
+>>> model.function("f").params[0].name
+'x'
+"""
+
+from .document import analyze, point_from_text
+from .model import (
+    MISSING,
+    BlockError,
+    DocumentModel,
+    FunctionInfo,
+    Param,
+    Point,
+    Problem,
+    Span,
+    Target,
+)
+from .points import PointError, format_point, parse_assignments
+
+__all__ = [
+    "MISSING",
+    "BlockError",
+    "DocumentModel",
+    "FunctionInfo",
+    "Param",
+    "Point",
+    "PointError",
+    "Problem",
+    "Span",
+    "Target",
+    "analyze",
+    "format_point",
+    "parse_assignments",
+    "point_from_text",
+]

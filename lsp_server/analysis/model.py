@@ -1,0 +1,162 @@
+"""Plain data produced by the analysis: no LSP types, no live objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+class _Missing:
+    """Marker for a parameter without a (literal) default."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+PointSource = Literal["directive", "defaults", "doctest", "synthetic", "user"]
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A range: 0-based lines, 0-based code-point columns, end exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def contains(self, line: int, col: int) -> bool:
+        if (line, col) < (self.line, self.col):
+            return False
+        return (line, col) <= (self.end_line, self.end_col)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a function. ``default`` is a literal value or ``MISSING``."""
+
+    name: str
+    span: Span
+    default: Any = MISSING
+    kind: Literal["positional", "keyword", "varargs", "varkw"] = "positional"
+
+
+@dataclass(frozen=True)
+class Point:
+    """An evaluation point: parameter name -> literal value.
+
+    ``source`` says where the point came from (the first rule of the SPEC that
+    supplied a value); ``origins`` says it per parameter, so a point that is
+    partly synthetic can say so.
+    """
+
+    values: dict[str, Any]
+    source: PointSource
+    text: str
+    origins: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> tuple[str, ...]:
+        """Names whose value was made up (no directive, default or doctest)."""
+        return tuple(n for n, o in self.origins.items() if o == "synthetic")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A static finding. ``code`` in {"real-math", "float-call", "inplace-write"}."""
+
+    span: Span
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BlockError:
+    """A top-level block that did not parse; the rest of the file still did."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    span: Span
+    name_span: Span
+    params: tuple[Param, ...]
+    source: str
+    gradient_of: str | None
+    point: Point
+    slice_source: str
+    slice_hash: str
+    problems: tuple[Problem, ...]
+    differentiable: bool
+    # 0-based line of this def (its first decorator) inside ``slice_source``:
+    # maps kernel line numbers (slice) back to document lines.
+    slice_start: int = 0
+    body_lines: tuple[int, ...] = ()  # 0-based document lines of simple statements
+    docstring: str | None = None
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def doc_line(self, slice_line: int) -> int:
+        """Document line (0-based) of a 0-based line of ``slice_source``."""
+        return self.span.line + (slice_line - self.slice_start)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What sits under the cursor: a def name, a parameter, or a body line."""
+
+    kind: Literal["def", "param", "line"]
+    function: FunctionInfo
+    param: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentModel:
+    functions: tuple[FunctionInfo, ...]
+    errors: tuple[BlockError, ...]
+    text_hash: str = ""
+
+    def function(self, name: str) -> FunctionInfo | None:
+        for f in self.functions:
+            if f.name == name:
+                return f
+        return None
+
+    def gradients_of(self, name: str) -> tuple[FunctionInfo, ...]:
+        """Hand-written gradients paired with function ``name``."""
+        return tuple(f for f in self.functions if f.gradient_of == name)
+
+    def locate(self, line: int, col: int) -> Target | None:
+        """The hover target at a 0-based line / code-point column, if any."""
+        for f in self.functions:
+            if not f.span.contains(line, col):
+                continue
+            if f.name_span.contains(line, col):
+                return Target("def", f)
+            for p in f.params:
+                if p.span.contains(line, col):
+                    return Target("param", f, param=p.name)
+            if line in f.body_lines:
+                return Target("line", f, line=line)
+            return None
+        return None
