@@ -1,0 +1,10 @@
+"""The kernel: a separate process that owns every execution of user code.
+
+>>> with Kernel(time_limit=1.0) as k:
+...     k.run_sync({"op": "ping"}).status
+'ok'
+"""
+
+from .client import Kernel, KernelResult
+
+__all__ = ["Kernel", "KernelResult"]
