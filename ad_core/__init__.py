@@ -1,0 +1,39 @@
+"""ad_core: automatic differentiation of plain Python + NumPy code.
+
+    >>> import numpy as np, ad_core as ad
+    >>> ad.grad(lambda x: np.sum(np.sin(x)))(np.zeros(3))
+    array([1., 1., 1.])
+
+Forward mode (``jvp``, ``jacfwd``, ``derivative``), reverse mode (``vjp``,
+``grad``, ``value_and_grad``, ``jacrev``), ``hessian`` (forward over
+reverse), custom rules, and a PyTorch-style ``Variable``. Every primitive is
+declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
+"""
+
+from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
+from . import math
+from ._core import Tracer
+from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .custom import custom_jvp, custom_vjp
+from .primitives import PRIMITIVES, Primitive
+from .reverse import Variable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PRIMITIVES",
+    "Primitive",
+    "Tracer",
+    "Variable",
+    "custom_jvp",
+    "custom_vjp",
+    "derivative",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "math",
+    "value_and_grad",
+    "vjp",
+]

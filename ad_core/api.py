@@ -1,0 +1,357 @@
+"""The transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian, derivative.
+
+Each one is a few lines over a trace: make inputs, run ``f``, read the output.
+The rest of this module is the contract at the boundary: which arguments are
+differentiable, what type a gradient has, what counts as a scalar output.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._core import Tracer, raw, shape_of
+from .forward import Dual, ForwardTrace
+from .primitives import ops
+from .reverse import ReverseTrace
+
+# ---------------------------------------------------------------- arguments
+
+
+def _param_name(f: Callable, k: int) -> str:
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        return f"argument {k}"
+    if k < len(params) and params[k].kind in (params[k].POSITIONAL_ONLY,
+                                              params[k].POSITIONAL_OR_KEYWORD):
+        return f"argument {params[k].name!r}"
+    return f"argument {k}"
+
+
+def _diff_arg(x: Any, f: Callable, k: int, who: str):
+    """A differentiable argument as float / float ndarray (ints promoted), or TypeError."""
+    if isinstance(x, Tracer):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        pass
+    elif isinstance(x, (int, float, np.integer, np.floating)):
+        return float(x)
+    elif isinstance(x, np.ndarray):
+        if x.dtype.kind == "f":
+            return x
+        if x.dtype.kind in "iu":
+            return x.astype(np.float64)
+    what = type(x).__name__ if not isinstance(x, np.ndarray) else f"ndarray of {x.dtype}"
+    hint = " (wrap lists with np.array(...))" if isinstance(x, (list, tuple)) else ""
+    raise TypeError(f"{who}: {_param_name(f, k)} is a {what}, which cannot be differentiated; "
+                    f"pass a float or a float ndarray{hint}, or leave it out of argnums")
+
+
+def _argnums(argnums, nargs: int, who: str) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, (int, np.integer))
+    nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
+    if not nums:
+        raise ValueError(f"{who}: argnums is empty")
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise TypeError(f"{who}: argnums {a} is out of range for {nargs} positional "
+                            "argument(s)")
+    return tuple(a % nargs for a in nums), single
+
+
+def _is_scalar_like(x) -> bool:
+    return shape_of(x) == ()
+
+
+def _present(v):
+    """Scalar results are Python floats; traced values (nested transforms) pass through."""
+    if isinstance(v, Tracer):
+        return v
+    if np.ndim(v) == 0:
+        return float(v)
+    return np.asarray(v)
+
+
+def _like(c, x):
+    """A cotangent/tangent shaped and typed like argument ``x`` (zeros if None)."""
+    if c is None:
+        return 0.0 if _is_scalar_like(x) else np.zeros(shape_of(x))
+    if isinstance(c, Tracer):
+        if shape_of(c) != shape_of(x):
+            c = ops.broadcast_to(c, shape=shape_of(x)) if shape_of(x) else ops.reshape(
+                c, shape=())
+        return c
+    if _is_scalar_like(x) and not isinstance(raw(x), np.ndarray):
+        return float(np.reshape(c, ()))
+    dtype = raw(x).dtype if isinstance(raw(x), np.ndarray) else np.float64
+    c = np.asarray(c, dtype=dtype)
+    if c.shape != shape_of(x):
+        c = np.broadcast_to(c, shape_of(x)).copy()
+    return c
+
+
+def _zeros(shape):
+    return 0.0 if shape == () else np.zeros(shape)
+
+
+# ---------------------------------------------------------------- reverse mode
+
+
+def vjp(f: Callable, *primals):
+    """Reverse mode: ``(f(*primals), vjp_fn)``; ``vjp_fn(ct)`` gives one cotangent per primal.
+
+        >>> out, f_vjp = vjp(np.sin, 0.0); f_vjp(1.0)
+        (1.0,)
+    """
+    trace = ReverseTrace()
+    xs = [_diff_arg(p, f, k, "vjp") for k, p in enumerate(primals)]
+    ins = [trace.new_input(x) for x in xs]
+    out, idx = trace.unpack(f(*ins))
+    out_shape = shape_of(out)
+
+    def vjp_fn(ct):
+        if shape_of(ct) != out_shape:
+            raise ValueError(f"vjp: cotangent of shape {shape_of(ct)} for an output of shape "
+                             f"{out_shape}")
+        if idx is None:
+            return tuple(_like(None, x) for x in xs)
+        adj = trace.backward(idx, ct if isinstance(ct, Tracer) else
+                             (float(ct) if out_shape == () else np.asarray(ct, dtype=float)))
+        return tuple(_like(adj[i._idx] if i._idx < len(adj) else None, x)
+                     for i, x in zip(ins, xs))
+
+    return _present(out), vjp_fn
+
+
+def value_and_grad(f: Callable, argnums=0) -> Callable:
+    """Reverse mode for a scalar ``f``: returns ``(value, gradient)``.
+
+        >>> value_and_grad(lambda x: x * x)(3.0)
+        (9.0, 6.0)
+    """
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), "grad")
+        trace = ReverseTrace()
+        args = list(args)
+        xs, ins = [], []
+        for k in nums:
+            x = _diff_arg(args[k], f, k, "grad")
+            xs.append(x)
+            ins.append(trace.new_input(x))
+            args[k] = ins[-1]
+        out, idx = trace.unpack(f(*args, **kwargs))
+        s = shape_of(out)
+        if int(np.prod(s, dtype=np.int64)) != 1:
+            raise TypeError(f"grad requires a scalar output, but {_name(f)} returned shape {s}; "
+                            "use jacrev (or jacfwd) for the Jacobian, or vjp for a "
+                            "vector-Jacobian product")
+        if idx is None:
+            grads = tuple(_like(None, x) for x in xs)
+        else:
+            adj = trace.backward(idx, 1.0 if s == () else np.ones(s))
+            grads = tuple(_like(adj[i._idx], x) for i, x in zip(ins, xs))
+        value = out if isinstance(out, Tracer) else float(np.reshape(out, ()))
+        return value, (grads[0] if single else grads)
+
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums=0) -> Callable:
+    """Reverse-mode gradient of a scalar ``f`` (same type and shape as the argument).
+
+        >>> grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    return grad_f
+
+
+def _name(f) -> str:
+    return getattr(f, "__name__", type(f).__name__)
+
+
+def _outputs(out) -> tuple[list, bool]:
+    if isinstance(out, (tuple, list)):
+        return list(out), True
+    return [out], False
+
+
+def _assemble(cols: list, out_shape: tuple, in_shape: tuple):
+    """Stack per-input-element columns into a Jacobian of shape out_shape + in_shape."""
+    n = len(cols)
+    if not any(isinstance(c, Tracer) for c in cols):
+        J = np.stack([np.broadcast_to(np.asarray(c, dtype=float), out_shape) for c in cols],
+                     axis=-1) if n else np.zeros(out_shape + (0,))
+        J = J.reshape(out_shape + in_shape)
+        return float(J) if J.shape == () else J
+    parts = [ops.reshape(c if isinstance(c, Tracer) else np.asarray(c, dtype=float),
+                         shape=out_shape + (1,)) for c in cols]
+    J = ops.concatenate(*parts, axis=len(out_shape))
+    return ops.reshape(J, shape=out_shape + in_shape)
+
+
+def _assemble_rows(rows: list, out_shape: tuple, in_shape: tuple):
+    """Stack per-output-element rows into a Jacobian of shape out_shape + in_shape."""
+    if not any(isinstance(r, Tracer) for r in rows):
+        J = np.stack([np.asarray(r, dtype=float).reshape(in_shape) for r in rows], axis=0)
+        J = J.reshape(out_shape + in_shape)
+        return float(J) if J.shape == () else J
+    parts = [ops.reshape(r if isinstance(r, Tracer) else np.asarray(r, dtype=float),
+                         shape=(1,) + in_shape) for r in rows]
+    J = ops.concatenate(*parts, axis=0)
+    return ops.reshape(J, shape=out_shape + in_shape)
+
+
+def jacrev(f: Callable, argnums=0) -> Callable:
+    """Jacobian by reverse mode (one backward sweep per output element).
+
+        >>> jacrev(lambda x: x * 2.0)(np.ones(2))
+        array([[2., 0.],
+               [0., 2.]])
+    """
+    @functools.wraps(f)
+    def jac_f(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), "jacrev")
+        trace = ReverseTrace()
+        args = list(args)
+        xs, ins = [], []
+        for k in nums:
+            x = _diff_arg(args[k], f, k, "jacrev")
+            xs.append(x)
+            ins.append(trace.new_input(x))
+            args[k] = ins[-1]
+        outs, is_tuple = _outputs(f(*args, **kwargs))
+        results = []
+        for out in outs:
+            val, idx = trace.unpack(out)
+            s = shape_of(val)
+            m = int(np.prod(s, dtype=np.int64))
+            rows = [[] for _ in xs]
+            for e in range(m):
+                if idx is None:
+                    for r, x in zip(rows, xs):
+                        r.append(_zeros(shape_of(x)))
+                    continue
+                if s == ():
+                    seed = 1.0
+                else:
+                    seed = np.zeros(m)
+                    seed[e] = 1.0
+                    seed = seed.reshape(s)
+                adj = trace.backward(idx, seed)
+                for r, i, x in zip(rows, ins, xs):
+                    r.append(_like(adj[i._idx], x))
+            jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
+            results.append(jacs[0] if single else jacs)
+        return tuple(results) if is_tuple else results[0]
+
+    return jac_f
+
+
+# ---------------------------------------------------------------- forward mode
+
+
+def jvp(f: Callable, primals: tuple, tangents: tuple):
+    """Forward mode: ``(f(*primals), J @ tangents)``.
+
+        >>> jvp(np.sin, (0.0,), (1.0,))
+        (0.0, 1.0)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples, e.g. jvp(f, (x,), (t,))")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    trace = ForwardTrace()
+    ins = []
+    for k, (p, t) in enumerate(zip(primals, tangents)):
+        x = _diff_arg(p, f, k, "jvp")
+        if shape_of(t) != shape_of(x):
+            raise ValueError(f"jvp: tangent of shape {shape_of(t)} for {_param_name(f, k)} of "
+                             f"shape {shape_of(x)}")
+        tx = t if isinstance(t, Tracer) else _like(np.asarray(t, dtype=float), x)
+        ins.append(Dual(trace, x, tx))
+    outs, is_tuple = _outputs(f(*ins))
+    pairs = [trace.unpack(o) for o in outs]
+    if is_tuple:
+        return (tuple(_present(p) for p, _ in pairs), tuple(_present(t) for _, t in pairs))
+    return _present(pairs[0][0]), _present(pairs[0][1])
+
+
+def jacfwd(f: Callable, argnums=0) -> Callable:
+    """Jacobian by forward mode (one forward sweep per input element).
+
+        >>> jacfwd(lambda x: x ** 2)(3.0)
+        6.0
+    """
+    @functools.wraps(f)
+    def jac_f(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), "jacfwd")
+        per_arg = []  # per argnum: list over input elements of per-output tangents
+        out_shapes = None
+        is_tuple = False
+        for k in nums:
+            x = _diff_arg(args[k], f, k, "jacfwd")
+            s_in = shape_of(x)
+            n = int(np.prod(s_in, dtype=np.int64))
+            cols = []
+            for e in range(n):
+                trace = ForwardTrace()
+                if s_in == ():
+                    t = 1.0
+                else:
+                    t = np.zeros(n)
+                    t[e] = 1.0
+                    t = t.reshape(s_in)
+                a = list(args)
+                a[k] = Dual(trace, x, t)
+                outs, is_tuple = _outputs(f(*a, **kwargs))
+                pairs = [trace.unpack(o) for o in outs]
+                out_shapes = [shape_of(p) for p, _ in pairs]
+                cols.append([tan for _, tan in pairs])
+            if n == 0:
+                outs, is_tuple = _outputs(f(*args, **kwargs))
+                out_shapes = [shape_of(o) for o in outs]
+            per_arg.append((cols, s_in))
+        results = []
+        for o, s_out in enumerate(out_shapes):
+            jacs = tuple(_assemble([c[o] for c in cols], s_out, s_in) for cols, s_in in per_arg)
+            results.append(jacs[0] if single else jacs)
+        return tuple(results) if is_tuple else results[0]
+
+    return jac_f
+
+
+def hessian(f: Callable, argnums=0) -> Callable:
+    """Hessian by forward-over-reverse: ``jacfwd(jacrev(f))``.
+
+        >>> hessian(lambda x: x ** 3)(2.0)
+        12.0
+    """
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def derivative(f: Callable) -> Callable:
+    """d f / d x of a function of one scalar, by forward mode.
+
+        >>> derivative(np.sin)(0.0)
+        1.0
+    """
+    @functools.wraps(f)
+    def df(x, *args, **kwargs):
+        if shape_of(x) != ():
+            raise TypeError(f"derivative expects a scalar argument, got shape {shape_of(x)}; "
+                            "use jacfwd for arrays")
+        return jvp(lambda v: f(v, *args, **kwargs), (x,), (1.0,))[1]
+
+    return df

@@ -1,0 +1,593 @@
+"""The table itself: one ``defprim`` per primitive.
+
+Read a rule as math: ``partials=(lambda ans, x: cos(x),)`` says d sin(x)/dx =
+cos(x). Rules call primitives (``cos``, ``mul``, ``where``...), never NumPy
+directly on values that may be traced, so they differentiate again.
+
+Conventions at non-differentiable points (see docs/ad_core.md):
+abs'(0) = 0; sqrt'(0) = inf; ties in max / min / maximum / minimum split the
+gradient evenly; norm'(0) = 0 (the minimum-norm subgradient); clip is
+minimum(maximum(x, lo), hi) and follows the tie rule at its bounds.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+import sympy as sp
+
+from .._core import raw, shape_of
+from .table import ByIndex, defprim, unbroadcast
+
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+
+
+def _float_or_array(v):
+    """Python float for a 0-d result, else an array (keeps scalar paths scalar)."""
+    return float(v) if np.ndim(v) == 0 else v
+
+
+def _spow(x, y):
+    r = x ** y
+    if type(r) is complex:
+        raise ValueError("complex power")
+    return r
+
+
+def _sdiv(x, y):
+    return x / y
+
+
+def _scbrt(x):
+    return math.copysign(abs(x) ** (1.0 / 3.0), x)
+
+
+# ---------------------------------------------------------------- arithmetic
+
+neg = defprim("neg", np.negative, scalar=operator.neg,
+              jvp=(lambda t, ans, x: neg(t),),
+              vjp=(lambda g, ans, x: neg(g),),
+              sympy=lambda x: -x, flops=1)
+
+add = defprim("add", np.add, scalar=operator.add,
+              jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
+              vjp=(lambda g, ans, x, y: unbroadcast(g, x),
+                   lambda g, ans, x, y: unbroadcast(g, y)),
+              sympy=lambda x, y: x + y, flops=1)
+
+sub = defprim("sub", np.subtract, scalar=operator.sub,
+              jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t)),
+              vjp=(lambda g, ans, x, y: unbroadcast(g, x),
+                   lambda g, ans, x, y: unbroadcast(neg(g), y)),
+              sympy=lambda x, y: x - y, flops=1)
+
+mul = defprim("mul", np.multiply, scalar=operator.mul,
+              partials=(lambda ans, x, y: y, lambda ans, x, y: x),
+              sympy=lambda x, y: x * y, flops=1)
+
+div = defprim("div", np.true_divide, scalar=_sdiv,
+              partials=(lambda ans, x, y: reciprocal(y),
+                        lambda ans, x, y: neg(div(ans, y))),
+              sympy=lambda x, y: x / y, flops=4)
+
+
+def _pow_dx(ans, x, y):
+    ry = raw(y)
+    if np.ndim(ry) == 0:
+        if ry == 0:
+            return 0.0  # d/dx x**0 = 0, also at x = 0
+        return mul(y, power(x, sub(y, 1)))
+    return where(ry == 0, 0.0, mul(y, power(x, sub(y, 1))))
+
+
+def _pow_dy(ans, x, y):
+    rx = raw(x)
+    if np.ndim(rx) == 0:
+        if rx == 0:
+            return 0.0  # d/dy 0**y = 0 for y > 0; avoids 0 * log(0)
+        return mul(ans, log(x))
+    return where(rx == 0, 0.0, mul(ans, log(where(rx == 0, 1.0, x))))
+
+
+power = defprim("pow", np.power, scalar=_spow,
+                partials=(_pow_dx, _pow_dy),
+                sympy=lambda x, y: x ** y, flops=10)
+
+
+def _tie_share(x, y):
+    """∂max(x, y)/∂x: 1 where x wins, 1/2 on ties, 0 where y wins (constant)."""
+    rx, ry = raw(x), raw(y)
+    if type(rx) is float and type(ry) is float:
+        return 1.0 if rx > ry else (0.5 if rx == ry else 0.0)
+    return (np.greater(rx, ry) + 0.5 * np.equal(rx, ry)).astype(float)
+
+
+maximum = defprim("maximum", np.maximum, scalar=max,
+                  partials=(lambda ans, x, y: _tie_share(x, y),
+                            lambda ans, x, y: _tie_share(y, x)),
+                  sympy=lambda x, y: sp.Max(x, y), flops=1)
+
+minimum = defprim("minimum", np.minimum, scalar=min,
+                  partials=(lambda ans, x, y: _tie_share(y, x),
+                            lambda ans, x, y: _tie_share(x, y)),
+                  sympy=lambda x, y: sp.Min(x, y), flops=1)
+
+arctan2 = defprim("arctan2", np.arctan2, scalar=math.atan2,
+                  partials=(lambda ans, y, x: div(x, add(square(x), square(y))),
+                            lambda ans, y, x: neg(div(y, add(square(x), square(y))))),
+                  sympy=lambda y, x: sp.atan2(y, x), flops=20)
+
+
+def _safe_ratio(num, ans):
+    """num / ans, with 0 where ans == 0 (hypot and norm at the origin)."""
+    ra = raw(ans)
+    if np.ndim(ra) == 0:
+        return 0.0 * num if ra == 0 else div(num, ans)
+    return where(ra == 0, 0.0, div(num, where(ra == 0, 1.0, ans)))
+
+
+hypot = defprim("hypot", np.hypot, scalar=math.hypot,
+                partials=(lambda ans, x, y: _safe_ratio(x, ans),
+                          lambda ans, x, y: _safe_ratio(y, ans)),
+                sympy=lambda x, y: sp.sqrt(x ** 2 + y ** 2), flops=6)
+
+logaddexp = defprim("logaddexp", np.logaddexp,
+                    partials=(lambda ans, x, y: exp(sub(x, ans)),
+                              lambda ans, x, y: exp(sub(y, ans))),
+                    sympy=lambda x, y: sp.log(sp.exp(x) + sp.exp(y)), flops=20)
+
+mod = defprim("mod", np.remainder,
+              partials=(lambda ans, x, y: 1.0,
+                        lambda ans, x, y: _float_or_array(-np.floor_divide(raw(x), raw(y)))),
+              sympy=lambda x, y: sp.Mod(x, y), flops=4)
+
+# ---------------------------------------------------------------- unary functions
+
+absolute = defprim("abs", np.absolute, scalar=abs,
+                   partials=(lambda ans, x: _float_or_array(np.sign(raw(x))),),
+                   sympy=sp.Abs, flops=1)
+
+sin = defprim("sin", np.sin, scalar=math.sin,
+              partials=(lambda ans, x: cos(x),), sympy=sp.sin, flops=10)
+cos = defprim("cos", np.cos, scalar=math.cos,
+              partials=(lambda ans, x: neg(sin(x)),), sympy=sp.cos, flops=10)
+tan = defprim("tan", np.tan, scalar=math.tan,
+              partials=(lambda ans, x: add(1.0, square(ans)),), sympy=sp.tan, flops=12)
+arcsin = defprim("arcsin", np.arcsin, scalar=math.asin,
+                 partials=(lambda ans, x: reciprocal(sqrt(sub(1.0, square(x)))),),
+                 sympy=sp.asin, flops=15)
+arccos = defprim("arccos", np.arccos, scalar=math.acos,
+                 partials=(lambda ans, x: neg(reciprocal(sqrt(sub(1.0, square(x))))),),
+                 sympy=sp.acos, flops=15)
+arctan = defprim("arctan", np.arctan, scalar=math.atan,
+                 partials=(lambda ans, x: reciprocal(add(1.0, square(x))),),
+                 sympy=sp.atan, flops=15)
+sinh = defprim("sinh", np.sinh, scalar=math.sinh,
+               partials=(lambda ans, x: cosh(x),), sympy=sp.sinh, flops=12)
+cosh = defprim("cosh", np.cosh, scalar=math.cosh,
+               partials=(lambda ans, x: sinh(x),), sympy=sp.cosh, flops=12)
+tanh = defprim("tanh", np.tanh, scalar=math.tanh,
+               partials=(lambda ans, x: sub(1.0, square(ans)),), sympy=sp.tanh, flops=12)
+arcsinh = defprim("arcsinh", np.arcsinh, scalar=math.asinh,
+                  partials=(lambda ans, x: reciprocal(sqrt(add(square(x), 1.0))),),
+                  sympy=sp.asinh, flops=15)
+arccosh = defprim("arccosh", np.arccosh, scalar=math.acosh,
+                  partials=(lambda ans, x: reciprocal(sqrt(sub(square(x), 1.0))),),
+                  sympy=sp.acosh, flops=15)
+arctanh = defprim("arctanh", np.arctanh, scalar=math.atanh,
+                  partials=(lambda ans, x: reciprocal(sub(1.0, square(x))),),
+                  sympy=sp.atanh, flops=15)
+exp = defprim("exp", np.exp, scalar=math.exp,
+              partials=(lambda ans, x: ans,), sympy=sp.exp, flops=8)
+expm1 = defprim("expm1", np.expm1, scalar=math.expm1,
+                partials=(lambda ans, x: add(ans, 1.0),),
+                sympy=lambda x: sp.exp(x) - 1, flops=8)
+exp2 = defprim("exp2", np.exp2, scalar=lambda x: 2.0 ** x,
+               partials=(lambda ans, x: mul(ans, LN2),),
+               sympy=lambda x: 2 ** x, flops=8)
+log = defprim("log", np.log, scalar=math.log,
+              partials=(lambda ans, x: reciprocal(x),), sympy=sp.log, flops=8)
+log1p = defprim("log1p", np.log1p, scalar=math.log1p,
+                partials=(lambda ans, x: reciprocal(add(x, 1.0)),),
+                sympy=lambda x: sp.log(1 + x), flops=8)
+log2 = defprim("log2", np.log2, scalar=math.log2,
+               partials=(lambda ans, x: reciprocal(mul(x, LN2)),),
+               sympy=lambda x: sp.log(x, 2), flops=8)
+log10 = defprim("log10", np.log10, scalar=math.log10,
+                partials=(lambda ans, x: reciprocal(mul(x, LN10)),),
+                sympy=lambda x: sp.log(x, 10), flops=8)
+sqrt = defprim("sqrt", np.sqrt, scalar=math.sqrt,
+               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4)
+cbrt = defprim("cbrt", np.cbrt, scalar=_scbrt,
+               partials=(lambda ans, x: div(1.0 / 3.0, square(ans)),),
+               sympy=sp.cbrt, flops=6)
+square = defprim("square", np.square, scalar=lambda x: x * x,
+                 partials=(lambda ans, x: mul(2.0, x),),
+                 sympy=lambda x: x ** 2, flops=1)
+reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lambda x: 1.0 / x,
+                     partials=(lambda ans, x: neg(square(ans)),),
+                     sympy=lambda x: 1 / x, flops=4)
+erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
+              partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
+              sympy=sp.erf, flops=20)
+
+
+# ---------------------------------------------------------------- selection
+
+
+def _where_impl(c, x, y):
+    return np.where(c, x, y)
+
+
+def _where_t(t, ans, c, x, y, which):
+    zero = 0.0
+    picked = where(c, t, zero) if which else where(c, zero, t)
+    return picked
+
+
+where = defprim(
+    "where", _where_impl,
+    jvp=(None,
+         lambda t, ans, c, x, y: _where_t(t, ans, c, x, y, True),
+         lambda t, ans, c, x, y: _where_t(t, ans, c, x, y, False)),
+    vjp=(None,
+         lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), x),
+         lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), y)),
+    sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), flops=1)
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _keep(g, x, axis, keepdims):
+    """Reshape a reduced cotangent so it broadcasts against ``x``."""
+    if keepdims or axis is None:
+        return g
+    shape = list(shape_of(x))
+    for a in axis:
+        shape[a] = 1
+    return reshape(g, shape=tuple(shape))
+
+
+def _expand_like(g, x, axis, keepdims):
+    xs = shape_of(x)
+    if axis is None and not keepdims:
+        return broadcast_to(g, shape=xs)
+    return broadcast_to(_keep(g, x, axis, keepdims), shape=xs)
+
+
+def _reduce_flops(ans, x, axis=None, keepdims=False):
+    return int(np.size(raw(x)))
+
+
+sum_ = defprim(
+    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    jvp=(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False: _expand_like(g, x, axis, keepdims),),
+    sympy=None, flops=_reduce_flops)
+
+
+def _prod_others(x, ans, axis):
+    """∂prod/∂x_i = product of the other elements: exact with zeros (no ans / x)."""
+    rx = raw(x)
+    zero = rx == 0
+    nzero = np.sum(zero, axis=axis, keepdims=True)
+    nz = where(zero, 1.0, x)
+    p_nz = prod(nz, axis=axis, keepdims=True)
+    no_zero = nzero == 0
+    one_zero = nzero == 1
+    if not np.any(zero):
+        return div(p_nz, nz)
+    return where(no_zero, div(p_nz, nz), where(zero & one_zero, p_nz, 0.0))
+
+
+prod = defprim(
+    "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    jvp=(lambda t, ans, x, axis=None, keepdims=False:
+         sum_(mul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
+    vjp=(lambda g, ans, x, axis=None, keepdims=False:
+         mul(_expand_like(g, x, axis, keepdims), _prod_others(x, ans, axis)),),
+    sympy=None, flops=_reduce_flops)
+
+
+def _extreme_share(x, ans, axis, keepdims):
+    """Where x attains the max (min): 1/count, ties split evenly (constant)."""
+    rx = raw(x)
+    ra = raw(ans)
+    if not keepdims and axis is not None:
+        shape = list(rx.shape)
+        for a in axis:
+            shape[a] = 1
+        ra = np.reshape(ra, shape)
+    hit = (rx == ra).astype(float)
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def _extreme_rules():
+    return dict(
+        jvp=(lambda t, ans, x, axis=None, keepdims=False:
+             sum_(mul(t, _extreme_share(x, ans, axis, keepdims)), axis=axis, keepdims=keepdims),),
+        vjp=(lambda g, ans, x, axis=None, keepdims=False:
+             mul(_expand_like(g, x, axis, keepdims), _extreme_share(x, ans, axis, keepdims)),),
+        flops=_reduce_flops)
+
+
+max_ = defprim("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+               sympy=None, **_extreme_rules())
+min_ = defprim("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+               sympy=None, **_extreme_rules())
+
+
+def _flip(x, axis):
+    idx = [slice(None)] * len(shape_of(x))
+    idx[axis] = slice(None, None, -1)
+    return getitem(x, idx=tuple(idx))
+
+
+cumsum = defprim(
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+    jvp=(lambda t, ans, x, axis: cumsum(t, axis=axis),),
+    vjp=(lambda g, ans, x, axis: _flip(cumsum(_flip(g, axis), axis=axis), axis),),
+    flops=lambda ans, x, axis: int(np.size(raw(x))))
+
+
+# ---------------------------------------------------------------- shape
+
+
+reshape = defprim(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    jvp=(lambda t, ans, x, shape: reshape(t, shape=shape),),
+    vjp=(lambda g, ans, x, shape: reshape(g, shape=shape_of(x)),),
+    flops=0)
+
+transpose = defprim(
+    "transpose", lambda x, axes: np.transpose(x, axes),
+    jvp=(lambda t, ans, x, axes: transpose(t, axes=axes),),
+    vjp=(lambda g, ans, x, axes: transpose(g, axes=tuple(int(i) for i in np.argsort(axes))),),
+    flops=0)
+
+broadcast_to = defprim(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    jvp=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
+    vjp=(lambda g, ans, x, shape: unbroadcast(g, x),),
+    flops=0)
+
+
+def _is_basic_index(idx) -> bool:
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in items)
+
+
+def _untake_impl(g, idx, shape):
+    z = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    if _is_basic_index(idx):
+        z[idx] = g
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+getitem = defprim(
+    "getitem", lambda x, idx: x[idx],
+    jvp=(lambda t, ans, x, idx: getitem(t, idx=idx),),
+    vjp=(lambda g, ans, x, idx: untake(g, idx=idx, shape=shape_of(x)),),
+    flops=0)
+
+untake = defprim(
+    "untake", _untake_impl,
+    jvp=(lambda t, ans, g, idx, shape: untake(t, idx=idx, shape=shape),),
+    vjp=(lambda c, ans, g, idx, shape: getitem(c, idx=idx),),
+    flops=0, doc="the transpose of getitem: scatter-add into zeros (repeated indices add up)")
+
+
+def _concat_jvp(t, ans, *xs, i, axis):
+    parts = [t if j == i else np.zeros(shape_of(x)) for j, x in enumerate(xs)]
+    return concatenate(*parts, axis=axis)
+
+
+def _concat_vjp(g, ans, *xs, i, axis):
+    start = sum(shape_of(x)[axis] for x in xs[:i])
+    stop = start + shape_of(xs[i])[axis]
+    idx = [slice(None)] * len(shape_of(ans))
+    idx[axis] = slice(start, stop)
+    return getitem(g, idx=tuple(idx))
+
+
+concatenate = defprim(
+    "concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+    jvp=ByIndex(_concat_jvp), vjp=ByIndex(_concat_vjp), flops=0)
+
+
+# ---------------------------------------------------------------- linear algebra
+
+
+def _mT(x):
+    n = len(shape_of(x))
+    axes = list(range(n))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return transpose(x, axes=tuple(axes))
+
+
+def _matmul_vjp_a(g, ans, a, b):
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) == 1 and len(sb) == 1:
+        return mul(g, b)
+    if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return unbroadcast(mul(reshape(g, shape=shape_of(g) + (1,)), b), a)
+    if len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
+        r = matmul(b, reshape(g, shape=shape_of(g) + (1,)))
+        return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), a)
+    return unbroadcast(matmul(g, _mT(b)), a)
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    sa, sb = shape_of(a), shape_of(b)
+    if len(sa) == 1 and len(sb) == 1:
+        return mul(g, a)
+    if len(sa) == 1:  # (k,) @ (..., k, m): outer(a, g)
+        return unbroadcast(mul(reshape(a, shape=(sa[0], 1)),
+                               reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
+    if len(sb) == 1:  # (..., n, k) @ (k,): a^T g
+        r = matmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
+        return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), b)
+    return unbroadcast(matmul(_mT(a), g), b)
+
+
+def _matmul_flops(ans, a, b):
+    k = shape_of(a)[-1]
+    return 2 * k * max(1, int(np.size(raw(ans))))
+
+
+matmul = defprim(
+    "matmul", np.matmul,
+    jvp=(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)),
+    vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    sympy=lambda a, b: a * b, flops=_matmul_flops)
+
+
+def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
+    s = subscripts.replace(" ", "")
+    if "." in s:
+        raise NotImplementedError("numpy.einsum with '...' has no derivative rule in ad_core; "
+                                  "write the indices out")
+    if "->" in s:
+        ins, out = s.split("->")
+    else:
+        ins = s
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    parts = ins.split(",")
+    if len(parts) != n:
+        raise ValueError(f"einsum: {len(parts)} subscripts for {n} operands")
+    for p in parts:
+        if len(set(p)) != len(p):
+            raise NotImplementedError(
+                f"numpy.einsum with a repeated index in one operand ({p!r}) has no derivative "
+                "rule in ad_core")
+    return parts, out
+
+
+def _einsum_jvp(t, ans, *xs, i, subscripts):
+    ops = list(xs)
+    ops[i] = t
+    return einsum(*ops, subscripts=subscripts)
+
+
+def _einsum_vjp(g, ans, *xs, i, subscripts):
+    parts, out = _einsum_parse(subscripts, len(xs))
+    target = parts[i]
+    others = [p for j, p in enumerate(parts) if j != i]
+    avail = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in target if c in avail)
+    spec = ",".join([out] + others) + "->" + kept
+    r = einsum(g, *[x for j, x in enumerate(xs) if j != i], subscripts=spec)
+    if kept != target:  # indices summed inside operand i alone: broadcast back
+        xs_shape = shape_of(xs[i])
+        shape = tuple(xs_shape[k] if c in avail else 1 for k, c in enumerate(target))
+        r = broadcast_to(reshape(r, shape=shape), shape=xs_shape)
+    return r
+
+
+def _einsum_flops(ans, *xs, subscripts):
+    parts, out = _einsum_parse(subscripts, len(xs))
+    sizes = {}
+    for p, x in zip(parts, xs):
+        for c, n in zip(p, shape_of(x)):
+            sizes[c] = n
+    return 2 * int(np.prod([sizes[c] for c in sizes], dtype=np.int64))
+
+
+einsum = defprim(
+    "einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs),
+    jvp=ByIndex(_einsum_jvp), vjp=ByIndex(_einsum_vjp), flops=_einsum_flops)
+
+
+def _det_cofactor(A, ans):
+    """∂det(A)/∂A: det(A) · inv(A)ᵀ, or the cofactor matrix when A is singular."""
+    rA = raw(A)
+    if np.ndim(rA) == 2 and raw(ans) == 0:
+        n = rA.shape[-1]
+        if n == 1:
+            return np.ones((1, 1))
+        rows = []
+        for r in range(n):
+            row = []
+            for c in range(n):
+                keep_r = [k for k in range(n) if k != r]
+                keep_c = [k for k in range(n) if k != c]
+                minor = getitem(A, idx=np.ix_(keep_r, keep_c))
+                row.append(mul((-1.0) ** (r + c), det(minor)))
+            rows.append(row)
+        return _stack2(rows)
+    return mul(_expand_mat(ans), _mT(inv(A)))
+
+
+def _stack2(rows):
+    flat = [reshape(v, shape=(1,)) if not isinstance(v, float) else np.array([v])
+            for row in rows for v in row]
+    n = len(rows)
+    return reshape(concatenate(*flat, axis=0), shape=(n, n))
+
+
+def _expand_mat(v):
+    return reshape(v, shape=shape_of(v) + (1, 1))
+
+
+det = defprim(
+    "det", np.linalg.det,
+    jvp=(lambda t, ans, A: sum_(mul(_det_cofactor(A, ans), t), axis=(-2, -1), keepdims=False),),
+    vjp=(lambda g, ans, A: mul(_expand_mat(g), _det_cofactor(A, ans)),),
+    flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3 // 3 + 1)
+
+inv = defprim(
+    "inv", np.linalg.inv,
+    jvp=(lambda t, ans, A: neg(matmul(matmul(ans, t), ans)),),
+    vjp=(lambda g, ans, A: neg(matmul(matmul(_mT(ans), g), _mT(ans))),),
+    flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3)
+
+
+def _solve_vjp_A(g, ans, A, b):
+    gb = solve(_mT(A), g)
+    if len(shape_of(b)) == 1:
+        return neg(mul(reshape(gb, shape=shape_of(gb) + (1,)),
+                       reshape(ans, shape=(1,) + shape_of(ans))))
+    return neg(matmul(gb, _mT(ans)))
+
+
+def _solve_jvp_A(t, ans, A, b):
+    if len(shape_of(b)) == 1:
+        return neg(solve(A, matmul(t, ans)))
+    return neg(solve(A, matmul(t, ans)))
+
+
+solve = defprim(
+    "solve", np.linalg.solve,
+    jvp=(_solve_jvp_A, lambda t, ans, A, b: solve(A, t)),
+    vjp=(_solve_vjp_A, lambda g, ans, A, b: solve(_mT(A), g)),
+    flops=lambda ans, A, b: 2 * shape_of(A)[-1] ** 3 // 3 + 2 * shape_of(A)[-1] ** 2)
+
+
+def _norm_impl(x, axis=None, keepdims=False):
+    if axis is None:
+        r = np.sqrt(np.sum(np.square(x)))
+        return np.reshape(r, (1,) * np.ndim(x)) if keepdims else r
+    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
+
+
+def _norm_vjp(g, ans, x, axis=None, keepdims=False):
+    ge = _expand_like(g, x, axis, keepdims)
+    ae = _expand_like(ans, x, axis, keepdims)
+    return _safe_ratio(mul(ge, x), ae)
+
+
+def _norm_jvp(t, ans, x, axis=None, keepdims=False):
+    return _safe_ratio(sum_(mul(x, t), axis=axis, keepdims=keepdims), ans)
+
+
+norm = defprim("norm", _norm_impl, jvp=(_norm_jvp,), vjp=(_norm_vjp,),
+               flops=lambda ans, x, axis=None, keepdims=False: 2 * int(np.size(raw(x))) + 4,
+               doc="2-norm / Frobenius norm; gradient 0 at the origin")

@@ -1,0 +1,185 @@
+"""The primitive table: every differentiable operation, declared once.
+
+A :class:`Primitive` holds everything the four front ends need:
+
+- ``impl``: evaluation on plain values (NumPy), and ``scalar``: a fast path
+  for Python floats (usually from :mod:`math`);
+- ``jvp``: one rule per argument, ``rule(t, ans, *args, **params)``, giving
+  that argument's contribution to the output tangent (forward mode);
+- ``vjp``: one rule per argument, ``rule(g, ans, *args, **params)``, giving the
+  cotangent of that argument (reverse mode);
+- ``sympy``: the SymPy counterpart (symbolic path), or None;
+- ``flops``: cost per output element (an int) or ``f(ans, *args, **params)``
+  (cost model).
+
+Elementwise primitives declare *partial derivatives* instead
+(``partials[i](ans, *args)`` = ∂out/∂arg_i); their JVP (``t * d``) and VJP
+(``unbroadcast(g * d)``) both follow from them, so the two modes cannot drift.
+
+Every rule is written with primitives (calling a :class:`Primitive` binds it),
+so rules are differentiable themselves and higher orders come free.
+``None`` marks an argument that has no derivative (a mask, a shape).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._core import bind
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+_ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+
+
+class Primitive:
+    __slots__ = ("name", "impl", "scalar", "partials", "jvp", "vjp", "sympy", "flops", "doc")
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable,
+        *,
+        scalar: Callable | None = None,
+        partials: Sequence[Callable | None] | None = None,
+        jvp: Sequence[Callable | None] | None = None,
+        vjp: Sequence[Callable | None] | None = None,
+        sympy: Callable | None = None,
+        flops: int | Callable = 1,
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.impl = impl
+        self.scalar = scalar
+        self.partials = tuple(partials) if partials is not None else None
+        if self.partials is not None:
+            jvp = tuple(_ew_jvp(d) if d is not None else None for d in self.partials)
+            vjp = tuple(_ew_vjp(d, i) if d is not None else None
+                        for i, d in enumerate(self.partials))
+        self.jvp = _rules(jvp)
+        self.vjp = _rules(vjp)
+        self.sympy = sympy
+        self.flops = flops
+        self.doc = doc
+
+    def __call__(self, *args, **params):
+        return bind(self, *args, **params)
+
+    def evaluate(self, args, params):
+        scalar = self.scalar
+        if scalar is not None and not params:
+            for a in args:
+                if type(a) is not float:
+                    break
+            else:
+                try:
+                    return scalar(*args)
+                except _ARITH_ERRORS:
+                    # math raises where IEEE gives inf/nan: fall back to NumPy's answer.
+                    with np.errstate(all="ignore"):
+                        return float(self.impl(*args))
+        return self.impl(*args, **params)
+
+    def cost(self, ans, *args, **params) -> int:
+        f = self.flops
+        if callable(f):
+            return int(f(ans, *args, **params))
+        return int(f) * int(getattr(ans, "size", 1))
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+class ByIndex:
+    """Rules of a variadic primitive (``concatenate``): ``rules[i]`` is
+    ``rule(x, ans, *args, i=i, **params)``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> Callable:
+        fn = self.fn
+        return lambda x, ans, *args, **params: fn(x, ans, *args, i=i, **params)
+
+    def __len__(self) -> int:
+        return 1 << 30
+
+
+def _rules(rules):
+    if rules is None:
+        return ()
+    if isinstance(rules, ByIndex):
+        return rules
+    return tuple(rules)
+
+
+def defprim(name: str, impl: Callable, **kw: Any) -> Primitive:
+    """Declare a primitive (one entry of the table) and return it."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} declared twice")
+    p = Primitive(name, impl, **kw)
+    PRIMITIVES[name] = p
+    return p
+
+
+# --------------------------------------------------------------------------
+# Elementwise rules from partial derivatives
+# --------------------------------------------------------------------------
+
+def _ew_jvp(d: Callable) -> Callable:
+    def jvp(t, ans, *args, **params):
+        return t * d(ans, *args, **params)
+    return jvp
+
+
+def _ew_vjp(d: Callable, i: int) -> Callable:
+    def vjp(g, ans, *args, **params):
+        return unbroadcast(mask_zero_cotangent(g, g * d(ans, *args, **params)), args[i])
+    return vjp
+
+
+def mask_zero_cotangent(g, c):
+    """Where the incoming cotangent is exactly zero the contribution is zero,
+    even when the local derivative is inf or nan (0 * inf). This is what keeps
+    ``np.where`` from leaking NaN out of the branch it did not take."""
+    if type(c) is np.ndarray:
+        if c.dtype.kind == "f":
+            bad = np.isnan(c)
+            if bad.any():
+                c = np.where(bad & (np.asarray(g) == 0), 0.0, c)
+    elif type(c) is float and c != c and g == 0:
+        return 0.0
+    return c
+
+
+def unbroadcast(c, like):
+    """Sum ``c`` down to the shape of ``like`` (undo NumPy broadcasting)."""
+    from .._core import shape_of
+
+    if type(c) is float and type(like) is float:
+        return c
+    target = shape_of(like)
+    cs = shape_of(c)
+    if cs == target:
+        return c
+    from . import ops
+
+    extra = len(cs) - len(target)
+    if extra > 0:
+        c = ops.sum_(c, axis=tuple(range(extra)), keepdims=False)
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and shape_of(c)[i] != 1)
+    if axes:
+        c = ops.sum_(c, axis=axes, keepdims=True)
+    if shape_of(c) != target:
+        # e.g. a cotangent of shape () for an input of shape (1,)
+        if math.prod(shape_of(c)) == math.prod(target):
+            c = ops.reshape(c, shape=target)
+        else:
+            c = ops.broadcast_to(c, shape=target)
+    return c

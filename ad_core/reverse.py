@@ -1,0 +1,191 @@
+"""Reverse mode: a tape (Wengert list) and one backward sweep.
+
+Every primitive applied to a value of this trace appends one node to a flat
+list: the table's VJP rules, the output, the primal arguments and the indices
+of the parents. The list is already in topological order, so the backward
+pass is a single loop from the output down to the inputs: no recursion on
+graph depth, no sort, and nothing in the tape is mutated, so it can run any
+number of times (``jacrev`` runs it once per output element).
+
+Nodes hold plain values and integers, never tracers of their own trace, so a
+tape makes no reference cycles and dies with its last tracer.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from ._core import Trace, Tracer, bind, raw, shape_of
+
+
+class RVar(Tracer):
+    __slots__ = ("_trace", "primal", "_idx")
+
+    def __init__(self, trace: ReverseTrace, primal, idx: int) -> None:
+        self._trace = trace
+        self.primal = primal
+        self._idx = idx
+
+    def backward(self, gradient=None) -> None:
+        """PyTorch-style: accumulate d(self)/d(leaf) into each live ``Variable``'s ``.grad``."""
+        self._trace.backward_into_variables(self, gradient)
+
+
+class ReverseTrace(Trace):
+    __slots__ = ("nodes", "variables")
+
+    def __init__(self) -> None:
+        super().__init__()
+        # node: (vjp rules, ans, primals, params, parents) or None for an input.
+        self.nodes: list = []
+        self.variables: list = []
+
+    def new_input(self, value) -> RVar:
+        self.nodes.append(None)
+        return RVar(self, value, len(self.nodes) - 1)
+
+    def process(self, prim, args, params):
+        primals = []
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, RVar) and a._trace is self:
+                primals.append(a.primal)
+                parents.append((i, a._idx))
+            else:
+                primals.append(a)
+        ans = bind(prim, *primals, **params)
+        rules = prim.vjp
+        for i, _ in parents:
+            if i >= len(rules) or rules[i] is None:
+                raise TypeError(f"{prim.name} is not differentiable with respect to its "
+                                f"argument {i}")
+        nodes = self.nodes
+        nodes.append((rules, ans, primals, params, parents))
+        return RVar(self, ans, len(nodes) - 1)
+
+    def process_custom_jvp(self, fn, args):
+        # Reverse mode through a custom_jvp function differentiates its body.
+        return fn.fun(*args)
+
+    def process_custom_vjp(self, fn, args):
+        primals = []
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, RVar) and a._trace is self:
+                primals.append(a.primal)
+                parents.append((i, a._idx))
+            else:
+                primals.append(a)
+        out, residuals = fn.fwd(*primals)
+        bwd = fn.bwd
+        n = len(args)
+
+        def vjp_all(g):
+            cts = bwd(residuals, g)
+            if not isinstance(cts, (tuple, list)) or len(cts) != n:
+                raise TypeError(f"custom_vjp backward rule of {fn.__name__} must return a "
+                                f"tuple of {n} cotangents, one per argument")
+            return cts
+
+        self.nodes.append((None, vjp_all, primals, None, parents))
+        return RVar(self, out, len(self.nodes) - 1)
+
+    def unpack(self, out):
+        """(value, node index or None when the output does not depend on us)."""
+        if isinstance(out, RVar) and out._trace is self:
+            return out.primal, out._idx
+        return out, None
+
+    def backward(self, out_idx: int, seed) -> list:
+        """Adjoints of every node up to ``out_idx``, seeded with ``seed`` at the output."""
+        nodes = self.nodes
+        adj = [None] * (out_idx + 1)
+        adj[out_idx] = seed
+        for i in range(out_idx, -1, -1):
+            g = adj[i]
+            if g is None:
+                continue
+            node = nodes[i]
+            if node is None:
+                continue
+            rules, ans, primals, params, parents = node
+            if rules is None:  # custom_vjp: one call gives every cotangent
+                cts = ans(g)
+                for pos, j in parents:
+                    c = cts[pos]
+                    if c is not None:
+                        a = adj[j]
+                        adj[j] = c if a is None else a + c
+                continue
+            for pos, j in parents:
+                c = rules[pos](g, ans, *primals, **params)
+                a = adj[j]
+                adj[j] = c if a is None else a + c
+        return adj
+
+    # -- PyTorch-style object API ------------------------------------------
+    def backward_into_variables(self, out: RVar, gradient) -> None:
+        if not (isinstance(out, RVar) and out._trace is self):
+            raise TypeError("backward() needs a value computed from ad.Variable inputs")
+        s = shape_of(out)
+        if gradient is None:
+            if int(np.prod(s)) != 1:
+                raise TypeError(f"backward() without a gradient needs a scalar output; got "
+                                f"shape {s}: pass gradient=... of that shape")
+            gradient = 1.0 if s == () else np.ones(s)
+        adj = self.backward(out._idx, gradient)
+        for ref in self.variables:
+            v = ref()
+            if v is None or v._idx >= len(adj):
+                continue
+            c = adj[v._idx]
+            if c is None:
+                continue
+            c = float(c) if np.ndim(v.primal) == 0 else np.asarray(c, dtype=float)
+            v.grad = c if v.grad is None else v.grad + c
+
+
+_eager: weakref.ref | None = None
+
+
+def _eager_trace() -> ReverseTrace:
+    """The tape shared by ``Variable`` objects; a new one once the old is unreachable."""
+    global _eager
+    t = _eager() if _eager is not None else None
+    if t is None:
+        t = ReverseTrace()
+        _eager = weakref.ref(t)
+    return t
+
+
+class Variable(RVar):
+    """A value that records operations for a later ``.backward()`` (PyTorch-style).
+
+        >>> x = Variable(2.0); y = x * x + 3 * x; y.backward(); x.grad
+        7.0
+    """
+
+    __slots__ = ("grad", "__weakref__")
+
+    def __init__(self, value) -> None:
+        if isinstance(value, Tracer):
+            raise TypeError("Variable() of a traced value")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating, np.ndarray)):
+            raise TypeError(f"Variable() needs a float or a float array, got "
+                            f"{type(value).__name__}")
+        value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+        trace = _eager_trace()
+        trace.nodes.append(None)
+        super().__init__(trace, value, len(trace.nodes) - 1)
+        self.grad = None
+        trace.variables.append(weakref.ref(self))
+
+    @property
+    def data(self):
+        return raw(self)
+
+    def zero_grad(self) -> None:
+        self.grad = None
