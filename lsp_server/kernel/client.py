@@ -232,6 +232,9 @@ class Kernel:
         except (protocol.ProtocolError, OSError, BrokenPipeError) as e:
             code = self._proc.poll() if self._proc else None
             self._restart()
+            if getattr(self, "_interrupted", False):
+                self._interrupted = False
+                return KernelResult("crashed", data, "cancelled", time.monotonic() - start)
             why = (
                 f"exit code {code}"
                 if code is not None and code >= 0
@@ -266,7 +269,33 @@ class Kernel:
                 self._executor = concurrent.futures.ThreadPoolExecutor(
                     max_workers=1, thread_name_prefix="adlens-kernel"
                 )
-            return await loop.run_in_executor(self._executor, self.run_sync, request, t)
+            token = object()
+            fut = loop.run_in_executor(self._executor, self._run_token, request, t, token)
+            try:
+                return await asyncio.shield(fut)
+            except asyncio.CancelledError:
+                # the caller gave up: stop the work instead of letting it run out its limit
+                self.interrupt(token)
+                raise
+
+    def _run_token(self, request: dict[str, Any], timeout: float, token: object) -> KernelResult:
+        self._token = token
+        try:
+            return self.run_sync(request, timeout)
+        finally:
+            self._token = None
+
+    def interrupt(self, token: object | None = None) -> None:
+        """Kill the request in flight (only if it is ``token``'s, when given)."""
+        if token is not None and getattr(self, "_token", None) is not token:
+            return
+        proc = self._proc
+        if proc is not None and self._lock.locked():
+            self._interrupted = True
+            try:
+                proc.kill()
+            except OSError:
+                pass
 
     def clear_cache(self) -> None:
         self._cache.clear()
