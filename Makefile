@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 ## make demo: print the AD Lens cards for every file in examples/
 demo: $(STAMP)
-	$(BIN)/python examples/showcase.py
+	$(BIN)/adlens check examples/*.py || test $$? -eq 1
 
 ## make test: lint, the Python test suite, and the extension's build and unit tests
 test: lint test-py test-ext
