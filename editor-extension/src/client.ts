@@ -1,0 +1,52 @@
+// The vscode-languageclient side: turn a LaunchSpec into a LanguageClient.
+
+import * as vscode from 'vscode';
+import {
+  type CancellationToken, ExecuteCommandRequest, LanguageClient, type LanguageClientOptions,
+  RevealOutputChannelOn, type ServerOptions, State,
+} from 'vscode-languageclient/node';
+import type { ClientEvent, ClientHandle, LaunchSpec } from './server';
+import { SECTION } from './settings';
+import { patchConfiguration } from './trust';
+
+export const CLIENT_ID = 'adlens';
+export const CLIENT_NAME = 'AD Lens';
+
+export function createClient(spec: LaunchSpec, channel: vscode.LogOutputChannel,
+  onEvent: (e: ClientEvent) => void): ClientHandle {
+  // No `transport`: the Executable speaks stdio by default and gets no extra `--stdio` flag.
+  const serverOptions: ServerOptions = {
+    command: spec.command,
+    args: spec.args,
+    options: { cwd: spec.cwd, env: spec.env },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+    ],
+    synchronize: { configurationSection: SECTION },
+    initializationOptions: spec.initializationOptions,
+    outputChannel: channel,
+    traceOutputChannel: channel,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    middleware: {
+      workspace: {
+        // Restricted Mode: whatever the user-level setting says, the server hears "never".
+        configuration: async (params, token, next) =>
+          patchConfiguration(params.items, await next(params, token), vscode.workspace.isTrusted) as never,
+      },
+    },
+  };
+  const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  client.onDidChangeState((e) => {
+    if (e.newState === State.Running) onEvent('running');
+    else if (e.newState === State.Stopped) onEvent('stopped');
+  });
+  return {
+    start: () => client.start(),
+    stop: () => client.stop(5000),
+    executeCommand: (command, args, token) =>
+      client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token as CancellationToken | undefined),
+  };
+}
