@@ -1,0 +1,31 @@
+// Assertions on what the real VS Code showed (the JSON written by drive.mjs).
+//   node check.mjs e2e.json FUNCTION
+import fs from 'node:fs';
+
+const [file, fn] = process.argv.slice(2);
+const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+const hover = r.hoverText || '';
+const lenses = r.codeLenses || [];
+const failures = [];
+const expect = (ok, what) => { if (!ok) failures.push(what); };
+
+// The hover widget can hold several providers' cards; ours names the function and derives it.
+expect(hover.trim().length > 0, 'the hover card is empty');
+expect(hover.includes(fn), `the hover card does not name ${fn}`);
+expect(/∂/.test(hover), 'the hover card has no derivative (∂…)');
+expect(!/computing…/.test(hover), 'the hover card is still "computing…"');
+expect(!/not available|ImportError|Traceback/.test(hover), 'the hover card reports a missing part or an error');
+// Trusted workspace (code-server runs with --disable-workspace-trust): a gradient was computed.
+expect(/∇/.test(hover), 'the hover card has no gradient (∇…)');
+expect(lenses.length >= 1 && lenses.every((t) => t.trim().length > 0), 'no code lens titles');
+expect(/AD Lens: ready/.test(r.statusBar || ''), `status bar is not "AD Lens: ready": ${r.statusBar}`);
+
+console.log('hover card:\n' + hover.split('\n').map((l) => '  | ' + l).join('\n'));
+console.log('code lenses:\n' + lenses.map((l) => '  - ' + l).join('\n'));
+console.log(`status bar: ${(r.statusBar || '').slice(0, 200)}`);
+console.log(`elapsed: ${r.elapsedMs} ms`);
+if (failures.length) {
+  for (const f of failures) console.error(`FAIL: ${f}`);
+  process.exit(1);
+}
+console.log('e2e checks: ok');

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# make e2e: the packaged extension in a real VS Code (code-server) driven by headless Chromium.
+#
+#   bash editor-extension/e2e/run.sh
+#
+# 1. installs the harness once (install.sh: Debian chromium + build deps, Node 24 and
+#    code-server from npm, playwright-core) into $REAL_VSCODE_PREFIX (~/.cache/real-vscode);
+# 2. builds and packages the extension (npm ci when needed, npm run package -> adlens.vsix);
+# 3. opens examples/ of this repo in code-server with the .vsix installed and
+#    adlens.python = <repo>/.venv/bin/python, waits for "AD Lens: ready" and the code lenses,
+#    hovers the name of a function, reads the hover card and the lens titles;
+# 4. checks them (check.mjs) and saves the screenshot as docs/hover.png.
+#
+# Environment:
+#   E2E_FILE      file under examples/ to open (default: the first examples/*.py with a `def`)
+#   E2E_FUNCTION  function to hover (default: the first top-level def in that file)
+#   E2E_PYTHON    interpreter for the server (default: <repo>/.venv/bin/python)
+#   E2E_SHOT      where the screenshot goes (default: <repo>/docs/hover.png)
+#   E2E_FOLDER    folder to open (default: <repo>/examples)
+#   E2E_VERBOSE=1 progress of the driver on stderr
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+EXT="$(cd "$HERE/.." && pwd)"
+REPO="$(cd "$EXT/.." && pwd)"
+export REAL_VSCODE_PREFIX="${REAL_VSCODE_PREFIX:-$HOME/.cache/real-vscode}"
+FOLDER="${E2E_FOLDER:-$REPO/examples}"
+PY="${E2E_PYTHON:-$REPO/.venv/bin/python}"
+SHOT="${E2E_SHOT:-$REPO/docs/hover.png}"
+OUT="$HERE/out"
+NODE24="$REAL_VSCODE_PREFIX/node24/node_modules/node/bin/node"
+
+log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*"; }
+die() { printf '[e2e] FAIL: %s\n' "$*" >&2; exit 1; }
+mkdir -p "$OUT"
+
+# ------------------------------------------------------------------ 1. harness
+log "harness: $REAL_VSCODE_PREFIX"
+bash "$HERE/install.sh" "$REAL_VSCODE_PREFIX" > "$OUT/install.log" 2>&1 \
+  || { tail -30 "$OUT/install.log" >&2; die "install.sh failed (log: $OUT/install.log)"; }
+
+# ------------------------------------------------------------------ 2. the .vsix
+cd "$EXT"
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund > "$OUT/npm-ci.log" 2>&1 || { tail -30 "$OUT/npm-ci.log" >&2; die "npm ci failed"; }
+fi
+log "npm run package"
+npm run package > "$OUT/package.log" 2>&1 || { tail -30 "$OUT/package.log" >&2; die "npm run package failed"; }
+VSIX="$EXT/adlens.vsix"
+[[ -f "$VSIX" ]] || die "no $VSIX"
+
+# ------------------------------------------------------------------ 3. server + example
+[[ -x "$PY" ]] || die "no interpreter at $PY (run 'make' targets from the repo root: they create .venv)"
+(cd / && PYTHONSAFEPATH=1 "$PY" -c "import lsp_server") \
+  || die "lsp_server is not importable with $PY (pip install -e $REPO)"
+[[ -d "$FOLDER" ]] || die "no folder $FOLDER"
+
+if [[ -n "${E2E_FILE:-}" ]]; then
+  FILE="$E2E_FILE"
+else
+  FILE=""
+  for f in "$FOLDER"/*.py; do
+    [[ -f "$f" ]] && grep -qE '^def [A-Za-z_]' "$f" && { FILE="$(basename "$f")"; break; }
+  done
+  [[ -n "$FILE" ]] || die "no Python file with a top-level def in $FOLDER"
+fi
+[[ -f "$FOLDER/$FILE" ]] || die "no file $FOLDER/$FILE"
+# 1-based line and column of the function name after `def `.
+read -r FUNC LINE COL < <(node -e '
+  const fs = require("fs");
+  const [file, want] = process.argv.slice(1);
+  const lines = fs.readFileSync(file, "utf8").split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^((?:async\s+)?def\s+)([A-Za-z_]\w*)/.exec(lines[i]);
+    if (m && (!want || m[2] === want)) { console.log(m[2], i + 1, m[1].length + 1 + Math.floor((m[2].length - 1) / 2)); process.exit(0); }
+  }
+  console.error(`no def ${want || ""} in ${file}`); process.exit(1);
+' "$FOLDER/$FILE" "${E2E_FUNCTION:-}") || die "cannot find the function to hover in $FILE"
+log "hovering $FUNC in $FILE at $LINE:$COL (python: $PY)"
+
+# ------------------------------------------------------------------ 4. drive + check
+TMP_SHOT="$OUT/hover.png"
+rm -f "$TMP_SHOT" "$OUT/hover.fail.png" "$OUT/e2e.json"
+set +e
+"$NODE24" "$HERE/drive.mjs" \
+  --vsix "$VSIX" \
+  --folder "$FOLDER" --file "$FILE" --hover-line "$LINE" --hover-col "$COL" \
+  --setting "adlens.python=$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$PY")" \
+  --ready-text "AD Lens: ready" \
+  --expect-lenses 1 \
+  --pending-text "computing…" \
+  --shot "$TMP_SHOT" --json "$OUT/e2e.json" \
+  ${E2E_VERBOSE:+-v}
+rc=$?
+set -e
+if [[ $rc -ne 0 ]]; then
+  [[ -f "$OUT/e2e.json" ]] && node -e '
+    const r = require(process.argv[1]);
+    console.error("errors:", r.errors, "\nstatus bar:", r.statusBar, "\nhover:", r.hoverText, "\nlenses:", r.codeLenses);
+    for (const [k, v] of Object.entries(r.extensionLogs || {})) console.error(`--- ${k}\n${v}`);
+  ' "$OUT/e2e.json" >&2
+  die "drive.mjs exited $rc (details: $OUT/e2e.json, screenshot: $OUT/hover.fail.png)"
+fi
+node "$HERE/check.mjs" "$OUT/e2e.json" "$FUNC" || die "the hover card or the lenses are not what AD Lens shows (see above)"
+mkdir -p "$(dirname "$SHOT")"
+cp "$TMP_SHOT" "$SHOT"
+log "ok: screenshot $SHOT"
