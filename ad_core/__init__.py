@@ -11,12 +11,13 @@ declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
 """
 
 from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
-from . import math
+from . import cost, math, numeric
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .custom import custom_jvp, custom_vjp
 from .primitives import PRIMITIVES, Primitive
 from .reverse import Variable
+from .wengert import trace
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ __all__ = [
     "Primitive",
     "Tracer",
     "Variable",
+    "cost",
     "custom_jvp",
     "custom_vjp",
     "derivative",
@@ -34,6 +36,8 @@ __all__ = [
     "jacrev",
     "jvp",
     "math",
+    "numeric",
+    "trace",
     "value_and_grad",
     "vjp",
 ]
