@@ -60,17 +60,9 @@ def top_tracer(args) -> Any:
 
 
 def bind(prim, *args, **params):
-    """Apply primitive ``prim``: evaluate it, or let the innermost trace process it."""
-    top = None
-    level = 0
-    for a in args:
-        if isinstance(a, Tracer):
-            lv = a._trace.level
-            if lv > level:
-                top, level = a, lv
-    if top is None:
-        return prim.evaluate(args, params)
-    return top._trace.process(prim, args, params)
+    """Apply primitive ``prim``: evaluate it, or let the innermost trace process it.
+    (``Primitive.__call__`` is this function, inlined for speed.)"""
+    return prim(*args, **params)
 
 
 def raw(x):

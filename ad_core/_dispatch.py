@@ -442,6 +442,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         raise NotImplementedError(f"numpy.{ufunc.__name__}(..., where=...) in ad_core: use "
                                   "np.where on the result")
     if method == "__call__":
+        if ufunc is np.power and len(inputs) == 2:
+            return _power(*inputs)
         prim = UFUNCS.get(ufunc)
         if prim is not None:
             return prim(*inputs)
@@ -534,6 +536,13 @@ def _un(prim):
     return lambda self: prim(self)
 
 
+def _power(x, y):
+    # x**2 is the most common power: square has a cheaper, non-singular rule.
+    if type(y) in (int, float) and y == 2:
+        return ops.square(x)
+    return ops.power(x, y)
+
+
 def _floordiv(a, b):
     return np.floor_divide(raw(a), raw(b))
 
@@ -543,7 +552,7 @@ _METHODS = {
     "__sub__": _bin(ops.sub), "__rsub__": _rbin(ops.sub),
     "__mul__": _bin(ops.mul), "__rmul__": _rbin(ops.mul),
     "__truediv__": _bin(ops.div), "__rtruediv__": _rbin(ops.div),
-    "__pow__": _bin(ops.power), "__rpow__": _rbin(ops.power),
+    "__pow__": lambda self, other, mod=None: _power(self, other), "__rpow__": _rbin(ops.power),
     "__matmul__": _bin(ops.matmul), "__rmatmul__": _rbin(ops.matmul),
     "__mod__": _bin(ops.mod), "__rmod__": _rbin(ops.mod),
     "__floordiv__": _floordiv, "__rfloordiv__": lambda s, o: _floordiv(o, s),

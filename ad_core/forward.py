@@ -7,8 +7,9 @@ owns, the JVP rule of the table applied to their tangents.
 
 from __future__ import annotations
 
-from ._core import Trace, Tracer, bind, shape_of
+from ._core import Trace, Tracer, shape_of
 from .primitives import ops
+from .primitives.table import tangent_term
 
 
 class Dual(Tracer):
@@ -25,17 +26,25 @@ class ForwardTrace(Trace):
 
     def process(self, prim, args, params):
         primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
-        ans = bind(prim, *primals, **params)
+        ans = prim(*primals, **params)
+        partials = prim.partials
         rules = prim.jvp
         t_out = None
         for i, a in enumerate(args):
             if type(a) is Dual and a._trace is self:
-                rule = rules[i] if i < len(rules) else None
-                if rule is None:
-                    raise TypeError(f"{prim.name} is not differentiable with respect to its "
-                                    f"argument {i}")
-                c = rule(a.tangent, ans, *primals, **params)
-                t_out = c if t_out is None else ops.add(t_out, c)
+                if partials is not None:
+                    d = partials[i]
+                    if d is None:
+                        raise TypeError(f"{prim.name} is not differentiable with respect to "
+                                        f"its argument {i}")
+                    c = tangent_term(a.tangent, d(ans, *primals, **params))
+                else:
+                    rule = rules[i] if i < len(rules) else None
+                    if rule is None:
+                        raise TypeError(f"{prim.name} is not differentiable with respect to "
+                                        f"its argument {i}")
+                    c = rule(a.tangent, ans, *primals, **params)
+                t_out = c if t_out is None else t_out + c
         if type(ans) is not float:
             s = shape_of(ans)
             if shape_of(t_out) != s:  # e.g. only a broadcast operand had a tangent

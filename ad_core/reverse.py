@@ -17,7 +17,17 @@ import weakref
 
 import numpy as np
 
-from ._core import Trace, Tracer, bind, raw, shape_of
+from ._core import Trace, Tracer, raw, shape_of
+from .primitives.table import cotangent_term
+
+
+def _add_arrays(adj: list, j: int, a: np.ndarray, c: np.ndarray, owned: set) -> None:
+    if j in owned and a.shape == np.broadcast_shapes(a.shape, c.shape) and \
+            a.dtype == np.result_type(a, c):
+        a += c
+    else:
+        adj[j] = a + c
+        owned.add(j)
 
 
 class RVar(Tracer):
@@ -38,7 +48,8 @@ class ReverseTrace(Trace):
 
     def __init__(self) -> None:
         super().__init__()
-        # node: (vjp rules, ans, primals, params, parents) or None for an input.
+        # node: (primitive, ans, primals, params, parents) or None for an input;
+        # a custom_vjp node has primitive None and its backward function as ans.
         self.nodes: list = []
         self.variables: list = []
 
@@ -49,20 +60,22 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         parents = []
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if isinstance(a, RVar) and a._trace is self:
                 primals.append(a.primal)
                 parents.append((i, a._idx))
             else:
                 primals.append(a)
-        ans = bind(prim, *primals, **params)
-        rules = prim.vjp
-        for i, _ in parents:
-            if i >= len(rules) or rules[i] is None:
-                raise TypeError(f"{prim.name} is not differentiable with respect to its "
-                                f"argument {i}")
+            i += 1
+        if prim.nondiff:
+            for i, _ in parents:
+                if i in prim.nondiff:
+                    raise TypeError(f"{prim.name} is not differentiable with respect to its "
+                                    f"argument {i}")
+        ans = prim(*primals, **params)
         nodes = self.nodes
-        nodes.append((rules, ans, primals, params, parents))
+        nodes.append((prim, ans, primals, params, parents))
         return RVar(self, ans, len(nodes) - 1)
 
     def process_custom_jvp(self, fn, args):
@@ -103,6 +116,9 @@ class ReverseTrace(Trace):
         nodes = self.nodes
         adj = [None] * (out_idx + 1)
         adj[out_idx] = seed
+        # Adjoint arrays this pass allocated itself: safe to update in place (never the
+        # seed, never a view of another value).
+        owned = set()
         for i in range(out_idx, -1, -1):
             g = adj[i]
             if g is None:
@@ -110,8 +126,8 @@ class ReverseTrace(Trace):
             node = nodes[i]
             if node is None:
                 continue
-            rules, ans, primals, params, parents = node
-            if rules is None:  # custom_vjp: one call gives every cotangent
+            prim, ans, primals, params, parents = node
+            if prim is None:  # custom_vjp: one call gives every cotangent
                 cts = ans(g)
                 for pos, j in parents:
                     c = cts[pos]
@@ -119,10 +135,44 @@ class ReverseTrace(Trace):
                         a = adj[j]
                         adj[j] = c if a is None else a + c
                 continue
+            partials = prim.partials
+            if partials is not None:
+                # Elementwise: contribution = unbroadcast(g * ∂out/∂arg), read from the table.
+                for pos, j in parents:
+                    d = partials[pos](ans, *primals, **params) if params else \
+                        partials[pos](ans, *primals)
+                    c = cotangent_term(g, d, primals[pos], prim.singular)
+                    a = adj[j]
+                    if a is None:
+                        adj[j] = c
+                    elif type(a) is np.ndarray and type(c) is np.ndarray:
+                        _add_arrays(adj, j, a, c, owned)
+                    else:
+                        adj[j] = a + c
+                continue
+            acc = prim.accumulate
+            rules = prim.vjp
             for pos, j in parents:
-                c = rules[pos](g, ans, *primals, **params)
                 a = adj[j]
-                adj[j] = c if a is None else a + c
+                if acc is not None and acc[pos] is not None and (
+                        type(g) is np.ndarray or type(g) is float) and (
+                        a is None or j in owned or type(a) is np.ndarray):
+                    # In place (e.g. x[i] scatters into one buffer, not zeros + add).
+                    if a is None or j not in owned:
+                        buf = np.zeros(shape_of(primals[pos]))
+                        if a is not None:
+                            buf += a
+                        adj[j] = a = buf
+                        owned.add(j)
+                    acc[pos](a, g, ans, *primals, **params)
+                    continue
+                c = rules[pos](g, ans, *primals, **params)
+                if a is None:
+                    adj[j] = c
+                elif type(a) is np.ndarray and type(c) is np.ndarray:
+                    _add_arrays(adj, j, a, c, owned)
+                else:
+                    adj[j] = a + c
         return adj
 
     # -- PyTorch-style object API ------------------------------------------

@@ -18,7 +18,7 @@ import operator
 import numpy as np
 import sympy as sp
 
-from .._core import raw, shape_of
+from .._core import Tracer, raw, shape_of
 from .table import ByIndex, defprim, unbroadcast
 
 LN2 = math.log(2.0)
@@ -48,20 +48,15 @@ def _scbrt(x):
 # ---------------------------------------------------------------- arithmetic
 
 neg = defprim("neg", np.negative, scalar=operator.neg,
-              jvp=(lambda t, ans, x: neg(t),),
-              vjp=(lambda g, ans, x: neg(g),),
+              partials=(lambda ans, x: -1.0,),
               sympy=lambda x: -x, flops=1)
 
 add = defprim("add", np.add, scalar=operator.add,
-              jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
-              vjp=(lambda g, ans, x, y: unbroadcast(g, x),
-                   lambda g, ans, x, y: unbroadcast(g, y)),
+              partials=(lambda ans, x, y: 1.0, lambda ans, x, y: 1.0),
               sympy=lambda x, y: x + y, flops=1)
 
 sub = defprim("sub", np.subtract, scalar=operator.sub,
-              jvp=(lambda t, ans, x, y: t, lambda t, ans, x, y: neg(t)),
-              vjp=(lambda g, ans, x, y: unbroadcast(g, x),
-                   lambda g, ans, x, y: unbroadcast(neg(g), y)),
+              partials=(lambda ans, x, y: 1.0, lambda ans, x, y: -1.0),
               sympy=lambda x, y: x - y, flops=1)
 
 mul = defprim("mul", np.multiply, scalar=operator.mul,
@@ -71,14 +66,19 @@ mul = defprim("mul", np.multiply, scalar=operator.mul,
 div = defprim("div", np.true_divide, scalar=_sdiv,
               partials=(lambda ans, x, y: reciprocal(y),
                         lambda ans, x, y: neg(div(ans, y))),
-              sympy=lambda x, y: x / y, flops=4)
+              sympy=lambda x, y: x / y, flops=4, singular=True)
 
 
 def _pow_dx(ans, x, y):
     ry = raw(y)
     if np.ndim(ry) == 0:
-        if ry == 0:
-            return 0.0  # d/dx x**0 = 0, also at x = 0
+        if not isinstance(y, Tracer):  # a constant exponent: shortcuts are exact
+            if ry == 0:
+                return 0.0  # d/dx x**0 = 0, also at x = 0
+            if ry == 1:
+                return 1.0
+            if ry == 2:
+                return mul(2.0, x)  # the common x**2, without a call to pow
         return mul(y, power(x, sub(y, 1)))
     return where(ry == 0, 0.0, mul(y, power(x, sub(y, 1))))
 
@@ -94,7 +94,7 @@ def _pow_dy(ans, x, y):
 
 power = defprim("pow", np.power, scalar=_spow,
                 partials=(_pow_dx, _pow_dy),
-                sympy=lambda x, y: x ** y, flops=10)
+                sympy=lambda x, y: x ** y, flops=10, singular=True)
 
 
 def _tie_share(x, y):
@@ -158,10 +158,10 @@ tan = defprim("tan", np.tan, scalar=math.tan,
               partials=(lambda ans, x: add(1.0, square(ans)),), sympy=sp.tan, flops=12)
 arcsin = defprim("arcsin", np.arcsin, scalar=math.asin,
                  partials=(lambda ans, x: reciprocal(sqrt(sub(1.0, square(x)))),),
-                 sympy=sp.asin, flops=15)
+                 sympy=sp.asin, flops=15, singular=True)
 arccos = defprim("arccos", np.arccos, scalar=math.acos,
                  partials=(lambda ans, x: neg(reciprocal(sqrt(sub(1.0, square(x))))),),
-                 sympy=sp.acos, flops=15)
+                 sympy=sp.acos, flops=15, singular=True)
 arctan = defprim("arctan", np.arctan, scalar=math.atan,
                  partials=(lambda ans, x: reciprocal(add(1.0, square(x))),),
                  sympy=sp.atan, flops=15)
@@ -176,10 +176,10 @@ arcsinh = defprim("arcsinh", np.arcsinh, scalar=math.asinh,
                   sympy=sp.asinh, flops=15)
 arccosh = defprim("arccosh", np.arccosh, scalar=math.acosh,
                   partials=(lambda ans, x: reciprocal(sqrt(sub(square(x), 1.0))),),
-                  sympy=sp.acosh, flops=15)
+                  sympy=sp.acosh, flops=15, singular=True)
 arctanh = defprim("arctanh", np.arctanh, scalar=math.atanh,
                   partials=(lambda ans, x: reciprocal(sub(1.0, square(x))),),
-                  sympy=sp.atanh, flops=15)
+                  sympy=sp.atanh, flops=15, singular=True)
 exp = defprim("exp", np.exp, scalar=math.exp,
               partials=(lambda ans, x: ans,), sympy=sp.exp, flops=8)
 expm1 = defprim("expm1", np.expm1, scalar=math.expm1,
@@ -189,27 +189,27 @@ exp2 = defprim("exp2", np.exp2, scalar=lambda x: 2.0 ** x,
                partials=(lambda ans, x: mul(ans, LN2),),
                sympy=lambda x: 2 ** x, flops=8)
 log = defprim("log", np.log, scalar=math.log,
-              partials=(lambda ans, x: reciprocal(x),), sympy=sp.log, flops=8)
+              partials=(lambda ans, x: reciprocal(x),), sympy=sp.log, flops=8, singular=True)
 log1p = defprim("log1p", np.log1p, scalar=math.log1p,
                 partials=(lambda ans, x: reciprocal(add(x, 1.0)),),
-                sympy=lambda x: sp.log(1 + x), flops=8)
+                sympy=lambda x: sp.log(1 + x), flops=8, singular=True)
 log2 = defprim("log2", np.log2, scalar=math.log2,
                partials=(lambda ans, x: reciprocal(mul(x, LN2)),),
-               sympy=lambda x: sp.log(x, 2), flops=8)
+               sympy=lambda x: sp.log(x, 2), flops=8, singular=True)
 log10 = defprim("log10", np.log10, scalar=math.log10,
                 partials=(lambda ans, x: reciprocal(mul(x, LN10)),),
-                sympy=lambda x: sp.log(x, 10), flops=8)
+                sympy=lambda x: sp.log(x, 10), flops=8, singular=True)
 sqrt = defprim("sqrt", np.sqrt, scalar=math.sqrt,
-               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4)
+               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4, singular=True)
 cbrt = defprim("cbrt", np.cbrt, scalar=_scbrt,
                partials=(lambda ans, x: div(1.0 / 3.0, square(ans)),),
-               sympy=sp.cbrt, flops=6)
+               sympy=sp.cbrt, flops=6, singular=True)
 square = defprim("square", np.square, scalar=lambda x: x * x,
                  partials=(lambda ans, x: mul(2.0, x),),
                  sympy=lambda x: x ** 2, flops=1)
 reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lambda x: 1.0 / x,
                      partials=(lambda ans, x: neg(square(ans)),),
-                     sympy=lambda x: 1 / x, flops=4)
+                     sympy=lambda x: 1 / x, flops=4, singular=True)
 erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
               partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
               sympy=sp.erf, flops=20)
@@ -371,10 +371,18 @@ def _untake_impl(g, idx, shape):
     return z
 
 
+def _scatter_add(buf, g, ans, x, idx):
+    if _is_basic_index(idx):
+        buf[idx] += g
+    else:
+        np.add.at(buf, idx, g)
+
+
 getitem = defprim(
     "getitem", lambda x, idx: x[idx],
     jvp=(lambda t, ans, x, idx: getitem(t, idx=idx),),
     vjp=(lambda g, ans, x, idx: untake(g, idx=idx, shape=shape_of(x)),),
+    accumulate=(_scatter_add,),
     flops=0)
 
 untake = defprim(

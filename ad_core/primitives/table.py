@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import bind
+from .._core import Tracer, shape_of
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -37,7 +37,8 @@ _ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 
 class Primitive:
-    __slots__ = ("name", "impl", "scalar", "partials", "jvp", "vjp", "sympy", "flops", "doc")
+    __slots__ = ("name", "impl", "scalar", "partials", "jvp", "vjp", "sympy", "flops", "doc",
+                 "singular", "nondiff", "accumulate")
 
     def __init__(
         self,
@@ -50,30 +51,48 @@ class Primitive:
         vjp: Sequence[Callable | None] | None = None,
         sympy: Callable | None = None,
         flops: int | Callable = 1,
+        singular: bool = False,
+        accumulate: Sequence[Callable | None] | None = None,
         doc: str = "",
     ) -> None:
         self.name = name
         self.impl = impl
         self.scalar = scalar
         self.partials = tuple(partials) if partials is not None else None
+        # A derivative that can be inf/nan at finite inputs (sqrt at 0, log at 0...):
+        # reverse mode then masks 0 · inf where the cotangent is exactly zero.
+        self.singular = singular
         if self.partials is not None:
             jvp = tuple(_ew_jvp(d) if d is not None else None for d in self.partials)
-            vjp = tuple(_ew_vjp(d, i) if d is not None else None
+            vjp = tuple(_ew_vjp(d, i, singular) if d is not None else None
                         for i, d in enumerate(self.partials))
         self.jvp = _rules(jvp)
         self.vjp = _rules(vjp)
+        self.nondiff = frozenset(i for i, r in enumerate(self.vjp) if r is None) \
+            if isinstance(self.vjp, tuple) else frozenset()
+        # Optional in-place form of a VJP rule, ``acc(buf, g, ans, *args, **params)`` adds
+        # the cotangent into ``buf``; reverse mode uses it for plain (first-order) arrays.
+        self.accumulate = tuple(accumulate) if accumulate is not None else None
         self.sympy = sympy
         self.flops = flops
         self.doc = doc
 
     def __call__(self, *args, **params):
-        return bind(self, *args, **params)
-
-    def evaluate(self, args, params):
+        # bind(), inlined: this is the hot path of every traced operation.
+        top = None
+        level = 0
+        for a in args:
+            if isinstance(a, Tracer):
+                lv = a._trace.level
+                if lv > level:
+                    top, level = a, lv
+        if top is not None:
+            return top._trace.process(self, args, params)
         scalar = self.scalar
         if scalar is not None and not params:
             for a in args:
-                if type(a) is not float:
+                t = type(a)
+                if t is not float and t is not int:
                     break
             else:
                 try:
@@ -83,6 +102,10 @@ class Primitive:
                     with np.errstate(all="ignore"):
                         return float(self.impl(*args))
         return self.impl(*args, **params)
+
+    def evaluate(self, args, params):
+        """Evaluate on plain values (no tracer among ``args``)."""
+        return self(*args, **params)
 
     def cost(self, ans, *args, **params) -> int:
         f = self.flops
@@ -134,14 +157,42 @@ def defprim(name: str, impl: Callable, **kw: Any) -> Primitive:
 
 def _ew_jvp(d: Callable) -> Callable:
     def jvp(t, ans, *args, **params):
-        return t * d(ans, *args, **params)
+        return tangent_term(t, d(ans, *args, **params))
     return jvp
 
 
-def _ew_vjp(d: Callable, i: int) -> Callable:
+def _ew_vjp(d: Callable, i: int, singular: bool) -> Callable:
     def vjp(g, ans, *args, **params):
-        return unbroadcast(mask_zero_cotangent(g, g * d(ans, *args, **params)), args[i])
+        return cotangent_term(g, d(ans, *args, **params), args[i], singular)
     return vjp
+
+
+def tangent_term(t, d):
+    """t · d, skipping the multiply for the constant partials ±1."""
+    if type(d) is float:
+        if d == 1.0:
+            return t
+        if d == -1.0:
+            return -t
+    return t * d
+
+
+def cotangent_term(g, d, x, singular: bool):
+    """g · d summed down to the shape of ``x``; 0 · inf counts as 0 for singular rules."""
+    if type(d) is float:
+        if type(g) is float and type(x) is float:
+            c = g * d
+            if c != c and g == 0.0:
+                return 0.0
+            return c
+        if d == 1.0:
+            return unbroadcast(g, x)
+        if d == -1.0:
+            return unbroadcast(-g, x)
+    c = g * d
+    if singular:
+        c = mask_zero_cotangent(g, c)
+    return unbroadcast(c, x)
 
 
 def mask_zero_cotangent(g, c):
@@ -160,16 +211,13 @@ def mask_zero_cotangent(g, c):
 
 def unbroadcast(c, like):
     """Sum ``c`` down to the shape of ``like`` (undo NumPy broadcasting)."""
-    from .._core import shape_of
-
     if type(c) is float and type(like) is float:
         return c
     target = shape_of(like)
     cs = shape_of(c)
     if cs == target:
         return c
-    from . import ops
-
+    ops = _ops()
     extra = len(cs) - len(target)
     if extra > 0:
         c = ops.sum_(c, axis=tuple(range(extra)), keepdims=False)
@@ -183,3 +231,15 @@ def unbroadcast(c, like):
         else:
             c = ops.broadcast_to(c, shape=target)
     return c
+
+
+_OPS = None
+
+
+def _ops():
+    global _OPS
+    if _OPS is None:
+        from . import ops  # the table's entries, which import this module
+
+        _OPS = ops
+    return _OPS
