@@ -14,6 +14,7 @@ from . import _dispatch as _dispatch  # installs operators and NumPy protocols o
 from . import cost, math, numeric
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from .check import check_grad
 from .custom import custom_jvp, custom_vjp
 from .primitives import PRIMITIVES, Primitive
 from .reverse import Variable
@@ -26,6 +27,7 @@ __all__ = [
     "Primitive",
     "Tracer",
     "Variable",
+    "check_grad",
     "cost",
     "custom_jvp",
     "custom_vjp",
