@@ -1,0 +1,228 @@
+"""Which card computations run, which are reused, and which are stale.
+
+One task per function *input*: the key holds everything a card depends on (the
+function's slice hash, its point, where it sits in the document), so an edit in one
+function leaves the cards of the others alone, and an edit that changes a key cancels
+the work for the old key (nobody will ask for it again). Each function is its own
+task, so a slow function never delays the card of another.
+
+The static part of a card (SymPy, never the user's code) is its own task, so a
+hover that cannot wait for the kernel still shows the derivative expressions.
+No LSP types here.
+
+    >>> sched = CardScheduler(on_ready=lambda uri: None)
+    >>> # card, pending = await sched.within(doc, fn, budget=0.2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from lsp_server.analysis import FunctionInfo
+from lsp_server.cards import Card, CardService, build_card
+from lsp_server.kernel import Kernel, KernelResult
+from lsp_server.server_documents import Document
+from lsp_server.server_settings import Settings
+from lsp_server.server_tasks import TaskTable
+
+logger = logging.getLogger(__name__)
+
+CardKey = tuple[Hashable, ...]
+T = TypeVar("T")
+
+
+def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
+    # span.line: cards carry document line numbers (trace rows), so a function that
+    # moved needs a new card. That is cheap: the kernel caches by (slice, point).
+    point = fn.point
+    return (kind, uri, fn.name, fn.slice_hash, fn.span.line, point.text, repr(point.values))
+
+
+# Kernel processes. Each runs one request at a time; with two, a function stuck at
+# its time limit leaves the other free for the rest of the document.
+KERNELS = 2
+
+
+class KernelPool:
+    """Several `Kernel`s behind the one method `CardService` calls: `await run(...)`.
+
+    Requests go to an idle kernel (waiting for one if all are busy), so this pool
+    always knows which process runs which request. That is what makes cancellation
+    real: a request cancelled while it runs kills its process (the kernel client
+    answers "crashed" to nobody and restarts it) instead of letting user code spin
+    until its time limit while others queue behind it.
+    """
+
+    def __init__(self, size: int, time_limit: float) -> None:
+        self.kernels = [Kernel(time_limit=time_limit) for _ in range(size)]
+        self._idle: asyncio.Queue[Kernel] | None = None
+
+    @property
+    def time_limit(self) -> float:
+        return self.kernels[0].time_limit
+
+    @time_limit.setter
+    def time_limit(self, value: float) -> None:
+        for k in self.kernels:
+            k.time_limit = value
+
+    async def run(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult:
+        for k in self.kernels:  # each kernel caches its own answers
+            if (hit := k.cached(request, timeout)) is not None:
+                return hit
+        if self._idle is None:  # created on the loop that uses it
+            self._idle = asyncio.Queue()
+            for k in self.kernels:
+                self._idle.put_nowait(k)
+        kernel = await self._idle.get()
+        try:
+            return await kernel.run(request, timeout)
+        except asyncio.CancelledError:
+            _interrupt(kernel)
+            raise
+        finally:
+            self._idle.put_nowait(kernel)
+
+    def run_sync(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult:
+        return self.kernels[0].run_sync(request, timeout)
+
+    def close(self) -> None:
+        for k in self.kernels:
+            k.close()
+
+
+def _interrupt(kernel: Kernel) -> None:
+    # Killing the process is the only way to stop user code mid-request.
+    pid = kernel.pid
+    if pid is not None:
+        logger.info("killing kernel %s: its request was cancelled", pid)
+        try:
+            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        except OSError:
+            pass
+
+
+class CardScheduler:
+    def __init__(self, on_ready: Callable[[str], None]) -> None:
+        # Called with the uri whenever a full card lands: the server refreshes lenses
+        # and diagnostics for that document.
+        self._on_ready = on_ready
+        self._tasks: TaskTable[CardKey, Any] = TaskTable()
+        self.settings = Settings()
+        self._pool: KernelPool | None = None
+        # One service: its static part (SymPy) is cached once per function and shared
+        # by the static card, the full card and the commands.
+        self._service = CardService(None, execution="never", trusted=False)
+        self._configured = False
+
+    # -- configuration ----------------------------------------------------------------
+
+    def configure(self, settings: Settings) -> bool:
+        """Apply new settings; returns whether cards change (then all are dropped)."""
+        if self._configured and settings == self.settings:
+            return False
+        old, self.settings = self.settings, settings
+        first, self._configured = not self._configured, True
+        if settings.runs_code:
+            if self._pool is None:
+                self._pool = KernelPool(KERNELS, settings.time_limit)
+            self._pool.time_limit = settings.time_limit
+        relevant = ("execution", "trusted", "time_limit")
+        changed = first or any(getattr(old, a) != getattr(settings, a) for a in relevant)
+        if changed:
+            self._service = CardService(
+                self._pool if settings.runs_code else None,  # type: ignore[arg-type]
+                execution=settings.execution,
+                trusted=settings.trusted,
+                time_limit=settings.time_limit,
+            )
+            self._tasks.clear()
+        return changed
+
+    def close(self) -> None:
+        self._tasks.clear()
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    # -- cards --------------------------------------------------------------------------
+
+    def _static_part(self, doc: Document, fn: FunctionInfo) -> asyncio.Task[Any]:
+        model, service = doc.model, self._service
+        # SymPy in a thread (asyncio's executor, not pygls's pool); cached by the service.
+        return self._tasks.get_or_start(
+            card_key(doc.uri, fn, "static"),
+            lambda: asyncio.to_thread(service.static_part, fn, model),
+        )
+
+    def full(self, doc: Document, fn: FunctionInfo) -> asyncio.Task[Card]:
+        """The task computing `fn`'s full card (started now if nobody asked before)."""
+        model, uri, service = doc.model, doc.uri, self._service
+        static = self._static_part(doc, fn)
+
+        async def compute() -> Card:
+            await asyncio.shield(static)  # then `card` finds the SymPy part cached
+            card = await service.card(model, fn.name)
+            self._on_ready(uri)
+            return card
+
+        return self._tasks.get_or_start(card_key(uri, fn, "full"), compute)
+
+    def ready(self, doc: Document, fn: FunctionInfo) -> Card | None:
+        """The full card if it has already landed (never starts or waits for anything)."""
+        return self._tasks.done_result(card_key(doc.uri, fn, "full"))
+
+    async def within(
+        self, doc: Document, fn: FunctionInfo, budget: float
+    ) -> tuple[Card | None, bool]:
+        """(card, pending): the full card if it lands within `budget` seconds, else the
+        static card (pending=True; the full one keeps computing and `on_ready` fires).
+        The card is None only when even the static part is not ready in time."""
+        full = self.full(doc, fn)
+        done = await _wait(full, budget)
+        if done is not None:
+            return done, False
+        static = self._tasks.done_result(card_key(doc.uri, fn, "static"))
+        if static is None:
+            return None, True
+        return build_card(fn, fn.point, static, None, "computing…"), True
+
+    async def run(self, doc: Document, fn: FunctionInfo, point: Any = None) -> Card:
+        """A one-off card for a command (at a user-given point, say), not cached.
+        Cancelling the caller kills the kernel request (see `KernelPool`)."""
+        await asyncio.shield(self._static_part(doc, fn))
+        return await self._service.card(doc.model, fn.name, point=point)
+
+    def retain(self, uri: str, doc: Document | None) -> None:
+        """Cancel and forget the cards of `uri` that `doc` no longer needs (all of them
+        when the document is closed)."""
+        live: set[CardKey] = set()
+        if doc is not None:
+            for fn in doc.model.functions:
+                live.add(card_key(uri, fn, "full"))
+                live.add(card_key(uri, fn, "static"))
+        self._tasks.drop(k for k in self._tasks.keys() if k[1] == uri and k not in live)
+
+
+async def _wait(task: asyncio.Task[T], budget: float) -> T | None:
+    """The task's result if it finishes within `budget` seconds, else None.
+
+    shield: a hover giving up after its budget must not cancel work that a lens
+    resolve or the diagnostics are waiting for, or that the next hover will reuse.
+    """
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), budget)
+    except asyncio.TimeoutError:
+        return None
+    except asyncio.CancelledError:
+        # The shared task was cancelled (stale, or a command's cancel), not us: the
+        # caller gets "not ready"; the next request starts it afresh.
+        current = asyncio.current_task()
+        if task.cancelled() and current is not None and not current.cancelling():
+            return None
+        raise
