@@ -1,0 +1,133 @@
+"""ad.check_grad: right and deliberately wrong gradients, messages, bad grad_fn returns."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import ad_core as ad
+
+
+def f(x, y):
+    return x ** 2 * y + np.sin(y)
+
+
+def f_grad(x, y):
+    return 2 * x * y, x ** 2 + np.cos(y)
+
+
+def test_ad_gradient_passes_against_finite_differences():
+    r = ad.check_grad(f, 1.5, 2.0, argnums=(0, 1))
+    assert r.ok and bool(r)
+    assert r.reference == "finite differences"
+    assert r.max_abs_err < 1e-8 and r.max_rel_err < 1e-8
+    assert r.message.startswith("✓ matches ∇f")
+    assert r.analytic == pytest.approx(f_grad(1.5, 2.0))
+    assert r.numeric == pytest.approx(f_grad(1.5, 2.0))
+
+
+def test_right_hand_written_gradient_passes_against_ad():
+    r = ad.check_grad(f, 1.5, 2.0, argnums=(0, 1), grad_fn=f_grad)
+    assert r.ok
+    assert r.reference == "AD"
+    assert r.mismatches == []
+    assert r.ad == pytest.approx(f_grad(1.5, 2.0))
+
+
+def test_wrong_component_is_named_with_both_values():
+    def bad(x, y):
+        return 2 * x * y, x ** 2 + np.cos(y) + 2.0  # ∂f/∂y off by 2
+    r = ad.check_grad(f, 1.5, 2.0, argnums=(0, 1), grad_fn=bad)
+    assert not r.ok
+    assert r.worst == (1, ())
+    assert r.mismatches == [(1, ())]
+    dy = 1.5 ** 2 + math.cos(2.0)
+    assert r.message.startswith(f"∂f/∂y off by 2.0 at y=2.0: hand-written {dy + 2:.6g}, "
+                                f"AD {dy:.6g}")
+    assert "finite differences" in r.message
+    assert r.max_abs_err == pytest.approx(2.0)
+    assert r.max_rel_err == pytest.approx(2.0 / abs(dy))
+
+
+def test_wrong_array_component_is_named_by_index():
+    def loss(w):
+        return np.sum(w ** 3)
+    w = np.array([0.1, 0.2, 0.3])
+    r = ad.check_grad(loss, w, grad_fn=lambda w: 3 * w ** 2 + np.array([0.0, 0.0, 0.5]))
+    assert not r.ok
+    assert r.worst == (0, (2,))
+    assert r.message == ("∂loss/∂w[2] off by 0.5 at w[2]=0.3: hand-written 0.77, AD 0.27 "
+                         "(finite differences 0.27)")
+
+
+def test_matrix_component_and_several_mismatches_are_reported():
+    W = np.arange(6.0).reshape(2, 3) / 10
+    wrong = lambda W: 2 * W + np.array([[0, 0, 0], [0, 1.0, 0.1]])
+    r = ad.check_grad(lambda W: np.sum(W * W), W, grad_fn=wrong)
+    assert r.worst == (0, (1, 1))
+    assert sorted(r.mismatches) == [(0, (1, 1)), (0, (1, 2))]
+    assert "∂<lambda>/∂W[1, 1] off by 1.0" in r.message
+    assert "1 more component" in r.message
+
+
+def test_small_error_within_tolerance_passes_and_outside_fails():
+    g = lambda x: 3 * x ** 2
+    assert ad.check_grad(lambda x: x ** 3, 2.0, grad_fn=lambda x: g(x) * (1 + 1e-7)).ok
+    assert not ad.check_grad(lambda x: x ** 3, 2.0, grad_fn=lambda x: g(x) * (1 + 1e-3)).ok
+    assert ad.check_grad(lambda x: x ** 3, 2.0, grad_fn=lambda x: g(x) * (1 + 1e-3),
+                         rtol=1e-2).ok
+
+
+def test_wrong_sign_is_caught():
+    r = ad.check_grad(np.cos, 1.0, grad_fn=lambda x: np.sin(x))
+    assert not r.ok and r.worst == (0, ())
+    assert "∂cos/∂" in r.message
+
+
+@pytest.mark.parametrize("ret,needle", [
+    (lambda x, y: 2 * x * y, "expects a tuple of 2 gradients (for x, y)"),
+    (lambda x, y: (2 * x * y,), "returned 1 gradient, but argnums=(0, 1) expects 2"),
+    (lambda x, y: (2 * x * y, None), "gradient for y is a NoneType"),
+    (lambda x, y: (2 * x * y, "1.0"), "gradient for y is a str"),
+    (lambda x, y: (2 * x * y, np.ones(2)), "gradient for y has shape (2,), but y is a scalar"),
+    (lambda x, y: 1 / 0, "raised ZeroDivisionError"),
+])
+def test_bad_grad_fn_returns_fail_with_a_clear_message_never_raise(ret, needle):
+    r = ad.check_grad(f, 1.5, 2.0, argnums=(0, 1), grad_fn=ret)
+    assert not r.ok
+    assert needle in r.message
+    assert r.max_abs_err == float("inf")
+
+
+def test_tuple_for_a_single_argnum_is_explained():
+    r = ad.check_grad(f, 1.5, 2.0, grad_fn=f_grad)
+    assert not r.ok
+    assert "expects one gradient, for x" in r.message and "argnums=(0, 1)" in r.message
+
+
+def test_array_shape_mismatch_is_explained():
+    r = ad.check_grad(lambda w: np.sum(w ** 2), np.ones(3), grad_fn=lambda w: np.ones((3, 1)))
+    assert not r.ok and "has shape (3, 1), but w has shape (3,)" in r.message
+
+
+def test_a_list_for_an_array_argument_is_accepted():
+    r = ad.check_grad(lambda w: np.sum(w ** 2), np.array([1.0, 2.0]),
+                      grad_fn=lambda w: [2 * w[0], 2 * w[1]])
+    assert r.ok, r.message
+
+
+def test_when_ad_cannot_differentiate_f_finite_differences_become_the_reference():
+    g = lambda x: math.sin(x)  # the real math module: AD refuses it
+    r = ad.check_grad(g, 1.0, grad_fn=lambda x: math.cos(x))
+    assert r.ok and r.reference == "finite differences"
+    r = ad.check_grad(g, 1.0, grad_fn=lambda x: -math.cos(x))
+    assert not r.ok and "AD failed" in r.message
+    r = ad.check_grad(g, 1.0)
+    assert not r.ok and "AD could not differentiate" in r.message
+
+
+def test_bad_argument_is_a_type_error_naming_it():
+    with pytest.raises(TypeError, match="'y'"):
+        ad.check_grad(f, 1.0, None, argnums=(0, 1))
