@@ -20,6 +20,20 @@ expect(/∇/.test(hover), 'the hover card has no gradient (∇…)');
 expect(lenses.length >= 1 && lenses.every((t) => t.trim().length > 0), 'no code lens titles');
 expect(/AD Lens: ready/.test(r.statusBar || ''), `status bar is not "AD Lens: ready": ${r.statusBar}`);
 
+// Restricted Mode half (run.sh's default): static card, no values, then trust switched it on.
+const before = r.beforeTrust;
+if (before) {
+  const h = before.hoverText || '';
+  expect(/AD Lens: static only/.test(before.statusBar || ''), `Restricted Mode status bar is not "AD Lens: static only": ${before.statusBar}`);
+  expect(h.includes(fn), `the Restricted Mode card does not name ${fn}`);
+  expect(/static/i.test(h), 'the Restricted Mode card does not say it is static');
+  // Values come as a table ("∂f/∂x<TAB>2.63416") and a check ("matches finite differences"): neither without trust.
+  expect(!/^∂\S+\t\s*-?\d/m.test(h) && !/matches finite differences/.test(h), 'the Restricted Mode card shows computed values');
+  expect((before.codeLenses || []).length >= 1, 'no code lenses in Restricted Mode');
+  console.log('Restricted Mode card:\n' + h.split('\n').map((l) => '  | ' + l).join('\n'));
+  console.log('Restricted Mode lenses:\n' + (before.codeLenses || []).map((l) => '  - ' + l).join('\n'));
+}
+
 console.log('hover card:\n' + hover.split('\n').map((l) => '  | ' + l).join('\n'));
 console.log('code lenses:\n' + lenses.map((l) => '  - ' + l).join('\n'));
 console.log(`status bar: ${(r.statusBar || '').slice(0, 200)}`);

@@ -48,7 +48,11 @@ const { values: opt } = parseArgs({
     'ready-text': { type: 'string' },                    // wait until the status bar contains this text
     'expect-hover': { type: 'string' },                  // substring required in the hover text
     'expect-lenses': { type: 'string' },                 // minimum number of resolved code lenses
-    'pending-text': { type: 'string' },                  // a placeholder ("computing…"): wait until hover and lenses lose it
+    'pending-text': { type: 'string' },
+    untrusted: { type: 'boolean', default: false },      // workspace trust on: the folder opens in Restricted Mode
+    'grant-trust': { type: 'boolean', default: false },  // implies --untrusted: probe, trust the folder in the UI, probe again
+    'ready-text-after': { type: 'string' },              // status bar text to wait for after trust was granted
+    'shot-before': { type: 'string' },                   // screenshot of the Restricted Mode probe                  // a placeholder ("computing…"): wait until hover and lenses lose it
     'lens-timeout': { type: 'string', default: '30000' },
     'hover-timeout': { type: 'string', default: '60000' },
     timeout: { type: 'string', default: '180000' },      // whole run
@@ -72,6 +76,9 @@ const USAGE = `usage: node drive.mjs --folder DIR --file REL --hover-line N --ho
   --expect-hover TEXT      fail unless the hover contains TEXT
   --expect-lenses N        fail unless >= N code lenses are shown
   --pending-text TEXT      placeholder the server shows while it works: wait until hover/lenses lose it
+  --untrusted              workspace trust enabled: the folder opens in Restricted Mode
+  --grant-trust            --untrusted, probe, then trust the folder from the UI and probe again
+                           (json.beforeTrust holds the first probe); --ready-text-after TEXT, --shot-before PNG
   --open payload|quickopen how to open the file (default payload, falls back to quickopen)
   --hover-timeout MS (60000) --lens-timeout MS (30000) --timeout MS (180000) --port N (0=free)
   --node PATH (${opt.node})  --code-server ENTRY.js (${opt['code-server']})
@@ -134,7 +141,9 @@ const settings = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'window.commandCenter': false,
   // trust + misc
-  'security.workspace.trust.enabled': false,
+  'security.workspace.trust.enabled': Boolean(opt.untrusted || opt['grant-trust']),
+  'security.workspace.trust.startupPrompt': 'never',   // untrusted runs: open in Restricted Mode, no modal
+  'security.workspace.trust.banner': 'never',
   'git.enabled': false,
   'git.openRepositoryInParentFolders': 'never',
   'files.autoSave': 'off',
@@ -272,7 +281,7 @@ function startCodeServer() {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(opt.untrusted || opt['grant-trust'] ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--disable-proxy',
       '--ignore-last-opened',
@@ -376,6 +385,110 @@ function collectExtensionLogs() {
   return out;
 }
 
+// Cursor to line:col, wait for the server (status bar text) and the lenses, hover the
+// character, read the card and the lens titles, screenshot. Returns what it saw.
+async function probe(page, line, col, readyText, shot, tag = '') {
+  const r = { statusBar: null, codeLenses: [], hoverText: null, hoverMethod: null, shot: null };
+  // Put the cursor on line:col (also scrolls it into view): Ctrl+G "line:col" Enter.
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+  await page.keyboard.type(`${line}:${col}`);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+
+  // Wait for the language server.
+  if (readyText) {
+    r.statusBar = await waitFor(async () => {
+      const t = await page.locator('.statusbar').innerText().catch(() => '');
+      return t.includes(readyText) ? t.replace(/\s+/g, ' ').trim() : null;
+    }, { timeout: Number(opt['hover-timeout']), what: `status bar text "${readyText}"` });
+    mark(`${tag}serverReady`);
+  }
+  try {
+    // Resolved lenses have a title (unresolved ones render as an empty/placeholder decoration).
+    r.codeLenses = await waitFor(async () => { const l = await lensTexts(page); return l.length ? l : null; },
+      { timeout: Number(opt['lens-timeout']), what: '.codelens-decoration' });
+    if (opt['pending-text']) {
+      // Lenses resolved but still showing the placeholder: wait for the server's refresh.
+      const pending = opt['pending-text'];
+      await waitFor(async () => { const l = await lensTexts(page); return l.length && !l.some((t) => t.includes(pending)) ? l : null; },
+        { timeout: Number(opt['lens-timeout']), what: `code lenses without "${pending}"` })
+        .catch((e) => result.browserErrors.push(String(e.message)));
+    }
+    await page.waitForTimeout(300);   // let the remaining visible lenses resolve
+    r.codeLenses = await lensTexts(page);
+    mark(`${tag}codeLensesVisible`);
+  } catch (e) {
+    (opt['expect-lenses'] ? result.errors : result.browserErrors).push(String(e.message));
+  }
+
+  // Hover: mouse first (realistic), keyboard (editor.action.showHover) as a fallback.
+  const hoverDeadline = Date.now() + Number(opt['hover-timeout']);
+  let attempt = 0;
+  while (!r.hoverText && Date.now() < hoverDeadline) {
+    attempt++;
+    const useKeyboard = attempt % 3 === 0;
+    if (useKeyboard) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+    } else {
+      const c = await charCenter(page, line, col);
+      if (!c) { await page.waitForTimeout(300); continue; }
+      if (attempt === 1) log('hover target char', JSON.stringify(c));
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(50);
+      await page.mouse.move(c.x, c.y, { steps: 3 });
+    }
+    try {
+      r.hoverText = await waitFor(() => hoverText(page), { timeout: 3000, interval: 100, what: '.monaco-hover-content' });
+      r.hoverMethod = useKeyboard ? 'keyboard' : 'mouse';
+      // A placeholder card ("computing…"): hover again until the real card is there (or time runs out).
+      if (opt['pending-text'] && r.hoverText.includes(opt['pending-text']) && Date.now() + 1500 < hoverDeadline) {
+        log('hover shows the placeholder; hovering again');
+        r.pendingHovers = (r.pendingHovers || 0) + 1;
+        r.hoverText = null;
+        await page.keyboard.press('Escape');
+        await page.mouse.move(5, 5);
+        await page.waitForTimeout(700);
+      }
+    } catch { /* retry */ }
+  }
+  if (!r.hoverText) throw new Error(`no .monaco-hover-content after ${attempt} attempts`);
+  mark(`${tag}hoverVisible`);
+  await page.waitForTimeout(200);   // let the hover finish rendering / resizing
+  r.hoverText = (await hoverText(page)) || r.hoverText;
+  const lensesNow = await lensTexts(page);
+  if (lensesNow.length >= r.codeLenses.length) r.codeLenses = lensesNow;
+
+  if (shot) {
+    fs.mkdirSync(path.dirname(path.resolve(shot)), { recursive: true });
+    await page.screenshot({ path: shot });
+    r.shot = path.resolve(shot);
+    mark(`${tag}screenshot`);
+  }
+
+  return r;
+}
+
+// Workspace trust from the UI, as a user does it: "Workspaces: Manage Workspace Trust", then
+// the trust editor's "Trust" button. No reload: the extension hears onDidGrantWorkspaceTrust.
+async function grantTrust(page) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+  await page.keyboard.type('Manage Workspace Trust');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10000 });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  const trust = page.locator('.workspace-trust-editor').getByRole('button', { name: 'Trust', exact: true });
+  await trust.first().waitFor({ state: 'visible', timeout: 15000 });
+  await trust.first().click();
+  await waitFor(async () => (await page.locator('.workspace-trust-editor').innerText().catch(() => '')).includes('trusted')
+    || null, { timeout: 10000, what: 'the workspace to become trusted' }).catch(() => {});
+  await page.keyboard.press('Control+W').catch(() => {});   // close the trust editor
+}
+
 // ------------------------------------------------------------------ main
 async function main() {
   const folder = path.resolve(opt.folder);
@@ -436,84 +549,17 @@ async function main() {
   await page.waitForSelector('.editor-instance .monaco-editor .view-lines .view-line', { timeout: 30000 });
   mark('fileOpen');
 
-  // Put the cursor on line:col (also scrolls it into view): Ctrl+G "line:col" Enter.
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+G');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
-  await page.keyboard.type(`${line}:${col}`);
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
-
-  // Wait for the language server.
-  if (opt['ready-text']) {
-    result.statusBar = await waitFor(async () => {
-      const t = await page.locator('.statusbar').innerText().catch(() => '');
-      return t.includes(opt['ready-text']) ? t.replace(/\s+/g, ' ').trim() : null;
-    }, { timeout: Number(opt['hover-timeout']), what: `status bar text "${opt['ready-text']}"` });
-    mark('serverReady');
-  }
-  try {
-    // Resolved lenses have a title (unresolved ones render as an empty/placeholder decoration).
-    result.codeLenses = await waitFor(async () => { const l = await lensTexts(page); return l.length ? l : null; },
-      { timeout: Number(opt['lens-timeout']), what: '.codelens-decoration' });
-    if (opt['pending-text']) {
-      // Lenses resolved but still showing the placeholder: wait for the server's refresh.
-      const pending = opt['pending-text'];
-      await waitFor(async () => { const l = await lensTexts(page); return l.length && !l.some((t) => t.includes(pending)) ? l : null; },
-        { timeout: Number(opt['lens-timeout']), what: `code lenses without "${pending}"` })
-        .catch((e) => result.browserErrors.push(String(e.message)));
-    }
-    await page.waitForTimeout(300);   // let the remaining visible lenses resolve
-    result.codeLenses = await lensTexts(page);
-    mark('codeLensesVisible');
-  } catch (e) {
-    (opt['expect-lenses'] ? result.errors : result.browserErrors).push(String(e.message));
-  }
-
-  // Hover: mouse first (realistic), keyboard (editor.action.showHover) as a fallback.
-  const hoverDeadline = Date.now() + Number(opt['hover-timeout']);
-  let attempt = 0;
-  while (!result.hoverText && Date.now() < hoverDeadline) {
-    attempt++;
-    const useKeyboard = attempt % 3 === 0;
-    if (useKeyboard) {
-      await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('Control+I');
-    } else {
-      const c = await charCenter(page, line, col);
-      if (!c) { await page.waitForTimeout(300); continue; }
-      if (attempt === 1) log('hover target char', JSON.stringify(c));
-      await page.mouse.move(5, 5);
-      await page.waitForTimeout(50);
-      await page.mouse.move(c.x, c.y, { steps: 3 });
-    }
-    try {
-      result.hoverText = await waitFor(() => hoverText(page), { timeout: 3000, interval: 100, what: '.monaco-hover-content' });
-      result.hoverMethod = useKeyboard ? 'keyboard' : 'mouse';
-      // A placeholder card ("computing…"): hover again until the real card is there (or time runs out).
-      if (opt['pending-text'] && result.hoverText.includes(opt['pending-text']) && Date.now() + 1500 < hoverDeadline) {
-        log('hover shows the placeholder; hovering again');
-        result.pendingHovers = (result.pendingHovers || 0) + 1;
-        result.hoverText = null;
-        await page.keyboard.press('Escape');
-        await page.mouse.move(5, 5);
-        await page.waitForTimeout(700);
-      }
-    } catch { /* retry */ }
-  }
-  if (!result.hoverText) throw new Error(`no .monaco-hover-content after ${attempt} attempts`);
-  mark('hoverVisible');
-  await page.waitForTimeout(200);   // let the hover finish rendering / resizing
-  result.hoverText = (await hoverText(page)) || result.hoverText;
-  const lensesNow = await lensTexts(page);
-  if (lensesNow.length >= result.codeLenses.length) result.codeLenses = lensesNow;
-
-  if (opt.shot) {
-    fs.mkdirSync(path.dirname(path.resolve(opt.shot)), { recursive: true });
-    await page.screenshot({ path: opt.shot });
-    result.shot = path.resolve(opt.shot);
-    mark('screenshot');
+  if (opt['grant-trust']) {
+    // Restricted Mode first (the folder opens untrusted), then trust it from the workbench.
+    result.beforeTrust = await probe(page, line, col, opt['ready-text'], opt['shot-before'], 'untrusted:');
+    await page.keyboard.press('Escape');
+    await grantTrust(page);
+    mark('trustGranted');
+    await page.locator(tabSel).first().click();
+    await page.waitForTimeout(300);
+    Object.assign(result, await probe(page, line, col, opt['ready-text-after'] || opt['ready-text'], opt.shot));
+  } else {
+    Object.assign(result, await probe(page, line, col, opt['ready-text'], opt.shot));
   }
 
   if (opt['expect-hover'] && !result.hoverText.includes(opt['expect-hover'])) {

@@ -7,8 +7,10 @@
 #    code-server from npm, playwright-core) into $REAL_VSCODE_PREFIX (~/.cache/real-vscode);
 # 2. builds and packages the extension (npm ci when needed, npm run package -> adlens.vsix);
 # 3. opens examples/ of this repo in code-server with the .vsix installed and
-#    adlens.python = <repo>/.venv/bin/python, waits for "AD Lens: ready" and the code lenses,
-#    hovers the name of a function, reads the hover card and the lens titles;
+#    adlens.python = <repo>/.venv/bin/python, in Restricted Mode: waits for "AD Lens: static
+#    only" and the code lenses, hovers the name of a function, reads the static card; then
+#    trusts the folder from the UI, waits for "AD Lens: ready" (no reload), hovers again and
+#    reads the full card and the lens titles;
 # 4. checks them (check.mjs) and saves the screenshot as docs/hover.png.
 #
 # Environment:
@@ -17,6 +19,7 @@
 #   E2E_PYTHON    interpreter for the server (default: <repo>/.venv/bin/python)
 #   E2E_SHOT      where the screenshot goes (default: <repo>/docs/hover.png)
 #   E2E_FOLDER    folder to open (default: <repo>/examples)
+#   E2E_TRUST=0   skip the Restricted Mode half: open the folder trusted
 #   E2E_VERBOSE=1 progress of the driver on stderr
 set -euo pipefail
 
@@ -80,6 +83,15 @@ read -r FUNC LINE COL < <(node -e '
 log "hovering $FUNC in $FILE at $LINE:$COL (python: $PY)"
 
 # ------------------------------------------------------------------ 4. drive + check
+# By default the folder opens in Restricted Mode (static cards only), the script trusts it
+# from the workbench UI, and the extension must switch to full mode without a reload.
+# E2E_TRUST=0: open it trusted from the start (code-server --disable-workspace-trust).
+if [[ "${E2E_TRUST:-1}" == 1 ]]; then
+  TRUST_ARGS=(--grant-trust --ready-text "AD Lens: static only" --ready-text-after "AD Lens: ready"
+              --shot-before "$OUT/hover-restricted.png")
+else
+  TRUST_ARGS=(--ready-text "AD Lens: ready")
+fi
 TMP_SHOT="$OUT/hover.png"
 rm -f "$TMP_SHOT" "$OUT/hover.fail.png" "$OUT/e2e.json"
 set +e
@@ -87,7 +99,7 @@ set +e
   --vsix "$VSIX" \
   --folder "$FOLDER" --file "$FILE" --hover-line "$LINE" --hover-col "$COL" \
   --setting "adlens.python=$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$PY")" \
-  --ready-text "AD Lens: ready" \
+  "${TRUST_ARGS[@]}" \
   --expect-lenses 1 \
   --pending-text "computing…" \
   --shot "$TMP_SHOT" --json "$OUT/e2e.json" \
