@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -51,11 +49,10 @@ KERNELS = 2
 class KernelPool:
     """Several `Kernel`s behind the one method `CardService` calls: `await run(...)`.
 
-    Requests go to an idle kernel (waiting for one if all are busy), so this pool
-    always knows which process runs which request. That is what makes cancellation
-    real: a request cancelled while it runs kills its process (the kernel client
-    answers "crashed" to nobody and restarts it) instead of letting user code spin
-    until its time limit while others queue behind it.
+    A request goes to an idle kernel (waiting for one when all are busy), so one
+    function stuck until its time limit leaves the other kernels to the rest of the
+    document. Cancelling a request that runs kills its process (`Kernel.run` does
+    that), so a cancelled command or a stale card does not spin on.
     """
 
     def __init__(self, size: int, time_limit: float) -> None:
@@ -75,16 +72,13 @@ class KernelPool:
         for k in self.kernels:  # each kernel caches its own answers
             if (hit := k.cached(request, timeout)) is not None:
                 return hit
-        if self._idle is None:  # created on the loop that uses it
+        if self._idle is None:  # created lazily, on the loop that uses it
             self._idle = asyncio.Queue()
             for k in self.kernels:
                 self._idle.put_nowait(k)
         kernel = await self._idle.get()
         try:
             return await kernel.run(request, timeout)
-        except asyncio.CancelledError:
-            _interrupt(kernel)
-            raise
         finally:
             self._idle.put_nowait(kernel)
 
@@ -94,17 +88,6 @@ class KernelPool:
     def close(self) -> None:
         for k in self.kernels:
             k.close()
-
-
-def _interrupt(kernel: Kernel) -> None:
-    # Killing the process is the only way to stop user code mid-request.
-    pid = kernel.pid
-    if pid is not None:
-        logger.info("killing kernel %s: its request was cancelled", pid)
-        try:
-            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-        except OSError:
-            pass
 
 
 class CardScheduler:

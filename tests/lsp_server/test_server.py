@@ -23,6 +23,7 @@ from conftest_server import (
     resolved_titles,
     start,
     track,
+    until,
     uri_for,
 )
 from lsprotocol import types
@@ -251,11 +252,11 @@ async def test_non_ascii_identifiers_and_astral_characters(client: LanguageClien
     assert after is None or "θ" not in str(after.range)
 
 
-async def test_cancelling_a_command_stops_its_kernel_work(client: LanguageClient) -> None:
-    uri = uri_for("cancel.py")
-    text = SOURCE + "\n\ndef spin(x=1.0):\n    while True:\n        x = x + 1.0\n    return x\n"
-    track(client, uri, text)
-    task = asyncio.ensure_future(
+SPIN = SOURCE + "\n\ndef spin(x=1.0):\n    while True:\n        x = x + 1.0\n    return x\n"
+
+
+def _spin_command(client: LanguageClient, uri: str) -> asyncio.Future:
+    return asyncio.ensure_future(
         client.protocol.send_request_async(
             types.WORKSPACE_EXECUTE_COMMAND,
             types.ExecuteCommandParams(
@@ -263,16 +264,63 @@ async def test_cancelling_a_command_stops_its_kernel_work(client: LanguageClient
             ),
         )
     )
-    await asyncio.sleep(1.0)  # the command is running in the kernel by now
-    (msg_id,) = [i for i, fut in client.protocol._request_futures.items() if not fut.done()]
-    client.cancel_request(types.CancelParams(id=msg_id))  # type: ignore[attr-defined]
+
+
+async def _both_kernels_answer_quickly(client: LanguageClient, uri: str) -> None:
+    # Two fresh requests at once (new points, so no cache): if the cancelled spin
+    # still held a kernel (time limit 10 s here), one of them would wait for it.
     t0 = time.monotonic()
-    with pytest.raises(JsonRpcException):
+    results = await asyncio.gather(
+        command(client, "adlens.checkGradient", uri, "g", f"x={t0 % 1 + 3.0}"),
+        command(client, "adlens.checkGradient", uri, "g", f"x={t0 % 1 + 4.0}"),
+    )
+    assert all(isinstance(r, dict) for r in results)
+    assert time.monotonic() - t0 < 5.0
+
+
+async def test_cancel_request_on_a_command_stops_its_kernel_work(
+    client: LanguageClient,
+) -> None:
+    uri = uri_for("cancel.py")
+    track(client, uri, SPIN)
+    pending = set(client.protocol._request_futures)
+    task = _spin_command(client, uri)
+    await asyncio.sleep(1.0)  # the spin is running in a kernel by now
+    (msg_id,) = set(client.protocol._request_futures) - pending
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+    t0 = time.monotonic()
+    with pytest.raises(JsonRpcException) as err:
         await task
+    assert err.value.code == -32800  # RequestCancelled
     assert time.monotonic() - t0 < 2.0
-    # The kernel was freed: a card for another function is computed long before
-    # the 10 s time limit the spin would otherwise have held it for.
-    t0 = time.monotonic()
-    fresh = await hover_until(client, uri, position_of(text, "def g(", delta=4), timeout=8.0)
-    assert fresh is not None and "computing" not in fresh
-    assert time.monotonic() - t0 < 8.0
+    await _both_kernels_answer_quickly(client, uri)
+
+
+async def test_cancelling_a_commands_progress_stops_its_kernel_work(
+    client: LanguageClient,
+) -> None:
+    uri = uri_for("cancel_progress.py")
+    track(client, uri, SPIN)
+    known = set(client.progress_reports)
+    task = _spin_command(client, uri)
+
+    async def token() -> str | None:
+        new = [t for t in client.progress_reports if t not in known]
+        begun = [t for t in new if client.progress_reports[t]]
+        return str(begun[0]) if begun else None
+
+    tok = await until(token, lambda t: t is not None, timeout=10.0)
+    assert tok is not None
+    begin = client.progress_reports[tok][0]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable
+    await asyncio.sleep(0.5)
+    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=tok))
+    with pytest.raises(JsonRpcException) as err:
+        await task
+    assert err.value.code == -32800
+    end = await until(
+        lambda: asyncio.sleep(0, client.progress_reports[tok][-1]),
+        lambda v: isinstance(v, types.WorkDoneProgressEnd),
+    )
+    assert isinstance(end, types.WorkDoneProgressEnd)
+    await _both_kernels_answer_quickly(client, uri)
