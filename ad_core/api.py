@@ -92,6 +92,8 @@ def _like(c, x):
     c = np.asarray(c, dtype=dtype)
     if c.shape != shape_of(x):
         c = np.broadcast_to(c, shape_of(x)).copy()
+    elif not c.flags.writeable:  # a broadcast view from the tape: hand out a real array
+        c = c.copy()
     return c
 
 

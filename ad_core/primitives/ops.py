@@ -263,8 +263,14 @@ def _reduce_flops(ans, x, axis=None, keepdims=False):
     return int(np.size(raw(x)))
 
 
+# ufunc.reduce directly: np.sum & co. add microseconds of Python wrapping per call.
+_add_reduce = np.add.reduce
+_mul_reduce = np.multiply.reduce
+_max_reduce = np.maximum.reduce
+_min_reduce = np.minimum.reduce
+
 sum_ = defprim(
-    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis=None, keepdims=False: _add_reduce(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis=None, keepdims=False: _expand_like(g, x, axis, keepdims),),
     sympy=None, flops=_reduce_flops)
@@ -285,7 +291,7 @@ def _prod_others(x, ans, axis):
 
 
 prod = defprim(
-    "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    "prod", lambda x, axis=None, keepdims=False: _mul_reduce(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False:
          sum_(mul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis=None, keepdims=False:
@@ -315,9 +321,11 @@ def _extreme_rules():
         flops=_reduce_flops)
 
 
-max_ = defprim("max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+max_ = defprim("max", lambda x, axis=None, keepdims=False: _max_reduce(x, axis=axis,
+                                                                     keepdims=keepdims),
                sympy=None, **_extreme_rules())
-min_ = defprim("min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+min_ = defprim("min", lambda x, axis=None, keepdims=False: _min_reduce(x, axis=axis,
+                                                                     keepdims=keepdims),
                sympy=None, **_extreme_rules())
 
 
@@ -349,8 +357,17 @@ transpose = defprim(
     vjp=(lambda g, ans, x, axes: transpose(g, axes=tuple(int(i) for i in np.argsort(axes))),),
     flops=0)
 
+def _broadcast_impl(x, shape):
+    if type(x) is float or (type(x) is np.ndarray and x.ndim == 0):
+        # A read-only zero-stride view, built without np.broadcast_to's Python overhead.
+        v = np.ndarray(shape, np.float64, np.array(x, dtype=np.float64), 0, (0,) * len(shape))
+        v.flags.writeable = False
+        return v
+    return np.broadcast_to(x, shape)
+
+
 broadcast_to = defprim(
-    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    "broadcast_to", _broadcast_impl,
     jvp=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, ans, x, shape: unbroadcast(g, x),),
     flops=0)
@@ -439,6 +456,8 @@ def _matmul_vjp_b(g, ans, a, b):
     if len(sa) == 1:  # (k,) @ (..., k, m): outer(a, g)
         return unbroadcast(mul(reshape(a, shape=(sa[0], 1)),
                                reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
+    if len(sb) == 1 and len(sa) == 2:  # (n, k) @ (k,): a^T g = g @ a
+        return matmul(g, a)
     if len(sb) == 1:  # (..., n, k) @ (k,): a^T g
         r = matmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
         return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), b)
