@@ -524,12 +524,26 @@ def _method_transpose(self, *axes):
     return np_transpose(self, axes if axes else None)
 
 
+_NO_PARAMS: dict = {}  # shared by operator calls; never mutated
+
+
 def _bin(prim):
-    return lambda self, other: prim(self, other)
+    # self is a tracer: skip Primitive.__call__'s search unless other may be more inner.
+    def op(self, other):
+        if isinstance(other, Tracer) and other._trace.level > self._trace.level:
+            return other._trace.process(prim, (self, other), _NO_PARAMS)
+        return self._trace.process(prim, (self, other), _NO_PARAMS)
+    op.__name__ = prim.name
+    return op
 
 
 def _rbin(prim):
-    return lambda self, other: prim(other, self)
+    def op(self, other):
+        if isinstance(other, Tracer) and other._trace.level > self._trace.level:
+            return other._trace.process(prim, (other, self), _NO_PARAMS)
+        return self._trace.process(prim, (other, self), _NO_PARAMS)
+    op.__name__ = "r" + prim.name
+    return op
 
 
 def _un(prim):

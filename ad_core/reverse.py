@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from ._core import Trace, Tracer, raw, shape_of
-from .primitives.table import cotangent_term
+from .primitives.table import ARITH_ERRORS, cotangent_term
 
 
 def _add_arrays(adj: list, j: int, a: np.ndarray, c: np.ndarray, owned: set) -> None:
@@ -60,20 +60,28 @@ class ReverseTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         parents = []
+        plain = True  # all primals are Python floats/ints: evaluate with the scalar rule
         i = 0
         for a in args:
             if isinstance(a, RVar) and a._trace is self:
-                primals.append(a.primal)
                 parents.append((i, a._idx))
-            else:
-                primals.append(a)
+                a = a.primal
+            primals.append(a)
+            if plain and type(a) is not float and type(a) is not int:
+                plain = False
             i += 1
         if prim.nondiff:
             for i, _ in parents:
                 if i in prim.nondiff:
                     raise TypeError(f"{prim.name} is not differentiable with respect to its "
                                     f"argument {i}")
-        ans = prim(*primals, **params)
+        if plain and prim.scalar is not None and not params:
+            try:
+                ans = prim.scalar(*primals)
+            except ARITH_ERRORS:
+                ans = prim(*primals)
+        else:
+            ans = prim(*primals, **params)
         nodes = self.nodes
         nodes.append((prim, ans, primals, params, parents))
         return RVar(self, ans, len(nodes) - 1)
@@ -141,7 +149,12 @@ class ReverseTrace(Trace):
                 for pos, j in parents:
                     d = partials[pos](ans, *primals, **params) if params else \
                         partials[pos](ans, *primals)
-                    c = cotangent_term(g, d, primals[pos], prim.singular)
+                    if type(d) is float and type(g) is float and type(primals[pos]) is float:
+                        c = g * d  # the scalar path of cotangent_term, inlined
+                        if c != c and g == 0.0:
+                            c = 0.0
+                    else:
+                        c = cotangent_term(g, d, primals[pos], prim.singular)
                     a = adj[j]
                     if a is None:
                         adj[j] = c

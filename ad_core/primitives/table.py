@@ -33,7 +33,7 @@ from .._core import Tracer, shape_of
 
 PRIMITIVES: dict[str, Primitive] = {}
 
-_ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+ARITH_ERRORS = _ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 
 class Primitive:
