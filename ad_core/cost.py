@@ -119,12 +119,21 @@ def static_estimate(source: str, name: str) -> Estimate:
         >>> static_estimate("def f(x, y):\\n    return x * y + 1\\n", "f").ops
         2
 
-    Each parameter counts as one scalar (shapes are unknown without running);
-    operations are counted from AST nodes: arithmetic operators and calls of
-    functions with a table entry, ``for`` loops over ``range(literal)`` times
-    their trip count (others once, noted).
+    Each parameter counts as one scalar (shapes are unknown without running).
+    Operations are counted by ``ad.symbolic.static_ops`` when the symbolic path
+    is present, else by a small AST walk here with the same rules: operators
+    and calls of functions with a table entry, ``for`` loops over
+    ``range(literal)`` times their trip count (others once, noted), the
+    costlier branch of an ``if``.
     """
     counts = _static_counts(source, name)
+    shared = _symbolic_static_ops(source, name)
+    if shared is not None:
+        # The symbolic path's counter resolves names as its translator does (aliases,
+        # from-imports, indexing): one rule set for both static views of a function.
+        counts.ops = sum(shared.values())
+        counts.flops = sum(n * _int_flops(p) for p, n in shared.items())
+        counts.notes.append("operations counted by ad.symbolic.static_ops")
     e = _from_counts(counts.n_inputs, counts.n_outputs, counts.ops, counts.flops,
                      counts.ops * _STATIC_NODE_BYTES)
     e.is_estimate = True
@@ -203,6 +212,21 @@ _ALIASES = {"absolute": "abs", "fabs": "abs", "asin": "arcsin", "acos": "arccos"
 _LOOP_LIMIT = 10_000
 
 
+def _symbolic_static_ops(source: str, name: str) -> dict[str, int] | None:
+    """``ad.symbolic.static_ops`` when the symbolic path is installed, else None."""
+    try:
+        from .symbolic import static_ops
+    except ImportError:
+        return None
+    return static_ops(source, name)
+
+
+def _int_flops(prim: str) -> int:
+    p = PRIMITIVES.get(prim)
+    # Callable flop formulas need shapes; without them an op counts as one element.
+    return p.flops if p is not None and isinstance(p.flops, int) else 1
+
+
 def _static_counts(source: str, name: str) -> _Counts:
     # Parse only; nothing in the source is imported, evaluated or run.
     tree = ast.parse(source)
@@ -278,9 +302,7 @@ def _count_expr(node: ast.AST, mult: int, c: _Counts) -> None:
 
 def _add_op(prim: str, mult: int, c: _Counts) -> None:
     c.ops += mult
-    p = PRIMITIVES.get(prim)
-    # Callable flop formulas need shapes; without them an op counts as one element.
-    c.flops += mult * (p.flops if p is not None and isinstance(p.flops, int) else 1)
+    c.flops += mult * _int_flops(prim)
 
 
 def _literal_trips(it: ast.AST) -> int | None:

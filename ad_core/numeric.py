@@ -170,6 +170,14 @@ def _steps(method: str, flat: np.ndarray, step) -> np.ndarray:
     return _REL_STEP[method] * np.maximum(1.0, np.abs(flat))
 
 
+def _taken(dx: float, h: float, x: float) -> float:
+    """The step actually taken, or a ValueError when x ± h rounds back to x."""
+    if dx == 0:
+        raise ValueError(f"numeric.gradient: step {h:g} is below the float64 spacing at "
+                         f"x={x:g} ({np.spacing(x):g}), so x + h == x; use a larger step")
+    return dx
+
+
 def _grad_one(f, args, k, x, method, step):
     scalar, flat = _components(x)
     shape = np.shape(x)
@@ -190,12 +198,12 @@ def _grad_one(f, args, k, x, method, step):
             fu = _scalar_out(_call(f, args, k, _point(scalar, up, shape)), f, who)
             fd = _scalar_out(_call(f, args, k, _point(scalar, dn, shape)), f, who)
             # Divide by the step actually represented (x + h rounds), not the nominal h.
-            g[i] = (fu - fd) / (up[i] - dn[i])
+            g[i] = (fu - fd) / _taken(up[i] - dn[i], h, flat[i])
         else:
             p = flat.copy()
             p[i] += h if method == "forward" else -h
             fp = _scalar_out(_call(f, args, k, _point(scalar, p, shape)), f, who)
-            g[i] = (fp - f0) / (p[i] - flat[i])
+            g[i] = (fp - f0) / _taken(p[i] - flat[i], h, flat[i])
     return float(g[0]) if scalar else g.reshape(shape)
 
 
@@ -250,7 +258,7 @@ def _richardson_one(f, args, k, x, step):
             up, dn = flat.copy(), flat.copy()
             up[i] += h
             dn[i] -= h
-            hh = (up[i] - dn[i]) / 2  # the step actually represented (x + h rounds)
+            hh = _taken(up[i] - dn[i], h, flat[i]) / 2  # the step actually represented
             fu = _scalar_out(_call(f, args, k, _point(scalar, up, shape)), f, who)
             fd = _scalar_out(_call(f, args, k, _point(scalar, dn, shape)), f, who)
             fmax = max(fmax, abs(fu), abs(fd))
