@@ -11,7 +11,7 @@ declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
 """
 
 from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
-from . import cost, math, numeric
+from . import cost, math, numeric, symbolic
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .check import check_grad
@@ -39,6 +39,7 @@ __all__ = [
     "jvp",
     "math",
     "numeric",
+    "symbolic",
     "trace",
     "value_and_grad",
     "vjp",
