@@ -52,7 +52,10 @@ const { values: opt } = parseArgs({
     untrusted: { type: 'boolean', default: false },      // workspace trust on: the folder opens in Restricted Mode
     'grant-trust': { type: 'boolean', default: false },  // implies --untrusted: probe, trust the folder in the UI, probe again
     'ready-text-after': { type: 'string' },              // status bar text to wait for after trust was granted
-    'shot-before': { type: 'string' },                   // screenshot of the Restricted Mode probe                  // a placeholder ("computing…"): wait until hover and lenses lose it
+    'shot-before': { type: 'string' },                   // screenshot of the Restricted Mode probe
+    'expect-notification': { type: 'string' },           // only wait for a notification containing TEXT (no hover)
+    'palette-command': { type: 'string' },               // after the hover: run this command from the palette (F1)
+    'expect-document': { type: 'string' },               // ... and require a new editor whose text contains TEXT                  // a placeholder ("computing…"): wait until hover and lenses lose it
     'lens-timeout': { type: 'string', default: '30000' },
     'hover-timeout': { type: 'string', default: '60000' },
     timeout: { type: 'string', default: '180000' },      // whole run
@@ -76,6 +79,9 @@ const USAGE = `usage: node drive.mjs --folder DIR --file REL --hover-line N --ho
   --expect-hover TEXT      fail unless the hover contains TEXT
   --expect-lenses N        fail unless >= N code lenses are shown
   --pending-text TEXT      placeholder the server shows while it works: wait until hover/lenses lose it
+  --expect-notification T  instead of hovering: wait for a notification containing T (and --ready-text)
+  --palette-command TITLE  after the hover, run TITLE from the command palette;
+  --expect-document TEXT   ... and require that the editor it opens contains TEXT
   --untrusted              workspace trust enabled: the folder opens in Restricted Mode
   --grant-trust            --untrusted, probe, then trust the folder from the UI and probe again
                            (json.beforeTrust holds the first probe); --ready-text-after TEXT, --shot-before PNG
@@ -357,6 +363,11 @@ async function hoverText(page) {
   });
 }
 
+async function notificationTexts(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.notifications-toasts .notification-toast, .notification-list-item')]
+    .map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean));
+}
+
 async function lensTexts(page) {
   return page.evaluate(() => [...document.querySelectorAll('.codelens-decoration')]
     .map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean));
@@ -549,6 +560,28 @@ async function main() {
   await page.waitForSelector('.editor-instance .monaco-editor .view-lines .view-line', { timeout: 30000 });
   mark('fileOpen');
 
+  if (opt['expect-notification']) {
+    // A message the extension shows (e.g. "AD Lens is not installed for …"), with its buttons.
+    const want = opt['expect-notification'];
+    result.notifications = await waitFor(async () => {
+      const all = await notificationTexts(page);
+      return all.some((t) => t.includes(want)) ? all : null;
+    }, { timeout: Number(opt['hover-timeout']), what: `a notification containing "${want}"` });
+    mark('notificationVisible');
+    if (opt['ready-text']) {
+      result.statusBar = await waitFor(async () => {
+        const t = await page.locator('.statusbar').innerText().catch(() => '');
+        return t.includes(opt['ready-text']) ? t.replace(/\s+/g, ' ').trim() : null;
+      }, { timeout: 10000, what: `status bar text "${opt['ready-text']}"` });
+    }
+    if (opt.shot) {
+      fs.mkdirSync(path.dirname(path.resolve(opt.shot)), { recursive: true });
+      await page.screenshot({ path: opt.shot });
+      result.shot = path.resolve(opt.shot);
+    }
+    return;
+  }
+
   if (opt['grant-trust']) {
     // Restricted Mode first (the folder opens untrusted), then trust it from the workbench.
     result.beforeTrust = await probe(page, line, col, opt['ready-text'], opt['shot-before'], 'untrusted:');
@@ -560,6 +593,36 @@ async function main() {
     Object.assign(result, await probe(page, line, col, opt['ready-text-after'] || opt['ready-text'], opt.shot));
   } else {
     Object.assign(result, await probe(page, line, col, opt['ready-text'], opt.shot));
+  }
+
+  if (opt['palette-command']) {
+    // With the cursor still in the function: F1, the command's title, Enter; then read the
+    // editor it opens (the visible lines of the new active editor).
+    await page.keyboard.press('Escape');
+    const before = await page.locator('.tabs-container .tab').count();
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+    await page.keyboard.type(opt['palette-command']);
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10000 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    mark('paletteCommand');
+    if (opt['expect-document']) {
+      const want = opt['expect-document'];
+      result.document = await waitFor(async () => {
+        if ((await page.locator('.tabs-container .tab').count()) <= before) return null;
+        const texts = await page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines')]
+          .map((e) => e.innerText.replace(/\u00a0/g, ' ')));   // Monaco renders spaces as &nbsp;
+        return texts.find((t) => t.includes(want)) || null;
+      }, { timeout: Number(opt['hover-timeout']), what: `an editor containing "${want}" after "${opt['palette-command']}"` })
+        .catch(async (e) => {
+          result.errors.push(String(e.message));
+          if (opt.shot) await page.screenshot({ path: opt.shot.replace(/\.png$/, '') + '.fail.png' }).catch(() => {});
+          return null;
+        });
+      result.notifications = await notificationTexts(page);
+      mark('documentVisible');
+    }
   }
 
   if (opt['expect-hover'] && !result.hoverText.includes(opt['expect-hover'])) {

@@ -11,7 +11,10 @@
 #    only" and the code lenses, hovers the name of a function, reads the static card; then
 #    trusts the folder from the UI, waits for "AD Lens: ready" (no reload), hovers again and
 #    reads the full card and the lens titles;
-# 4. checks them (check.mjs) and saves the screenshot as docs/hover.png.
+# 4. checks them (check.mjs), runs "AD Lens: Show derivatives and Wengert list" from the
+#    palette and requires the Markdown document, and saves the screenshot as docs/hover.png;
+# 5. starts again with an interpreter that lacks adlens (the system python3) and requires
+#    the "not installed" message with the exact pip command and its install button.
 #
 # Environment:
 #   E2E_FILE      file under examples/ to open (default: the first examples/*.py with a `def`)
@@ -20,6 +23,7 @@
 #   E2E_SHOT      where the screenshot goes (default: <repo>/docs/hover.png)
 #   E2E_FOLDER    folder to open (default: <repo>/examples)
 #   E2E_TRUST=0   skip the Restricted Mode half: open the folder trusted
+#   E2E_MISSING=0 skip the second run (an interpreter without adlens: the install message)
 #   E2E_VERBOSE=1 progress of the driver on stderr
 set -euo pipefail
 
@@ -102,6 +106,7 @@ set +e
   "${TRUST_ARGS[@]}" \
   --expect-lenses 1 \
   --pending-text "computing…" \
+  --palette-command "AD Lens: Show derivatives and Wengert list" --expect-document "## Derivatives" \
   --shot "$TMP_SHOT" --json "$OUT/e2e.json" \
   ${E2E_VERBOSE:+-v}
 rc=$?
@@ -118,3 +123,33 @@ node "$HERE/check.mjs" "$OUT/e2e.json" "$FUNC" || die "the hover card or the len
 mkdir -p "$(dirname "$SHOT")"
 cp "$TMP_SHOT" "$SHOT"
 log "ok: screenshot $SHOT"
+
+# ------------------------------------------------------------------ 5. adlens missing
+# An interpreter without AD Lens: the extension must say so, with the install command and
+# a button that runs it. (Skipped when the system python3 happens to have it.)
+MISSING_PY="${E2E_MISSING_PYTHON:-$(command -v python3 || true)}"
+if [[ "${E2E_MISSING:-1}" == 1 && -n "$MISSING_PY" ]] && ! (cd / && PYTHONSAFEPATH=1 "$MISSING_PY" -c "import lsp_server" 2>/dev/null); then
+  log "adlens missing: adlens.python = $MISSING_PY"
+  set +e
+  "$NODE24" "$HERE/drive.mjs" \
+    --vsix "$VSIX" \
+    --folder "$FOLDER" --file "$FILE" --hover-line "$LINE" --hover-col "$COL" \
+    --setting "adlens.python=$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$MISSING_PY")" \
+    --expect-notification "AD Lens is not installed for" --ready-text "AD Lens: error" \
+    --shot "$OUT/missing.png" --json "$OUT/missing.json" \
+    ${E2E_VERBOSE:+-v}
+  rc=$?
+  set -e
+  [[ $rc -eq 0 ]] || die "no 'not installed' message for $MISSING_PY (details: $OUT/missing.json)"
+  node -e '
+    const r = require(process.argv[1]);
+    const msg = (r.notifications || []).find((t) => t.includes("AD Lens is not installed for")) || "";
+    console.log("notification: " + msg);
+    const fails = [];
+    if (!msg.includes(process.argv[2] + " -m pip install")) fails.push("the message lacks the exact pip command for " + process.argv[2]);
+    if (!msg.includes("Install in terminal")) fails.push("the message has no \"Install in terminal\" button");
+    if (fails.length) { console.error(fails.join("\n")); process.exit(1); }
+  ' "$OUT/missing.json" "$MISSING_PY" || die "the 'not installed' message is incomplete"
+  log "ok: the missing-adlens message (screenshot $OUT/missing.png)"
+fi
+log "e2e passed"
