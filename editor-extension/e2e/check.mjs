@@ -37,6 +37,14 @@ if (before) {
 console.log('hover card:\n' + hover.split('\n').map((l) => '  | ' + l).join('\n'));
 console.log('code lenses:\n' + lenses.map((l) => '  - ' + l).join('\n'));
 console.log(`status bar: ${(r.statusBar || '').slice(0, 200)}`);
+if (r.document !== undefined) {
+  expect(Boolean(r.document), '"Show derivatives and Wengert list" opened no document');
+  console.log('"Show derivatives and Wengert list" document (visible part):\n' + String(r.document || '').split('\n').slice(0, 12).map((l) => '  | ' + l).join('\n'));
+}
+if (r.checkNotification !== undefined) {
+  expect(Boolean(r.checkNotification), '"Check gradient at a point…" gave no verdict');
+  console.log(`"Check gradient at a point…" (prefilled "${r.checkPrefill}"): ${r.checkNotification}`);
+}
 console.log(`elapsed: ${r.elapsedMs} ms`);
 if (failures.length) {
   for (const f of failures) console.error(`FAIL: ${f}`);

@@ -55,7 +55,9 @@ const { values: opt } = parseArgs({
     'shot-before': { type: 'string' },                   // screenshot of the Restricted Mode probe
     'expect-notification': { type: 'string' },           // only wait for a notification containing TEXT (no hover)
     'palette-command': { type: 'string' },               // after the hover: run this command from the palette (F1)
-    'expect-document': { type: 'string' },               // ... and require a new editor whose text contains TEXT                  // a placeholder ("computing…"): wait until hover and lenses lose it
+    'expect-document': { type: 'string' },               // ... and require a new editor whose text contains TEXT
+    'check-gradient': { type: 'string' },                // then "AD Lens: Check gradient at a point…" with this point
+    'expect-check': { type: 'string' },                  // ... and require a notification containing TEXT                  // a placeholder ("computing…"): wait until hover and lenses lose it
     'lens-timeout': { type: 'string', default: '30000' },
     'hover-timeout': { type: 'string', default: '60000' },
     timeout: { type: 'string', default: '180000' },      // whole run
@@ -82,6 +84,8 @@ const USAGE = `usage: node drive.mjs --folder DIR --file REL --hover-line N --ho
   --expect-notification T  instead of hovering: wait for a notification containing T (and --ready-text)
   --palette-command TITLE  after the hover, run TITLE from the command palette;
   --expect-document TEXT   ... and require that the editor it opens contains TEXT
+  --check-gradient POINT   then run "AD Lens: Check gradient at a point…", type POINT in its input box;
+  --expect-check TEXT      ... and require a notification containing TEXT
   --untrusted              workspace trust enabled: the folder opens in Restricted Mode
   --grant-trust            --untrusted, probe, then trust the folder from the UI and probe again
                            (json.beforeTrust holds the first probe); --ready-text-after TEXT, --shot-before PNG
@@ -622,6 +626,33 @@ async function main() {
         });
       result.notifications = await notificationTexts(page);
       mark('documentVisible');
+    }
+  }
+
+  if (opt['check-gradient']) {
+    // Back to the file (the cursor is still in the function), then the palette command and its input box.
+    await page.locator(tabSel).first().click();
+    await page.waitForTimeout(300);
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+    await page.keyboard.type('AD Lens: Check gradient at a point');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10000 });
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    // The input box (title "AD Lens: check the gradient of …"), prefilled: replace the point.
+    await waitFor(async () => (await page.locator('.quick-input-widget').innerText().catch(() => '')).includes('check the gradient of'),
+      { timeout: 10000, what: 'the point input box' });
+    result.checkPrefill = await page.locator('.quick-input-widget input').first().inputValue().catch(() => null);
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(opt['check-gradient']);
+    await page.keyboard.press('Enter');
+    mark('checkGradientSent');
+    if (opt['expect-check']) {
+      const want = opt['expect-check'];
+      result.checkNotification = await waitFor(async () => (await notificationTexts(page)).find((t) => t.includes(want)) || null,
+        { timeout: Number(opt['hover-timeout']), what: `a notification containing "${want}"` })
+        .catch((e) => { result.errors.push(String(e.message)); return null; });
+      mark('checkGradientAnswered');
     }
   }
 

@@ -12,7 +12,9 @@
 #    trusts the folder from the UI, waits for "AD Lens: ready" (no reload), hovers again and
 #    reads the full card and the lens titles;
 # 4. checks them (check.mjs), runs "AD Lens: Show derivatives and Wengert list" from the
-#    palette and requires the Markdown document, and saves the screenshot as docs/hover.png;
+#    palette and requires the Markdown document, runs "AD Lens: Check gradient at a point…"
+#    at 0.7 for every parameter and requires the verdict, and saves the screenshot as
+#    docs/hover.png;
 # 5. starts again with an interpreter that lacks adlens (the system python3) and requires
 #    the "not installed" message with the exact pip command and its install button.
 #
@@ -85,6 +87,15 @@ read -r FUNC LINE COL < <(node -e '
   console.error(`no def ${want || ""} in ${file}`); process.exit(1);
 ' "$FOLDER/$FILE" "${E2E_FUNCTION:-}") || die "cannot find the function to hover in $FILE"
 log "hovering $FUNC in $FILE at $LINE:$COL (python: $PY)"
+# A point for "Check gradient at a point…": 0.7 for every parameter of the def (may span lines).
+POINT="$(node -e '
+  const fs = require("fs");
+  const [file, line] = [process.argv[1], Number(process.argv[2])];
+  const text = fs.readFileSync(file, "utf8").split(/\r?\n/).slice(line - 1).join("\n");
+  const m = /\(([^)]*)\)/s.exec(text);
+  const names = (m ? m[1] : "").split(",").map((p) => p.trim().split(/[:=\s]/)[0]).filter((p) => /^[A-Za-z_]\w*$/.test(p) && p !== "self");
+  console.log(names.map((n) => `${n}=0.7`).join(", "));
+' "$FOLDER/$FILE" "$LINE")"
 
 # ------------------------------------------------------------------ 4. drive + check
 # By default the folder opens in Restricted Mode (static cards only), the script trusts it
@@ -107,6 +118,7 @@ set +e
   --expect-lenses 1 \
   --pending-text "computing…" \
   --palette-command "AD Lens: Show derivatives and Wengert list" --expect-document "## Derivatives" \
+  --check-gradient "$POINT" --expect-check "∇$FUNC" \
   --shot "$TMP_SHOT" --json "$OUT/e2e.json" \
   ${E2E_VERBOSE:+-v}
 rc=$?
