@@ -123,6 +123,9 @@ class AdLensServer(LanguageServer):
         await doc.analysis()
         if fresh and self.documents.get(uri) is doc:
             self.cards.retain(uri, doc)
+            # Import SymPy once the first document is analysed, not before: an import
+            # holds the GIL for seconds and would slow that first analysis down.
+            self.cards.warm_up()
         return doc
 
     async def analyse(self, uri: str) -> None:
@@ -418,7 +421,9 @@ async def publish_diagnostics(ls: AdLensServer, uri: str) -> None:
         # Hand-written gradients are checked as soon as a document changes: their
         # diagnostics are the point. Other functions' cards are only used once
         # something (a hover, a visible lens) asked for them.
-        grads = [ls.cards.full(doc, fn) for fn in doc.model.functions if fn.gradient_of]
+        grads = [
+            ls.cards.full(doc, fn, background=True) for fn in doc.model.functions if fn.gradient_of
+        ]
         if grads:
             await asyncio.wait(grads, timeout=ls.settings.time_limit + 5.0)
     if ls.documents.get(uri) is not doc:
@@ -552,6 +557,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--log-level", default="info", choices=["error", "warning", "info", "debug"]
     )
     args = parser.parse_args(list(argv) if argv is not None else None)
+
+    # SymPy runs on a worker thread; a 1 ms switch interval (default 5 ms) hands the
+    # GIL back to the event loop sooner, so replies are not held up behind it.
+    sys.setswitchinterval(0.001)
 
     # stdout is the protocol pipe: logs go to stderr (clients show it in their log).
     logging.basicConfig(

@@ -26,7 +26,14 @@ from lsp_server.cards import Card, CardService, build_card
 from lsp_server.kernel import Kernel, KernelResult
 from lsp_server.server_documents import Document
 from lsp_server.server_settings import Settings
-from lsp_server.server_tasks import TaskTable
+from lsp_server.server_tasks import (
+    URGENCY,
+    PriorityQueue,
+    PriorityThread,
+    TaskTable,
+    Urgency,
+    current_urgency,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +64,9 @@ class KernelPool:
 
     def __init__(self, size: int, time_limit: float) -> None:
         self.kernels = [Kernel(time_limit=time_limit) for _ in range(size)]
-        self._idle: asyncio.Queue[Kernel] | None = None
+        # Interactive requests (a hover, a command) jump ahead of background ones
+        # (diagnostics checking every hand-written gradient after an edit).
+        self._idle: PriorityQueue[Kernel] = PriorityQueue(self.kernels)
 
     @property
     def time_limit(self) -> float:
@@ -72,15 +81,11 @@ class KernelPool:
         for k in self.kernels:  # each kernel caches its own answers
             if (hit := k.cached(request, timeout)) is not None:
                 return hit
-        if self._idle is None:  # created lazily, on the loop that uses it
-            self._idle = asyncio.Queue()
-            for k in self.kernels:
-                self._idle.put_nowait(k)
-        kernel = await self._idle.get()
+        kernel = await self._idle.acquire(current_urgency())
         try:
             return await kernel.run(request, timeout)
         finally:
-            self._idle.put_nowait(kernel)
+            self._idle.release(kernel)
 
     def run_sync(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult:
         return self.kernels[0].run_sync(request, timeout)
@@ -98,6 +103,9 @@ class CardScheduler:
         self._tasks: TaskTable[CardKey, Any] = TaskTable()
         self.settings = Settings()
         self._pool: KernelPool | None = None
+        self._urgency: dict[CardKey, Urgency] = {}
+        self._sympy = PriorityThread("adlens-sympy")
+        self._warm: asyncio.Future[None] | None = None
         # One service: its static part (SymPy) is cached once per function and shared
         # by the static card, the full card and the commands.
         self._service = CardService(None, execution="never", trusted=False)
@@ -114,6 +122,10 @@ class CardScheduler:
         if settings.runs_code:
             if self._pool is None:
                 self._pool = KernelPool(KERNELS, settings.time_limit)
+                # Spawn now: each process imports numpy and ad_core (seconds) while
+                # the user is still reading, not when the first hover arrives.
+                for k in self._pool.kernels:
+                    k.start()
             self._pool.time_limit = settings.time_limit
         relevant = ("execution", "trusted", "time_limit")
         changed = first or any(getattr(old, a) != getattr(settings, a) for a in relevant)
@@ -125,30 +137,56 @@ class CardScheduler:
                 time_limit=settings.time_limit,
             )
             self._tasks.clear()
+            self._urgency.clear()
         return changed
+
+    def warm_up(self) -> None:
+        """Import SymPy and the symbolic path on the SymPy thread, in the background
+        (once): the first static card then costs milliseconds, not the imports' seconds."""
+        if self._warm is not None:
+            return
+
+        def imports() -> None:
+            import ad_core.symbolic  # noqa: F401
+
+        self._warm = asyncio.ensure_future(self._sympy.run(imports, Urgency(False)))
 
     def close(self) -> None:
         self._tasks.clear()
+        self._sympy.close()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
 
     # -- cards --------------------------------------------------------------------------
 
-    def _static_part(self, doc: Document, fn: FunctionInfo) -> asyncio.Task[Any]:
-        model, service = doc.model, self._service
-        # SymPy in a thread (asyncio's executor, not pygls's pool); cached by the service.
+    def _urgency_of(self, doc: Document, fn: FunctionInfo, background: bool) -> Urgency:
+        key = card_key(doc.uri, fn, "full")
+        urgency = self._urgency.get(key)
+        if urgency is None:
+            urgency = self._urgency[key] = Urgency(not background)
+        elif not background:
+            urgency.interactive = True  # someone is waiting now: promote queued work
+        return urgency
+
+    def _static_part(self, doc: Document, fn: FunctionInfo, urgency: Urgency) -> asyncio.Task[Any]:
+        model, service, sympy = doc.model, self._service, self._sympy
+        # SymPy on our one priority thread (not pygls's pool, which the stdio reader
+        # needs, nor a crowd of threads fighting the event loop for the GIL).
         return self._tasks.get_or_start(
             card_key(doc.uri, fn, "static"),
-            lambda: asyncio.to_thread(service.static_part, fn, model),
+            lambda: sympy.run(lambda: service.static_part(fn, model), urgency),
         )
 
-    def full(self, doc: Document, fn: FunctionInfo) -> asyncio.Task[Card]:
-        """The task computing `fn`'s full card (started now if nobody asked before)."""
+    def full(self, doc: Document, fn: FunctionInfo, background: bool = False) -> asyncio.Task[Card]:
+        """The task computing `fn`'s full card (started now if nobody asked before).
+        `background`: nobody is waiting (diagnostics); interactive work goes first."""
         model, uri, service = doc.model, doc.uri, self._service
-        static = self._static_part(doc, fn)
+        urgency = self._urgency_of(doc, fn, background)
+        static = self._static_part(doc, fn, urgency)
 
         async def compute() -> Card:
+            URGENCY.set(urgency)  # this task's context: read by the kernel pool
             await asyncio.shield(static)  # then `card` finds the SymPy part cached
             card = await service.card(model, fn.name)
             self._on_ready(uri)
@@ -178,7 +216,7 @@ class CardScheduler:
     async def run(self, doc: Document, fn: FunctionInfo, point: Any = None) -> Card:
         """A one-off card for a command (at a user-given point, say), not cached.
         Cancelling the caller kills the kernel request (see `KernelPool`)."""
-        await asyncio.shield(self._static_part(doc, fn))
+        await asyncio.shield(self._static_part(doc, fn, self._urgency_of(doc, fn, False)))
         return await self._service.card(doc.model, fn.name, point=point)
 
     def retain(self, uri: str, doc: Document | None) -> None:
@@ -190,6 +228,8 @@ class CardScheduler:
                 live.add(card_key(uri, fn, "full"))
                 live.add(card_key(uri, fn, "static"))
         self._tasks.drop(k for k in self._tasks.keys() if k[1] == uri and k not in live)
+        for k in [k for k in self._urgency if k[1] == uri and k not in live]:
+            del self._urgency[k]
 
 
 async def _wait(task: asyncio.Task[T], budget: float) -> T | None:

@@ -11,6 +11,8 @@ so that stale work can be cancelled by key when a document changes.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Generic, TypeVar
@@ -110,3 +112,104 @@ class TaskTable(Generic[K, T]):
 
     def clear(self) -> None:
         self.drop(list(self._tasks))
+
+
+class Urgency:
+    """How soon a piece of work is wanted: interactive (someone waits) or background.
+
+    Mutable on purpose: work started in the background (diagnostics) becomes
+    interactive when a hover asks for the same card, and the queues re-read it each
+    time they pick the next job.
+    """
+
+    __slots__ = ("interactive",)
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+
+    def __repr__(self) -> str:
+        return "interactive" if self.interactive else "background"
+
+
+# The urgency of the work the current task does. asyncio copies the context into each
+# task, so the queues below learn a request's urgency without threading it through
+# the layers in between (CardService knows nothing of priorities). Unset: interactive.
+URGENCY: contextvars.ContextVar[Urgency] = contextvars.ContextVar("adlens_urgency")
+
+
+def current_urgency() -> Urgency:
+    return URGENCY.get(None) or Urgency(True)
+
+
+class PriorityQueue(Generic[T]):
+    """A pool of resources handed out interactive-first, then first come, first served.
+
+    >>> q = PriorityQueue(["k1", "k2"])
+    >>> # k = await q.acquire(urgency); try: ... finally: q.release(k)
+    """
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._idle: list[T] = list(items)
+        self._waiters: list[tuple[Urgency, int, asyncio.Future[T]]] = []
+        self._seq = 0
+
+    async def acquire(self, urgency: Urgency) -> T:
+        if self._idle and not self._waiters:
+            return self._idle.pop(0)
+        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        entry = (urgency, self._seq, fut)
+        self._waiters.append(entry)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release(fut.result())  # handed over just as we were cancelled
+            elif entry in self._waiters:
+                self._waiters.remove(entry)
+            raise
+
+    def release(self, item: T) -> None:
+        live = [w for w in self._waiters if not w[2].done()]
+        if not live:
+            self._waiters.clear()
+            self._idle.append(item)
+            return
+        best = min(live, key=lambda w: (not w[0].interactive, w[1]))
+        self._waiters = [w for w in live if w is not best]
+        best[2].set_result(item)
+
+
+class PriorityThread:
+    """One worker thread running blocking jobs, interactive ones first.
+
+    For CPU-bound pure-Python work (SymPy): one thread at a time holds the GIL
+    against the event loop, not the half dozen of asyncio's default executor, and a
+    hover's job does not wait behind a background burst.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._slot: PriorityQueue[None] = PriorityQueue([None])
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    async def run(self, func: Callable[[], T], urgency: Urgency | None = None) -> T:
+        await self._slot.acquire(urgency or current_urgency())
+        try:
+            if self._executor is None:
+                self._executor = concurrent.futures.ThreadPoolExecutor(1, self._name)
+            loop = asyncio.get_running_loop()
+            # shield: a cancelled caller cannot stop a thread; the slot is released
+            # only when the job is really done, so jobs never overlap.
+            job = loop.run_in_executor(self._executor, func)
+            try:
+                return await asyncio.shield(job)
+            except asyncio.CancelledError:
+                await asyncio.wait([job])
+                raise
+        finally:
+            self._slot.release(None)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
