@@ -94,6 +94,34 @@ class _CodePrinter(PythonCodePrinter):
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": True, "standard": "python3"})
 
+    # A branch or an argument that is a bare number prints as a float: the gradient
+    # then returns floats (as ad.grad does) whichever branch is taken.
+    def _leaf(self, e: sp.Basic) -> str:
+        return repr(float(e)) if e.is_Number else self._print(e)
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        parts: list[str] = []
+        for value, cond in expr.args:
+            if cond is sp.true:
+                parts.append(f"({self._leaf(value)})")
+                break
+            parts.append(f"({self._leaf(value)}) if ({self._print(cond)}) else")
+        else:
+            parts.append("math.nan")
+            self.module_imports["math"].add("nan")
+        return "(" + " ".join(parts) + ")"
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        arg = self._print(expr.args[0])
+        h0 = self._leaf(expr.args[1]) if len(expr.args) > 1 else "0.5"
+        return f"(0.0 if {arg} < 0 else ({h0} if {arg} == 0 else 1.0))"
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return "max(" + ", ".join(self._leaf(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return "min(" + ", ".join(self._leaf(a) for a in expr.args) + ")"
+
 
 def gradient_code(name: str, params: Sequence[str], partials: Sequence[sp.Basic],
                   needs_import: bool) -> str:

@@ -126,7 +126,7 @@ class Scope:
         src = _module_kind(node.module or "")
         for a in node.names:
             bound = a.asname or a.name
-            if src:
+            if src in ("numpy", "math"):
                 self.from_imports[bound] = (src, a.name)
                 continue
             # `from ad_core import math`
