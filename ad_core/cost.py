@@ -54,10 +54,10 @@ C_REV = 3.0  # VJP ≈ 3× the flops of f (same, :464); f itself is evaluated on
 # Time constants in seconds, fitted by benchmarks/jacobian_sweep.py --calibrate
 # (P: per pass, O: per primitive application, F: per flop).
 CALIBRATION: dict[str, Any] = {
-    "P_FWD": 1.19e-05, "O_FWD": 6.37e-06, "F_FWD": 6.24e-10,
-    "P_REC": 2.55e-06, "O_REC": 4.63e-06, "F_REC": 1.66e-10,
-    "P_REV": 1.20e-05, "O_REV": 4.74e-06, "F_REV": 2.59e-10,
-    "machine": "x86_64, Python 3.11.7, NumPy 2.4.6 (2 cores, shared)",
+    "P_FWD": 1.28e-05, "O_FWD": 4.06e-06, "F_FWD": 1.02e-10,
+    "P_REC": 4.04e-06, "O_REC": 2.21e-06, "F_REC": 6.03e-11,
+    "P_REV": 7.01e-06, "O_REV": 2.09e-06, "F_REV": 4.40e-11,
+    "machine": "x86_64, Python 3.11.7, NumPy 2.4.6, engine of commit ddbf051 (CPU time)",
 }
 
 # A static estimate knows no shapes: each parameter counts as one scalar.

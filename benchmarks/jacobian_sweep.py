@@ -39,19 +39,29 @@ SWEEP = [(1, 100), (2, 50), (5, 20), (10, 10), (20, 5), (50, 2), (100, 1)]
 MARGIN = 1.5
 
 
-def best_time(fn: Callable[[], object], budget: float = 0.15, repeats: int = 5) -> float:
-    """Best per-call time: calls batched so one batch takes ~budget/repeats seconds."""
-    fn()  # warm up (imports, caches)
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(budget / repeats / one))
-    best = float("inf")
-    for _ in range(repeats):
+def best_times(*fns: Callable[[], object], budget: float = 0.15,
+               rounds: int = 9) -> list[float]:
+    """Best per-call CPU time of each function, measured in interleaved rounds.
+
+    CPU time of this process (``time.process_time``), not wall time: the
+    machine that runs this is shared, and other processes' load must not
+    decide which mode looks faster. Interleaving the competitors gives both
+    the same conditions; the minimum over rounds drops the disturbed ones.
+    """
+    numbers = []
+    for fn in fns:
+        fn()  # warm up (imports, caches)
         t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
+        fn()
+        one = max(time.perf_counter() - t0, 1e-7)
+        numbers.append(max(1, int(budget / rounds / one)))
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, (fn, number) in enumerate(zip(fns, numbers)):
+            t0 = time.process_time()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.process_time() - t0) / number)
     return best
 
 
@@ -68,8 +78,8 @@ def sweep(budget: float) -> list[dict]:
         f, x = tanh_layer(n, m)
         J1, J2 = ad.jacfwd(f)(x), ad.jacrev(f)(x)
         assert np.allclose(J1, J2), "jacfwd and jacrev disagree"
-        t_fwd = best_time(lambda f=f, x=x: ad.jacfwd(f)(x), budget)
-        t_rev = best_time(lambda f=f, x=x: ad.jacrev(f)(x), budget)
+        t_fwd, t_rev = best_times(lambda f=f, x=x: ad.jacfwd(f)(x),
+                                  lambda f=f, x=x: ad.jacrev(f)(x), budget=budget)
         e = cost.estimate(f, x)
         faster = "forward" if t_fwd < t_rev else "reverse"
         ratio = max(t_fwd, t_rev) / min(t_fwd, t_rev)
@@ -148,9 +158,10 @@ def calibrate(budget: float) -> dict:
         f, x = _chain(n, m, d)
         t = ad.trace(f, x)
         ops, flops = t.ops, t.flops
-        t_fwd = best_time(lambda f=f, x=x: ad.jacfwd(f)(x), budget)
-        t_rec = best_time(lambda f=f, x=x: ad.vjp(f, x), budget)  # the recording pass alone
-        t_rev = best_time(lambda f=f, x=x: ad.jacrev(f)(x), budget)
+        t_fwd, t_rec, t_rev = best_times(
+            lambda f=f, x=x: ad.jacfwd(f)(x),
+            lambda f=f, x=x: ad.vjp(f, x),  # the recording pass alone
+            lambda f=f, x=x: ad.jacrev(f)(x), budget=budget)
         fwd.append((ops, flops, t_fwd / n))
         rec.append((ops, flops, t_rec))
         rev.append((ops, flops, max(t_rev - t_rec, 1e-7) / m))
@@ -171,7 +182,7 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="fit the cost constants first")
     ap.add_argument("--apply", action="store_true",
                     help="with --calibrate: use the fitted constants for this sweep")
-    ap.add_argument("--budget", type=float, default=0.15, help="seconds per timing")
+    ap.add_argument("--budget", type=float, default=0.3, help="seconds per timing")
     args = ap.parse_args()
 
     fitted = None
