@@ -295,7 +295,7 @@ class Translator:
                 return "ret", _POISON
             if tv is _NO_RETURN or ev is _NO_RETURN:
                 return "ret", _NO_RETURN
-            return "ret", sp.Piecewise((tv, cond), (ev, True))
+            return "ret", _piecewise(cond, tv, ev)
         _, env_t = self.run(list(s.body), dict(env))
         _, env_e = self.run(list(s.orelse), dict(env))
         for name in set(env_t) | set(env_e):
@@ -552,7 +552,7 @@ class Translator:
             return self.expr(node.orelse, env)
         a = self.num(self.expr(node.body, env), node.body)
         b = self.num(self.expr(node.orelse, env), node.orelse)
-        return sp.Piecewise((a, c), (b, True))
+        return _piecewise(c, a, b)
 
     def _e_Tuple(self, node: ast.Tuple, env: dict[str, Any]) -> Any:
         # Values only for unpacking (`a, b = b, a`) and iteration; `num` refuses them.
@@ -637,8 +637,16 @@ def _merge(name: str, cond: sp.Basic, a: Any, b: Any) -> Any:
     if isinstance(a, tuple) or isinstance(b, tuple):
         return _Bad(f"`{name}` holds a tuple that depends on a condition: not translated")
     if isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
-        return sp.Piecewise((a, cond), (b, True))
+        return _piecewise(cond, a, b)
     return sp.ITE(cond, _truth(a, None), _truth(b, None))
+
+
+def _piecewise(cond: sp.Basic, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``a if cond else b``; an ``else`` that is itself a Piecewise joins the chain
+    (if/elif/elif... stays one flat Piecewise, not a nest)."""
+    if isinstance(b, sp.Piecewise):
+        return sp.Piecewise((a, cond), *b.args)
+    return sp.Piecewise((a, cond), (b, True))
 
 
 def _truth(v: Any, node: ast.AST | None) -> sp.Basic:

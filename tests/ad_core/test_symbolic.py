@@ -216,6 +216,18 @@ def test_gradient_source_runs_and_matches_ad_grad(case):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=code)
 
 
+def test_return_inside_an_unrolled_loop_is_one_flat_piecewise():
+    src = ("def f(x):\n    for i in range(5):\n        if x > i:\n            return x * x * i\n"
+           "    return -x\n")
+    res = symbolic.from_source(src, "f")
+    assert isinstance(res.expr, sp.Piecewise) and len(res.expr.args) == 6
+    assert not any(isinstance(v, sp.Piecewise) for v, _ in res.expr.args)
+    grad_fn, code = _generated(res)
+    f = _live(src, "f")
+    for v in (-0.5, 0.5, 1.5, 4.5):
+        assert grad_fn(v) == ad.grad(f)(v), code
+
+
 def test_gradient_source_is_cse_d_and_imports_math_only_when_the_source_does_not():
     src = "def f(x, y):\n    return np.sin(x * y) ** 2 + np.sin(x * y) * y\n"
     code = symbolic.from_source(src, "f").gradient_source()
@@ -457,6 +469,7 @@ def test_text_uses_cse_when_shorter():
     res = symbolic.from_source(src, "f", budget=0.01)
     t = res.text("x")
     assert "where t₀ = " in t
+    assert not re.search(r"t\d", t)  # every temporary subscripted, also t₀² (not t0²)
     assert len(t) < len(str(res.partials["x"]))
 
 
