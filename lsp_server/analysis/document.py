@@ -15,6 +15,7 @@ from .points import (
     build_point,
     directive_lines,
     doctest_point,
+    format_point,
     param_shapes,
     parse_assignments,
     split_directive,
@@ -24,6 +25,8 @@ from .slicing import ModuleSlicer
 
 _FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _LINE_STMTS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return)
+_DEF = re.compile(r"(?:async\s+)?def\s+")
+_FAILURES = (RecursionError, MemoryError, ValueError)
 
 
 def analyze(text: str) -> DocumentModel:
@@ -44,96 +47,125 @@ def analyze(text: str) -> DocumentModel:
 def _analyze_cached(text: str) -> DocumentModel:
     src = Source.of(text)
     stmts, errors = parse_statements(src)
-    slicer = ModuleSlicer.build(src, stmts)
     nodes = [n for n in stmts if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     names = {n.name for n in nodes}
     arity = {n.name: _arity(n) for n in nodes}
-
-    drafts: list[dict[str, Any]] = []
+    doc = _Lazy(src, stmts)
+    functions: list[FunctionInfo] = []
     for node in nodes:
         try:
-            drafts.append(_draft(src, node, names, arity))
-        except (RecursionError, MemoryError, ValueError) as e:
+            functions.append(doc.function(node, names, arity))
+        except _FAILURES as e:
             errors.append(BlockError(statement_span(src, node), f"cannot analyze {node.name}: {e}"))
-    points = {d["node"].name: d["point"] for d in drafts}
-    functions: list[FunctionInfo] = []
-    for d in drafts:
-        node: _FuncNode = d["node"]
-        target = d["gradient_of"]
-        point = d["point"]
-        if target and point.source == "synthetic" and target in points:
-            # a gradient is called like its function: borrow that function's point
-            tp = points[target]
-            if [p.name for p in d["params"]] == list(tp.values):
-                point = tp
-        extra = (target,) if target else ()
-        slice_source, slice_start, digest = slicer.slice_for(node, extra)
-        functions.append(
-            FunctionInfo(
-                name=node.name,
-                span=d["span"],
-                name_span=d["name_span"],
-                params=d["params"],
-                source=src.segment(d["span"]),
-                gradient_of=target,
-                point=point,
-                slice_source=slice_source,
-                slice_hash=digest,
-                problems=tuple(d["problems"]),
-                differentiable=bool(d["params"]) and target is None and d["sync"],
-                slice_start=slice_start,
-                body_lines=d["body_lines"],
-                docstring=d["doc"],
-            )
-        )
+    doc.functions = {f.name: f for f in functions}
     errors.sort(key=lambda e: e.span.line)
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return DocumentModel(tuple(functions), tuple(errors), digest)
 
 
+class _Lazy:
+    """What a FunctionInfo computes on first access, shared by one document."""
+
+    def __init__(self, src: Source, stmts: list[ast.stmt]) -> None:
+        self.src = src
+        self.stmts = stmts
+        self.functions: dict[str, FunctionInfo] = {}
+        self.nodes: dict[int, _FuncNode] = {}  # id(FunctionInfo) -> node
+        self.directives: dict[int, dict[str, Any]] = {}
+        self.directive_problems: dict[int, list[Problem]] = {}
+
+    @functools.cached_property
+    def slicer(self) -> ModuleSlicer:
+        return ModuleSlicer.build(self.src, self.stmts)
+
+    def function(self, node: _FuncNode, names: set[str], arity: dict[str, int]) -> FunctionInfo:
+        src = self.src
+        span = statement_span(src, node)
+        params = _params(src, node)
+        directive: dict[str, Any] = {}
+        problems: list[Problem] = []
+        gradient_of = None
+        for line, content in directive_lines(src.lines, span.line):
+            target, rest = split_directive(content)
+            if target:
+                gradient_of = target
+            try:
+                directive.update(parse_assignments(rest, params))
+            except PointError as e:
+                where = Span(line, 0, line, len(src.lines[line]))
+                problems.append(Problem(where, "bad-directive", str(e)))
+        if gradient_of is None:
+            gradient_of = _paired(node.name, names, arity, _arity(node))
+        fn = FunctionInfo(
+            name=node.name,
+            span=span,
+            name_span=_name_span(src, node),
+            params=params,
+            gradient_of=gradient_of,
+            differentiable=bool(params)
+            and gradient_of is None
+            and isinstance(node, ast.FunctionDef),
+            lazy=self,
+        )
+        self.nodes[id(fn)] = node
+        self.directives[id(fn)] = directive
+        self.directive_problems[id(fn)] = problems
+        return fn
+
+    def source(self, fn: FunctionInfo) -> str:
+        return self.src.segment(fn.span)
+
+    def docstring(self, fn: FunctionInfo) -> str | None:
+        try:
+            return ast.get_docstring(self.nodes[id(fn)], clean=True)
+        except _FAILURES:
+            return None
+
+    def own_point(self, fn: FunctionInfo) -> Point:
+        node = self.nodes[id(fn)]
+        try:
+            shapes = param_shapes(node)
+        except _FAILURES:
+            shapes = {}
+        doctest = doctest_point(fn.docstring, fn.name, fn.params)
+        return build_point(fn.params, self.directives[id(fn)], doctest, shapes)
+
+    def point(self, fn: FunctionInfo) -> Point:
+        point = self.own_point(fn)
+        target = self.functions.get(fn.gradient_of or "")
+        if target is not None and point.source == "synthetic" and target is not fn:
+            # a gradient is called like its function: borrow that function's point
+            tp = target.point
+            if [p.name for p in fn.params] == list(tp.values):
+                return tp
+        return point
+
+    def slice(self, fn: FunctionInfo) -> tuple[str, int, str]:
+        extra = (fn.gradient_of,) if fn.gradient_of else ()
+        return self.slicer.slice_for(self.nodes[id(fn)], extra)
+
+    def problems(self, fn: FunctionInfo) -> tuple[Problem, ...]:
+        found = list(self.directive_problems[id(fn)])
+        try:
+            found.extend(find_problems(self.src, self.nodes[id(fn)]))
+        except _FAILURES:
+            pass
+        return tuple(found)
+
+    def body_lines(self, fn: FunctionInfo) -> tuple[int, ...]:
+        lines: set[int] = set()
+        try:
+            for sub in ast.walk(self.nodes[id(fn)]):
+                if isinstance(sub, _LINE_STMTS):
+                    lines.update(range(sub.lineno - 1, (sub.end_lineno or sub.lineno)))
+        except _FAILURES:
+            pass
+        return tuple(sorted(lines))
+
+
 def _arity(node: _FuncNode) -> int:
     a = node.args
     return len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs)
-
-
-def _draft(src: Source, node: _FuncNode, names: set[str], arity: dict[str, int]) -> dict[str, Any]:
-    span = statement_span(src, node)
-    problems: list[Problem] = []
-
-    # directives sit above the first decorator
-    directive: dict[str, Any] = {}
-    gradient_of = None
-    params = _params(src, node)
-    for line, content in directive_lines(src.lines, span.line):
-        target, rest = split_directive(content)
-        if target:
-            gradient_of = target
-        try:
-            directive.update(parse_assignments(rest, params))
-        except PointError as e:
-            problems.append(
-                Problem(Span(line, 0, line, len(src.lines[line])), "bad-directive", str(e))
-            )
-    if gradient_of is None:
-        gradient_of = _paired(node.name, names, arity, _arity(node))
-
-    doc = ast.get_docstring(node, clean=True)
-    point = build_point(
-        params, directive, doctest_point(doc, node.name, params), param_shapes(node)
-    )
-    problems.extend(find_problems(src, node))
-    return {
-        "node": node,
-        "span": span,
-        "name_span": _name_span(src, node),
-        "params": params,
-        "gradient_of": gradient_of,
-        "point": point,
-        "problems": problems,
-        "body_lines": _body_lines(node),
-        "doc": doc,
-        "sync": isinstance(node, ast.FunctionDef),
-    }
 
 
 def _paired(name: str, names: set[str], arity: dict[str, int], own_arity: int) -> str | None:
@@ -169,7 +201,8 @@ def _params(src: Source, node: _FuncNode) -> tuple[Param, ...]:
                 value = ast.literal_eval(default)
             except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
                 value = MISSING
-        out.append(Param(arg.arg, Span(s.line, s.col, s.line, s.col + len(arg.arg)), value, kind))  # type: ignore[arg-type]
+        span = Span(s.line, s.col, s.line, s.col + len(arg.arg))
+        out.append(Param(arg.arg, span, value, kind))  # type: ignore[arg-type]
 
     for arg, d in zip(positional, defaults, strict=False):
         add(arg, d, "positional")
@@ -186,17 +219,9 @@ def _name_span(src: Source, node: _FuncNode) -> Span:
     line0 = node.lineno - 1
     text = src.lines[line0]
     col = src.col(line0, node.col_offset)
-    m = re.compile(r"(?:async\s+)?def\s+").match(text, col)
+    m = _DEF.match(text, col)
     start = m.end() if m else col
     return Span(line0, start, line0, start + len(node.name))
-
-
-def _body_lines(node: _FuncNode) -> tuple[int, ...]:
-    lines: set[int] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, _LINE_STMTS):
-            lines.update(range(sub.lineno - 1, (sub.end_lineno or sub.lineno)))
-    return tuple(sorted(lines))
 
 
 def point_from_text(fn: FunctionInfo, text: str) -> Point:
@@ -205,10 +230,7 @@ def point_from_text(fn: FunctionInfo, text: str) -> Point:
     Raises ``PointError`` with a readable message when the text is not literals.
     """
     user = parse_assignments(text, fn.params)
-    rest = {k: v for k, v in fn.point.values.items() if k not in user}
-    values = {**{k: v for k, v in user.items()}, **rest}
+    values = {**fn.point.values, **user}
     ordered = {p.name: values[p.name] for p in fn.params if p.name in values}
     origins = {k: ("user" if k in user else fn.point.origins.get(k, "synthetic")) for k in ordered}
-    from .points import format_point
-
     return Point(ordered, "user", format_point(ordered), origins)

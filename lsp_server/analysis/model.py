@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,24 +91,81 @@ class BlockError:
     message: str
 
 
-@dataclass(frozen=True)
 class FunctionInfo:
-    name: str
-    span: Span
-    name_span: Span
-    params: tuple[Param, ...]
-    source: str
-    gradient_of: str | None
-    point: Point
-    slice_source: str
-    slice_hash: str
-    problems: tuple[Problem, ...]
-    differentiable: bool
-    # 0-based line of this def (its first decorator) inside ``slice_source``:
-    # maps kernel line numbers (slice) back to document lines.
-    slice_start: int = 0
-    body_lines: tuple[int, ...] = ()  # 0-based document lines of simple statements
-    docstring: str | None = None
+    """A top-level function. Cheap fields are set at once; the rest (point, slice,
+    problems, ...) is computed on first access, so listing the functions of a
+    large file costs about one parse.
+
+    name, span (whole def, decorators included), name_span, params,
+    gradient_of (set for hand-written gradients), differentiable (has a
+    parameter and is not itself a gradient); lazily: source, point,
+    slice_source, slice_hash, slice_start, problems, body_lines, docstring.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        span: Span,
+        name_span: Span,
+        params: tuple[Param, ...],
+        gradient_of: str | None,
+        differentiable: bool,
+        lazy: Any,
+    ) -> None:
+        self.name = name
+        self.span = span
+        self.name_span = name_span
+        self.params = params
+        self.gradient_of = gradient_of
+        self.differentiable = differentiable
+        self._lazy = lazy
+
+    def __repr__(self) -> str:
+        return (
+            f"FunctionInfo({self.name!r}, line {self.span.line}, gradient_of={self.gradient_of!r})"
+        )
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The def's own source text."""
+        return self._lazy.source(self)
+
+    @functools.cached_property
+    def point(self) -> Point:
+        return self._lazy.point(self)
+
+    @functools.cached_property
+    def _slice(self) -> tuple[str, int, str]:
+        return self._lazy.slice(self)
+
+    @property
+    def slice_source(self) -> str:
+        """Imports + defs + classes + literal constants the function needs."""
+        return self._slice[0]
+
+    @property
+    def slice_start(self) -> int:
+        """0-based line of this def (its first decorator) inside ``slice_source``:
+        maps kernel line numbers (slice) back to document lines."""
+        return self._slice[1]
+
+    @property
+    def slice_hash(self) -> str:
+        """sha256 of slice_source + function name."""
+        return self._slice[2]
+
+    @functools.cached_property
+    def problems(self) -> tuple[Problem, ...]:
+        return self._lazy.problems(self)
+
+    @functools.cached_property
+    def body_lines(self) -> tuple[int, ...]:
+        """0-based document lines of assignments and returns in the body."""
+        return self._lazy.body_lines(self)
+
+    @functools.cached_property
+    def docstring(self) -> str | None:
+        return self._lazy.docstring(self)
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -137,10 +195,12 @@ class DocumentModel:
     text_hash: str = ""
 
     def function(self, name: str) -> FunctionInfo | None:
-        for f in self.functions:
-            if f.name == name:
-                return f
-        return None
+        """The function called ``name`` (the last one, as Python would bind it)."""
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = {f.name: f for f in self.functions}
+            object.__setattr__(self, "_by_name", by_name)
+        return by_name.get(name)
 
     def gradients_of(self, name: str) -> tuple[FunctionInfo, ...]:
         """Hand-written gradients paired with function ``name``."""

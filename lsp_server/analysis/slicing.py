@@ -43,6 +43,7 @@ class ModuleSlicer:
     binders: dict[str, list[int]] = field(default_factory=dict)
     skipped: list[tuple[Span, str]] = field(default_factory=list)
     _index: dict[int, int] = field(default_factory=dict)
+    _always: list[int] = field(default_factory=list)
 
     @classmethod
     def build(cls, src: Source, body: list[ast.stmt]) -> ModuleSlicer:
@@ -61,6 +62,8 @@ class ModuleSlicer:
             for name in stmt.binds:
                 self.binders.setdefault(name, []).append(len(self.stmts))
             self._index[id(node)] = len(self.stmts)
+            if stmt.always:
+                self._always.append(len(self.stmts))
             self.stmts.append(stmt)
         return self
 
@@ -70,7 +73,7 @@ class ModuleSlicer:
     def slice_for(self, node: ast.stmt, extra: tuple[str, ...] = ()) -> tuple[str, int, str]:
         """(slice source, 0-based line of ``node`` in it, sha256 of slice + name)."""
         start = self.index_of(node)
-        chosen = {i for i, s in enumerate(self.stmts) if s.always}
+        chosen = set(self._always)
         todo = [start] if start is not None else []
         names = list(extra)
         while todo or names:
