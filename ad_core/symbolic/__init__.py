@@ -39,6 +39,7 @@ import math
 import re
 import textwrap
 import types
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -129,7 +130,9 @@ def static_ops(source: str, name: str) -> dict[str, int]:
     does not parse or has no such function.
     """
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
         fn = _find_function(tree, name)
         return {} if fn is None else _count(tree, fn)
     except Exception:  # noqa: BLE001 - an estimate: nothing rather than an exception

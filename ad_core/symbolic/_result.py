@@ -16,6 +16,7 @@ Pipeline, each stage under its own time limit (see ``_budget``):
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +80,7 @@ class SymbolicResult:
         (a tuple, or one value for one parameter), CSE'd, against :mod:`math`.
 
             >>> print(from_source("def f(x, y):\\n    return x * y", "f").gradient_source())
-            ... # doctest: +SKIP
+            ... # doctest: +SKIP  (def f_grad(x, y): ... return (y, x))
 
         Raises ``ValueError`` when the function was not translated (see ``errors``).
         """
@@ -130,7 +131,9 @@ def analyze(source: str, name: str, budget: float, hints: Scope | None = None
         res.errors.append((1, "source and name must be strings"))
         return res
     try:
-        tree = ast.parse(source)
+        with warnings.catch_warnings():  # "invalid escape sequence" & co. belong to the linter
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
     except SyntaxError as e:
         res.errors.append((e.lineno or 1, f"syntax error: {e.msg}"))
         return res
@@ -207,8 +210,16 @@ def _translate(tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef,
     binds_math = tr.scope.binds_math or (uses_math and tr.scope.modules.get("math") == "math")
     raw: dict[str, sp.Expr] = {}
     if expr is not None and not tr.errors:
-        raw = {p: sp.diff(expr, s) for p, s in symbols.items()}
+        raw = {p: _no_delta(sp.diff(expr, s)) for p, s in symbols.items()}
     return expr, raw, tr.errors, binds_math
+
+
+def _no_delta(d: sp.Expr) -> sp.Expr:
+    # d sign(x)/dx is 2·DiracDelta(x): zero wherever it is defined, which is what AD
+    # returns (derivative zero for piecewise-constant functions, ops.py conventions).
+    if d.has(sp.DiracDelta):
+        d = d.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+    return d
 
 
 def _light(e: sp.Expr) -> sp.Expr:
