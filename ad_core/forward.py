@@ -7,8 +7,11 @@ owns, the JVP rule of the table applied to their tangents.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._core import Trace, Tracer, shape_of
 from .primitives import ops
+from .primitives.batching import NoBatchRule, batched_rule
 from .primitives.table import tangent_term
 
 
@@ -72,9 +75,105 @@ class ForwardTrace(Trace):
         return out, _zeros_like(out)
 
 
-def _zeros_like(x):
-    import numpy as np
+class BatchedForwardTrace(ForwardTrace):
+    """Forward mode with B tangents at once (each tangent has a leading axis of size B).
 
+    Elementwise rules broadcast over the batch axis as they are; other primitives use
+    their batching rule (``primitives.batching``) and raise ``NoBatchRule`` without one.
+    """
+
+    __slots__ = ("batch",)
+
+    def __init__(self, batch: int) -> None:
+        super().__init__()
+        self.batch = batch
+
+    def process(self, prim, args, params):
+        primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
+        ans = prim(*primals, **params)
+        s_out = shape_of(ans)
+        B = self.batch
+        partials = prim.partials
+        t_out = None
+        for i, a in enumerate(args):
+            if type(a) is not Dual or a._trace is not self:
+                continue
+            t = a.tangent
+            if partials is not None:
+                d = partials[i]
+                if d is None:
+                    raise TypeError(f"{prim.name} is not differentiable with respect to "
+                                    f"its argument {i}")
+                k = len(s_out) - (len(shape_of(t)) - 1)
+                if k > 0:  # a broadcast operand: line its axes up with the output's
+                    t = ops.reshape(t, shape=(B,) + (1,) * k + shape_of(t)[1:])
+                c = tangent_term(t, d(ans, *primals, **params))
+            else:
+                c = batched_rule(prim, i)(t, ans, *primals, **params)
+            t_out = c if t_out is None else t_out + c
+        if shape_of(t_out) != (B,) + s_out:
+            t_out = ops.broadcast_to(t_out, shape=(B,) + s_out)
+        return Dual(self, ans, t_out)
+
+    def process_custom_jvp(self, fn, args):
+        raise NoBatchRule(f"custom_jvp {fn.__name__}")
+
+    def unpack(self, out):
+        if type(out) is Dual and out._trace is self:
+            return out.primal, out.tangent
+        s = shape_of(out)
+        return out, np.zeros((self.batch,) + s)
+
+
+# Tangent elements per batched sweep: bounds memory (B x the largest intermediate).
+BATCH_ELEMENTS = 1 << 22
+MAX_BATCH = 512
+
+
+def batched_jacobian_tangents(f, args, kwargs, nums, xs, k):
+    """Tangents of every output for all basis directions of argument ``k``, in as few
+    forward sweeps as memory allows. Returns ``(is_tuple, [(out_shape, T)])`` with
+    ``T`` of shape ``(n,) + out_shape``; raises NoBatchRule when a primitive on the way
+    has no batching rule (the caller then sweeps once per input element)."""
+    x = xs[k]
+    s_in = shape_of(x)
+    n = int(np.prod(s_in, dtype=np.int64))
+    size = max(1, n)
+    chunk = max(1, min(n, MAX_BATCH, BATCH_ELEMENTS // size))
+    pieces = []
+    is_tuple = False
+    for start in range(0, n, chunk):
+        B = min(chunk, n - start)
+        trace = BatchedForwardTrace(B)
+        basis = np.zeros((B, n))
+        basis[np.arange(B), start + np.arange(B)] = 1.0
+        a = list(args)
+        for j in nums:
+            t = basis.reshape((B,) + s_in) if j == k else np.zeros((B,) + shape_of(xs[j]))
+            a[j] = Dual(trace, xs[j], t)
+        outs, is_tuple = _outputs(f(*a, **kwargs))
+        pieces.append([trace.unpack(o) for o in outs])
+    results = []
+    for o in range(len(pieces[0])):
+        s_out = shape_of(pieces[0][o][0])
+        parts = [p[o][1] for p in pieces]
+        if len(parts) == 1:
+            T = parts[0]
+        elif any(isinstance(t, Tracer) for t in parts):
+            T = ops.concatenate(*parts, axis=0)
+        else:
+            T = np.concatenate(parts, axis=0)
+        results.append((s_out, T))
+    return is_tuple, results
+
+
+def _outputs(out):
+    if isinstance(out, (tuple, list)):
+        return list(out), True
+    return [out], False
+
+
+def _zeros_like(x):
     from ._core import raw
 
     r = raw(x)
