@@ -230,7 +230,12 @@ class Kernel:
                     data.update({"_error": extra} if extra else {})
                     return KernelResult(status, data, message, time.monotonic() - start)
         except (protocol.ProtocolError, OSError, BrokenPipeError) as e:
-            code = self._proc.poll() if self._proc else None
+            code = None
+            if self._proc is not None:
+                try:  # EOF comes a moment before the exit status is there
+                    code = self._proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             self._restart()
             if getattr(self, "_interrupted", False):
                 self._interrupted = False
