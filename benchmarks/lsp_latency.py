@@ -318,8 +318,7 @@ async def run(quick: bool) -> dict[str, Any]:
         "targets_ms": {"hover_warm_p95": TARGET_MS, "lens_list": TARGET_MS},
     }
     results["meets_targets"] = (
-        results["hover_warm_p95_ms"] <= TARGET_MS
-        and results["lens_list_warm_p95_ms"] <= TARGET_MS
+        results["hover_warm_p95_ms"] <= TARGET_MS and results["lens_list_warm_p95_ms"] <= TARGET_MS
     )
     return results
 

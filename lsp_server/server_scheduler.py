@@ -211,7 +211,7 @@ class CardScheduler:
         static = self._tasks.done_result(card_key(doc.uri, fn, "static"))
         if static is None:
             return None, True
-        return build_card(fn, fn.point, static, None, "computing…"), True
+        return _pending_card(fn, static), True
 
     async def run(self, doc: Document, fn: FunctionInfo, point: Any = None) -> Card:
         """A one-off card for a command (at a user-given point, say), not cached.
@@ -230,6 +230,24 @@ class CardScheduler:
         self._tasks.drop(k for k in self._tasks.keys() if k[1] == uri and k not in live)
         for k in [k for k in self._urgency if k[1] == uri and k not in live]:
             del self._urgency[k]
+
+
+PENDING = "computing…"
+
+
+def _pending_card(fn: FunctionInfo, static: Any) -> Card:
+    """The static part, with every kernel section marked "computing…".
+
+    Not status "static": the renderers would say "static only (code execution is
+    off)", which is wrong while the kernel is on its way.
+    """
+    card = build_card(fn, fn.point, static, None, PENDING)
+    card.status, card.message = "ok", ""
+    for section in (card.gradient, card.check, card.trace):
+        section.reason = PENDING
+    if card.verdict is not None:
+        card.verdict.reason = PENDING
+    return card
 
 
 async def _wait(task: asyncio.Task[T], budget: float) -> T | None:
