@@ -104,6 +104,10 @@ class Cost:
     reverse_flops: float | None = None
     tape_bytes: int | None = None
     recommended: str | None = None  # "forward" | "reverse"
+    forward_time: float | None = None  # predicted seconds for the full Jacobian
+    reverse_time: float | None = None
+    summary: str = ""  # ad_core's own one-line summary
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -16,6 +16,11 @@ _GRADIENT_OF = re.compile(r"\bgradient-of\s*=\s*([A-Za-z_]\w*)\s*,?")
 _DOCTEST = re.compile(r"^\s*>>>\s*(.+)$", re.M)
 # attributes / methods that say a parameter is an array, not a scalar
 _ARRAY_ATTRS = {"shape", "T", "sum", "mean", "dot", "reshape", "size", "ndim", "ravel", "transpose"}
+# np.<name>(param, ...) says the parameter is an array
+_ARRAY_FUNCS = {
+    "sum", "mean", "prod", "max", "min", "dot", "outer", "inner", "matmul", "norm", "std",
+    "var", "cumsum", "einsum", "tensordot", "linspace", "argmax", "argmin", "diff", "stack",
+}  # fmt: skip
 
 
 class PointError(ValueError):
@@ -139,6 +144,11 @@ def param_shapes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
             for side in (node.left, node.right):
                 if isinstance(side, ast.Name) and side.id in shape:
                     shape[side.id] = "array"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _ARRAY_FUNCS:
+                for arg in node.args:
+                    if isinstance(arg, ast.Name) and arg.id in shape:
+                        shape[arg.id] = "array"
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             arg = node.args[0] if node.args else None
             if isinstance(arg, ast.Name) and arg.id in shape:

@@ -212,14 +212,20 @@ def _float(x: Any) -> float | None:
 
 _COST_FIELDS = (
     "n_inputs", "n_outputs", "ops", "flops", "forward_passes", "reverse_passes",
-    "forward_flops", "reverse_flops", "tape_bytes", "recommended",
+    "forward_flops", "reverse_flops", "tape_bytes", "recommended", "forward_time",
+    "reverse_time", "is_estimate", "notes",
 )  # fmt: skip
 
 
 def cost_json(c: Any) -> dict[str, Any]:
     if isinstance(c, dict):
         return {k: to_json(c.get(k)) for k in _COST_FIELDS if k in c}
-    return {k: to_json(getattr(c, k)) for k in _COST_FIELDS if hasattr(c, k)}
+    out = {k: to_json(getattr(c, k)) for k in _COST_FIELDS if hasattr(c, k)}
+    try:
+        out["summary"] = str(c.summary())
+    except Exception:
+        pass
+    return out
 
 
 def piece_cost(ad: Any, call: Call) -> dict[str, Any]:
@@ -246,7 +252,16 @@ def _row_json(row: Any) -> dict[str, Any]:
 
 
 def piece_trace(ad: Any, call: Call) -> dict[str, Any]:
-    t = ad.trace(call.f, *call.args)
+    if call.argnums:
+        t = ad.trace(call.f, *call.args, argnums=call.argnums)
+    else:
+        t = ad.trace(call.f, *call.args)
+    if hasattr(t, "as_dicts"):
+        rows = [
+            {**to_json(r), "text": f"{r.get('ref', '')} = {r.get('expr', '')}"}
+            for r in t.as_dicts()[:500]
+        ]
+        return {"rows": rows, "text": _short(str(t), 20_000)}
     rows = None
     for attr in ("rows", "entries", "nodes", "lines"):
         rows = getattr(t, attr, None)
