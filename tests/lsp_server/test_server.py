@@ -324,3 +324,19 @@ async def test_cancelling_a_commands_progress_stops_its_kernel_work(
     )
     assert isinstance(end, types.WorkDoneProgressEnd)
     await _both_kernels_answer_quickly(client, uri)
+
+
+async def test_a_slow_function_does_not_delay_the_others(client: LanguageClient) -> None:
+    # Last in the module: it leaves a kernel spinning until the 10 s time limit.
+    uri = uri_for("slow.py")
+    track(client, uri, SPIN.replace("def g(x=0.5)", "def g(x=0.75)"))
+    text = SPIN.replace("def g(x=0.5)", "def g(x=0.75)")
+    t0 = time.monotonic()
+    first = await hover(client, uri, position_of(text, "def spin", delta=4))
+    assert first is not None and "computing…" in first
+    assert time.monotonic() - t0 < 2.0  # the hover answers within its budget
+    # While spin holds one kernel for 10 s, g's full card comes from the other.
+    t0 = time.monotonic()
+    card = await hover_until(client, uri, position_of(text, "def g", delta=4), timeout=8.0)
+    assert card is not None and "computing" not in card and "0.421875" in card  # 0.75³
+    assert time.monotonic() - t0 < 8.0
