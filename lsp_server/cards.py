@@ -193,7 +193,9 @@ def unicode_expr(expr: Any) -> str:
     import sympy
 
     s = sympy.sstr(expr)
-    s = re.sub(r"\*\*\(?(-?\d+)\)?", lambda m: m.group(1).translate(_SUPERSCRIPT), s)
+    sup = lambda m: m.group(1).translate(_SUPERSCRIPT)  # noqa: E731
+    s = re.sub(r"\*\*\((-?\d+)\)", sup, s)
+    s = re.sub(r"\*\*(\d+)(?![\d.])", sup, s)
     s = s.replace("**", "^").replace("*", "·")
     s = re.sub(r"\bsqrt\(", "√(", s)
     s = re.sub(r"\bpi\b", "π", s)

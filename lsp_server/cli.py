@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-exec", action="store_true", help="never run the code: derivatives and cost only"
     )
+    check.add_argument("--trace", action="store_true", help="also print the Wengert list")
     check.add_argument(
         "--time-limit", type=float, default=2.0, metavar="S", help="per function (default 2)"
     )
@@ -174,7 +175,7 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
                     wrong.append(f"{path}:{card.line + 1}: {render.verdict_line(card)}")
             report.append({"path": path, "model": model, "cards": cards})
             if opts.format == "text":
-                _print_text(out, path, model, cards, first=n == 0)
+                _print_text(out, path, model, cards, first=n == 0, trace=opts.trace)
     finally:
         progress.stop()
         if kernel is not None:
@@ -198,7 +199,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _print_text(
-    out: TextIO, path: str, model: DocumentModel, cards: list[Card], first: bool
+    out: TextIO, path: str, model: DocumentModel, cards: list[Card], first: bool, trace: bool
 ) -> None:
     if not first:
         print(file=out)
@@ -209,7 +210,7 @@ def _print_text(
         print("  (no functions)", file=out)
     for card in cards:
         print(file=out)
-        print(render.text(card), file=out)
+        print(render.text(card, trace=trace), file=out)
 
 
 def _json_report(report: list[dict[str, Any]], wrong: list[str]) -> dict[str, Any]:

@@ -74,6 +74,11 @@ def _point_line(card: Card) -> str:
     return f"at {card.point.text or '(no parameters)'} ({src})"
 
 
+def _mode(card: Card) -> str:
+    mode = card.gradient.mode
+    return f"{mode} mode" if mode in ("reverse", "forward") else mode
+
+
 def _why(reason: str) -> str:
     return f"unavailable: {reason}" if reason else "unavailable"
 
@@ -255,7 +260,7 @@ def markdown(card: Card) -> str:
         for p, v in card.gradient.values.items():
             rows.append(f"| {_d(card, p)} | `{fmt(v)}` |")
         if rows:
-            head = "| | value |" if not card.gradient.available else f"| | {card.gradient.mode} |"
+            head = "| | value |" if not card.gradient.available else f"| | {_mode(card)} |"
             parts.append("\n".join([head, "|---|---|", *rows]))
         parts.append(check_line(card) + _check_detail(card))
     if card.verdict is None:
@@ -319,7 +324,7 @@ def param_markdown(card: Card, name: str) -> str:
     if lines:
         parts.append(_code(lines))
     if name in card.gradient.values:
-        parts.append(f"{d} = `{fmt(card.gradient.values[name])}` ({card.gradient.mode})")
+        parts.append(f"{d} = `{fmt(card.gradient.values[name])}` ({_mode(card)})")
     elif card.verdict is not None and card.verdict.available:
         comps = [c for c in card.verdict.components if c.component.split("[")[0] == name]
         for c in comps[:6]:
@@ -378,8 +383,9 @@ def document_markdown(card: Card) -> str:
 # -- terminal --------------------------------------------------------------------------------
 
 
-def text(card: Card) -> str:
-    """The card for a terminal: a header line, then indented sections."""
+def text(card: Card, trace: bool = False) -> str:
+    """The card for a terminal: a header line, then indented sections
+    (with ``trace``, the Wengert list with values and adjoints too)."""
     kind = f"  (hand-written gradient of {card.gradient_of})" if card.gradient_of else ""
     lines = [
         f"{_signature(card)}  line {card.line + 1}{kind}",
@@ -401,7 +407,7 @@ def text(card: Card) -> str:
             for i, (p, v) in enumerate(card.gradient.values.items()):
                 label = "  ∇       " if i == 0 else "          "
                 lines.append(f"{label}{_d(card, p)} = {fmt(v)}")
-            lines[-len(card.gradient.values)] += f"   ({card.gradient.mode})"
+            lines[-len(card.gradient.values)] += f"   ({_mode(card)})"
         elif card.status != "static":
             lines.append(f"  ∇       {_why(card.gradient.reason)}")
         lines.append(f"  check   {check_line(card)}{_check_detail(card)}")
@@ -416,6 +422,12 @@ def text(card: Card) -> str:
         lines.append(f"  cost    {cost_line(card)}{_cost_detail(card)}")
     for p in card.problems:
         lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
+    if trace:
+        if card.trace.available:
+            lines.append("  trace   (Wengert list: value, adjoint ∂out/∂v)")
+            lines.extend("          " + row for row in card.trace.text.splitlines())
+        else:
+            lines.append(f"  trace   {_why(card.trace.reason)}")
     return "\n".join(lines)
 
 

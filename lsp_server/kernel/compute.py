@@ -164,7 +164,7 @@ def piece_gradient(ad: Any, call: Call) -> dict[str, Any]:
         mode = "reverse"
     else:
         values = ad.jacrev(call.f, argnums=argnums)(*call.args)
-        mode = "jacobian (reverse)"
+        mode = "Jacobian by reverse mode"
     values = tuple(values)
     return {
         "mode": mode,
