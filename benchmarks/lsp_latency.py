@@ -314,6 +314,8 @@ async def run(quick: bool) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
+            # Other work on the machine shows in every figure: record how busy it was.
+            "load_average_1m": round(os.getloadavg()[0], 2),
         },
         "targets_ms": {"hover_warm_p95": TARGET_MS, "lens_list": TARGET_MS},
     }
