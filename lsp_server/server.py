@@ -22,7 +22,7 @@ import asyncio
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from lsprotocol import types
@@ -578,6 +578,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         server.start_io()
     return 0
-
-
-_Handler = Callable[..., Any]
