@@ -97,6 +97,12 @@ def _like(c, x):
     return c
 
 
+def _adjoint(adj: list, inp):
+    """The adjoint of input ``inp``; None when it was recorded after the output
+    (e.g. ``lambda x, y: x`` with argnums (0, 1): the backward pass stops at x)."""
+    return adj[inp._idx] if inp._idx < len(adj) else None
+
+
 def _zeros(shape):
     return 0.0 if shape == () else np.zeros(shape)
 
@@ -124,8 +130,7 @@ def vjp(f: Callable, *primals):
             return tuple(_like(None, x) for x in xs)
         adj = trace.backward(idx, ct if isinstance(ct, Tracer) else
                              (float(ct) if out_shape == () else np.asarray(ct, dtype=float)))
-        return tuple(_like(adj[i._idx] if i._idx < len(adj) else None, x)
-                     for i, x in zip(ins, xs))
+        return tuple(_like(_adjoint(adj, i), x) for i, x in zip(ins, xs))
 
     return _present(out), vjp_fn
 
@@ -157,7 +162,7 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
             grads = tuple(_like(None, x) for x in xs)
         else:
             adj = trace.backward(idx, 1.0 if s == () else np.ones(s))
-            grads = tuple(_like(adj[i._idx], x) for i, x in zip(ins, xs))
+            grads = tuple(_like(_adjoint(adj, i), x) for i, x in zip(ins, xs))
         value = out if isinstance(out, Tracer) else float(np.reshape(out, ()))
         return value, (grads[0] if single else grads)
 
@@ -253,7 +258,7 @@ def jacrev(f: Callable, argnums=0) -> Callable:
                     seed = seed.reshape(s)
                 adj = trace.backward(idx, seed)
                 for r, i, x in zip(rows, ins, xs):
-                    r.append(_like(adj[i._idx], x))
+                    r.append(_like(_adjoint(adj, i), x))
             jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
             results.append(jacs[0] if single else jacs)
         return tuple(results) if is_tuple else results[0]
