@@ -307,8 +307,9 @@ def jacfwd(f: Callable, argnums=0) -> Callable:
         per_arg = []  # per argnum: list over input elements of per-output tangents
         out_shapes = None
         is_tuple = False
+        xs = {k: _diff_arg(args[k], f, k, "jacfwd") for k in nums}
         for k in nums:
-            x = _diff_arg(args[k], f, k, "jacfwd")
+            x = xs[k]
             s_in = shape_of(x)
             n = int(np.prod(s_in, dtype=np.int64))
             cols = []
@@ -321,7 +322,10 @@ def jacfwd(f: Callable, argnums=0) -> Callable:
                     t[e] = 1.0
                     t = t.reshape(s_in)
                 a = list(args)
-                a[k] = Dual(trace, x, t)
+                # Every argnum is traced (zero tangent but this one), as in grad: code
+                # like `x.dot(y)` needs y traced too when only x is perturbed.
+                for j in nums:
+                    a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
                 outs, is_tuple = _outputs(f(*a, **kwargs))
                 pairs = [trace.unpack(o) for o in outs]
                 out_shapes = [shape_of(p) for p, _ in pairs]
