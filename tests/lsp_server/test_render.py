@@ -1,0 +1,109 @@
+"""Renderers: Markdown for hovers, text, strict JSON, lens titles (pure, from cards)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lsp_server import render
+from lsp_server.analysis import analyze
+from lsp_server.cards import CardService
+from lsp_server.kernel import Kernel
+
+SRC = """\
+import math
+
+# adlens: x=1.5, y=2.0
+def f(x, y):
+    z = math.sin(x) * y
+    return z * x
+
+def f_grad(x, y):
+    return (math.cos(x) * y * x + math.sin(x) * y, math.sin(x) * 2)
+
+def g(x):
+    return math.sqrt(x)
+"""
+
+
+@pytest.fixture(scope="module")
+def cards():
+    with Kernel(time_limit=1.0) as k:
+        svc = CardService(k)
+        m = analyze(SRC)
+        yield {
+            "f": svc.card_sync(m, "f"),
+            "f_grad": svc.card_sync(m, "f_grad"),
+            "g0": svc.card_sync(m, "g", point="x=0.0"),
+            "static": CardService(None, execution="never").card_sync(m, "f"),
+        }
+
+
+def test_lens_titles_for_a_function(cards):
+    assert render.lens_titles(cards["f"]) == [
+        "✓ ∇f matches finite differences",
+        "rev 1 pass · fwd 2 passes → reverse",
+    ]
+
+
+def test_lens_title_for_a_wrong_gradient_names_both_values(cards):
+    (title,) = render.lens_titles(cards["f_grad"])
+    assert title == "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624 at y=2.0"
+
+
+def test_static_lens_says_why():
+    card = CardService(None, execution="never").card_sync(analyze(SRC), "g")
+    assert render.lens_titles(card)[0] == "∇g: static only (code execution is off)"
+
+
+def test_hover_markdown_is_compact_and_has_no_latex(cards):
+    md = render.markdown(cards["f"])
+    assert md.startswith("**f(x, y)** at x=1.5, y=2.0 (directive)")
+    assert "```text" in md and "∂f/∂y = x·sin(x)" in md
+    assert "| ∂f/∂x | `2.2072` |" in md
+    assert "$" not in md and "\\frac" not in md
+    assert max(len(line) for line in md.splitlines()) < 100
+
+
+def test_param_and_line_markdown(cards):
+    pm = render.param_markdown(cards["f"], "y")
+    assert "∂f/∂y" in pm and "1.49624" in pm and "∂f/∂x" not in pm
+    lm = render.line_markdown(cards["f"], 4)  # z = math.sin(x) * y
+    assert lm is not None and "sin(v1)" in lm and "adjoint" in lm
+    assert render.line_markdown(cards["f"], 0) is None
+
+
+def test_text_card_and_static_text(cards):
+    t = render.text(cards["f"])
+    assert t.splitlines()[0] == "f(x, y)  line 4"
+    assert "∂f/∂x = 2.2072" in t and "✓ ∇f matches finite differences" in t
+    assert "static analysis only" in render.text(cards["static"])
+
+
+def test_json_is_strict_and_versioned(cards):
+    d = render.to_json(cards["g0"])  # sqrt'(0) = inf
+    text = json.dumps(d, allow_nan=False)
+    back = json.loads(text)
+    assert back["schema"] == render.JSON_SCHEMA_VERSION
+    assert back["gradient"]["values"]["x"] == "inf"
+    assert back["lens_titles"] == render.lens_titles(cards["g0"])
+
+
+def test_diagnostics_only_for_wrong_gradients(cards):
+    (d,) = render.diagnostics(cards["f_grad"])
+    assert d.code == "wrong-gradient" and "∂f/∂y" in d.message and d.span is None
+    assert render.diagnostics(cards["f"]) == []
+
+
+def test_document_markdown_has_the_wengert_list(cards):
+    doc = render.document_markdown(cards["f"])
+    assert "## Wengert list" in doc and "v3 = sin(v1)" in doc
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(2.0, "2.0"), (0.1234567891, "0.123457"), (1e-12, "1e-12"), ([1.0] * 8, "[1.0, 1.0, 1.0")],
+)
+def test_numbers_are_compact(value, text):
+    assert render.fmt(value).startswith(text)
