@@ -277,17 +277,42 @@ sum_ = defprim(
 
 
 def _prod_others(x, ans, axis):
-    """∂prod/∂x_i = product of the other elements: exact with zeros (no ans / x)."""
+    """∂prod/∂x_i = the product of the other elements, exactly (no ans / x at zeros) and
+    as differentiable terms, so that higher orders stay exact. In a slice with z zeros:
+
+    - x_i nonzero: (nonzero others) · (product of the zeros), the latter 1 when z = 0;
+    - x_i zero: (nonzero elements) · (the other zeros): 1 for z = 1, the other zero for
+      z = 2 (sum of the zeros minus x_i), an exclusive product for z >= 3 (n × n, only then).
+    """
     rx = raw(x)
     zero = rx == 0
+    if not np.any(zero):
+        return div(prod(x, axis=axis, keepdims=True), x)
     nzero = np.sum(zero, axis=axis, keepdims=True)
     nz = where(zero, 1.0, x)
+    zs = where(zero, x, 1.0)
     p_nz = prod(nz, axis=axis, keepdims=True)
-    no_zero = nzero == 0
-    one_zero = nzero == 1
-    if not np.any(zero):
-        return div(p_nz, nz)
-    return where(no_zero, div(p_nz, nz), where(zero & one_zero, p_nz, 0.0))
+    at_nonzero = mul(div(p_nz, nz), prod(zs, axis=axis, keepdims=True))
+    other_zeros = where(nzero == 1, 1.0,
+                        sub(sum_(where(zero, x, 0.0), axis=axis, keepdims=True), x))
+    if np.any(nzero >= 3):
+        other_zeros = where(nzero >= 3, _exclusive_prod(zs, axis), other_zeros)
+    return where(zero, mul(p_nz, other_zeros), at_nonzero)
+
+
+def _exclusive_prod(v, axis):
+    """E_i = product over the reduced axes of v_j, j != i (an n × n mask per slice)."""
+    shape = shape_of(v)
+    red = tuple(range(len(shape))) if axis is None else tuple(axis)
+    keep = [i for i in range(len(shape)) if i not in red]
+    perm = tuple(keep + list(red))
+    kshape = tuple(shape[i] for i in keep)
+    n = int(np.prod([shape[i] for i in red], dtype=np.int64))
+    flat = reshape(transpose(v, axes=perm), shape=kshape + (1, n))
+    rows = where(np.eye(n, dtype=bool), 1.0, flat)  # row i: v with v_i replaced by 1
+    E = prod(rows, axis=(len(kshape) + 1,), keepdims=False)
+    E = reshape(E, shape=tuple(shape[i] for i in perm))
+    return transpose(E, axes=tuple(int(i) for i in np.argsort(perm)))
 
 
 prod = defprim(
