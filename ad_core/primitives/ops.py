@@ -219,7 +219,9 @@ erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
 
 
 def _where_impl(c, x, y):
-    return np.where(c, x, y)
+    # A Python float for a 0-d result: the scalar cotangent path then masks 0 * inf in the
+    # branch not taken (a 0-d array would come back as an unmasked NumPy scalar).
+    return _float_or_array(np.where(c, x, y))
 
 
 def _where_t(t, ans, c, x, y, which):
