@@ -1,0 +1,116 @@
+"""Reverse mode over a tape of 10^6 scalar operations: time and peak memory.
+
+Each backend runs in its own subprocess, so that its peak resident memory
+(``ru_maxrss``) is its own and the big tape does not inflate the other
+measurements. ``python -m benchmarks.workloads.tape BACKEND ITERS`` is the child.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import time
+
+from ._common import Backends, Result, max_error
+from .scalar import OPS_PER_ITER, X0, Y0, scalar_loop, scalar_loop_grad
+
+ITERS = 200_000  # × 5 ops = 10^6
+TAPE_BACKENDS = ("ad_core", "autograd", "torch")
+SKIPPED = {
+    "micrograd": "scalar workload only (its recursive topological sort cannot take 10^6 nodes)",
+    "jax": "eager JAX dispatches every scalar op to XLA: ~10^6 × its µs/op from the scalar "
+           "loop; not run",
+}
+
+
+def _runner(backend: str, iters: int):
+    if backend == "ad_core":
+        import ad_core as ad
+
+        vg = ad.value_and_grad(lambda x, y: scalar_loop(x, y, iters), argnums=(0, 1))
+        return lambda: (lambda v: (v[0], *v[1]))(vg(X0, Y0))
+    if backend == "autograd":
+        import autograd
+
+        vg = autograd.value_and_grad(lambda x, y: scalar_loop(x, y, iters), argnum=(0, 1))
+        return lambda: (lambda v: (v[0], *v[1]))(vg(X0, Y0))
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+
+        def run():
+            x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+            y = torch.tensor(Y0, dtype=torch.float64, requires_grad=True)
+            s = scalar_loop(x, y, iters)
+            gx, gy = torch.autograd.grad(s, (x, y))
+            return s.item(), gx.item(), gy.item()
+
+        return run
+    raise SystemExit(f"unknown tape backend {backend}")
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def child(backend: str, iters: int) -> dict:
+    """Build the runner, warm it up small, then one full run: seconds and peak-RSS growth."""
+    _runner(backend, 200)()  # imports and first-call paths, outside the measurement
+    run = _runner(backend, iters)
+    gc.collect()
+    base = _rss_mb()
+    w0, t0 = time.perf_counter(), time.process_time()  # CPU time: see benchmarks.timing
+    out = run()
+    dt, wall = time.process_time() - t0, time.perf_counter() - w0
+    return {"seconds": dt, "wall_seconds": wall, "peak_mb": _rss_mb() - base, "base_mb": base,
+            "result": [float(v) for v in out]}
+
+
+def run_all(backends: Backends, iters: int = ITERS, timeout: float = 240.0) -> list[Result]:
+    ops = iters * OPS_PER_ITER
+    key = f"{ops:,} ops"
+    ref = scalar_loop_grad(X0, Y0, iters)
+    t0 = time.process_time()
+    scalar_loop(X0, Y0, iters)
+    results = [Result("tape", key, "float (plain)", "numpy", "fn",
+                      best_s=time.process_time() - t0, number=1, repeat=1,
+                      check="fn baseline")]
+    for name in TAPE_BACKENDS:
+        b = backends.get(name)
+        if b is None or not b.ok:
+            continue
+        r = Result("tape", key, name, name, "grad")
+        env = dict(os.environ)
+        try:
+            p = subprocess.run([sys.executable, "-m", "benchmarks.workloads.tape", name,
+                                str(iters)], capture_output=True, text=True, timeout=timeout,
+                               env=env)
+            if p.returncode != 0:
+                r.ok, r.check = False, "error: " + (p.stderr.strip().splitlines() or ["?"])[-1]
+            else:
+                d = json.loads(p.stdout.strip().splitlines()[-1])
+                r.best_s, r.number, r.repeat = d["seconds"], 1, 1
+                r.extra = {"peak_mb": d["peak_mb"], "base_mb": d["base_mb"],
+                           "wall_best_s": d["wall_seconds"],
+                           "bytes_per_op": d["peak_mb"] * 2**20 / ops}
+                agree, err = max_error(tuple(d["result"]), ref)
+                r.ok = agree
+                r.check = f"ok ({err})" if agree else f"MISMATCH ({err})"
+        except subprocess.TimeoutExpired:
+            r.ok, r.check = False, f"timeout (> {timeout:.0f} s)"
+        results.append(r)
+    for name, why in SKIPPED.items():
+        b = backends.get(name)
+        if b is not None and b.ok:
+            results.append(Result("tape", key, name, name, "grad", check=f"skipped: {why}"))
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(child(sys.argv[1], int(sys.argv[2]))))
