@@ -79,8 +79,15 @@ def _pow_dx(ans, x, y):
                 return 1.0
             if ry == 2:
                 return mul(2.0, x)  # the common x**2, without a call to pow
+    # A traced exponent: y * x**(y-1) must stay differentiable in y (d²/dxdy x**y = 1/x
+    # at y = 0), so the x**0 shortcut is taken only where it is 0 * inf (x = 0 = y).
+    rx = raw(x)
+    at_zero = (ry == 0) & (rx == 0)
+    if not np.any(at_zero):
         return mul(y, power(x, sub(y, 1)))
-    return where(ry == 0, 0.0, mul(y, power(x, sub(y, 1))))
+    if np.ndim(at_zero) == 0:
+        return 0.0
+    return where(at_zero, 0.0, mul(y, power(where(at_zero, 1.0, x), sub(y, 1))))
 
 
 def _pow_dy(ans, x, y):
