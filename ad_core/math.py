@@ -52,6 +52,7 @@ _UNARY = {
     "tanh": _ops.tanh, "asinh": _ops.arcsinh, "acosh": _ops.arccosh, "atanh": _ops.arctanh,
     "exp": _ops.exp, "expm1": _ops.expm1, "log1p": _ops.log1p, "log2": _ops.log2,
     "log10": _ops.log10, "sqrt": _ops.sqrt, "fabs": _ops.absolute, "erf": _ops.erf,
+    "erfc": _ops.erfc,
 }
 if hasattr(_m, "exp2"):
     _UNARY["exp2"] = _ops.exp2
@@ -131,3 +132,58 @@ def prod(iterable, *, start=1):
 
 def dist(p, q):
     return hypot(*[a - b for a, b in zip(p, q)])
+
+
+# Differentiable functions whose derivative is not zero: never on primal values alone
+# (that would be a silent zero gradient).
+
+
+def ldexp(x, i):
+    if isinstance(x, _Tracer):
+        return _ops.mul(x, _m.ldexp(1.0, int(i)))
+    return _m.ldexp(x, _raw(i))
+
+
+def remainder(x, y):
+    if isinstance(x, _Tracer) or isinstance(y, _Tracer):
+        rx, ry = _raw(x), _raw(y)
+        n = round((rx - _m.remainder(rx, ry)) / ry)  # the nearest integer to x / y
+        return _ops.sub(x, _ops.mul(float(n), y))
+    return _m.remainder(x, y)
+
+
+def modf(x):
+    if isinstance(x, _Tracer):
+        whole = float(_m.trunc(_raw(x)))
+        return _ops.sub(x, whole), whole
+    return _m.modf(x)
+
+
+def frexp(x):
+    if isinstance(x, _Tracer):
+        m, e = _m.frexp(_raw(x))
+        return _ops.mul(x, _m.ldexp(1.0, -e)), e
+    return _m.frexp(x)
+
+
+def nextafter(x, y, *args, **kwargs):
+    if isinstance(x, _Tracer):
+        rx = _raw(x)
+        return _ops.add(x, _m.nextafter(rx, _raw(y), *args, **kwargs) - rx)
+    return _m.nextafter(x, _raw(y), *args, **kwargs)
+
+
+def _no_rule(name):
+    real = getattr(_m, name)
+
+    def fn(*args):
+        if any(isinstance(a, _Tracer) for a in args):
+            raise NotImplementedError(f"math.{name} has no derivative rule in ad_core")
+        return real(*args)
+    fn.__name__ = name
+    fn.__doc__ = real.__doc__
+    return fn
+
+
+gamma = _no_rule("gamma")
+lgamma = _no_rule("lgamma")

@@ -220,6 +220,9 @@ reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lamb
 erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
               partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
               sympy=sp.erf, flops=20)
+erfc = defprim("erfc", np.vectorize(math.erfc, otypes=[float]), scalar=math.erfc,
+               partials=(lambda ans, x: mul(-2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
+               sympy=sp.erfc, flops=20)
 
 
 # ---------------------------------------------------------------- selection
