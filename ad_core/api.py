@@ -211,6 +211,8 @@ def _assemble(cols: list, out_shape: tuple, in_shape: tuple):
 
 def _assemble_rows(rows: list, out_shape: tuple, in_shape: tuple):
     """Stack per-output-element rows into a Jacobian of shape out_shape + in_shape."""
+    if not rows:  # an empty output: no backward pass ran
+        return np.zeros(out_shape + in_shape)
     if not any(isinstance(r, Tracer) for r in rows):
         J = np.stack([np.asarray(r, dtype=float).reshape(in_shape) for r in rows], axis=0)
         J = J.reshape(out_shape + in_shape)
