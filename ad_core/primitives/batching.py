@@ -57,17 +57,27 @@ def _concat_rule(t, ans, *xs, i, axis):
     return ops.concatenate(*parts, axis=axis + 1)
 
 
+def _pad_stack(t, s, other):
+    """Line the batch axis up ahead of the other operand's stack axes."""
+    k = len(other) - len(s)
+    if k > 0:
+        t = ops.reshape(t, shape=(shape_of(t)[0],) + (1,) * k + s)
+    return t
+
+
 def _matmul_a(t, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 1 and len(sb) > 2:
         raise NoBatchRule("matmul of a vector with a stack of matrices")
+    if len(sa) >= 2:
+        t = _pad_stack(t, sa, sb)
     return ops.matmul(t, b)
 
 
 def _matmul_b(t, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sb) >= 2:
-        return ops.matmul(a, t)
+        return ops.matmul(a, _pad_stack(t, sb, sa) if len(sa) >= 2 else t)
     if len(sa) == 1:
         return ops.matmul(t, a)
     if len(sa) == 2:

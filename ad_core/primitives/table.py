@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .._core import Tracer, shape_of
+from .._core import Tracer, raw, shape_of
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -204,8 +204,18 @@ def mask_zero_cotangent(g, c):
             bad = np.isnan(c)
             if bad.any():
                 c = np.where(bad & (np.asarray(g) == 0), 0.0, c)
-    elif type(c) is float and c != c and g == 0:
-        return 0.0
+    elif type(c) is float or type(c) is np.float64:
+        if c != c and g == 0:
+            return 0.0
+    elif isinstance(c, Tracer):
+        # Higher order (e.g. forward-over-reverse): judge by the plain values and zero
+        # every level at once, tangents included.
+        rc = raw(c)
+        bad = np.isnan(rc) & (np.asarray(raw(g)) == 0)
+        if np.any(bad):
+            if np.ndim(rc) == 0:
+                return 0.0
+            c = _ops().where(bad, 0.0, c)
     return c
 
 

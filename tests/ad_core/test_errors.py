@@ -209,17 +209,11 @@ def test_where_does_not_leak_nan_from_the_branch_not_taken_array(name):
     np.testing.assert_allclose(g[-1], J[-1, -1], rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="table.cotangent_term / mask_zero_cotangent mask 0·inf "
-                   "only for plain float/ndarray products; a 0-d array input gives a NumPy "
-                   "scalar (np.float64) product that is not masked")
 def test_where_does_not_leak_nan_for_a_zero_d_array_argument():
     f = BRANCHES["sqrt"][0]
     assert _quiet(lambda: ad.grad(f)(np.array(-1.0))) == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="forward-over-reverse: in the inner backward pass the "
-                   "local derivative is traced (a Dual), so 0 · nan is not masked by "
-                   "table.cotangent_term (only plain values are)")
 @pytest.mark.parametrize("shape", [(), (2,)])
 def test_where_does_not_leak_nan_into_the_hessian(shape):
     f = BRANCHES["sqrt"][0]
