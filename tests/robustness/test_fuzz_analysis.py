@@ -13,7 +13,7 @@ import pytest
 from conftest import LONG, TALLY, corpus, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracle import check_model, lines_of
+from oracle import check_model
 
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
@@ -145,7 +145,9 @@ DEEP = {
     + "return x\n",
     "default": "def d(x=" + "-" * DEPTH + "1):\n    return x\n",
     "directive": "# adlens: x=" + "-" * (10 * DEPTH) + "1\ndef d(x):\n    return x\n",
-    "doctest": 'def d(x):\n    """\n    >>> d(' + "-" * (10 * DEPTH) + '1)\n    """\n    return x\n',
+    "doctest": 'def d(x):\n    """\n    >>> d('
+    + "-" * (10 * DEPTH)
+    + '1)\n    """\n    return x\n',
 }
 
 
