@@ -19,8 +19,9 @@
 #    the "not installed" message with the exact pip command and its install button.
 #
 # Environment:
-#   E2E_FILE      file under examples/ to open (default: the first examples/*.py with a `def`)
-#   E2E_FUNCTION  function to hover (default: the first top-level def in that file)
+#   E2E_FILE      file under examples/ to open (default: 05_hand_written_gradients.py, else
+#                 the first *.py with a top-level def)
+#   E2E_FUNCTION  function to hover (default: rosenbrock there, else the first top-level def)
 #   E2E_PYTHON    interpreter for the server (default: <repo>/.venv/bin/python)
 #   E2E_SHOT      where the screenshot goes (default: <repo>/docs/hover.png)
 #   E2E_FOLDER    folder to open (default: <repo>/examples)
@@ -65,6 +66,12 @@ VSIX="$EXT/adlens.vsix"
   || die "lsp_server is not importable with $PY (pip install -e $REPO)"
 [[ -d "$FOLDER" ]] || die "no folder $FOLDER"
 
+# The README picture: rosenbrock in stop 5 of the tour (its card, its lenses, and the ✗ lens
+# and diagnostic of the wrong hand-written gradient further down).
+if [[ -z "${E2E_FILE:-}" && -z "${E2E_FOLDER:-}" && -f "$FOLDER/05_hand_written_gradients.py" ]]; then
+  E2E_FILE=05_hand_written_gradients.py
+  E2E_FUNCTION="${E2E_FUNCTION:-rosenbrock}"
+fi
 if [[ -n "${E2E_FILE:-}" ]]; then
   FILE="$E2E_FILE"
 else

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const SERVER_MODULE = 'lsp_server';
-export const DEFAULT_PYTHON = 'python3';
+// Windows installs have `python` (or the `py` launcher), rarely `python3`.
+export const DEFAULT_PYTHON = process.platform === 'win32' ? 'python' : 'python3';
 export const PIP_PACKAGE = 'adlens';
 
 export type InterpreterSource = 'setting' | 'python-extension' | 'default';
