@@ -5,7 +5,8 @@ Before any user code runs it
   fds 0, 1 (and, once ready, 2) at /dev/null, so user output cannot corrupt it;
 - caps its address space (``RLIMIT_AS``) so allocation fails with MemoryError;
 - disables process creation (``os.fork``, ``subprocess``, ``os.system``...):
-  ``RLIMIT_NPROC`` does not bind root, so the calls themselves are replaced.
+  ``RLIMIT_NPROC`` does not bind root, so the calls themselves are replaced;
+  ``os.kill``/``os.killpg`` may only signal the kernel itself (not its parent);
   This is a guard against accidents, not a security boundary: the boundary is
   that user code only ever runs here, and only where the workspace is trusted.
 
@@ -43,13 +44,34 @@ def _deny(*_a: Any, **_k: Any) -> Any:
     raise PermissionError("starting processes is disabled in the AD Lens kernel")
 
 
+def _own_signals_only(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``os.kill``/``os.killpg`` that may only signal the kernel itself.
+
+    The kernel's parent is the language server (or ``adlens check``): user code
+    sending it SIGTERM/SIGSTOP must not take the editor's server down.
+    """
+
+    def guarded(pid: int, sig: int) -> None:
+        if pid != os.getpid():
+            raise PermissionError("signalling other processes is disabled in the AD Lens kernel")
+        real(pid, sig)
+
+    return guarded
+
+
 def _forbid_processes() -> None:
     import resource
+    import signal
     import subprocess
 
     for name in _NO_PROCESS:
         if hasattr(os, name):
             setattr(os, name, _deny)
+    os.kill = _own_signals_only(os.kill)
+    os.killpg = _own_signals_only(os.killpg)
+    for name in ("pidfd_send_signal", "sigqueue"):
+        if hasattr(signal, name):
+            setattr(signal, name, _deny)
     try:
         import _posixsubprocess
 
