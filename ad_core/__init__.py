@@ -11,7 +11,7 @@ declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
 """
 
 from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
-from . import cost, math, numeric, symbolic
+from . import cost, math, numeric
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .check import check_grad
@@ -21,6 +21,15 @@ from .reverse import Variable
 from .wengert import trace
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # The symbolic path imports SymPy (about a second): load it on first use.
+    if name == "symbolic":
+        import importlib
+
+        return importlib.import_module(".symbolic", __name__)
+    raise AttributeError(f"module 'ad_core' has no attribute {name!r}")
 
 __all__ = [
     "PRIMITIVES",

@@ -16,10 +16,39 @@ import math
 import operator
 
 import numpy as np
-import sympy as sp
 
 from .._core import Tracer, raw, shape_of
 from .table import ByIndex, defprim, unbroadcast
+
+
+class _LazySympy:
+    """``sp.sin`` & co. without importing SymPy until a counterpart is called:
+    SymPy costs a second at import, and only the symbolic path needs it."""
+
+    def __getattr__(self, name: str):
+        return _SympyFunction(name)
+
+
+class _SympyFunction:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def resolve(self):
+        """The SymPy function itself (imports SymPy)."""
+        import sympy
+
+        return getattr(sympy, self.name)
+
+    def __call__(self, *args):
+        return self.resolve()(*args)
+
+    def __repr__(self) -> str:
+        return f"sympy.{self.name}"
+
+
+sp = _LazySympy()
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -210,7 +239,8 @@ sqrt = defprim("sqrt", np.sqrt, scalar=math.sqrt,
                partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4, singular=True)
 cbrt = defprim("cbrt", np.cbrt, scalar=_scbrt,
                partials=(lambda ans, x: div(1.0 / 3.0, square(ans)),),
-               sympy=sp.cbrt, flops=6, singular=True)
+               sympy=lambda x: sp.Piecewise((-(-x) ** sp.Rational(1, 3), x < 0),
+                                            (x ** sp.Rational(1, 3), True)), flops=6, singular=True)
 square = defprim("square", np.square, scalar=lambda x: x * x,
                  partials=(lambda ans, x: mul(2.0, x),),
                  sympy=lambda x: x ** 2, flops=1)

@@ -42,7 +42,9 @@ class Callee:
 
 
 def _sym(name: str) -> Callable[..., sp.Basic]:
-    return PRIMITIVES[name].sympy  # type: ignore[return-value]
+    fn = PRIMITIVES[name].sympy
+    # The table defers SymPy's import (``ops._LazySympy``); here SymPy is loaded anyway.
+    return fn.resolve() if hasattr(fn, "resolve") else fn  # type: ignore[return-value]
 
 
 def _arity(fn: Callable) -> int:
