@@ -78,10 +78,20 @@ def _present(v):
     return np.asarray(v)
 
 
+def _real(v, who: str):
+    """Complex values would lose their imaginary part silently in a real gradient."""
+    if np.iscomplexobj(raw(v)):
+        raise TypeError(f"{who}: a complex value reached the derivative; complex "
+                        "differentiation is not supported in ad_core (differentiate the real "
+                        "and imaginary parts as separate real functions)")
+    return v
+
+
 def _like(c, x):
     """A cotangent/tangent shaped and typed like argument ``x`` (zeros if None)."""
     if c is None:
         return 0.0 if _is_scalar_like(x) else np.zeros(shape_of(x))
+    _real(c, "ad_core")
     if isinstance(c, Tracer):
         if shape_of(c) != shape_of(x):
             c = ops.broadcast_to(c, shape=shape_of(x)) if shape_of(x) else ops.reshape(
@@ -121,6 +131,7 @@ def vjp(f: Callable, *primals):
     xs = [_diff_arg(p, f, k, "vjp") for k, p in enumerate(primals)]
     ins = [trace.new_input(x) for x in xs]
     out, idx = trace.unpack(f(*ins))
+    _real(out, "vjp")
     out_shape = shape_of(out)
 
     def vjp_fn(ct):
@@ -154,6 +165,7 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
             ins.append(trace.new_input(x))
             args[k] = ins[-1]
         out, idx = trace.unpack(f(*args, **kwargs))
+        _real(out, "grad")
         s = shape_of(out)
         if int(np.prod(s, dtype=np.int64)) != 1:
             raise TypeError(f"grad requires a scalar output, but {_name(f)} returned shape {s}; "
@@ -244,7 +256,7 @@ def jacrev(f: Callable, argnums=0) -> Callable:
         outs, is_tuple = _outputs(f(*args, **kwargs))
         results = []
         for out in outs:
-            val, idx = trace.unpack(out)
+            val, idx = trace.unpack(_real(out, "jacrev"))
             s = shape_of(val)
             m = int(np.prod(s, dtype=np.int64))
             rows = [[] for _ in xs]
@@ -292,7 +304,7 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         tx = t if isinstance(t, Tracer) else _like(np.asarray(t, dtype=float), x)
         ins.append(Dual(trace, x, tx))
     outs, is_tuple = _outputs(f(*ins))
-    pairs = [trace.unpack(o) for o in outs]
+    pairs = [trace.unpack(_real(o, "jvp")) for o in outs]
     if is_tuple:
         return (tuple(_present(p) for p, _ in pairs), tuple(_present(t) for _, t in pairs))
     return _present(pairs[0][0]), _present(pairs[0][1])
@@ -365,7 +377,7 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
         for j in nums:
             a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
         outs, is_tuple = _outputs(f(*a, **kwargs))
-        pairs = [trace.unpack(o) for o in outs]
+        pairs = [trace.unpack(_real(o, "jvp")) for o in outs]
         out_shapes = [shape_of(p) for p, _ in pairs]
         cols.append([tan for _, tan in pairs])
     if n == 0:
