@@ -396,9 +396,13 @@ class CardService:
         return build_card(fn, pt, static, result, self._why_static())
 
     def _why_static(self) -> str:
+        if not self.trusted and self.execution != "always":
+            # An untrusted workspace (VS Code's Restricted Mode) runs nothing, whatever the
+            # setting says: tell the user what unlocks the values.
+            return "the workspace is not trusted: static analysis only (trust it to run code)"
         if self.kernel is None or self.execution == "never":
             return "code execution is off (adlens.execution = never): static analysis only"
-        return "the workspace is not trusted: static analysis only"
+        return "static analysis only"
 
 
 def _names(model: DocumentModel) -> str:

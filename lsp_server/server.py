@@ -256,8 +256,34 @@ def initialize(ls: AdLensServer, params: types.InitializeParams) -> None:
     ls.settings = Settings.from_client(None, ls.init_options)
 
 
+class _ClientLogHandler(logging.Handler):
+    """Logs go to the client's log (window/logMessage) with their level: a client shows
+    everything on stderr as an error. Records from other threads hop onto the loop."""
+
+    _TYPES = {logging.ERROR: types.MessageType.Error, logging.WARNING: types.MessageType.Warning,
+              logging.INFO: types.MessageType.Info}
+
+    def __init__(self, ls: AdLensServer, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.ls = ls
+        self.loop = loop
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            kind = self._TYPES.get(record.levelno, types.MessageType.Log)
+            params = types.LogMessageParams(type=kind, message=self.format(record))
+            self.loop.call_soon_threadsafe(self.ls.window_log_message, params)
+        except Exception:  # logging must never take the server down
+            self.handleError(record)
+
+
 @server.feature(types.INITIALIZED)
 async def initialized(ls: AdLensServer, params: types.InitializedParams) -> None:
+    adlens_log = logging.getLogger("adlens")
+    handler = _ClientLogHandler(ls, asyncio.get_running_loop())
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    adlens_log.addHandler(handler)
+    adlens_log.propagate = False  # from now on, not to stderr as well
     await ls.pull_settings()
     caps = ls.client_capabilities.workspace
     dyn = caps.did_change_configuration if caps else None
