@@ -377,7 +377,7 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
         for j in nums:
             a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
         outs, is_tuple = _outputs(f(*a, **kwargs))
-        pairs = [trace.unpack(_real(o, "jvp")) for o in outs]
+        pairs = [trace.unpack(_real(o, "jacfwd")) for o in outs]
         out_shapes = [shape_of(p) for p, _ in pairs]
         cols.append([tan for _, tan in pairs])
     if n == 0:
