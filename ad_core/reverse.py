@@ -21,6 +21,15 @@ from ._core import Trace, Tracer, raw, shape_of
 from .primitives.table import ARITH_ERRORS, cotangent_term
 
 
+def _has_nan(v) -> bool:
+    t = type(v)
+    if t is float or t is np.float64:
+        return v != v
+    if t is np.ndarray:
+        return v.dtype.kind == "f" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
+    return False
+
+
 def _add_arrays(adj: list, j: int, a: np.ndarray, c: np.ndarray, owned: set) -> None:
     if j in owned and a.shape == np.broadcast_shapes(a.shape, c.shape) and \
             a.dtype == np.result_type(a, c):
@@ -38,20 +47,23 @@ class RVar(Tracer):
         self.primal = primal
         self._idx = idx
 
-    def backward(self, gradient=None) -> None:
-        """PyTorch-style: accumulate d(self)/d(leaf) into each live ``Variable``'s ``.grad``."""
-        self._trace.backward_into_variables(self, gradient)
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """PyTorch-style: accumulate d(self)/d(leaf) into each live ``Variable``'s ``.grad``.
+        Afterwards new operations start a fresh graph (``retain_graph=True`` keeps
+        extending this one)."""
+        self._trace.backward_into_variables(self, gradient, retain_graph)
 
 
 class ReverseTrace(Trace):
-    __slots__ = ("nodes", "variables")
+    __slots__ = ("nodes", "variables", "retired")
 
     def __init__(self) -> None:
         super().__init__()
+        self.retired = False  # Variable graphs: freed by backward(), see Variable
         # node: (primitive, ans, primals, params, parents) or None for an input;
         # a custom_vjp node has primitive None and its backward function as ans.
         self.nodes: list = []
-        self.variables: list = []
+        self.variables: list = []  # (weakref to a Variable, its input index here)
 
     def new_input(self, value) -> RVar:
         self.nodes.append(None)
@@ -63,9 +75,15 @@ class ReverseTrace(Trace):
         plain = True  # all primals are Python floats/ints: evaluate with the scalar rule
         i = 0
         for a in args:
-            if isinstance(a, RVar) and a._trace is self:
-                parents.append((i, a._idx))
-                a = a.primal
+            if isinstance(a, RVar):
+                if a._trace is self:
+                    parents.append((i, a._idx))
+                    a = a.primal
+                elif a._trace.retired:
+                    raise RuntimeError(
+                        "a value computed before .backward() was combined with values "
+                        "computed after it; backward() freed that graph (as in PyTorch): "
+                        "recompute the value from the Variables, or pass retain_graph=True")
             primals.append(a)
             if plain and type(a) is not float and type(a) is not int:
                 plain = False
@@ -119,8 +137,21 @@ class ReverseTrace(Trace):
             return out.primal, out._idx
         return out, None
 
-    def backward(self, out_idx: int, seed) -> list:
-        """Adjoints of every node up to ``out_idx``, seeded with ``seed`` at the output."""
+    def backward(self, out_idx: int, seed, mask: bool = False) -> list:
+        """Adjoints of every node up to ``out_idx``, seeded with ``seed`` at the output.
+
+        0 · inf products (a zero cotangent from the branch ``np.where`` did not take,
+        times sqrt'(0) or an overflow) must count as 0. Finding them costs a pass per
+        array operation, so the first sweep does not look; if NaN reached an input's
+        adjoint, the sweep runs again with masking (``mask=True``)."""
+        adj = self._sweep(out_idx, seed, mask)
+        if not mask:
+            for i, node in enumerate(self.nodes[:out_idx + 1]):
+                if node is None and _has_nan(adj[i]):
+                    return self._sweep(out_idx, seed, True)
+        return adj
+
+    def _sweep(self, out_idx: int, seed, mask: bool) -> list:
         nodes = self.nodes
         adj = [None] * (out_idx + 1)
         adj[out_idx] = seed
@@ -154,7 +185,7 @@ class ReverseTrace(Trace):
                         if c != c and g == 0.0:
                             c = 0.0
                     else:
-                        c = cotangent_term(g, d, primals[pos], prim.singular)
+                        c = cotangent_term(g, d, primals[pos], mask)
                     a = adj[j]
                     if a is None:
                         adj[j] = c
@@ -189,7 +220,7 @@ class ReverseTrace(Trace):
         return adj
 
     # -- PyTorch-style object API ------------------------------------------
-    def backward_into_variables(self, out: RVar, gradient) -> None:
+    def backward_into_variables(self, out: RVar, gradient, retain_graph: bool = False) -> None:
         if not (isinstance(out, RVar) and out._trace is self):
             raise TypeError("backward() needs a value computed from ad.Variable inputs")
         s = shape_of(out)
@@ -199,15 +230,34 @@ class ReverseTrace(Trace):
                                 f"shape {s}: pass gradient=... of that shape")
             gradient = 1.0 if s == () else np.ones(s)
         adj = self.backward(out._idx, gradient)
-        for ref in self.variables:
+        for ref, idx in self.variables:
             v = ref()
-            if v is None or v._idx >= len(adj):
+            if v is None or idx >= len(adj):
                 continue
-            c = adj[v._idx]
+            c = adj[idx]
             if c is None:
                 continue
             c = float(c) if np.ndim(v.primal) == 0 else np.asarray(c, dtype=float)
             v.grad = c if v.grad is None else v.grad + c
+        if not retain_graph and _eager is not None and _eager() is self:
+            _retire(self)
+
+
+def _retire(trace: ReverseTrace) -> None:
+    """Free a Variable graph after backward(): live Variables move to a fresh tape, so a
+    training loop's memory does not grow with its steps. The old tape lives on only
+    while values computed on it do (they can still run backward() on it)."""
+    global _eager
+    trace.retired = True
+    fresh = ReverseTrace()
+    for ref, _ in trace.variables:
+        v = ref()
+        if v is not None and v._trace is trace:
+            fresh.nodes.append(None)
+            v._trace = fresh
+            v._idx = len(fresh.nodes) - 1
+            fresh.variables.append((ref, v._idx))
+    _eager = weakref.ref(fresh)
 
 
 _eager: weakref.ref | None = None
@@ -244,7 +294,7 @@ class Variable(RVar):
         trace.nodes.append(None)
         super().__init__(trace, value, len(trace.nodes) - 1)
         self.grad = None
-        trace.variables.append(weakref.ref(self))
+        trace.variables.append((weakref.ref(self), self._idx))
 
     @property
     def data(self):

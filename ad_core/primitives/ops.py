@@ -95,7 +95,7 @@ mul = defprim("mul", np.multiply, scalar=operator.mul,
 div = defprim("div", np.true_divide, scalar=_sdiv,
               partials=(lambda ans, x, y: reciprocal(y),
                         lambda ans, x, y: neg(div(ans, y))),
-              sympy=lambda x, y: x / y, flops=4, singular=True)
+              sympy=lambda x, y: x / y, flops=4)
 
 
 def _pow_dx(ans, x, y):
@@ -130,7 +130,7 @@ def _pow_dy(ans, x, y):
 
 power = defprim("pow", np.power, scalar=_spow,
                 partials=(_pow_dx, _pow_dy),
-                sympy=lambda x, y: x ** y, flops=10, singular=True)
+                sympy=lambda x, y: x ** y, flops=10)
 
 
 def _tie_share(x, y):
@@ -194,10 +194,10 @@ tan = defprim("tan", np.tan, scalar=math.tan,
               partials=(lambda ans, x: add(1.0, square(ans)),), sympy=sp.tan, flops=12)
 arcsin = defprim("arcsin", np.arcsin, scalar=math.asin,
                  partials=(lambda ans, x: reciprocal(sqrt(sub(1.0, square(x)))),),
-                 sympy=sp.asin, flops=15, singular=True)
+                 sympy=sp.asin, flops=15)
 arccos = defprim("arccos", np.arccos, scalar=math.acos,
                  partials=(lambda ans, x: neg(reciprocal(sqrt(sub(1.0, square(x))))),),
-                 sympy=sp.acos, flops=15, singular=True)
+                 sympy=sp.acos, flops=15)
 arctan = defprim("arctan", np.arctan, scalar=math.atan,
                  partials=(lambda ans, x: reciprocal(add(1.0, square(x))),),
                  sympy=sp.atan, flops=15)
@@ -212,10 +212,10 @@ arcsinh = defprim("arcsinh", np.arcsinh, scalar=math.asinh,
                   sympy=sp.asinh, flops=15)
 arccosh = defprim("arccosh", np.arccosh, scalar=math.acosh,
                   partials=(lambda ans, x: reciprocal(sqrt(sub(square(x), 1.0))),),
-                  sympy=sp.acosh, flops=15, singular=True)
+                  sympy=sp.acosh, flops=15)
 arctanh = defprim("arctanh", np.arctanh, scalar=math.atanh,
                   partials=(lambda ans, x: reciprocal(sub(1.0, square(x))),),
-                  sympy=sp.atanh, flops=15, singular=True)
+                  sympy=sp.atanh, flops=15)
 exp = defprim("exp", np.exp, scalar=math.exp,
               partials=(lambda ans, x: ans,), sympy=sp.exp, flops=8)
 expm1 = defprim("expm1", np.expm1, scalar=math.expm1,
@@ -225,28 +225,28 @@ exp2 = defprim("exp2", np.exp2, scalar=lambda x: 2.0 ** x,
                partials=(lambda ans, x: mul(ans, LN2),),
                sympy=lambda x: 2 ** x, flops=8)
 log = defprim("log", np.log, scalar=math.log,
-              partials=(lambda ans, x: reciprocal(x),), sympy=sp.log, flops=8, singular=True)
+              partials=(lambda ans, x: reciprocal(x),), sympy=sp.log, flops=8)
 log1p = defprim("log1p", np.log1p, scalar=math.log1p,
                 partials=(lambda ans, x: reciprocal(add(x, 1.0)),),
-                sympy=lambda x: sp.log(1 + x), flops=8, singular=True)
+                sympy=lambda x: sp.log(1 + x), flops=8)
 log2 = defprim("log2", np.log2, scalar=math.log2,
                partials=(lambda ans, x: reciprocal(mul(x, LN2)),),
-               sympy=lambda x: sp.log(x, 2), flops=8, singular=True)
+               sympy=lambda x: sp.log(x, 2), flops=8)
 log10 = defprim("log10", np.log10, scalar=math.log10,
                 partials=(lambda ans, x: reciprocal(mul(x, LN10)),),
-                sympy=lambda x: sp.log(x, 10), flops=8, singular=True)
+                sympy=lambda x: sp.log(x, 10), flops=8)
 sqrt = defprim("sqrt", np.sqrt, scalar=math.sqrt,
-               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4, singular=True)
+               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4)
 cbrt = defprim("cbrt", np.cbrt, scalar=_scbrt,
                partials=(lambda ans, x: div(1.0 / 3.0, square(ans)),),
                sympy=lambda x: sp.Piecewise((-(-x) ** sp.Rational(1, 3), x < 0),
-                                            (x ** sp.Rational(1, 3), True)), flops=6, singular=True)
+                                            (x ** sp.Rational(1, 3), True)), flops=6)
 square = defprim("square", np.square, scalar=lambda x: x * x,
                  partials=(lambda ans, x: mul(2.0, x),),
                  sympy=lambda x: x ** 2, flops=1)
 reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lambda x: 1.0 / x,
                      partials=(lambda ans, x: neg(square(ans)),),
-                     sympy=lambda x: 1 / x, flops=4, singular=True)
+                     sympy=lambda x: 1 / x, flops=4)
 erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
               partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
               sympy=sp.erf, flops=20)

@@ -38,7 +38,7 @@ ARITH_ERRORS = _ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 class Primitive:
     __slots__ = ("name", "impl", "scalar", "partials", "jvp", "vjp", "sympy", "flops", "doc",
-                 "singular", "nondiff", "accumulate")
+                 "nondiff", "accumulate")
 
     def __init__(
         self,
@@ -51,7 +51,6 @@ class Primitive:
         vjp: Sequence[Callable | None] | None = None,
         sympy: Callable | None = None,
         flops: int | Callable = 1,
-        singular: bool = False,
         accumulate: Sequence[Callable | None] | None = None,
         doc: str = "",
     ) -> None:
@@ -59,12 +58,9 @@ class Primitive:
         self.impl = impl
         self.scalar = scalar
         self.partials = tuple(partials) if partials is not None else None
-        # A derivative that can be inf/nan at finite inputs (sqrt at 0, log at 0...):
-        # reverse mode then masks 0 · inf where the cotangent is exactly zero.
-        self.singular = singular
         if self.partials is not None:
             jvp = tuple(_ew_jvp(d) if d is not None else None for d in self.partials)
-            vjp = tuple(_ew_vjp(d, i, singular) if d is not None else None
+            vjp = tuple(_ew_vjp(d, i) if d is not None else None
                         for i, d in enumerate(self.partials))
         self.jvp = _rules(jvp)
         self.vjp = _rules(vjp)
@@ -161,24 +157,25 @@ def _ew_jvp(d: Callable) -> Callable:
     return jvp
 
 
-def _ew_vjp(d: Callable, i: int, singular: bool) -> Callable:
+def _ew_vjp(d: Callable, i: int) -> Callable:
     def vjp(g, ans, *args, **params):
-        return cotangent_term(g, d(ans, *args, **params), args[i], singular)
+        return cotangent_term(g, d(ans, *args, **params), args[i])
     return vjp
 
 
 def tangent_term(t, d):
-    """t · d, skipping the multiply for the constant partials ±1."""
+    """t · d, skipping the multiply for the constant partials ±1; 0 · inf counts as 0."""
     if type(d) is float:
         if d == 1.0:
             return t
         if d == -1.0:
             return -t
-    return t * d
+    return mask_zero_cotangent(t, t * d)
 
 
-def cotangent_term(g, d, x, singular: bool):
-    """g · d summed down to the shape of ``x``; 0 · inf counts as 0 for singular rules."""
+def cotangent_term(g, d, x, mask: bool = True):
+    """g · d summed down to the shape of ``x``; 0 · inf counts as 0 (for plain arrays
+    only when ``mask``: reverse mode masks in a second pass, if NaN reached an input)."""
     if type(d) is float:
         if type(g) is float and type(x) is float:
             c = g * d
@@ -190,33 +187,41 @@ def cotangent_term(g, d, x, singular: bool):
         if d == -1.0:
             return unbroadcast(-g, x)
     c = g * d
-    if singular:
+    if mask or type(c) is not np.ndarray:
         c = mask_zero_cotangent(g, c)
     return unbroadcast(c, x)
 
 
 def mask_zero_cotangent(g, c):
-    """Where the incoming cotangent is exactly zero the contribution is zero,
-    even when the local derivative is inf or nan (0 * inf). This is what keeps
-    ``np.where`` from leaking NaN out of the branch it did not take."""
-    if type(c) is np.ndarray:
-        if c.dtype.kind == "f":
-            bad = np.isnan(c)
-            if bad.any():
-                c = np.where(bad & (np.asarray(g) == 0), 0.0, c)
-    elif type(c) is float or type(c) is np.float64:
+    """Where the incoming (co)tangent is exactly zero the product is zero, even when the
+    local derivative is inf or nan. This is what keeps ``np.where`` from leaking NaN out
+    of the branch it did not take (sqrt'(0) = inf, exp overflow, 0 · log 0...), in both
+    modes and at every order."""
+    t = type(c)
+    if t is np.ndarray:
+        # One reduction, no allocation: a NaN anywhere makes the sum NaN.
+        if c.dtype.kind == "f" and c.size:
+            s = _add_reduce(c, axis=None)
+            if s != s:
+                bad = np.isnan(c) & (np.asarray(g) == 0)
+                if bad.any():
+                    c = np.where(bad, 0.0, c)
+    elif t is float or t is np.float64:
         if c != c and g == 0:
             return 0.0
     elif isinstance(c, Tracer):
-        # Higher order (e.g. forward-over-reverse): judge by the plain values and zero
-        # every level at once, tangents included.
+        # Higher order: judge by the plain values and zero every level at once.
         rc = raw(c)
-        bad = np.isnan(rc) & (np.asarray(raw(g)) == 0)
-        if np.any(bad):
-            if np.ndim(rc) == 0:
-                return 0.0
-            c = _ops().where(bad, 0.0, c)
+        if np.any(np.isnan(rc)):
+            bad = np.isnan(rc) & (np.asarray(raw(g)) == 0)
+            if np.any(bad):
+                if np.ndim(rc) == 0:
+                    return 0.0
+                c = _ops().where(bad, 0.0, c)
     return c
+
+
+_add_reduce = np.add.reduce
 
 
 def unbroadcast(c, like):

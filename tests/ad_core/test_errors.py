@@ -222,18 +222,12 @@ def test_where_does_not_leak_nan_into_the_hessian(shape):
     assert np.all(np.asarray(H) == 0.0)
 
 
-@pytest.mark.xfail(strict=True, reason="table.cotangent_term masks 0 · inf only for primitives "
-                   "flagged singular; exp overflows to inf and mul is not flagged, so the "
-                   "array path gives 0 · inf = nan in the branch not taken")
 def test_where_does_not_leak_nan_from_an_overflowing_branch_array():
     f = lambda x: np.where(x > 100, x, np.exp(x) * np.exp(x))
     g = _quiet(lambda: ad.grad(lambda v: np.sum(f(v)))(np.array([1000.0, 1.0])))
     np.testing.assert_allclose(g, [1.0, 2 * np.exp(2.0)], rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason="second order: the inner backward pass multiplies an "
-                   "exact zero cotangent by a traced infinite partial (mul of overflowed exp, "
-                   "x·log x at 0) and table.cotangent_term does not mask it")
 @pytest.mark.parametrize("name", ["overflow", "xlogx"])
 def test_where_does_not_leak_nan_into_second_order_for_non_singular_rules(name):
     f, x = {"overflow": (lambda x: np.where(x > 100, x, np.exp(x) * np.exp(x)), 1000.0),
@@ -242,9 +236,6 @@ def test_where_does_not_leak_nan_into_second_order_for_non_singular_rules(name):
     assert _quiet(lambda: ad.grad(ad.grad(f))(x)) == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="forward mode: table.tangent_term computes t · d with "
-                   "no masking, so a zero tangent component times sqrt'(0) = inf is nan in "
-                   "jacfwd where jacrev gives the exact 0")
 def test_jacfwd_off_diagonal_of_sqrt_at_zero_is_zero_like_jacrev():
     x = np.array([0.0, 1.0])
     Jr = _quiet(lambda: ad.jacrev(np.sqrt)(x))
