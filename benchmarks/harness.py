@@ -91,7 +91,8 @@ def run_workload(wl: Workload, settings: timing.Settings) -> list[Result]:
             try:
                 m = timing.measure(c.run, settings)
                 r.best_s, r.median_s, r.number, r.repeat = m.best, m.median, m.number, m.repeat
-                r.extra["wall_best_s"] = m.wall_best
+                r.extra.update(wall_best_s=m.wall_best, sys_share=round(m.sys_share, 3),
+                               minflt_per_call=round(m.minflt, 1))
             except Exception as e:  # noqa: BLE001
                 r.ok, r.check = False, f"error while timing: {type(e).__name__}: {e}"[:160]
             _log(f"   {wl.name:10s} {key:14s} {c.label:28s} {c.task:8s} "
@@ -158,11 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     if full and not args.no_write:
         RESULTS.mkdir(parents=True, exist_ok=True)
         report.write_json(doc, RESULTS / "bench.json")
-        (RESULTS / "readme_table.md").write_text(report.readme_table(doc))
-        (ROOT / "docs").mkdir(exist_ok=True)
-        (ROOT / "docs" / "benchmarks.md").write_text(report.render(doc, "md"))
-        print(f"wrote {RESULTS / 'bench.json'}, {RESULTS / 'readme_table.md'}, "
-              f"{ROOT / 'docs' / 'benchmarks.md'}")
+        written = [RESULTS / "bench.json", *report.write_docs(doc, ROOT)]
+        print("wrote " + ", ".join(str(p) for p in written))
     if args.json:
         report.write_json(doc, args.json)
     bad = [r for r in results if r.check.startswith("MISMATCH")]

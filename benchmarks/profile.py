@@ -3,6 +3,7 @@
     python -m benchmarks.profile                       # scalar, logreg, mlp, rosenbrock n=10^5
     python -m benchmarks.profile scalar --seconds 5
     python -m benchmarks.profile mlp --sampler cprofile       # deterministic, call counts
+    python -m benchmarks.profile logreg --lines       # line level; kernel time by asking line
     python -m benchmarks.profile logreg --sampler pyinstrument --tree
 
 Runs the same case the benchmark times (``ad_core`` "grad") in a loop for a few
@@ -98,14 +99,23 @@ def _pyspy_exe() -> str | None:
     return str(here) if here.exists() else shutil.which("py-spy")
 
 
-def parse_collapsed(text: str, anchor: str = "_loop") -> tuple[int, dict, dict]:
-    """(samples, self counts, inclusive counts) from py-spy's raw (collapsed) stacks.
+# Where NumPy's kernels are entered: a sample here is array work, not engine overhead,
+# and the frame that called it says which forward op or derivative rule asked for it.
+KERNEL_ENTRIES = ("Primitive.__call__", "_wrapreduction", "_wrapfunc")
+
+
+def parse_collapsed(text: str, anchor: str = "_loop") -> tuple[int, dict, dict, dict]:
+    """(samples, self, inclusive, kernel callers) counts from py-spy's raw stacks.
 
     Only the samples under ``anchor`` (the timed loop) count: imports and set-up are not
-    the engine's cost.
+    the engine's cost. "kernel callers" attributes each sample spent in a NumPy entry
+    point (:data:`KERNEL_ENTRIES`) to the first frame above the ad_core machinery
+    (table / reverse / dispatch) that led to it: a line of the user's function
+    (forward) or a derivative rule in ops.py (backward).
     """
     selft: dict[str, float] = defaultdict(float)
     incl: dict[str, float] = defaultdict(float)
+    callers: dict[str, float] = defaultdict(float)
     total = 0
     for line in text.splitlines():
         stack, _, n = line.rpartition(" ")
@@ -123,7 +133,15 @@ def parse_collapsed(text: str, anchor: str = "_loop") -> tuple[int, dict, dict]:
         selft[_tidy(frames[-1])] += count
         for fr in {_tidy(fr) for fr in frames}:
             incl[fr] += count
-    return total, selft, incl
+        if any(frames[-1].startswith(k + " ") for k in KERNEL_ENTRIES) or \
+                any(frames[-1].startswith(k + " ") for k in ("_any", "_sum")):
+            for fr in reversed(frames[:-1]):
+                t = _tidy(fr)
+                if not any(m in t for m in ("primitives/table.py", "reverse.py", "_dispatch.py",
+                                            "numpy/", "_core.py")):
+                    callers[t] += count
+                    break
+    return total, selft, incl, callers
 
 
 def _tidy(frame: str) -> str:
@@ -132,30 +150,35 @@ def _tidy(frame: str) -> str:
     return f"{name} ({_where(file, int(line) if line.isdigit() else None)})"
 
 
-def _profile_pyspy(name: str, seconds: float, top: int) -> None:
+def _profile_pyspy(name: str, seconds: float, top: int, lines: bool) -> None:
     exe = _pyspy_exe()
     if exe is None:
         raise SystemExit("py-spy is not installed: pip install py-spy, or --sampler pyinstrument")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "stacks.txt"
-        cmd = [exe, "record", "--rate", "1000", "--function", "--format", "raw", "--output",
+        level = [] if lines else ["--function"]
+        cmd = [exe, "record", "--rate", "1000", *level, "--format", "raw", "--output",
                str(out), "--", sys.executable, "-m", "benchmarks.profile", name,
                "--seconds", str(seconds), "--sampler", "none"]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0 or not out.exists():
             raise SystemExit(f"py-spy failed: {p.stderr.strip()[-400:]}")
         print(p.stdout.strip())
-        total, selft, incl = parse_collapsed(out.read_text())
+        total, selft, incl, callers = parse_collapsed(out.read_text())
     if not total:
         raise SystemExit("py-spy took no samples inside the timed loop")
-    print(f"  {total} samples (py-spy, 1 kHz, function level)")
+    print(f"  {total} samples (py-spy, 1 kHz, {'line' if lines else 'function'} level)")
     _print_top("self time (where the CPU is):", selft, total, top)
     _print_top("inclusive time (what it costs with everything it calls):",
                {k: v for k, v in incl.items() if not k.startswith("<lambda> (benchmarks")},
                total, top)
+    if lines:
+        _print_top("NumPy kernel time by the line that asked for it (forward line or rule):",
+                   callers, total, top)
 
 
-def profile(name: str, seconds: float, top: int, tree: bool, sampler: str) -> None:
+def profile(name: str, seconds: float, top: int, tree: bool, sampler: str,
+            lines: bool = False) -> None:
     case = _case(name)
     case.run()  # warm
     if sampler == "none":  # the child that py-spy watches
@@ -163,7 +186,7 @@ def profile(name: str, seconds: float, top: int, tree: bool, sampler: str) -> No
         print(f"=== ad_core {case.task} on {name} {case.key}: {calls} calls in {seconds} s")
         return
     if sampler == "py-spy":
-        _profile_pyspy(name, seconds, top)
+        _profile_pyspy(name, seconds, top, lines)
         return
     print(f"\n=== ad_core {case.task} on {name} {case.key}")
     if sampler == "cprofile":
@@ -199,13 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=4.0)
     p.add_argument("--top", type=int, default=15)
     p.add_argument("--tree", action="store_true", help="also print pyinstrument's call tree")
+    p.add_argument("--lines", action="store_true",
+                   help="py-spy: line-level, and NumPy kernel time by the asking line")
     p.add_argument("--sampler", choices=("py-spy", "pyinstrument", "cprofile", "none"),
                    default="py-spy" if _pyspy_exe() else "pyinstrument")
     a = p.parse_args(argv)
     for name in a.workloads:
         if name not in BUILDERS:
             raise SystemExit(f"unknown workload {name} (choose from {', '.join(BUILDERS)})")
-        profile(name, a.seconds, a.top, a.tree, a.sampler)
+        profile(name, a.seconds, a.top, a.tree, a.sampler, a.lines)
     return 0
 
 

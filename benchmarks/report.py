@@ -20,6 +20,7 @@ from typing import Any
 
 from . import NUMPY_PREIMPORTED, THREAD_ENV
 from .backends import Backend
+from .timing import Settings
 from .workloads._common import Result
 
 # Gradient-over-function ratios and per-op figures for the peers, as quoted in issue 7
@@ -32,6 +33,7 @@ ISSUE_PEERS = {
     ("hessian", "torch"): 2.8,
 }
 
+_S = Settings()
 GRAD_LABELS = ("numpy (hand)", "ad_core", "autograd", "torch", "jax (eager)", "jax.jit")
 SCALAR_LABELS = ("float (plain)", "float (hand)", "ad_core", "autograd", "torch", "jax (eager)",
                  "jax.jit", "micrograd")
@@ -145,6 +147,8 @@ def machine_meta(backends: dict[str, Backend]) -> dict[str, Any]:
         "numpy_preimported": NUMPY_PREIMPORTED,
         # Other sessions share this machine: the load says how noisy the run was.
         "loadavg_start": list(os.getloadavg()),
+        # glibc's allocator settings change the large-array workloads several-fold.
+        "malloc_env": {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")},
     }
 
 
@@ -159,12 +163,14 @@ def header_text(meta: dict[str, Any]) -> str:
     vers = ", ".join(f"{n} {b['version']}" if b["version"] else f"{n} MISSING ({b['error']})"
                      for n, b in meta["backends"].items())
     th = " ".join(f"{k}={v}" for k, v in meta["threads"].items() if k != "XLA_FLAGS")
+    malloc = " ".join(f"{k}={v}" for k, v in (meta.get("malloc_env") or {}).items())
     lines = [
         f"AD Lens benchmarks — {meta['date']} — {meta['cpu']}, nproc {meta['nproc']}, "
         f"Python {meta['python']}",
         f"backends: {vers}",
         f"threads pinned to one: {th}; XLA_FLAGS={meta['threads'].get('XLA_FLAGS')}",
         f"clock: process CPU time (min of repeats); load average {_load(meta)}",
+        f"allocator: {malloc or 'glibc defaults'}",
     ]
     if meta["numpy_preimported"]:
         lines.append("WARNING: numpy was imported before the thread pinning; it may not hold")
@@ -310,11 +316,25 @@ def vector_tables(ix: _Index) -> list[Table]:
         t2.rows.append(row)
     t2.notes.append("Own forward: torch under no_grad, eager / jitted JAX, autograd.numpy on "
                     "plain arrays; ad_core's forward is the plain NumPy function itself.")
+    sys_t = Table("Kernel (sys) share of CPU time, and minor page faults per call",
+                  ["backend / task"] + [c[2] for c in cols])
+    for label in ["numpy"] + labels:
+        for task in ("fn", "grad"):
+            rs = [ix.get(w, k, label, task) for w, k, _ in cols]
+            if not any(r and "sys_share" in (r.get("extra") or {}) for r in rs):
+                continue
+            sys_t.rows.append([f"{label} {task}"] + [
+                "—" if not r or "sys_share" not in (r.get("extra") or {}) else
+                f"{100 * r['extra']['sys_share']:.0f}% · {r['extra']['minflt_per_call']:.0f}"
+                for r in rs])
+    sys_t.notes.append("A large sys share is page faults: glibc returns freed blocks above "
+                       "its mmap threshold to the OS, so every fresh large temporary (a tape "
+                       "keeps them alive) is zero-filled page by page on first touch.")
     own = Table("Forward (function) time per backend", ["backend"] + [c[2] for c in cols])
     for label in ["numpy", "autograd", "torch", "jax (eager)", "jax.jit"]:
         if any(ix.get(w, k, label, "fn") for w, k, _ in cols):
             own.rows.append([label] + [fmt_time(ix.t(w, k, label, "fn")) for w, k, _ in cols])
-    return [t1, t2, own]
+    return [t1, t2, own, sys_t]
 
 
 def sweep_table(ix: _Index) -> Table:
@@ -367,8 +387,8 @@ def tape_table(ix: _Index) -> Table:
                        f"{e['peak_mb']:.0f} MB" if "peak_mb" in e else "—",
                        f"{e['bytes_per_op']:.0f}" if "bytes_per_op" in e else "—",
                        r["check"][:70]])
-    t.notes.append("Peak RSS growth = ru_maxrss after the run minus before it, in a fresh "
-                   "process per backend, after a small warm-up.")
+    t.notes.append("Peak RSS growth = the kernel's peak-RSS mark (VmHWM, reset after a small "
+                   "warm-up) minus the RSS before the run, in a fresh process per backend.")
     return t
 
 
@@ -526,11 +546,48 @@ def render(doc: dict[str, Any], fmt: str = "text") -> str:
     return _markdown(doc, meta, bad, skipped)
 
 
+_READING = [
+    "Large arrays and the allocator: glibc gives freed blocks above its (dynamic) mmap "
+    "threshold back to the OS, so a fresh 800 kB temporary is zero-filled page by page on "
+    "first touch. A tape keeps its temporaries alive, so reverse mode pays this where the "
+    "plain function, which frees each temporary at once, does not. Rosenbrock n=10^5 is the "
+    "workload it moves most: on this machine ad_core's gradient measured 2.4 to 8 ms with the "
+    "defaults, depending on the heap's history and the machine's load, and 0.8 ms "
+    "(3.8× the function) with `MALLOC_MMAP_THRESHOLD_=4000000000 "
+    "MALLOC_TRIM_THRESHOLD_=4000000000`. The runs here use the defaults (what users get); "
+    "the \"Kernel (sys) share\" table shows the page faults per call.",
+    "Run-to-run spread on this shared 2-vCPU machine is about ±30 % for the same code "
+    "(CPU time still rises when the sibling vCPU is busy); compare ratios within one run, "
+    "not across runs.",
+]
+
+
+def _lsp_section() -> list[str]:
+    """The editor-latency figures, read from benchmarks/lsp_latency.py's own last run."""
+    p = Path(__file__).resolve().parent / "results" / "lsp_latency.json"
+    try:
+        d = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return []
+    t = Table("Editor latency (from `benchmarks/lsp_latency.py`'s last run, not this one)",
+              ["figure", "ms"])
+    for k, v in d.items():
+        if k.endswith("_ms") and isinstance(v, (int, float)):
+            t.rows.append([k.removesuffix("_ms").replace("_", " "), f"{v:.1f}"])
+    m = d.get("machine", {})
+    tg = d.get("targets_ms", {})
+    t.notes.append(f"{d.get('file_lines', '?')}-line file; load average "
+                   f"{m.get('load_average_1m', '?')} during that run; targets "
+                   + ", ".join(f"{k} ≤ {v:g} ms" for k, v in tg.items())
+                   + f": {'met' if d.get('meets_targets') else 'NOT met'}.")
+    return ["## Editor latency", "", t.md(), ""]
+
+
 def _markdown(doc: dict[str, Any], meta: dict[str, Any], bad: list[str],
               skipped: list[str]) -> str:
     vers = "\n".join(f"| {n} | {b['version'] or 'missing: ' + str(b['error'])} |"
                      for n, b in meta["backends"].items())
-    threads = "\n".join(f"- `{k}={v}`" if not k.startswith("torch") else f"- `{k}` = {v}"
+    threads = "\n".join(f"  - `{k}={v}`" if not k.startswith("torch") else f"  - `{k}` = {v}"
                         for k, v in meta["threads"].items())
     notes = [n for ns in meta.get("notes", {}).values() for n in ns]
     out = [
@@ -548,6 +605,8 @@ def _markdown(doc: dict[str, Any], meta: dict[str, Any], bad: list[str],
         "",
         f"- CPU: {meta['cpu']}, nproc {meta['nproc']} (affinity {meta['affinity']})",
         f"- {meta['platform']}, Python {meta['python']}, NumPy BLAS: {meta['blas']}",
+        "- Allocator: " + (" ".join(f"`{k}={v}`" for k, v in meta["malloc_env"].items())
+                           if meta.get("malloc_env") else "glibc defaults (no `MALLOC_*`)"),
         "- **Every backend runs on one thread**, pinned before numpy / torch / jax are "
         "imported:",
         threads,
@@ -558,7 +617,8 @@ def _markdown(doc: dict[str, Any], meta: dict[str, Any], bad: list[str],
         "in the JSON (`extra.wall_best_s`).",
         "- Timing: each call is first run once and its result checked against a reference "
         "(`np.allclose`, rtol 1e-6: a hand-written NumPy derivative where there is one, else "
-        "autograd); then timeit-style batches of ≥ 50 ms, up to 7 repeats, **min** per call "
+        f"autograd); then timeit-style batches of ≥ {_S.min_batch_s * 1e3:.0f} ms, up to "
+        f"{_S.repeat} repeats (at least 3), **min** per call "
         "reported (median in the JSON). The garbage collector stays on (engines that make "
         "reference cycles pay for them) and runs before each repeat. Inputs are converted to "
         "each backend's array type outside the timed call; jit compilation happens during "
@@ -573,10 +633,12 @@ def _markdown(doc: dict[str, Any], meta: dict[str, Any], bad: list[str],
     ]
     for t in all_tables(doc):
         out += [t.md(), ""]
+    notes += _READING
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     if skipped:
         out += ["## Skipped", ""] + [f"- {s}" for s in skipped] + [""]
+    out += _lsp_section()
     out += ["## Checks", ""]
     if bad:
         out += ["**Problems (mismatches and errors):**", ""] + [f"- ✗ {b}" for b in bad]
@@ -630,7 +692,23 @@ def readme_table(doc: dict[str, Any]) -> str:
             "[docs/benchmarks.md](docs/benchmarks.md).\n")
 
 
+def write_docs(doc: dict[str, Any], root: Path) -> list[Path]:
+    """docs/benchmarks.md and benchmarks/results/readme_table.md from one run's JSON."""
+    md, table = root / "docs" / "benchmarks.md", root / "benchmarks" / "results" / \
+        "readme_table.md"
+    md.parent.mkdir(parents=True, exist_ok=True)
+    table.parent.mkdir(parents=True, exist_ok=True)
+    md.write_text(render(doc, "md"))
+    table.write_text(readme_table(doc))
+    return [md, table]
+
+
 if __name__ == "__main__":
-    d = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else
-                        "benchmarks/results/bench.json").read_text())
-    print(render(d, "md" if "--md" in sys.argv else "text"))
+    # python -m benchmarks.report [bench.json] [--md | --write]: re-render a saved run.
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    d = json.loads(Path(args[0] if args else "benchmarks/results/bench.json").read_text())
+    if "--write" in sys.argv:
+        for p in write_docs(d, Path(__file__).resolve().parent.parent):
+            print(f"wrote {p}")
+    else:
+        print(render(d, "md" if "--md" in sys.argv else "text"))

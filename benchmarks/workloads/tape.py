@@ -1,7 +1,7 @@
 """Reverse mode over a tape of 10^6 scalar operations: time and peak memory.
 
 Each backend runs in its own subprocess, so that its peak resident memory
-(``ru_maxrss``) is its own and the big tape does not inflate the other
+(VmHWM) is its own and the big tape does not inflate the other
 measurements. ``python -m benchmarks.workloads.tape BACKEND ITERS`` is the child.
 """
 
@@ -53,22 +53,44 @@ def _runner(backend: str, iters: int):
     raise SystemExit(f"unknown tape backend {backend}")
 
 
-def _rss_mb() -> float:
-    import resource
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
+    return None
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def child(backend: str, iters: int) -> dict:
-    """Build the runner, warm it up small, then one full run: seconds and peak-RSS growth."""
+    """Build the runner, warm it up small, then one full run: seconds and peak-RSS growth.
+
+    The peak is VmHWM, reset after the warm-up, not ``ru_maxrss``: Linux carries
+    ``ru_maxrss`` over from the parent across fork and exec, so a child of the (large)
+    harness process would start with the harness's peak and report no growth.
+    """
     _runner(backend, 200)()  # imports and first-call paths, outside the measurement
     run = _runner(backend, iters)
     gc.collect()
-    base = _rss_mb()
+    if not _reset_peak():
+        raise SystemExit("cannot reset VmHWM (/proc/self/clear_refs): no peak memory here")
+    base = _status_mb("VmRSS") or 0.0
     w0, t0 = time.perf_counter(), time.process_time()  # CPU time: see benchmarks.timing
     out = run()
     dt, wall = time.process_time() - t0, time.perf_counter() - w0
-    return {"seconds": dt, "wall_seconds": wall, "peak_mb": _rss_mb() - base, "base_mb": base,
+    peak = _status_mb("VmHWM") or 0.0
+    return {"seconds": dt, "wall_seconds": wall, "peak_mb": peak - base, "base_mb": base,
             "result": [float(v) for v in out]}
 
 
