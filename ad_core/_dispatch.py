@@ -53,8 +53,8 @@ def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
 def _count(a, axis) -> int:
     s = shape_of(a)
     if axis is None:
-        return int(np.prod(s, dtype=np.int64))
-    return int(np.prod([s[i] for i in axis], dtype=np.int64))
+        return math.prod(s)
+    return math.prod(s[i] for i in axis)
 
 
 def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
@@ -105,7 +105,7 @@ def _shape_arg(shape, size: int):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) == 1:
-        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        known = math.prod(s for s in shape if s != -1)
         shape = tuple(size // max(known, 1) if s == -1 else s for s in shape)
     return shape
 
@@ -115,7 +115,7 @@ def np_reshape(a, *args, shape=None, newshape=None, order="C", **kw):
         raise NotImplementedError(f"numpy.reshape with order={order!r} in ad_core")
     if shape is None:
         shape = newshape if newshape is not None else (args[0] if len(args) == 1 else args)
-    size = int(np.prod(shape_of(a), dtype=np.int64))
+    size = math.prod(shape_of(a))
     return ops.reshape(a, shape=_shape_arg(shape, size))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from ._core import Tracer, raw, shape_of
 from .forward import Dual, ForwardTrace, batched_jacobian_tangents
 from .primitives import ops
 from .primitives.batching import NoBatchRule
-from .reverse import ReverseTrace
+from .reverse import ReverseTrace, gc_paused
 
 # ---------------------------------------------------------------- arguments
 
@@ -130,7 +131,8 @@ def vjp(f: Callable, *primals):
     trace = ReverseTrace()
     xs = [_diff_arg(p, f, k, "vjp") for k, p in enumerate(primals)]
     ins = [trace.new_input(x) for x in xs]
-    out, idx = trace.unpack(f(*ins))
+    with gc_paused():
+        out, idx = trace.unpack(f(*ins))
     _real(out, "vjp")
     out_shape = shape_of(out)
 
@@ -164,10 +166,11 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
             xs.append(x)
             ins.append(trace.new_input(x))
             args[k] = ins[-1]
-        out, idx = trace.unpack(f(*args, **kwargs))
+        with gc_paused():
+            out, idx = trace.unpack(f(*args, **kwargs))
         _real(out, "grad")
         s = shape_of(out)
-        if int(np.prod(s, dtype=np.int64)) != 1:
+        if math.prod(s) != 1:
             raise TypeError(f"grad requires a scalar output, but {_name(f)} returned shape {s}; "
                             "use jacrev (or jacfwd) for the Jacobian, or vjp for a "
                             "vector-Jacobian product")
@@ -253,12 +256,13 @@ def jacrev(f: Callable, argnums=0) -> Callable:
             xs.append(x)
             ins.append(trace.new_input(x))
             args[k] = ins[-1]
-        outs, is_tuple = _outputs(f(*args, **kwargs))
+        with gc_paused():
+            outs, is_tuple = _outputs(f(*args, **kwargs))
         results = []
         for out in outs:
             val, idx = trace.unpack(_real(out, "jacrev"))
             s = shape_of(val)
-            m = int(np.prod(s, dtype=np.int64))
+            m = math.prod(s)
             rows = [[] for _ in xs]
             for e in range(m):
                 if idx is None:
@@ -303,7 +307,8 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
                              f"shape {shape_of(x)}")
         tx = t if isinstance(t, Tracer) else _like(np.asarray(t, dtype=float), x)
         ins.append(Dual(trace, x, tx))
-    outs, is_tuple = _outputs(f(*ins))
+    with gc_paused():
+        outs, is_tuple = _outputs(f(*ins))
     pairs = [trace.unpack(_real(o, "jvp")) for o in outs]
     if is_tuple:
         return (tuple(_present(p) for p, _ in pairs), tuple(_present(t) for _, t in pairs))
@@ -339,7 +344,7 @@ def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
         for k in nums:
             jacs = None
             s_in = shape_of(xs[k])
-            if batched and int(np.prod(s_in, dtype=np.int64)) > 1:
+            if batched and math.prod(s_in) > 1:
                 try:
                     is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs, k)
                     jacs = [_from_batched(T, s_out, s_in) for s_out, T in res]
@@ -359,7 +364,7 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
     """One forward sweep per element of argument ``k``: (is_tuple, Jacobian per output)."""
     x = xs[k]
     s_in = shape_of(x)
-    n = int(np.prod(s_in, dtype=np.int64))
+    n = math.prod(s_in)
     cols = []
     out_shapes = None
     is_tuple = False
@@ -376,7 +381,8 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
         # like `x.dot(y)` needs y traced too when only x is perturbed.
         for j in nums:
             a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
-        outs, is_tuple = _outputs(f(*a, **kwargs))
+        with gc_paused():
+            outs, is_tuple = _outputs(f(*a, **kwargs))
         pairs = [trace.unpack(_real(o, "jacfwd")) for o in outs]
         out_shapes = [shape_of(p) for p, _ in pairs]
         cols.append([tan for _, tan in pairs])

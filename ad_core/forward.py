@@ -7,12 +7,15 @@ owns, the JVP rule of the table applied to their tangents.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._core import Trace, Tracer, shape_of
 from .primitives import ops
 from .primitives.batching import NoBatchRule, batched_rule
 from .primitives.table import tangent_term
+from .reverse import gc_paused
 
 
 class Dual(Tracer):
@@ -137,7 +140,7 @@ def batched_jacobian_tangents(f, args, kwargs, nums, xs, k):
     has no batching rule (the caller then sweeps once per input element)."""
     x = xs[k]
     s_in = shape_of(x)
-    n = int(np.prod(s_in, dtype=np.int64))
+    n = math.prod(s_in)
     size = max(1, n)
     chunk = max(1, min(n, MAX_BATCH, BATCH_ELEMENTS // size))
     pieces = []
@@ -151,7 +154,8 @@ def batched_jacobian_tangents(f, args, kwargs, nums, xs, k):
         for j in nums:
             t = basis.reshape((B,) + s_in) if j == k else np.zeros((B,) + shape_of(xs[j]))
             a[j] = Dual(trace, xs[j], t)
-        outs, is_tuple = _outputs(f(*a, **kwargs))
+        with gc_paused():
+            outs, is_tuple = _outputs(f(*a, **kwargs))
         pieces.append([trace.unpack(o) for o in outs])
     results = []
     for o in range(len(pieces[0])):

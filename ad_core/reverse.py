@@ -13,12 +13,29 @@ tape makes no reference cycles and dies with its last tracer.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import weakref
 
 import numpy as np
 
 from ._core import Trace, Tracer, raw, shape_of
 from .primitives.table import ARITH_ERRORS, cotangent_term
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """The cyclic collector off while a transform runs: a tape makes no cycles, but its
+    many containers would trigger collection after collection (half the time at 10^6
+    operations)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _has_nan(v) -> bool:
@@ -55,7 +72,7 @@ class RVar(Tracer):
 
 
 class ReverseTrace(Trace):
-    __slots__ = ("nodes", "variables", "retired")
+    __slots__ = ("nodes", "inputs", "variables", "retired")
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,10 +80,12 @@ class ReverseTrace(Trace):
         # node: (primitive, ans, primals, params, parents) or None for an input;
         # a custom_vjp node has primitive None and its backward function as ans.
         self.nodes: list = []
+        self.inputs: list[int] = []  # node indices of the inputs (their adjoints are the result)
         self.variables: list = []  # (weakref to a Variable, its input index here)
 
     def new_input(self, value) -> RVar:
         self.nodes.append(None)
+        self.inputs.append(len(self.nodes) - 1)
         return RVar(self, value, len(self.nodes) - 1)
 
     def process(self, prim, args, params):
@@ -137,21 +156,23 @@ class ReverseTrace(Trace):
             return out.primal, out._idx
         return out, None
 
-    def backward(self, out_idx: int, seed, mask: bool = False) -> list:
+    def backward(self, out_idx: int, seed, mask: bool = False, keep: bool = False) -> list:
         """Adjoints of every node up to ``out_idx``, seeded with ``seed`` at the output.
 
         0 · inf products (a zero cotangent from the branch ``np.where`` did not take,
         times sqrt'(0) or an overflow) must count as 0. Finding them costs a pass per
         array operation, so the first sweep does not look; if NaN reached an input's
-        adjoint, the sweep runs again with masking (``mask=True``)."""
-        adj = self._sweep(out_idx, seed, mask)
-        if not mask:
-            for i, node in enumerate(self.nodes[:out_idx + 1]):
-                if node is None and _has_nan(adj[i]):
-                    return self._sweep(out_idx, seed, True)
+        adjoint, the sweep runs again with masking (``mask=True``).
+
+        Intermediate adjoints are dropped as soon as their node is processed (memory
+        stays near the live frontier); ``keep=True`` keeps them all (``ad.trace``)."""
+        with gc_paused():
+            adj = self._sweep(out_idx, seed, mask, keep)
+            if not mask and any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
+                adj = self._sweep(out_idx, seed, True, keep)
         return adj
 
-    def _sweep(self, out_idx: int, seed, mask: bool) -> list:
+    def _sweep(self, out_idx: int, seed, mask: bool, keep: bool) -> list:
         nodes = self.nodes
         adj = [None] * (out_idx + 1)
         adj[out_idx] = seed
@@ -165,6 +186,8 @@ class ReverseTrace(Trace):
             node = nodes[i]
             if node is None:
                 continue
+            if not keep:
+                adj[i] = None
             prim, ans, primals, params, parents = node
             if prim is None:  # custom_vjp: one call gives every cotangent
                 cts = ans(g)
@@ -254,6 +277,7 @@ def _retire(trace: ReverseTrace) -> None:
         v = ref()
         if v is not None and v._trace is trace:
             fresh.nodes.append(None)
+            fresh.inputs.append(len(fresh.nodes) - 1)
             v._trace = fresh
             v._idx = len(fresh.nodes) - 1
             fresh.variables.append((ref, v._idx))
@@ -292,6 +316,7 @@ class Variable(RVar):
         value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
         trace = _eager_trace()
         trace.nodes.append(None)
+        trace.inputs.append(len(trace.nodes) - 1)
         super().__init__(trace, value, len(trace.nodes) - 1)
         self.grad = None
         trace.variables.append((weakref.ref(self), self._idx))

@@ -140,7 +140,7 @@ class Trace:
             r.adjoint = None
         if idx is None:
             return self
-        adj = self._tape.backward(idx, seed)
+        adj = self._tape.backward(idx, seed, keep=True)
         for i, a in enumerate(adj):
             if a is not None:
                 self.rows[i].adjoint = _plain(a)
