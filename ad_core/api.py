@@ -149,6 +149,19 @@ def vjp(f: Callable, *primals):
     return _present(out), vjp_fn
 
 
+def _reverse_inputs(f: Callable, args: tuple, nums: tuple[int, ...], who: str):
+    """A new tape, and ``args`` with the differentiated ones replaced by its inputs."""
+    trace = ReverseTrace()
+    args = list(args)
+    xs, ins = [], []
+    for k in nums:
+        x = _diff_arg(args[k], f, k, who)
+        xs.append(x)
+        ins.append(trace.new_input(x))
+        args[k] = ins[-1]
+    return trace, args, xs, ins
+
+
 def value_and_grad(f: Callable, argnums=0) -> Callable:
     """Reverse mode for a scalar ``f``: returns ``(value, gradient)``.
 
@@ -158,14 +171,7 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), "grad")
-        trace = ReverseTrace()
-        args = list(args)
-        xs, ins = [], []
-        for k in nums:
-            x = _diff_arg(args[k], f, k, "grad")
-            xs.append(x)
-            ins.append(trace.new_input(x))
-            args[k] = ins[-1]
+        trace, args, xs, ins = _reverse_inputs(f, args, nums, "grad")
         with gc_paused():
             out, idx = trace.unpack(f(*args, **kwargs))
         _real(out, "grad")
@@ -248,14 +254,7 @@ def jacrev(f: Callable, argnums=0) -> Callable:
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), "jacrev")
-        trace = ReverseTrace()
-        args = list(args)
-        xs, ins = [], []
-        for k in nums:
-            x = _diff_arg(args[k], f, k, "jacrev")
-            xs.append(x)
-            ins.append(trace.new_input(x))
-            args[k] = ins[-1]
+        trace, args, xs, ins = _reverse_inputs(f, args, nums, "jacrev")
         with gc_paused():
             outs, is_tuple = _outputs(f(*args, **kwargs))
         results = []
