@@ -11,7 +11,7 @@ declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
 """
 
 from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
-from . import cost, math, numeric
+from . import _malloc, cost, math, numeric
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .check import check_grad
@@ -21,6 +21,8 @@ from .reverse import Variable
 from .wengert import trace
 
 __version__ = "0.1.0"
+
+_malloc.tune()  # reuse freed memory across gradient calls (see _malloc)
 
 
 def __getattr__(name: str):
