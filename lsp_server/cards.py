@@ -211,6 +211,9 @@ def _count_ops(expr: Any) -> int:
         return 0
 
 
+PRINT_BUDGET = 1.0  # seconds for printing a card's expressions (SymPy has no timeout)
+
+
 def _expressions(fn: FunctionInfo, source: str, name: str, params: list[str]) -> Expressions:
     try:
         from ad_core import symbolic  # type: ignore[attr-defined]
@@ -229,13 +232,26 @@ def _expressions(fn: FunctionInfo, source: str, name: str, params: list[str]) ->
         why = errors[0][1] if errors else "no derivative expressions"
         return Expressions(reason=why, errors=errors)
     out = Expressions(available=True, errors=errors)
-    try:
+    ordered = [p for p in params if p in partials] + [p for p in partials if p not in params]
+
+    def print_all() -> None:
         out.expr = unicode_expr(res.expr)
         out.ops = _count_ops(res.expr)
-        ordered = [p for p in params if p in partials] + [p for p in partials if p not in params]
         out.partials = {p: unicode_expr(partials[p]) for p in ordered}
         out.partial_ops = sum(_count_ops(partials[p]) for p in ordered)
         _add_cse(out, [partials[p] for p in ordered], ordered)
+
+    try:
+        # Printing and CSE of a swollen derivative can take longer than building it:
+        # the same kind of budget as the symbolic path's, so no card holds the SymPy
+        # thread for seconds.
+        from ad_core.symbolic import _budget
+
+        finished, _ = _budget.run(print_all, PRINT_BUDGET)
+        if not finished:
+            return Expressions(
+                reason=f"the derivative is too large to print within {PRINT_BUDGET:g} s "
+                       "(expression swell)", errors=errors)
     except Exception as e:  # a printer failure must not cost the card
         out.reason = f"printing: {type(e).__name__}: {e}"
     return out

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.exceptions import (
     FeatureNotificationError,
+    JsonRpcContentModified,
     JsonRpcInvalidParams,
     JsonRpcRequestCancelled,
 )
@@ -36,7 +37,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from lsp_server import render
 from lsp_server.analysis import FunctionInfo, PointError, Span, point_from_text
-from lsp_server.server_documents import Document
+from lsp_server.server_documents import Document, Superseded
 from lsp_server.server_scheduler import CardScheduler
 from lsp_server.server_settings import Settings
 from lsp_server.server_tasks import Debouncer
@@ -116,11 +117,19 @@ class AdLensServer(LanguageServer):
     async def document(self, uri: str) -> Document | None:
         """The open document, analysed. When a version is analysed for the first time,
         card work for functions that changed is cancelled (it is stale)."""
-        doc = self.documents.get(uri)
-        if doc is None:
-            return None
-        fresh = not doc.analyzed
-        await doc.analysis()
+        for _ in range(3):
+            doc = self.documents.get(uri)
+            if doc is None:
+                return None
+            fresh = not doc.analyzed
+            try:
+                await doc.analysis()
+                break
+            except Superseded:
+                continue  # edited meanwhile: answer for the newest version instead
+        else:
+            # Edits keep coming faster than analyses: the client drops or retries this.
+            raise JsonRpcContentModified(f"{uri} is changing")
         if fresh and self.documents.get(uri) is doc:
             self.cards.retain(uri, doc)
             # Import SymPy once the first document is analysed, not before: an import
@@ -129,7 +138,10 @@ class AdLensServer(LanguageServer):
         return doc
 
     async def analyse(self, uri: str) -> None:
-        await self.document(uri)
+        try:
+            await self.document(uri)
+        except JsonRpcContentModified:
+            pass  # a newer version's analysis is queued behind this one
 
     def _card_landed(self, uri: str) -> None:
         # A card finished in the background: lenses that said "computing…" can now be
@@ -333,6 +345,9 @@ async def did_change(ls: AdLensServer, params: types.DidChangeTextDocumentParams
     uri = params.text_document.uri
     # pygls has applied the incremental changes before calling us.
     text = ls.workspace.get_text_document(uri).source
+    old = ls.documents.get(uri)
+    if old is not None:
+        old.superseded = True
     ls.documents[uri] = Document(uri, params.text_document.version, text)
     ls.analyses.schedule(uri, lambda: ls.analyse(uri))
     ls.diagnostics.schedule(uri, lambda: publish_diagnostics(ls, uri))

@@ -12,19 +12,38 @@ and then cached for that version: a hover never re-parses.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from lsp_server.analysis import DocumentModel, analyze
 from lsp_server.positions import LineIndex
 
 
+class Superseded(Exception):
+    """A newer version of the document arrived before this one's analysis started."""
+
+
+# One analysis thread at a time: under a burst of edits, versions queue here and those
+# already superseded are skipped instead of competing with the event loop for the GIL.
+_gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _analysis_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()  # a semaphore belongs to one event loop
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(1)
+    return gate
+
+
 class Document:
-    __slots__ = ("uri", "version", "text", "_index", "_model", "_analysing")
+    __slots__ = ("uri", "version", "text", "superseded", "_index", "_model", "_analysing")
 
     def __init__(self, uri: str, version: int | None, text: str) -> None:
         self.uri = uri
         # didOpen always carries a version; pygls uses None for files read from disk.
         self.version = version if version is not None else 0
         self.text = text
+        self.superseded = False  # set by the server when a newer version replaces it
         self._index: LineIndex | None = None
         self._model: DocumentModel | None = None
         self._analysing: asyncio.Future[DocumentModel] | None = None
@@ -43,11 +62,17 @@ class Document:
             # `analyze` is pure and never raises, but is pure-Python AST walking: ~130 ms
             # on 2,000 lines. In a thread (asyncio's own executor, not pygls's pool, which
             # the stdio reader needs) the loop keeps answering for other documents.
-            self._analysing = asyncio.ensure_future(asyncio.to_thread(analyze, self.text))
+            self._analysing = asyncio.ensure_future(self._analyse())
         # shield: a cancelled hover must not cancel the analysis others wait for.
         model = await asyncio.shield(self._analysing)
         self._model = model
         return model
+
+    async def _analyse(self) -> DocumentModel:
+        async with _analysis_gate():
+            if self.superseded:
+                raise Superseded(f"{self.uri} version {self.version}")
+            return await asyncio.to_thread(analyze, self.text)
 
     @property
     def model(self) -> DocumentModel:

@@ -84,12 +84,6 @@ for n in range(9, 14):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lsp_server.cards re-prints the partials (unicode_expr, count_ops, sympy.cse) "
-    "with no time limit: loops of 10-13 iterations whose partials from_source builds "
-    "within its budget take 5-20 s more to print, holding the server's one SymPy thread",
-)
 def test_a_static_card_holds_the_same_budget() -> None:
     # A child process goes through growing loops (those from_source translates in
     # time) and reports each card's time; it is stopped at the first overrun
