@@ -58,6 +58,9 @@ class Row:
     name: str | None = None  # parameter name, for inputs
     params: dict = field(default_factory=dict)
     flops: int = 0
+    #: set when the primitive was applied at a non-differentiable point (abs at 0, a tie
+    #: in max...): the convention AD used there, from the primitive table
+    kink: str | None = None
 
     @property
     def ref(self) -> str:
@@ -155,7 +158,8 @@ class Trace:
         """Rows as JSON-ready dicts (values as floats or nested lists)."""
         return [{"index": r.index, "ref": r.ref, "op": r.op, "args": list(r.args),
                  "expr": r.expr, "value": _jsonable(r.value), "adjoint": _jsonable(r.adjoint),
-                 "line": r.line, "name": r.name, "flops": r.flops} for r in self.rows]
+                 "line": r.line, "name": r.name, "flops": r.flops, "kink": r.kink}
+                for r in self.rows]
 
     def __str__(self) -> str:
         lefts = [f"{r.ref} = {r.expr}" for r in self.rows]
@@ -297,8 +301,11 @@ def _run(f, args, nums) -> Trace:
                             line=def_line, name=input_names.get(i)))
             continue
         op, refs, params, line, flops = tape.meta.get(i, ("?", (), {}, None, 0))
+        prim = node[0]
+        kink = None if prim is None else prim.kink_at(
+            raw(node[1]), *[raw(p) for p in node[2]], **node[3])
         rows.append(Row(i + 1, op, refs, _plain(node[1]), line=line, params=params,
-                        flops=flops))
+                        flops=flops, kink=kink))
     t = Trace(getattr(f, "__name__", "f"), rows, [(raw(v), i) for v, i in outputs], tape,
               input_rows)
     if len(outputs) == 1 and outputs[0][1] is not None and np.size(outputs[0][0]) == 1:

@@ -118,6 +118,7 @@ class TraceRow:
     value: Any = None
     adjoint: Any = None
     line: int | None = None  # 0-based document line of the source that produced it
+    kink: str = ""  # set when it ran at a non-differentiable point: the convention used
 
 
 @dataclass
@@ -569,4 +570,5 @@ def _row(r: dict[str, Any], fn: FunctionInfo) -> TraceRow:
         value=r.get("value"),
         adjoint=r.get("adjoint"),
         line=doc_line,
+        kink=str(r.get("kink") or ""),
     )

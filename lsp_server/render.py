@@ -193,14 +193,31 @@ class CardDiagnostic:
 
 
 def diagnostics(card: Card) -> list[CardDiagnostic]:
-    """Wrong hand-written gradients and failed finite-difference checks."""
+    """Wrong hand-written gradients, failed finite-difference checks, and lines that
+    reached a non-differentiable point at the evaluation point."""
     out: list[CardDiagnostic] = []
     v = card.verdict
     if v is not None and v.available and v.correct is False:
         out.append(CardDiagnostic(None, "wrong-gradient", verdict_line(card).lstrip("✗ ")))
     if v is None and card.check.available and card.check.passed is False:
         out.append(CardDiagnostic(None, "gradient-check", check_line(card).lstrip("✗ ")))
+    for line, note in kinks(card):
+        span = Span(line, 0, line + 1, 0) if line is not None else None
+        out.append(CardDiagnostic(span, "non-differentiable", f"at {_point_text(card)}: {note}"))
     return out
+
+
+def kinks(card: Card) -> list[tuple[int | None, str]]:
+    """(document line, convention) for each distinct non-differentiable point reached."""
+    seen: dict[tuple[int | None, str], None] = {}
+    for r in card.trace.rows:
+        if r.kink:
+            seen.setdefault((r.line, r.kink), None)
+    return list(seen)
+
+
+def _point_text(card: Card) -> str:
+    return card.point.text or "the evaluation point"
 
 
 # -- Markdown ------------------------------------------------------------------------------
@@ -266,6 +283,8 @@ def markdown(card: Card) -> str:
     if card.verdict is None:
         parts.append(f"Cost: {cost_line(card)}" + _cost_detail(card))
     problems = [f"- ⚠ `{p.code}` line {p.line + 1}: {p.message}" for p in card.problems]
+    problems += [f"- ⚠ line {line + 1}: {note}" if line is not None else f"- ⚠ {note}"
+                 for line, note in kinks(card)]
     extra = _unavailable_lines(card)
     if problems or extra:
         parts.append("\n".join(problems + extra))
@@ -422,6 +441,9 @@ def text(card: Card, trace: bool = False) -> str:
         lines.append(f"  cost    {cost_line(card)}{_cost_detail(card)}")
     for p in card.problems:
         lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
+    for line, note in kinks(card):
+        where = f" (line {line + 1})" if line is not None else ""
+        lines.append(f"  ⚠ non-differentiable{where}: {note}")
     if trace:
         if card.trace.available:
             lines.append("  trace   (Wengert list: value, adjoint ∂out/∂v)")

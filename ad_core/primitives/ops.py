@@ -128,9 +128,15 @@ def _pow_dy(ans, x, y):
     return where(rx == 0, 0.0, mul(ans, log(where(rx == 0, 1.0, x))))
 
 
+def _pow_kink(ans, x, y):
+    x, y = np.asarray(x), np.asarray(y)
+    return (x == 0) & (y != 0) & ((y < 1) | (np.mod(y, 1) != 0))
+
+
 power = defprim("pow", np.power, scalar=_spow,
                 partials=(_pow_dx, _pow_dy),
-                sympy=lambda x, y: x ** y, flops=10)
+                sympy=lambda x, y: x ** y, flops=10,
+               kink=(_pow_kink, "x ** y at x = 0 with y < 1 or fractional: no finite derivative"))
 
 
 def _tie_share(x, y):
@@ -144,12 +150,16 @@ def _tie_share(x, y):
 maximum = defprim("maximum", np.maximum, scalar=max,
                   partials=(lambda ans, x, y: _tie_share(x, y),
                             lambda ans, x, y: _tie_share(y, x)),
-                  sympy=lambda x, y: sp.Max(x, y), flops=1)
+                  sympy=lambda x, y: sp.Max(x, y), flops=1,
+               kink=(lambda ans, x, y: x == y,
+                     "maximum of equal values: AD splits the gradient evenly"))
 
 minimum = defprim("minimum", np.minimum, scalar=min,
                   partials=(lambda ans, x, y: _tie_share(y, x),
                             lambda ans, x, y: _tie_share(x, y)),
-                  sympy=lambda x, y: sp.Min(x, y), flops=1)
+                  sympy=lambda x, y: sp.Min(x, y), flops=1,
+               kink=(lambda ans, x, y: x == y,
+                     "minimum of equal values: AD splits the gradient evenly"))
 
 arctan2 = defprim("arctan2", np.arctan2, scalar=math.atan2,
                   partials=(lambda ans, y, x: div(x, add(square(x), square(y))),
@@ -168,7 +178,8 @@ def _safe_ratio(num, ans):
 hypot = defprim("hypot", np.hypot, scalar=math.hypot,
                 partials=(lambda ans, x, y: _safe_ratio(x, ans),
                           lambda ans, x, y: _safe_ratio(y, ans)),
-                sympy=lambda x, y: sp.sqrt(x ** 2 + y ** 2), flops=6)
+                sympy=lambda x, y: sp.sqrt(x ** 2 + y ** 2), flops=6,
+               kink=(lambda ans, x, y: ans == 0, "hypot at the origin: no derivative; AD uses 0"))
 
 logaddexp = defprim("logaddexp", np.logaddexp,
                     partials=(lambda ans, x, y: exp(sub(x, ans)),
@@ -184,7 +195,8 @@ mod = defprim("mod", np.remainder,
 
 absolute = defprim("abs", np.absolute, scalar=abs,
                    partials=(lambda ans, x: _float_or_array(np.sign(raw(x))),),
-                   sympy=sp.Abs, flops=1)
+                   sympy=sp.Abs, flops=1,
+               kink=(lambda ans, x: x == 0, "abs at 0: no derivative; AD uses 0"))
 
 sin = defprim("sin", np.sin, scalar=math.sin,
               partials=(lambda ans, x: cos(x),), sympy=sp.sin, flops=10)
@@ -194,10 +206,12 @@ tan = defprim("tan", np.tan, scalar=math.tan,
               partials=(lambda ans, x: add(1.0, square(ans)),), sympy=sp.tan, flops=12)
 arcsin = defprim("arcsin", np.arcsin, scalar=math.asin,
                  partials=(lambda ans, x: reciprocal(sqrt(sub(1.0, square(x)))),),
-                 sympy=sp.asin, flops=15)
+                 sympy=sp.asin, flops=15,
+               kink=(lambda ans, x: abs(x) == 1, "arcsin at ±1: the derivative is infinite"))
 arccos = defprim("arccos", np.arccos, scalar=math.acos,
                  partials=(lambda ans, x: neg(reciprocal(sqrt(sub(1.0, square(x))))),),
-                 sympy=sp.acos, flops=15)
+                 sympy=sp.acos, flops=15,
+               kink=(lambda ans, x: abs(x) == 1, "arccos at ±1: the derivative is infinite"))
 arctan = defprim("arctan", np.arctan, scalar=math.atan,
                  partials=(lambda ans, x: reciprocal(add(1.0, square(x))),),
                  sympy=sp.atan, flops=15)
@@ -236,11 +250,13 @@ log10 = defprim("log10", np.log10, scalar=math.log10,
                 partials=(lambda ans, x: reciprocal(mul(x, LN10)),),
                 sympy=lambda x: sp.log(x, 10), flops=8)
 sqrt = defprim("sqrt", np.sqrt, scalar=math.sqrt,
-               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4)
+               partials=(lambda ans, x: div(0.5, ans),), sympy=sp.sqrt, flops=4,
+               kink=(lambda ans, x: x == 0, "sqrt at 0: the derivative is infinite; AD gives inf"))
 cbrt = defprim("cbrt", np.cbrt, scalar=_scbrt,
                partials=(lambda ans, x: div(1.0 / 3.0, square(ans)),),
                sympy=lambda x: sp.Piecewise((-(-x) ** sp.Rational(1, 3), x < 0),
-                                            (x ** sp.Rational(1, 3), True)), flops=6)
+                                            (x ** sp.Rational(1, 3), True)), flops=6,
+               kink=(lambda ans, x: x == 0, "cbrt at 0: the derivative is infinite; AD gives inf"))
 square = defprim("square", np.square, scalar=lambda x: x * x,
                  partials=(lambda ans, x: mul(2.0, x),),
                  sympy=lambda x: x ** 2, flops=1)
@@ -379,6 +395,11 @@ def _extreme_share(x, ans, axis, keepdims):
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
+def _has_tie(ans, x, axis=None, keepdims=False):
+    share = _extreme_share(x, ans, axis, keepdims)
+    return (share > 0) & (share < 1)
+
+
 def _extreme_rules():
     return dict(
         jvp=(lambda t, ans, x, axis=None, keepdims=False:
@@ -390,10 +411,12 @@ def _extreme_rules():
 
 max_ = defprim("max", lambda x, axis=None, keepdims=False: _max_reduce(x, axis=axis,
                                                                      keepdims=keepdims),
-               sympy=None, **_extreme_rules())
+               sympy=None, **_extreme_rules(),
+               kink=(_has_tie, "max with a tie: AD splits the gradient evenly among the maxima"))
 min_ = defprim("min", lambda x, axis=None, keepdims=False: _min_reduce(x, axis=axis,
                                                                      keepdims=keepdims),
-               sympy=None, **_extreme_rules())
+               sympy=None, **_extreme_rules(),
+               kink=(_has_tie, "min with a tie: AD splits the gradient evenly among the minima"))
 
 
 def _flip(x, axis):
@@ -684,4 +707,6 @@ def _norm_jvp(t, ans, x, axis=None, keepdims=False):
 
 norm = defprim("norm", _norm_impl, jvp=(_norm_jvp,), vjp=(_norm_vjp,),
                flops=lambda ans, x, axis=None, keepdims=False: 2 * int(np.size(raw(x))) + 4,
-               doc="2-norm / Frobenius norm; gradient 0 at the origin")
+               doc="2-norm / Frobenius norm; gradient 0 at the origin",
+               kink=(lambda ans, x, axis=None, keepdims=False: ans == 0,
+                     "norm at the origin: no derivative; AD uses 0"))

@@ -38,7 +38,7 @@ ARITH_ERRORS = _ARITH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 class Primitive:
     __slots__ = ("name", "impl", "scalar", "partials", "jvp", "vjp", "sympy", "flops", "doc",
-                 "nondiff", "accumulate")
+                 "nondiff", "accumulate", "kink")
 
     def __init__(
         self,
@@ -52,6 +52,7 @@ class Primitive:
         sympy: Callable | None = None,
         flops: int | Callable = 1,
         accumulate: Sequence[Callable | None] | None = None,
+        kink: tuple[Callable, str] | None = None,
         doc: str = "",
     ) -> None:
         self.name = name
@@ -69,6 +70,10 @@ class Primitive:
         # Optional in-place form of a VJP rule, ``acc(buf, g, ans, *args, **params)`` adds
         # the cotangent into ``buf``; reverse mode uses it for plain (first-order) arrays.
         self.accumulate = tuple(accumulate) if accumulate is not None else None
+        # (predicate on plain values, convention): where the primitive has no derivative
+        # (abs at 0, a tie in max...) and what AD returns there. Read by ad.trace, so the
+        # editor can point at the line; the gradient's hot path never evaluates it.
+        self.kink = kink
         self.sympy = sympy
         self.flops = flops
         self.doc = doc
@@ -102,6 +107,16 @@ class Primitive:
     def evaluate(self, args, params):
         """Evaluate on plain values (no tracer among ``args``)."""
         return self(*args, **params)
+
+    def kink_at(self, ans, *args, **params) -> str | None:
+        """The convention note if this application hit a non-differentiable point."""
+        if self.kink is None:
+            return None
+        test, note = self.kink
+        try:
+            return note if bool(np.any(test(ans, *args, **params))) else None
+        except Exception:  # shapes the predicate cannot read: say nothing
+            return None
 
     def cost(self, ans, *args, **params) -> int:
         f = self.flops
