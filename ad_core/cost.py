@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ._ast_parse import parse as _parse_ast
 from .primitives import PRIMITIVES
 from .wengert import Trace, trace
 
@@ -229,7 +230,7 @@ def _int_flops(prim: str) -> int:
 
 def _static_counts(source: str, name: str) -> _Counts:
     # Parse only; nothing in the source is imported, evaluated or run.
-    tree = ast.parse(source)
+    tree = _parse_ast(source)
     fn = next((n for n in ast.walk(tree)
                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
               None)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from lsp_server.analysis import FunctionInfo
 from lsp_server.cards import Card, CardService, build_card
-from lsp_server.kernel import Kernel, KernelResult
+from lsp_server.kernel import KILL_GRACE, Kernel, KernelResult
 from lsp_server.server_documents import Document
 from lsp_server.server_settings import Settings
 from lsp_server.server_tasks import (
@@ -51,6 +51,11 @@ def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
 # Kernel processes. Each runs one request at a time; with two, a function stuck at
 # its time limit leaves the other free for the rest of the document.
 KERNELS = 2
+
+
+# A card made stale by an edit may finish (into the cache) for this long before its
+# kernel is killed; see KILL_GRACE.
+STALE_KILL_GRACE = 0.5
 
 
 class KernelPool:
@@ -187,6 +192,7 @@ class CardScheduler:
 
         async def compute() -> Card:
             URGENCY.set(urgency)  # this task's context: read by the kernel pool
+            KILL_GRACE.set(STALE_KILL_GRACE)  # an edit cancelling this need not kill
             await asyncio.shield(static)  # then `card` finds the SymPy part cached
             card = await service.card(model, fn.name)
             self._on_ready(uri)

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .._ast_parse import parse as _parse_ast
 from . import _names
 from ._result import (
     MEASURE_LIMIT,
@@ -132,7 +133,7 @@ def static_ops(source: str, name: str) -> dict[str, int]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+            tree = _parse_ast(source)
         fn = _find_function(tree, name)
         return {} if fn is None else _count(tree, fn)
     except Exception:  # noqa: BLE001 - an estimate: nothing rather than an exception
@@ -226,7 +227,7 @@ def _find_lambda(source: str, params: list[str]) -> tuple[ast.Lambda, int] | Non
     """The lambda with these parameters in ``source`` (often a fragment of a line)."""
     candidates: list[tuple[ast.Lambda, int]] = []
     try:
-        tree = ast.parse(source)
+        tree = _parse_ast(source)
         candidates = [(n, n.lineno) for n in ast.walk(tree) if isinstance(n, ast.Lambda)]
     except SyntaxError:
         # getsource gives whole lines; a lambda inside a call may leave brackets open.
@@ -235,7 +236,7 @@ def _find_lambda(source: str, params: list[str]) -> tuple[ast.Lambda, int] | Non
             text = source[m.start():m.start() + 2000]
             for end in range(len(text), 0, -1):  # the longest prefix that parses
                 try:
-                    node = ast.parse(text[:end].strip(), mode="eval").body
+                    node = _parse_ast(text[:end].strip(), mode="eval").body
                 except SyntaxError:
                     continue
                 if isinstance(node, ast.Lambda):

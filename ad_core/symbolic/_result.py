@@ -22,6 +22,7 @@ from typing import Any
 
 import sympy as sp
 
+from .._ast_parse import parse as _parse_ast
 from . import _budget, _printing
 from ._translate import Scope, Translator, scope_of_module
 
@@ -133,7 +134,7 @@ def analyze(source: str, name: str, budget: float, hints: Scope | None = None
     try:
         with warnings.catch_warnings():  # "invalid escape sequence" & co. belong to the linter
             warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+            tree = _parse_ast(source)
     except SyntaxError as e:
         res.errors.append((e.lineno or 1, f"syntax error: {e.msg}"))
         return res

@@ -12,12 +12,15 @@ import ast
 import re
 from dataclasses import dataclass
 
+from ad_core._ast_parse import parse as _parse_ast
+
 from .model import BlockError, Span
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTINUATION = re.compile(r"(else|elif|except|finally)\b")
 _MAX_JOIN = 8  # blocks joined at most when retrying a failing block
-_PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
+_PARSE_FAILURES = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError,
+                   SystemError)  # SystemError: CPython 3.11 AST state shared by threads
 
 
 def split_lines(text: str) -> list[str]:
@@ -84,7 +87,7 @@ def _block_starts(lines: list[str]) -> list[int]:
 
 def _parse(text: str, first_line: int = 0) -> tuple[ast.Module | None, str | None]:
     try:
-        mod = ast.parse(text)
+        mod = _parse_ast(text)
         if first_line:
             ast.increment_lineno(mod, first_line)
         return mod, None

@@ -9,6 +9,8 @@ import ast
 import re
 from typing import Any
 
+from ad_core._ast_parse import parse as _parse_ast
+
 from .model import MISSING, Param, Point
 
 _DIRECTIVE = re.compile(r"#\s*adlens:\s*(.*)$")
@@ -58,7 +60,7 @@ def parse_assignments(text: str, params: tuple[Param, ...] | list[str]) -> dict[
     if not text:
         return {}
     try:
-        call = ast.parse(f"_({text}\n)", mode="eval").body
+        call = _parse_ast(f"_({text}\n)", mode="eval").body
     except SyntaxError:
         raise PointError(f"cannot read {text!r}: write it as name=value, name=value") from None
     except (ValueError, RecursionError, MemoryError):
@@ -96,7 +98,7 @@ def doctest_point(doc: str | None, fname: str, params: tuple[Param, ...]) -> dic
         return None
     for m in _DOCTEST.finditer(doc):
         try:
-            expr = ast.parse(m.group(1).strip(), mode="eval").body
+            expr = _parse_ast(m.group(1).strip(), mode="eval").body
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         for node in ast.walk(expr):

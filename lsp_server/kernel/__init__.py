@@ -5,6 +5,6 @@
 'ok'
 """
 
-from .client import Kernel, KernelResult
+from .client import KILL_GRACE, Kernel, KernelResult
 
-__all__ = ["Kernel", "KernelResult"]
+__all__ = ["KILL_GRACE", "Kernel", "KernelResult"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextvars
 import hashlib
 import json
 import os
@@ -18,6 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import protocol
+
+#: Seconds a cancelled request may still run before its process is killed. 0 (the
+#: default, for commands the user cancels) kills at once. Background cards made stale
+#: by an edit set a grace: most finish in milliseconds, and a kill costs a restart that
+#: re-imports numpy and ad_core (a second of CPU), which a burst of edits would repeat.
+KILL_GRACE: contextvars.ContextVar[float] = contextvars.ContextVar("kill_grace", default=0.0)
 
 Status = Literal["ok", "timeout", "oom", "crashed", "error"]
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -280,7 +287,11 @@ class Kernel:
                 return await asyncio.shield(fut)
             except asyncio.CancelledError:
                 # the caller gave up: stop the work instead of letting it run out its limit
-                self.interrupt(token)
+                grace = KILL_GRACE.get()
+                if grace > 0:
+                    loop.call_later(grace, self.interrupt, token)  # only if still running
+                else:
+                    self.interrupt(token)
                 raise
 
     def _run_token(self, request: dict[str, Any], timeout: float, token: object) -> KernelResult:
