@@ -128,6 +128,22 @@ class RawClient:
         )
         self._reader_task = asyncio.ensure_future(self._read())
 
+    async def handshake(self) -> None:
+        """initialize + initialized, as VS Code would, in a trusted workspace."""
+        await self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": ROOT.as_uri(),
+                "capabilities": {
+                    "workspace": {"configuration": True, "codeLens": {"refreshSupport": True}},
+                    "window": {"workDoneProgress": True},
+                },
+                "initializationOptions": {"trusted": True, "execution": "trusted"},
+            },
+        )
+        self.notify("initialized", {})
+
     def _send(self, message: dict[str, Any]) -> None:
         assert self.proc is not None and self.proc.stdin is not None
         body = json.dumps(message).encode("utf-8")
@@ -224,19 +240,7 @@ async def run(quick: bool) -> dict[str, Any]:
 
     t_start = time.perf_counter()
     await client.start()
-    await client.request(
-        "initialize",
-        {
-            "processId": os.getpid(),
-            "rootUri": ROOT.as_uri(),
-            "capabilities": {
-                "workspace": {"configuration": True, "codeLens": {"refreshSupport": True}},
-                "window": {"workDoneProgress": True},
-            },
-            "initializationOptions": {"trusted": True, "execution": "trusted"},
-        },
-    )
-    client.notify("initialized", {})
+    await client.handshake()
     client.notify(
         "textDocument/didOpen",
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},

@@ -126,19 +126,7 @@ async def run(quick: bool) -> dict[str, Any]:
     assert client.proc is not None
     mem = Memory(client.proc.pid)
     mem.start()
-    await client.request(
-        "initialize",
-        {
-            "processId": os.getpid(),
-            "rootUri": ROOT.as_uri(),
-            "capabilities": {
-                "workspace": {"configuration": True, "codeLens": {"refreshSupport": True}},
-                "window": {"workDoneProgress": True},
-            },
-            "initializationOptions": {"trusted": True, "execution": "trusted"},
-        },
-    )
-    client.notify("initialized", {})
+    await client.handshake()
 
     # 50 documents at once: 49 of ~100 lines, one of 2,000 lines.
     texts = [generate(100) for _ in range(DOCS - 1)] + [generate(2000)]
