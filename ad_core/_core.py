@@ -2,16 +2,16 @@
 
 Every transform call (``grad``, ``jvp``, ...) creates a *trace* with a fresh,
 strictly increasing ``level``. The values it follows are *tracers* that point
-at their trace. Applying a primitive (:func:`bind`) finds the argument whose
+at their trace. Applying a primitive (calling it) finds the argument whose
 trace has the highest level and lets that trace process the call: it unwraps
-*its own* tracers to their primals, re-binds the primitive on those primals
+*its own* tracers to their primals, re-applies the primitive on those primals
 (which may still be tracers of outer, lower-level transforms) and wraps the
 result with its derivative information. Tracers of other traces are
 constants to it. That is why nested transforms never confuse their
 perturbations: a trace only ever differentiates with respect to its own
 inputs, whatever else flows through the computation.
 
-With no tracer among the arguments, ``bind`` just evaluates the primitive.
+With no tracer among the arguments, the primitive is just evaluated.
 """
 
 from __future__ import annotations
@@ -57,12 +57,6 @@ def top_tracer(args) -> Any:
             if lv > level:
                 top, level = a, lv
     return top
-
-
-def bind(prim, *args, **params):
-    """Apply primitive ``prim``: evaluate it, or let the innermost trace process it.
-    (``Primitive.__call__`` is this function, inlined for speed.)"""
-    return prim(*args, **params)
 
 
 def raw(x):

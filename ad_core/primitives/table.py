@@ -79,7 +79,7 @@ class Primitive:
         self.doc = doc
 
     def __call__(self, *args, **params):
-        # bind(), inlined: this is the hot path of every traced operation.
+        # _core.top_tracer, inlined: this is the hot path of every traced operation.
         top = None
         level = 0
         for a in args:
@@ -103,10 +103,6 @@ class Primitive:
                     with np.errstate(all="ignore"):
                         return float(self.impl(*args))
         return self.impl(*args, **params)
-
-    def evaluate(self, args, params):
-        """Evaluate on plain values (no tracer among ``args``)."""
-        return self(*args, **params)
 
     def kink_at(self, ans, *args, **params) -> str | None:
         """The convention note if this application hit a non-differentiable point."""
