@@ -130,6 +130,19 @@ class Trace:
 
 
 @dataclass
+class Plot:
+    """f and ∂f/∂param on a grid around the point (None: undefined there)."""
+
+    available: bool = False
+    reason: str = ""
+    param: str = ""
+    x0: float = 0.0
+    xs: list[float] = field(default_factory=list)
+    f: list[float | None] = field(default_factory=list)
+    df: list[float | None] = field(default_factory=list)
+
+
+@dataclass
 class Component:
     component: str  # "y" or "w[1]"
     hand: float
@@ -178,6 +191,7 @@ class Card:
     check: Check = field(default_factory=Check)
     cost: Cost = field(default_factory=Cost)
     trace: Trace = field(default_factory=Trace)
+    plot: Plot = field(default_factory=Plot)
     verdict: Verdict | None = None
     problems: list[ProblemInfo] = field(default_factory=list)
     error_line: int | None = None  # 0-based document line where user code raised
@@ -531,6 +545,13 @@ def build_card(
         )  # type: ignore[union-attr]
     else:
         card.trace.reason = _unavailable(t, status, message)
+
+    p, ok = piece("plot")
+    if ok:
+        card.plot = Plot(True, param=p["param"], x0=p["x0"], xs=p["xs"], f=p["f"],  # type: ignore[index]
+                         df=p["df"])  # type: ignore[index]
+    else:
+        card.plot.reason = _unavailable(p, status, message)
 
     if card.verdict is not None:
         _merge_verdict(card.verdict, data, status, message)

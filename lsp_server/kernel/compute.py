@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import inspect
 import math
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -154,6 +155,40 @@ def _scalar_out(out: Any) -> bool:
         return bool(is_scalar(out)) and np.asarray(out).dtype.kind in "fiub"
     except Exception:
         return False
+
+
+PLOT_POINTS = 33
+PLOT_BUDGET = 0.3  # seconds: the picture is a nicety, never worth a slow card
+
+
+def piece_plot(ad: Any, call: Call) -> dict[str, Any]:
+    """f and ∂f/∂p along the first scalar parameter p around the point (the others held)."""
+    k = next((i for i in call.argnums if np.ndim(call.args[i]) == 0), None)
+    if k is None:
+        raise Unavailable("no scalar parameter to plot along")
+    x0 = float(call.args[k])
+    half = max(1.0, abs(x0))
+    xs = np.linspace(x0 - half, x0 + half, PLOT_POINTS)
+    vg = ad.value_and_grad(call.f, argnums=k)
+    deadline = time.monotonic() + PLOT_BUDGET
+    fs: list[float | None] = []
+    dfs: list[float | None] = []
+    args = list(call.args)
+    for x in xs:
+        if time.monotonic() > deadline:
+            raise Unavailable(f"f is too slow to plot in {PLOT_BUDGET:g} s")
+        args[k] = float(x)
+        try:
+            v, d = vg(*args)
+            v, d = float(v), float(d)
+        except TypeError as e:  # a non-scalar output, say: no picture at all
+            raise Unavailable(f"not plotted: {e}") from None
+        except Exception:  # outside the domain here: a gap in the curve
+            v = d = math.nan
+        defined = math.isfinite(v)  # no derivative to draw where f itself is undefined
+        fs.append(v if defined else None)
+        dfs.append(d if defined and math.isfinite(d) else None)
+    return {"param": call.names[k], "x0": x0, "xs": xs.tolist(), "f": fs, "df": dfs}
 
 
 def piece_gradient(ad: Any, call: Call) -> dict[str, Any]:

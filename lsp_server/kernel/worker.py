@@ -184,7 +184,8 @@ class Worker:
         if not callable(fn):
             return {"status": "error", "message": f"{name!r} is not a function in the slice"}
         point = req.get("point") or {}
-        want = set(req.get("want") or ("value", "gradient", "check", "cost", "trace", "verdict"))
+        want = set(req.get("want") or ("value", "gradient", "check", "cost", "trace", "plot",
+                                       "verdict"))
         target_name = req.get("gradient_of")
         ad = self.ad
 
@@ -221,6 +222,7 @@ class Worker:
                 "check": lambda: c.piece_check(need_ad("check_grad"), call),
                 "cost": lambda: c.piece_cost(need_ad("cost.estimate"), call),
                 "trace": lambda: c.piece_trace(need_ad("trace"), call),
+                "plot": lambda: c.piece_plot(need_ad("value_and_grad"), call),
             }
             pieces = [(k, v) for k, v in table.items() if k in want]
         status, message = "ok", ""
