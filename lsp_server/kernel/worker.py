@@ -100,6 +100,33 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
+class ModuleGuard:
+    """Undo what user code did to shared modules (``np.sin = ...``,
+    ``ad_core.grad = None``) after each request: the kernel is persistent, and one
+    function must not change the cards of the next. Names are compared by identity,
+    so restoring never calls user ``__eq__``; modules imported later are not covered."""
+
+    PREFIXES = ("numpy", "ad_core", "math", "builtins", "cmath", "functools", "operator")
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def snapshot(self) -> None:
+        self.saved = [
+            (vars(mod), dict(vars(mod)))
+            for name, mod in list(sys.modules.items())
+            if mod is not None and name.split(".")[0] in self.PREFIXES
+        ]
+
+    def restore(self) -> None:
+        for live, saved in self.saved:
+            if len(live) == len(saved) and all(live.get(k, live) is v for k, v in saved.items()):
+                continue
+            for k in [k for k in live if k not in saved]:
+                del live[k]
+            live.update(saved)
+
+
 class Worker:
     def __init__(self, out_fd: int) -> None:
         self.out_fd = out_fd
@@ -107,6 +134,7 @@ class Worker:
         self.ad_error = ""
         self.math: Any = None
         self.namespaces: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
+        self.guard = ModuleGuard()
         self.paths: set[str] = set()
 
     def load_engine(self) -> None:
@@ -259,7 +287,10 @@ class Worker:
             except protocol.ProtocolError:
                 return  # parent went away
             try:
-                done = self.handle(req)
+                try:
+                    done = self.handle(req)
+                finally:
+                    self.guard.restore()
             except (_OutOfMemory, MemoryError):
                 self.namespaces.clear()
                 self.send({"done": True, "status": "oom", "message": "out of memory"})
@@ -283,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
 
     worker = Worker(out_fd)
     worker.load_engine()
+    worker.guard.snapshot()  # after the engine's imports: what every request starts from
     import numpy  # noqa: F401  (warm: the first request should not pay for it)
 
     _limit_memory(opts.memory_limit)

@@ -295,11 +295,6 @@ def poison(x=1.0):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the kernel is persistent: a function that patches numpy or ad_core changes "
-    "the cards of every function computed after it in that kernel (until it restarts)",
-)
 def test_a_function_that_patches_shared_modules_does_not_poison_other_cards() -> None:
     kernel = Kernel(time_limit=5.0)
     try:
