@@ -617,5 +617,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--tcp wants HOST:PORT, e.g. 127.0.0.1:2087")
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
     return 0
+
+
+class ResyncingStdin:
+    """stdin for pygls's reader, which only accepts ``Content-Length`` at the start of a
+    line: after a message with a wrong length, its leftover bytes are glued to the next
+    header and, unaided, every later message is lost. Dropping what precedes the header
+    costs the broken message and at most the one after it."""
+
+    _HEADER = b"Content-Length:"
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def readline(self) -> bytes:
+        line = self.raw.readline()
+        i = line.find(self._HEADER)
+        return line[i:] if i > 0 else line
+
+    def read(self, n: int) -> bytes:
+        return self.raw.read(n)
