@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
@@ -61,6 +62,8 @@ DIAGNOSTICS_DELAY = 0.4
 # Analyse a new version once typing pauses this long, before anyone asks: a lens
 # listing right after an edit then finds the analysis done.
 ANALYSIS_DELAY = 0.05
+# A hover on a version younger than this waits for it to settle (see hover).
+SETTLE = 0.3
 # Coalesce the lens refreshes that many cards landing at once would trigger.
 REFRESH_DELAY = 0.1
 
@@ -348,7 +351,9 @@ async def did_change(ls: AdLensServer, params: types.DidChangeTextDocumentParams
     old = ls.documents.get(uri)
     if old is not None:
         old.superseded = True
-    ls.documents[uri] = Document(uri, params.text_document.version, text)
+    doc = Document(uri, params.text_document.version, text)
+    doc.edited_at = time.monotonic()
+    ls.documents[uri] = doc
     ls.analyses.schedule(uri, lambda: ls.analyse(uri))
     ls.diagnostics.schedule(uri, lambda: publish_diagnostics(ls, uri))
 
@@ -366,9 +371,26 @@ async def did_close(ls: AdLensServer, params: types.DidCloseTextDocumentParams) 
 # -- hover ----------------------------------------------------------------------------
 
 
+async def _settle(ls: AdLensServer, uri: str) -> None:
+    """Hovering code that is being typed: analyse it and start SymPy and kernel work only
+    once the edits pause. Otherwise every keystroke's version queues work that holds the
+    GIL, and the server falls behind reading the next messages."""
+    doc = ls.documents.get(uri)
+    if doc is None or doc.edited_at is None:
+        return
+    wait = doc.edited_at + SETTLE - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    if doc.superseded:
+        raise JsonRpcContentModified(f"{uri} changed")  # the client asks again or drops it
+
+
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | None:
-    if not ls.settings.hover or (doc := await ls.document(params.text_document.uri)) is None:
+    if not ls.settings.hover:
+        return None
+    await _settle(ls, params.text_document.uri)
+    if (doc := await ls.document(params.text_document.uri)) is None:
         return None
     pos = doc.index.to_codepoint(params.position.line, params.position.character)
     if pos is None or (target := doc.model.locate(*pos)) is None:

@@ -36,7 +36,8 @@ def _analysis_gate() -> asyncio.Semaphore:
 
 
 class Document:
-    __slots__ = ("uri", "version", "text", "superseded", "_index", "_model", "_analysing")
+    __slots__ = ("uri", "version", "text", "superseded", "edited_at", "_index", "_model",
+                 "_analysing")
 
     def __init__(self, uri: str, version: int | None, text: str) -> None:
         self.uri = uri
@@ -44,6 +45,7 @@ class Document:
         self.version = version if version is not None else 0
         self.text = text
         self.superseded = False  # set by the server when a newer version replaces it
+        self.edited_at: float | None = None  # monotonic time of the edit that made it
         self._index: LineIndex | None = None
         self._model: DocumentModel | None = None
         self._analysing: asyncio.Future[DocumentModel] | None = None
