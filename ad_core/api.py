@@ -115,6 +115,15 @@ def _adjoint(adj: list, inp):
     return adj[inp._idx] if inp._idx < len(adj) else None
 
 
+def _basis(e: int, shape: tuple):
+    """The e-th unit vector of a space of ``shape`` (1.0 for a scalar)."""
+    if shape == ():
+        return 1.0
+    t = np.zeros(math.prod(shape))
+    t[e] = 1.0
+    return t.reshape(shape)
+
+
 def _zeros(shape):
     return 0.0 if shape == () else np.zeros(shape)
 
@@ -268,13 +277,7 @@ def jacrev(f: Callable, argnums=0) -> Callable:
                     for r, x in zip(rows, xs):
                         r.append(_zeros(shape_of(x)))
                     continue
-                if s == ():
-                    seed = 1.0
-                else:
-                    seed = np.zeros(m)
-                    seed[e] = 1.0
-                    seed = seed.reshape(s)
-                adj = trace.backward(idx, seed)
+                adj = trace.backward(idx, _basis(e, s))
                 for r, i, x in zip(rows, ins, xs):
                     r.append(_like(_adjoint(adj, i), x))
             jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
@@ -369,12 +372,7 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
     is_tuple = False
     for e in range(n):
         trace = ForwardTrace()
-        if s_in == ():
-            t = 1.0
-        else:
-            t = np.zeros(n)
-            t[e] = 1.0
-            t = t.reshape(s_in)
+        t = _basis(e, s_in)
         a = list(args)
         # Every argnum is traced (zero tangent but this one), as in grad: code
         # like `x.dot(y)` needs y traced too when only x is perturbed.
