@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: autograd 1.9.1, examples/tanh.py
-# Repository: https://github.com/HIPS/autograd (tag v1.9.1)
-# URL: https://github.com/HIPS/autograd/blob/v1.9.1/examples/tanh.py
+# Repository: https://github.com/HIPS/autograd (release 1.9.1; the file is at that release's examples/tanh.py)
 # Obtained from: the PyPI distribution autograd-1.9.1.tar.gz (sdist) (pip download --no-deps)
 # Licence: MIT; full text in LICENSES/autograd.txt
 # Changed: `import autograd.numpy as np` became `import numpy as np`; kept tanh verbatim; dropped the

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: pycma 4.5.0, cma/fitness_functions.py
-# Repository: https://github.com/CMA-ES/pycma (tag r4.5.0)
-# URL: https://github.com/CMA-ES/pycma/blob/r4.5.0/cma/fitness_functions.py
+# Repository: https://github.com/CMA-ES/pycma (release 4.5.0; the file is at that release's cma/fitness_functions.py)
 # Obtained from: the PyPI distribution cma-4.5.0-py3-none-any.whl (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/cma.txt
 # Changed: kept the module functions elli and sphere and, from class FitnessFunctions, the methods

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: dust_extinction 1.7, dust_extinction/shapes.py
-# Repository: https://github.com/karllark/dust_extinction (tag v1.7)
-# URL: https://github.com/karllark/dust_extinction/blob/v1.7/dust_extinction/shapes.py
+# Repository: https://github.com/karllark/dust_extinction (release 1.7; the file is at that release's dust_extinction/shapes.py)
 # Obtained from: the PyPI distribution dust_extinction-1.7.tar.gz (sdist) (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/dust_extinction.txt
 # Changed: class FM90 keeps only its evaluate and fit_deriv static methods, verbatim; removed its base

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: GPy 1.15.0, GPy/likelihoods/link_functions.py
-# Repository: https://github.com/SheffieldML/GPy (tag v1.15.0)
-# URL: https://github.com/SheffieldML/GPy/blob/v1.15.0/GPy/likelihoods/link_functions.py
+# Repository: https://github.com/SheffieldML/GPy (release 1.15.0; the file is at that release's GPy/likelihoods/link_functions.py)
 # Obtained from: the PyPI distribution gpy-1.15.0 cp311 manylinux wheel (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/GPy.txt
 # Changed: kept every class of the module verbatim (GPTransformation, Identity, Probit, ScaledProbit,

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: mystic 0.4.5, mystic/models/dejong.py
-# Repository: https://github.com/uqfoundation/mystic (tag mystic-0.4.5)
-# URL: https://github.com/uqfoundation/mystic/blob/mystic-0.4.5/mystic/models/dejong.py
+# Repository: https://github.com/uqfoundation/mystic (release 0.4.5; the file is at that release's mystic/models/dejong.py)
 # Obtained from: the PyPI distribution mystic-0.4.5-py3-none-any.whl (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/mystic.txt
 # Changed: kept the module docstring (__doc__ = _doc), Sphere, Rosenbrock, Step and Quartic verbatim,

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: numdifftools 0.11.2, numdifftools/example_functions.py
-# Repository: https://github.com/pbrod/numdifftools (tag v0.11.2)
-# URL: https://github.com/pbrod/numdifftools/blob/v0.11.2/src/numdifftools/example_functions.py
+# Repository: https://github.com/pbrod/numdifftools (release 0.11.2; the file is at that release's src/numdifftools/example_functions.py)
 # Obtained from: the PyPI distribution numdifftools-0.11.2-py3-none-any.whl (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/numdifftools.txt
 # Changed: the whole module verbatim except the import of numdifftools._typing (type aliases used only

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: PINTS 0.6.1, pints/toy/_rosenbrock.py
-# Repository: https://github.com/pints-team/pints (tag v0.6.1)
-# URL: https://github.com/pints-team/pints/blob/v0.6.1/pints/toy/_rosenbrock.py
+# Repository: https://github.com/pints-team/pints (release 0.6.1; the file is at that release's pints/toy/_rosenbrock.py)
 # Obtained from: the PyPI distribution pints-0.6.1-py3-none-any.whl (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/pints.txt
 # Changed: the classes verbatim except their base classes (pints.ErrorMeasure, pints.toy.ToyLogPDF),

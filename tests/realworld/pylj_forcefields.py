@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: pylj 1.5.2, pylj/forcefields.py
-# Repository: https://github.com/pythoninchemistry/pylj (tag 1.5.2)
-# URL: https://github.com/pythoninchemistry/pylj/blob/1.5.2/pylj/forcefields.py
+# Repository: https://github.com/pythoninchemistry/pylj (release 1.5.2; the file is at that release's pylj/forcefields.py)
 # Obtained from: the PyPI distribution pylj-1.5.2-py3-none-any.whl (pip download --no-deps)
 # Licence: MIT; full text in LICENSES/pylj.txt
 # Changed: kept lennard_jones_sigma_epsilon, lennard_jones and buckingham verbatim; dropped square_well

@@ -2,7 +2,7 @@
 # Source: SciPy 1.17.1, scipy/integrate/tests/test_bvp.py
 # Repository: https://github.com/scipy/scipy (tag v1.17.1)
 # URL: https://github.com/scipy/scipy/blob/v1.17.1/scipy/integrate/tests/test_bvp.py
-# Obtained from: the PyPI distribution scipy-1.17.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl (pip download --no-deps)
+# Obtained from: the scipy 1.17.1 wheel from PyPI installed in this project's .venv (pip install)
 # Licence: BSD-3-Clause; full text in LICENSES/scipy.txt
 # Changed: kept the exp_, sl_ and emden_ problems (fun, fun_jac, bc, bc_jac, sol) and
 #   big_fun_with_parameters with its Jacobians verbatim; dropped the other problems, the

@@ -2,7 +2,7 @@
 # Source: SciPy 1.17.1, scipy/optimize/_optimize.py
 # Repository: https://github.com/scipy/scipy (tag v1.17.1)
 # URL: https://github.com/scipy/scipy/blob/v1.17.1/scipy/optimize/_optimize.py
-# Obtained from: the PyPI distribution scipy-1.17.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl (pip download --no-deps)
+# Obtained from: the scipy 1.17.1 wheel from PyPI installed in this project's .venv (pip install)
 # Licence: BSD-3-Clause; full text in LICENSES/scipy.txt
 # Changed: kept rosen, rosen_der, rosen_hess and rosen_hess_prod verbatim (with their decorators);
 #   dropped the rest of the module and its imports other than numpy and the two scipy._lib

@@ -1,7 +1,6 @@
 # ruff: noqa
 # Source: SMT (Surrogate Modeling Toolbox) 2.15.0, smt/problems/{sphere.py,rosenbrock.py,branin.py,lp_norm.py,robot_arm.py,cantilever_beam.py}
-# Repository: https://github.com/SMTorg/smt (tag v2.15.0)
-# URL: https://github.com/SMTorg/smt/blob/v2.15.0/smt/problems/branin.py
+# Repository: https://github.com/SMTorg/smt (release 2.15.0; the file is at that release's smt/problems/branin.py)
 # Obtained from: the PyPI distribution smt-2.15.0 cp311 manylinux wheel (pip download --no-deps)
 # Licence: BSD-3-Clause; full text in LICENSES/smt.txt
 # Changed: from each problem class, kept _initialize and _evaluate verbatim (and the module-level
