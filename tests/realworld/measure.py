@@ -1,0 +1,170 @@
+"""Measure AD Lens on the real-world corpus through its real CLI.
+
+    python tests/realworld/measure.py [--adlens PATH] [--details] [FILE ...]
+
+Runs `adlens check FILE --format json` on each corpus file (no directives, no options), reads
+the cards and compares them with ground_truth.toml. Prints one Markdown table row per file
+and a total. --details also lists, per file, what was missed and every false ✗.
+
+Columns:
+  functions   number-to-number functions and methods in the ground truth
+  cards       of those, how many got a card (matched by name, `Class.method` for methods)
+  gradients   of those cards, how many have a gradient (gradient.available)
+  derivs      hand-written derivatives in the ground truth (scope "nested" and entries that
+              need a directive are left out: outside what AD Lens analyses without directives)
+  paired      of those, how many got a card whose verdict compares them with their function
+  verified    paired, ground truth correct, verdict ✓
+  wrong ✗     paired, ground truth wrong, verdict ✗   (of `wrong` in the ground truth)
+  false ✗     every ✗ (a verdict or a finite-difference check) that is not on a derivative the
+              ground truth says is wrong
+  tracebacks  "Traceback" anywhere in the CLI's stdout or stderr
+  exit        the CLI's exit status / the status the ground truth implies (1 when a wrong
+              derivative is in reach, else 0)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    sys.exit("measure.py needs Python 3.11+ (tomllib)")
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+
+
+def in_reach(d: dict) -> bool:
+    return d.get("scope") != "nested" and not d.get("needs_directive", False)
+
+
+def run(adlens: str, path: Path, timeout: float) -> tuple[dict | None, str, int, float]:
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run([adlens, "check", str(path), "--format", "json"], capture_output=True,
+                           text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout} s", -1, time.perf_counter() - t0
+    out = p.stdout + p.stderr
+    try:
+        doc = json.loads(p.stdout)
+    except json.JSONDecodeError:
+        doc = None
+    return doc, out, p.returncode, time.perf_counter() - t0
+
+
+def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[dict, list[str]]:
+    functions = entry.get("functions", [])
+    ders = [d for d in entry.get("derivatives", []) if in_reach(d)]
+    cards = [c for f in (doc or {}).get("files", []) for c in f.get("cards", [])]
+    by_name: dict[str, list[dict]] = {}
+    for c in cards:
+        by_name.setdefault(c["function"], []).append(c)
+    names = {f["name"] for f in functions}
+    found = [n for n in names if n in by_name]
+    grads = [n for n in found if any(c["gradient"].get("available") for c in by_name[n])]
+
+    # one row per (derivative, function) pair; it is wrong when any of its entries is
+    pairs: dict[tuple[str, str], bool] = {}
+    for d in ders:
+        key = (d["name"], d["of"])
+        pairs[key] = pairs.get(key, True) and d["correct"]
+    wrong_pairs = {k for k, ok in pairs.items() if not ok}
+    wrong_names = {d["name"] for d in entry.get("derivatives", []) if not d["correct"]}
+
+    paired = verified = caught = 0
+    notes = []
+    for (name, of), ok in pairs.items():
+        verdicts = [c["verdict"] for c in by_name.get(name, [])
+                    if c.get("verdict") and (c.get("gradient_of") == of or name == of)]
+        if not verdicts:
+            notes.append(f"not paired: {name} (derivative of {of})")
+            continue
+        paired += 1
+        v = verdicts[0]
+        if ok and v.get("correct") is True:
+            verified += 1
+        elif not ok and v.get("correct") is False:
+            caught += 1
+        else:
+            notes.append(f"verdict {v.get('correct')!r} on {name} (of {of}); ground truth "
+                         f"{'correct' if ok else 'wrong'}: {v.get('reason') or ''}".rstrip(": "))
+
+    false_x = 0
+    for c in cards:
+        verdict, check = c.get("verdict") or {}, c.get("check") or {}
+        x_verdict = verdict.get("correct") is False
+        x_check = check.get("available") and check.get("passed") is False
+        if not (x_verdict or x_check):
+            continue
+        if c["function"] in wrong_names:
+            continue
+        false_x += 1
+        what = "verdict" if x_verdict else "finite-difference check"
+        reason = (verdict.get("reason") or verdict.get("fd_message") if x_verdict
+                  else check.get("message")) or ""
+        notes.append(f"false ✗ ({what}) on {c['function']}: {reason[:160]}")
+
+    expected = 1 if wrong_pairs else 0
+    row = dict(file=entry["path"], functions=len(names), cards=len(found), gradients=len(grads),
+               derivs=len(pairs), paired=paired, verified=verified, wrong=len(wrong_pairs),
+               caught=caught, false_x=false_x, tracebacks=output.count("Traceback"),
+               exit=status, expected=expected, parsed=doc is not None)
+    return row, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="*", help="corpus files (default: all in ground_truth.toml)")
+    ap.add_argument("--adlens", default=str(ROOT / ".venv" / "bin" / "adlens"))
+    ap.add_argument("--details", action="store_true", help="list misses and false ✗ per file")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per file")
+    args = ap.parse_args(argv)
+    manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
+    entries = [f for f in manifest["file"]
+               if not args.files or f["path"] in {Path(a).name for a in args.files}]
+    rows, details = [], {}
+    for entry in entries:
+        doc, out, status, secs = run(args.adlens, HERE / entry["path"], args.timeout)
+        row, notes = measure(entry, doc, out, status)
+        row["seconds"] = secs
+        rows.append(row)
+        details[entry["path"]] = notes if doc is not None else [f"no JSON on stdout: {out[-300:]}"]
+        print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
+
+    head = ("| file | functions | cards | gradients | derivs | paired | verified | wrong ✗ "
+            "| false ✗ | tracebacks | exit (expected) | s |")
+    print(head)
+    print("|" + "---|" * 12)
+    tot = {k: 0 for k in ("functions", "cards", "gradients", "derivs", "paired", "verified",
+                          "wrong", "caught", "false_x", "tracebacks", "seconds")}
+    exits_ok = 0
+    for r in rows:
+        print(f"| {r['file']} | {r['functions']} | {r['cards']} | {r['gradients']} | {r['derivs']} "
+              f"| {r['paired']} | {r['verified']} | {r['caught']}/{r['wrong']} | {r['false_x']} "
+              f"| {r['tracebacks']} | {r['exit']} ({r['expected']}) | {r['seconds']:.1f} |")
+        for k in tot:
+            tot[k] += r[k]
+        exits_ok += r["exit"] == r["expected"]
+    t = tot
+    print(f"| **total ({len(rows)} files)** | {t['functions']} | {t['cards']} | {t['gradients']} "
+          f"| {t['derivs']} | {t['paired']} | {t['verified']} | {t['caught']}/{t['wrong']} "
+          f"| {t['false_x']} | {t['tracebacks']} | {exits_ok}/{len(rows)} as expected "
+          f"| {t['seconds']:.0f} |")
+    if args.details:
+        for path, notes in details.items():
+            if notes:
+                print(f"\n### {path}")
+                for n in notes:
+                    print(f"- {n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
