@@ -5,6 +5,11 @@
 //                  --shot out.png --json out.json [options]
 //
 // Line/column are 1-based, as in VS Code's status bar ("Ln 4, Col 5").
+// A notebook (--file x.ipynb, opened by VS Code's built-in ipynb support): --cell N picks the
+// cell (1-based, counting every cell), and line/column are within that cell. The JSON then has
+// cellLenses (the lens titles of each cell, in order) besides codeLenses (those of cell N).
+// --report-only: a hover or lens that is missing or wrong is recorded in json.observations
+// instead of failing the run (exit 0 when the harness itself worked).
 // Steps: fresh temp dir -> quiet settings.json -> `code-server --install-extension X.vsix`
 // -> start code-server on a free port (own user-data/extensions dir, own process group)
 // -> Chromium opens ?folder=DIR -> open file at N:M -> wait for the language server
@@ -39,7 +44,7 @@ const { values: opt } = parseArgs({
     'hover-col': { type: 'string' },
     shot: { type: 'string' },
     json: { type: 'string' },
-    node: { type: 'string', default: process.env.E2E_NODE || join(PREFIX, 'node24/node_modules/node/bin/node') },
+    node: { type: 'string', default: process.env.E2E_NODE || join(PREFIX, 'bin', 'node') },
     'code-server': { type: 'string', default: process.env.E2E_CODE_SERVER || join(PREFIX, 'cs/node_modules/code-server/out/node/entry.js') },
     chromium: { type: 'string', default: process.env.E2E_CHROMIUM || '/usr/bin/chromium' },
     env: { type: 'string', multiple: true },             // KEY=VALUE, passed to code-server (=> extension host)
@@ -57,7 +62,9 @@ const { values: opt } = parseArgs({
     'palette-command': { type: 'string' },               // after the hover: run this command from the palette (F1)
     'expect-document': { type: 'string' },               // ... and require a new editor whose text contains TEXT
     'check-gradient': { type: 'string' },                // then "AD Lens: Check gradient at a point…" with this point
-    'expect-check': { type: 'string' },                  // ... and require a notification containing TEXT                  // a placeholder ("computing…"): wait until hover and lenses lose it
+    'expect-check': { type: 'string' },                  // ... and require a notification containing TEXT
+    cell: { type: 'string' },                            // notebook: 1-based cell index; --hover-line/col are within it
+    'report-only': { type: 'boolean', default: false },  // expectations about hover/lenses are observations, not failures
     'lens-timeout': { type: 'string', default: '30000' },
     'hover-timeout': { type: 'string', default: '60000' },
     timeout: { type: 'string', default: '180000' },      // whole run
@@ -86,6 +93,8 @@ const USAGE = `usage: node drive.mjs --folder DIR --file REL --hover-line N --ho
   --expect-document TEXT   ... and require that the editor it opens contains TEXT
   --check-gradient POINT   then run "AD Lens: Check gradient at a point…", type POINT in its input box;
   --expect-check TEXT      ... and require a notification containing TEXT
+  --cell N                 notebook (.ipynb): hover in cell N (1-based, all cells); line/col within the cell
+  --report-only            a missing/wrong hover or lens goes to json.observations; exit 0 if the harness worked
   --untrusted              workspace trust enabled: the folder opens in Restricted Mode
   --grant-trust            --untrusted, probe, then trust the folder from the UI and probe again
                            (json.beforeTrust holds the first probe); --ready-text-after TEXT, --shot-before PNG
@@ -114,7 +123,10 @@ const result = {
   shot: null,
   browserErrors: [],
   leftoverPids: [],
+  observations: [],
 };
+// An expectation about what AD Lens shows: a failure, or (--report-only) an observation.
+const expectFail = (msg) => (opt['report-only'] ? result.observations : result.errors).push(msg);
 const mark = (k) => { result.timings[k] = since(); log(k); };
 
 // ------------------------------------------------------------------ temp dirs + settings
@@ -165,6 +177,12 @@ const settings = {
   'editor.minimap.enabled': false,
   'editor.cursorBlinking': 'solid',
   'workbench.colorTheme': 'Default Dark Modern',
+  // notebooks: line numbers in cells (the driver finds lines by them), nothing floating over cells
+  // .ipynb in the notebook editor: the workbench `payload` opens files as text otherwise
+  'workbench.editorAssociations': { '*.ipynb': 'jupyter-notebook' },
+  'notebook.lineNumbers': 'on',
+  'notebook.stickyScroll.enabled': false,
+  'notebook.globalToolbar': false,
 };
 if (opt.settings) Object.assign(settings, JSON.parse(fs.readFileSync(opt.settings, 'utf8')));
 for (const kv of opt.setting || []) {
@@ -250,7 +268,8 @@ function finish(code) {
     fs.writeFileSync(opt.json, JSON.stringify(result, null, 2));
   }
   console.log(JSON.stringify({ ok: result.ok, hoverText: result.hoverText, codeLenses: result.codeLenses,
-    elapsedMs: result.elapsedMs, errors: result.errors, runDir: result.runDir }, null, 2));
+    elapsedMs: result.elapsedMs, errors: result.errors, runDir: result.runDir,
+    ...(opt['report-only'] ? { observations: result.observations } : {}) }, null, 2));
   process.exit(code);
 }
 
@@ -327,11 +346,13 @@ async function waitFor(fn, { timeout, interval = 200, what }) {
   throw new Error(`timeout (${timeout}ms) waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-// Pixel centre of the character at (line, col) (1-based) in the visible editor, or null.
-// Uses the line-number gutter to find the row's `top`, then a DOM Range over the view-line's text.
-async function charCenter(page, line, col) {
-  return page.evaluate(({ line, col }) => {
-    const editor = document.querySelector('.editor-instance .monaco-editor') || document.querySelector('.monaco-editor');
+// Pixel centre of the character at (line, col) (1-based) in the visible editor (or the editor
+// matching `scope`, a notebook cell's), or null. Uses the line-number gutter to find the row's
+// `top`, then a DOM Range over the view-line's text.
+async function charCenter(page, line, col, scope = null) {
+  return page.evaluate(({ line, col, scope }) => {
+    const editor = scope ? document.querySelector(scope)
+      : document.querySelector('.editor-instance .monaco-editor') || document.querySelector('.monaco-editor');
     if (!editor) return null;
     const nums = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')];
     const num = nums.find((n) => n.textContent.trim() === String(line));
@@ -355,7 +376,7 @@ async function charCenter(page, line, col) {
       remaining -= len;
     }
     return null;
-  }, { line, col });
+  }, { line, col, scope });
 }
 
 async function hoverText(page) {
@@ -372,9 +393,65 @@ async function notificationTexts(page) {
     .map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean));
 }
 
-async function lensTexts(page) {
-  return page.evaluate(() => [...document.querySelectorAll('.codelens-decoration')]
-    .map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean));
+async function lensTexts(page, scope = null) {
+  return page.evaluate((scope) => [...(scope ? document.querySelector(scope) ?? document.createElement('div') : document)
+    .querySelectorAll('.codelens-decoration')]
+    .map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean), scope);
+}
+
+// What the client sent the server, from the AD Lens log channel (adlens.trace.server
+// "verbose" puts each message's params there): how many of each method, and the URI schemes
+// of the documents. For a notebook this tells whether its cells went as text documents or
+// as a notebook (LSP 3.17 notebookDocument/*).
+function lspTraffic() {
+  const logs = [];
+  const walk = (d) => {
+    let ents = [];
+    try { ents = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    for (const e of ents) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\/exthost\d+\/adlens\.adlens\/[^/]+\.log$/.test(p)) logs.push(p);
+    }
+  };
+  walk(path.join(userDataDir, 'logs'));
+  if (!logs.length) return null;
+  const methods = {};
+  const uris = new Set();
+  for (const p of logs) {
+    const text = fs.readFileSync(p, 'utf8');
+    for (const m of text.matchAll(/Sending (?:notification|request) '([^' ]+)/g)) methods[m[1]] = (methods[m[1]] || 0) + 1;
+    for (const m of text.matchAll(/"uri": "([a-z-]+:[^"]*)"/g)) uris.add(m[1]);
+  }
+  return { methods, uris: [...uris].slice(0, 50) };
+}
+
+// ------------------------------------------------------------------ notebooks
+// The notebook editor is a list: one row per cell (data-index = the cell's index), each code
+// cell holding its own Monaco editor. Rows are positioned absolutely, so order them by index.
+const NOTEBOOK_ROWS = '.notebook-editor .monaco-list-rows > .monaco-list-row';
+
+/** Tag cell N's editor (1-based) and return a selector for it, or null while it is not rendered. */
+async function cellEditor(page, cell) {
+  return page.evaluate(({ rowsSel, cell }) => {
+    const rows = [...document.querySelectorAll(rowsSel)].filter((r) => r.getBoundingClientRect().height > 0);
+    const row = rows.find((r) => Number(r.getAttribute('data-index')) === cell - 1);
+    const editor = row?.querySelector('.monaco-editor');
+    if (!editor) return null;
+    for (const e of document.querySelectorAll('[data-e2e-cell]')) if (e !== editor) e.removeAttribute('data-e2e-cell');
+    editor.setAttribute('data-e2e-cell', String(cell));
+    return `[data-e2e-cell="${cell}"]`;
+  }, { rowsSel: NOTEBOOK_ROWS, cell });
+}
+
+/** Lens titles of every cell, in cell order ([] for a Markdown cell or a cell without lenses). */
+async function cellLensTexts(page) {
+  return page.evaluate((rowsSel) => [...document.querySelectorAll(rowsSel)]
+    .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
+    .map((r) => ({
+      kind: r.querySelector('.monaco-editor') ? 'code' : 'markdown',
+      lenses: [...r.querySelectorAll('.codelens-decoration')].map((e) => e.innerText.replace(/\s+/g, ' ').trim()).filter(Boolean),
+    })), NOTEBOOK_ROWS);
 }
 
 // Tails of the extension output channels (<user-data>/logs/*/exthost*/output_logging_*/N-Name.log)
@@ -401,15 +478,24 @@ function collectExtensionLogs() {
 }
 
 // Cursor to line:col, wait for the server (status bar text) and the lenses, hover the
-// character, read the card and the lens titles, screenshot. Returns what it saw.
-async function probe(page, line, col, readyText, shot, tag = '') {
+// character, read the card and the lens titles, screenshot. Returns what it saw. With `cell`
+// (a notebook), line:col are within that cell and the lenses read are that cell's.
+async function probe(page, line, col, readyText, shot, tag = '', cell = null) {
   const r = { statusBar: null, codeLenses: [], hoverText: null, hoverMethod: null, shot: null };
-  // Put the cursor on line:col (also scrolls it into view): Ctrl+G "line:col" Enter.
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+G');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
-  await page.keyboard.type(`${line}:${col}`);
-  await page.keyboard.press('Enter');
+  let scope = null;
+  if (cell) {
+    // Click the character: the cell enters edit mode with the cursor there.
+    scope = await waitFor(() => cellEditor(page, cell), { timeout: 30000, what: `the editor of notebook cell ${cell}` });
+    const c = await waitFor(() => charCenter(page, line, col, scope), { timeout: 10000, what: `line ${line}, column ${col} of cell ${cell}` });
+    await page.mouse.click(c.x, c.y);
+  } else {
+    // Put the cursor on line:col (also scrolls it into view): Ctrl+G "line:col" Enter.
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+    await page.keyboard.type(`${line}:${col}`);
+    await page.keyboard.press('Enter');
+  }
   await page.waitForTimeout(300);
 
   // Wait for the language server.
@@ -420,22 +506,26 @@ async function probe(page, line, col, readyText, shot, tag = '') {
     }, { timeout: Number(opt['hover-timeout']), what: `status bar text "${readyText}"` });
     mark(`${tag}serverReady`);
   }
+  const lenses = async () => {
+    if (cell) scope = (await cellEditor(page, cell)) ?? scope;   // re-tag: the row may have been re-rendered
+    return lensTexts(page, scope);
+  };
   try {
     // Resolved lenses have a title (unresolved ones render as an empty/placeholder decoration).
-    r.codeLenses = await waitFor(async () => { const l = await lensTexts(page); return l.length ? l : null; },
-      { timeout: Number(opt['lens-timeout']), what: '.codelens-decoration' });
+    r.codeLenses = await waitFor(async () => { const l = await lenses(); return l.length ? l : null; },
+      { timeout: Number(opt['lens-timeout']), what: cell ? `.codelens-decoration in cell ${cell}` : '.codelens-decoration' });
     if (opt['pending-text']) {
       // Lenses resolved but still showing the placeholder: wait for the server's refresh.
       const pending = opt['pending-text'];
-      await waitFor(async () => { const l = await lensTexts(page); return l.length && !l.some((t) => t.includes(pending)) ? l : null; },
+      await waitFor(async () => { const l = await lenses(); return l.length && !l.some((t) => t.includes(pending)) ? l : null; },
         { timeout: Number(opt['lens-timeout']), what: `code lenses without "${pending}"` })
         .catch((e) => result.browserErrors.push(String(e.message)));
     }
     await page.waitForTimeout(300);   // let the remaining visible lenses resolve
-    r.codeLenses = await lensTexts(page);
+    r.codeLenses = await lenses();
     mark(`${tag}codeLensesVisible`);
   } catch (e) {
-    (opt['expect-lenses'] ? result.errors : result.browserErrors).push(String(e.message));
+    if (opt['expect-lenses']) expectFail(String(e.message)); else result.browserErrors.push(String(e.message));
   }
 
   // Hover: mouse first (realistic), keyboard (editor.action.showHover) as a fallback.
@@ -444,12 +534,17 @@ async function probe(page, line, col, readyText, shot, tag = '') {
   while (!r.hoverText && Date.now() < hoverDeadline) {
     attempt++;
     const useKeyboard = attempt % 3 === 0;
+    if (cell) scope = (await cellEditor(page, cell)) ?? scope;
     if (useKeyboard) {
       await page.keyboard.press('Escape');
+      if (cell) {   // Escape leaves the cell's edit mode: put the cursor back first
+        const c = await charCenter(page, line, col, scope);
+        if (c) await page.mouse.click(c.x, c.y);
+      }
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+I');
     } else {
-      const c = await charCenter(page, line, col);
+      const c = await charCenter(page, line, col, scope);
       if (!c) { await page.waitForTimeout(300); continue; }
       if (attempt === 1) log('hover target char', JSON.stringify(c));
       await page.mouse.move(5, 5);
@@ -463,6 +558,7 @@ async function probe(page, line, col, readyText, shot, tag = '') {
       if (opt['pending-text'] && r.hoverText.includes(opt['pending-text']) && Date.now() + 1500 < hoverDeadline) {
         log('hover shows the placeholder; hovering again');
         r.pendingHovers = (r.pendingHovers || 0) + 1;
+        r.lastPendingHover = r.hoverText;
         r.hoverText = null;
         await page.keyboard.press('Escape');
         await page.mouse.move(5, 5);
@@ -470,12 +566,19 @@ async function probe(page, line, col, readyText, shot, tag = '') {
       }
     } catch { /* retry */ }
   }
-  if (!r.hoverText) throw new Error(`no .monaco-hover-content after ${attempt} attempts`);
-  mark(`${tag}hoverVisible`);
-  await page.waitForTimeout(200);   // let the hover finish rendering / resizing
-  r.hoverText = (await hoverText(page)) || r.hoverText;
-  const lensesNow = await lensTexts(page);
+  if (!r.hoverText) {
+    const why = `no .monaco-hover-content after ${attempt} attempts${r.lastPendingHover ? ` (the last one said ${JSON.stringify(r.lastPendingHover.slice(0, 200))})` : ''}`;
+    if (!opt['report-only']) throw new Error(why);
+    expectFail(why);
+    r.hoverText = r.lastPendingHover ?? null;
+  } else {
+    mark(`${tag}hoverVisible`);
+    await page.waitForTimeout(200);   // let the hover finish rendering / resizing
+    r.hoverText = (await hoverText(page)) || r.hoverText;
+  }
+  const lensesNow = await lenses();
   if (lensesNow.length >= r.codeLenses.length) r.codeLenses = lensesNow;
+  if (cell) r.cellLenses = await cellLensTexts(page);
 
   if (shot) {
     fs.mkdirSync(path.dirname(path.resolve(shot)), { recursive: true });
@@ -510,6 +613,9 @@ async function main() {
   const fileAbs = path.resolve(folder, opt.file);
   if (!fs.existsSync(fileAbs)) throw new Error(`no such file: ${fileAbs}`);
   const line = Number(opt['hover-line']), col = Number(opt['hover-col']);
+  const cell = opt.cell ? Number(opt.cell) : (fileAbs.endsWith('.ipynb') ? 1 : null);
+  if (cell !== null && !(cell >= 1)) throw new Error(`--cell ${opt.cell}: a cell number from 1`);
+  result.notebookCell = cell;
 
   for (const v of opt.vsix || []) installVsix(v);
   mark('extensionsInstalled');
@@ -561,7 +667,12 @@ async function main() {
     await page.keyboard.press('Enter');
     await page.waitForSelector(tabSel, { timeout: 15000 });
   }
-  await page.waitForSelector('.editor-instance .monaco-editor .view-lines .view-line', { timeout: 30000 });
+  if (cell) {
+    // VS Code's built-in ipynb support opens the notebook editor: wait for cell N's editor.
+    await waitFor(() => cellEditor(page, cell), { timeout: 30000, what: `notebook cell ${cell} (is ${opt.file} a notebook with ${cell} cells?)` });
+  } else {
+    await page.waitForSelector('.editor-instance .monaco-editor .view-lines .view-line', { timeout: 30000 });
+  }
   mark('fileOpen');
 
   if (opt['expect-notification']) {
@@ -588,15 +699,15 @@ async function main() {
 
   if (opt['grant-trust']) {
     // Restricted Mode first (the folder opens untrusted), then trust it from the workbench.
-    result.beforeTrust = await probe(page, line, col, opt['ready-text'], opt['shot-before'], 'untrusted:');
+    result.beforeTrust = await probe(page, line, col, opt['ready-text'], opt['shot-before'], 'untrusted:', cell);
     await page.keyboard.press('Escape');
     await grantTrust(page);
     mark('trustGranted');
     await page.locator(tabSel).first().click();
     await page.waitForTimeout(300);
-    Object.assign(result, await probe(page, line, col, opt['ready-text-after'] || opt['ready-text'], opt.shot));
+    Object.assign(result, await probe(page, line, col, opt['ready-text-after'] || opt['ready-text'], opt.shot, '', cell));
   } else {
-    Object.assign(result, await probe(page, line, col, opt['ready-text'], opt.shot));
+    Object.assign(result, await probe(page, line, col, opt['ready-text'], opt.shot, '', cell));
   }
 
   if (opt['palette-command']) {
@@ -656,11 +767,11 @@ async function main() {
     }
   }
 
-  if (opt['expect-hover'] && !result.hoverText.includes(opt['expect-hover'])) {
-    result.errors.push(`hover text lacks ${JSON.stringify(opt['expect-hover'])}`);
+  if (opt['expect-hover'] && !(result.hoverText ?? '').includes(opt['expect-hover'])) {
+    expectFail(`hover text lacks ${JSON.stringify(opt['expect-hover'])}`);
   }
   if (opt['expect-lenses'] && result.codeLenses.length < Number(opt['expect-lenses'])) {
-    result.errors.push(`expected >= ${opt['expect-lenses']} code lenses, got ${result.codeLenses.length}`);
+    expectFail(`expected >= ${opt['expect-lenses']} code lenses${cell ? ` in cell ${cell}` : ''}, got ${result.codeLenses.length}`);
   }
 }
 
@@ -676,8 +787,9 @@ try {
 clearTimeout(overall);
 await cleanup();
 mark('shutdown');
-if (result.errors.length) {
+if (result.errors.length || result.observations.length) {
   result.codeServerLog = csLog;
   result.extensionLogs = collectExtensionLogs();
 }
+result.lspTraffic = lspTraffic();
 finish(result.errors.length ? 1 : 0);

@@ -5,8 +5,10 @@ import {
   type CancellationToken, ExecuteCommandRequest, LanguageClient, type LanguageClientOptions,
   RevealOutputChannelOn, type ServerOptions, State,
 } from 'vscode-languageclient/node';
+import { DOCUMENT_SELECTOR } from './documents';
 import type { ClientEvent, ClientHandle, LaunchSpec } from './server';
 import { SECTION } from './settings';
+import { traceChannel } from './trace';
 import { patchConfiguration } from './trust';
 
 export const CLIENT_ID = 'adlens';
@@ -21,14 +23,19 @@ export function createClient(spec: LaunchSpec, channel: vscode.LogOutputChannel,
     options: { cwd: spec.cwd, env: spec.env },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'python' },
-      { scheme: 'untitled', language: 'python' },
-    ],
+    // Python files, untitled buffers and notebook cells (documents.ts).
+    documentSelector: DOCUMENT_SELECTOR.map((f) => ({ ...f })),
     synchronize: { configurationSection: SECTION },
     initializationOptions: spec.initializationOptions,
     outputChannel: channel,
-    traceOutputChannel: channel,
+    // adlens.trace.server works without also setting the channel's log level to Trace (trace.ts).
+    traceOutputChannel: traceChannel(channel, {
+      setting: () => vscode.workspace.getConfiguration(SECTION).get<string>('trace.server', 'off'),
+      onSettingChange: (listener) => vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.trace.server`)) listener();
+      }),
+      traceLevel: vscode.LogLevel.Trace,
+    }),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
       workspace: {

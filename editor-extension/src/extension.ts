@@ -1,11 +1,12 @@
 // AD Lens for VS Code: wiring only. The logic lives in python.ts, settings.ts, trust.ts,
-// server.ts and commands.ts, which do not import `vscode` and are unit-tested.
+// server.ts, commands.ts and documents.ts, which do not import `vscode` and are unit-tested.
 
 import * as vscode from 'vscode';
 import { createClient } from './client';
 import {
   type DefInfo, PALETTE_COMMANDS, SERVER_COMMANDS, functionAt, listFunctions, pointPrefill, validatePointText,
 } from './commands';
+import { isNotebookCell, isServed } from './documents';
 import { checkServer, errorText, interpreterFromPythonApi } from './python';
 import { type ServerState, ServerController } from './server';
 import { SECTION, needsRestart, readSettings } from './settings';
@@ -155,8 +156,8 @@ interface Target { editor: vscode.TextEditor; uri: string; fn: DefInfo; lines: s
 
 async function target(action: string): Promise<Target | undefined> {
   const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.languageId !== 'python') {
-    void vscode.window.showWarningMessage(`AD Lens: open a Python file to ${action}.`);
+  if (!editor || !isServed(editor.document)) {
+    void vscode.window.showWarningMessage(`AD Lens: open a Python file or notebook cell to ${action}.`);
     return undefined;
   }
   const lines = editor.document.getText().split(/\r?\n/);
@@ -164,7 +165,7 @@ async function target(action: string): Promise<Target | undefined> {
   if (!fn) {
     const all = listFunctions(lines);
     if (!all.length) {
-      void vscode.window.showWarningMessage('AD Lens: no top-level function in this file.');
+      void vscode.window.showWarningMessage(`AD Lens: no top-level function in this ${isNotebookCell(editor.document) ? 'cell' : 'file'}.`);
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
