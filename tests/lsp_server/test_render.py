@@ -9,7 +9,7 @@ import pytest
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 
 SRC = """\
 import math
@@ -29,15 +29,16 @@ def g(x):
 
 @pytest.fixture(scope="module")
 def cards():
-    with Kernel(time_limit=1.0) as k:
-        svc = CardService(k)
-        m = analyze(SRC)
-        yield {
-            "f": svc.card_sync(m, "f"),
-            "f_grad": svc.card_sync(m, "f_grad"),
-            "g0": svc.card_sync(m, "g", point="x=0.0"),
-            "static": CardService(None, execution="never").card_sync(m, "f"),
-        }
+    k = KernelPool(1, time_limit=1.0)
+    svc = CardService(k)
+    m = analyze(SRC)
+    yield {
+        "f": svc.card_sync(m, "f"),
+        "f_grad": svc.card_sync(m, "f_grad"),
+        "g0": svc.card_sync(m, "g", point="x=0.0"),
+        "static": CardService(None, execution="never").card_sync(m, "f"),
+    }
+    k.close()
 
 
 def test_lens_titles_for_a_function(cards):
@@ -69,6 +70,15 @@ def test_hover_markdown_is_compact_and_has_no_latex(cards):
     assert len(pictures) == 1 and len(pictures[0]) < 8_000  # VS Code truncates at 100 KB
 
 
+def test_hand_written_card_shows_three_numbers_per_component(cards):
+    md = render.markdown(cards["f_grad"])
+    assert "| | hand-written | AD | finite differences | |" in md
+    assert "| ∂f/∂y | `1.99499` | `1.49624` | `1.49624` | ✗ hand-written differs |" in md
+    assert "| ∂f/∂x | `2.2072` | `2.2072` | `2.2072` | ✓ all agree |" in md
+    text = render.text(cards["f_grad"])
+    assert "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624, finite differences 1.49624" in text
+
+
 def test_param_and_line_markdown(cards):
     pm = render.param_markdown(cards["f"], "y")
     assert "∂f/∂y" in pm and "1.49624" in pm and "∂f/∂x" not in pm
@@ -96,6 +106,7 @@ def test_json_is_strict_and_versioned(cards):
 def test_diagnostics_only_for_wrong_gradients(cards):
     (d,) = render.diagnostics(cards["f_grad"])
     assert d.code == "wrong-gradient" and "∂f/∂y" in d.message and d.span is None
+    assert d.severity == "warning"
     assert render.diagnostics(cards["f"]) == []
 
 

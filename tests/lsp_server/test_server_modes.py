@@ -53,9 +53,6 @@ async def client(lsp_client: LanguageClient):
 async def test_a_kernel_timeout_is_a_card_then_service_goes_on(client: LanguageClient) -> None:
     uri = uri_for("timeout.py")
     track(client, uri, SOURCE)
-    # The first answer comes within the hover budget, long before the time limit.
-    first = await hover(client, uri, position_of(SOURCE, "def spin", delta=4))
-    assert first is not None and "computing…" in first
     card = await hover_until(client, uri, position_of(SOURCE, "def spin", delta=4))
     assert card is not None and "timed out" in card
     titles = await resolved_titles(client, uri, 3)
