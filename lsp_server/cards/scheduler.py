@@ -92,9 +92,9 @@ class CardScheduler:
         # by the pending card, the full card and the commands.
         self.service = CardService(None, execution="never", trusted=False)
         self._warm: asyncio.Future[None] | None = None
-        # (uri, name) -> (the FunctionInfo it was made for, card): lets a lens listing
-        # fill in titles without computing any card key
-        self._landed: dict[tuple[str, str], tuple[FunctionInfo, Card]] = {}
+        # (uri, name) -> (the FunctionInfo it was made for, card or kernel result): lets
+        # a lens listing fill in titles without computing any card key
+        self._landed: dict[tuple[str, str], tuple[FunctionInfo, Card | Result]] = {}
 
     # -- configuration ----------------------------------------------------------------
 
@@ -134,6 +134,12 @@ class CardScheduler:
 
         self._warm = asyncio.ensure_future(self._sympy.run(imports, Urgency(False)))
 
+    async def warmed(self, timeout: float) -> None:
+        """Wait (at most ``timeout``) for the start-up imports to finish: a first hover
+        then waits for its card, not for SymPy to load."""
+        if self._warm is not None and not self._warm.done():
+            await asyncio.wait([self._warm], timeout=timeout)
+
     def close(self) -> None:
         self._tasks.clear()
         self._sympy.close()
@@ -170,10 +176,17 @@ class CardScheduler:
         request = self.service.request(fn, fn.point, doc.folder)
         if prefetch:
             limit = min(PREFETCH_LIMIT, pool.time_limit)
-            return self._tasks.get_or_start(
-                card_key(doc.uri, fn, "prefetch"),
-                lambda: pool.run(request, urgency, STALE_KILL_GRACE, timeout=limit),
-            )
+            uri = doc.uri
+
+            async def try_soon() -> Result:
+                result = await pool.run(request, urgency, STALE_KILL_GRACE, timeout=limit)
+                if result.status != "timeout" and (uri, fn.name) not in self._landed:
+                    # enough for the lenses (check and cost come from the kernel)
+                    self._landed[(uri, fn.name)] = (fn, result)
+                    self._on_ready(uri)
+                return result
+
+            return self._tasks.get_or_start(card_key(uri, fn, "prefetch"), try_soon)
         tried = self._tasks.get(card_key(doc.uri, fn, "prefetch"))
 
         async def run() -> Result:
@@ -215,19 +228,30 @@ class CardScheduler:
                 self._kernel_task(doc, fn, urgency, prefetch=True)
 
     def landed(self, doc: Document, fn: FunctionInfo) -> Card | None:
-        """The card made for this very `FunctionInfo` (this version of the document),
-        if it has landed; cheaper than `ready` (no card key)."""
+        """The card made for this very `FunctionInfo` (this version of the document), if
+        it has landed, or one from its prefetched kernel part and whatever static part
+        is ready (enough for the lenses); cheaper than `ready` (no card key)."""
         hit = self._landed.get((doc.uri, fn.name))
-        return hit[1] if hit is not None and hit[0] is fn else None
+        if hit is None or hit[0] is not fn:
+            return None
+        found = hit[1]
+        if isinstance(found, Card):
+            return found
+        return build_card(fn, fn.point, self.service.cached_static(fn), found,
+                          why_static=self.service.why_static)
 
     def ready(self, doc: Document, fn: FunctionInfo) -> Card | None:
         """The full card if it has already landed (never starts or waits for anything)."""
         return self._tasks.done_result(card_key(doc.uri, fn, "full"))
 
-    async def within(self, doc: Document, fn: FunctionInfo, budget: float) -> Card:
+    async def within(self, doc: Document, fn: FunctionInfo, budget: float,
+                     warm_up: float = 0.0) -> Card:
         """The full card if it lands within `budget` seconds, else the pending card (the
-        full one keeps computing, and `on_ready` fires when it lands)."""
-        card = await wait_within(self.full(doc, fn), budget)
+        full one keeps computing, and `on_ready` fires when it lands). ``warm_up``: how
+        long to wait first for the start-up imports (`warmed`), if still running."""
+        task = self.full(doc, fn)
+        await self.warmed(warm_up)
+        card = await wait_within(task, budget)
         return card if card is not None else self.service.pending_card(fn)
 
     async def run(self, doc: Document, fn: FunctionInfo, point: Point | None = None) -> Card:

@@ -40,6 +40,10 @@ HOVER_BUDGET = 2.0
 RESOLVE_BUDGET = 0.5
 # A hover on a version younger than this waits for it to settle (see `_settle`).
 SETTLE = 0.3
+# The first hovers after the server starts also wait for SymPy to be imported (a
+# second or two, on a busy machine more) before their budget starts: a first hover
+# shows values in clients that never ask again (Neovim), not "computing…".
+WARM_UP_LIMIT = 10.0
 
 server = AdLensServer()
 
@@ -157,7 +161,7 @@ async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | No
     fn = target.function
     await ls.wait_configured()
     try:
-        card = await ls.cards.within(doc, fn, HOVER_BUDGET)
+        card = await ls.cards.within(doc, fn, HOVER_BUDGET, warm_up=WARM_UP_LIMIT)
     except Exception as exc:  # a bug in a lower layer: say so in the hover, log it
         logger.exception("card for %s failed", fn.name)
         return _hover(f"**{fn.name}**: AD Lens failed: `{exc}`", doc, fn.name_span)
