@@ -18,6 +18,7 @@ from .merge import build_card
 from .model import Card, Expressions, PointInfo, ProblemInfo
 from .scheduler import CardScheduler
 from .service import CardService
+from .static import gradient_source
 
 __all__ = [
     "Card",
@@ -28,4 +29,5 @@ __all__ = [
     "ProblemInfo",
     "analyze",
     "build_card",
+    "gradient_source",
 ]

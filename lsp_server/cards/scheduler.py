@@ -34,7 +34,7 @@ from lsp_server.tasks import PriorityThread, TaskTable, Urgency, wait_within
 from .merge import build_card
 from .model import Card
 from .service import CardService
-from .static import StaticPart
+from .static import StaticPart, warm_up
 
 CardKey = tuple[Hashable, ...]
 
@@ -126,13 +126,8 @@ class CardScheduler:
     def warm_up(self) -> None:
         """Import SymPy and the symbolic path on the SymPy thread, in the background
         (once): the first static card then costs milliseconds, not the imports' seconds."""
-        if self._warm is not None:
-            return
-
-        def imports() -> None:
-            import ad_core.symbolic  # noqa: F401
-
-        self._warm = asyncio.ensure_future(self._sympy.run(imports, Urgency(False)))
+        if self._warm is None:
+            self._warm = asyncio.ensure_future(self._sympy.run(warm_up, Urgency(False)))
 
     async def warmed(self, timeout: float) -> None:
         """Wait (at most ``timeout``) for the start-up imports to finish: a first hover

@@ -26,6 +26,11 @@ class StaticPart:
     cost: Cost | Failure
 
 
+def warm_up() -> None:
+    """Import what the static part needs (SymPy: a second or two), ahead of time."""
+    import ad_core.symbolic  # noqa: F401
+
+
 def static_part(fn: FunctionInfo) -> StaticPart:
     """Expressions and static cost of ``fn`` (for a hand-written derivative, pass the
     function it differentiates: its card shows that function's derivatives)."""
@@ -63,3 +68,15 @@ def _static_cost(fn: FunctionInfo) -> Cost | Failure:
         return Cost.of(ad_cost.static_estimate(fn.slice_source, fn.name), "static")
     except (SyntaxError, ValueError, RecursionError) as e:
         return Failure(f"static estimate: {type(e).__name__}: {e}")
+
+
+def gradient_source(fn: FunctionInfo) -> str:
+    """Source of ``def NAME_grad(...)`` from the symbolic path (never runs the code);
+    ``ValueError`` saying which line could not be derived."""
+    from ad_core import symbolic
+
+    result = symbolic.from_source(fn.source, fn.name)
+    if result.errors:
+        line, message = result.errors[0]
+        raise ValueError(f"cannot derive {fn.name} symbolically (line {line}): {message}")
+    return result.gradient_source()

@@ -21,7 +21,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from lsp_server import render
 from lsp_server.analysis import FunctionInfo, PointError, point_from_text
-from lsp_server.cards import Card
+from lsp_server.cards import Card, gradient_source
 
 from .documents import Document
 from .server import NAME, AdLensServer
@@ -279,8 +279,10 @@ async def show_derivatives(ls: AdLensServer, uri: str, function: str) -> str:
 @server.command("adlens.insertGradient")
 async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
     doc, fn = await _command_target(ls, uri, function)
+    # SymPy, never the user's code (safe in an untrusted workspace); in a thread so
+    # the event loop keeps serving.
     source = await ls.cancellable(
-        f"AD Lens: gradient of {function}", asyncio.to_thread(_gradient_source, fn)
+        f"AD Lens: gradient of {function}", asyncio.to_thread(gradient_source, fn)
     )
     # Below the function: at the start of the line after its last line, blank-line
     # separated as PEP 8 wants between top-level defs.
@@ -305,18 +307,6 @@ async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Insert gradient of {function}")
     )
     return {"applied": bool(result and result.applied), "source": source}
-
-
-def _gradient_source(fn: FunctionInfo) -> str:
-    # SymPy, but never the user's code: `from_source` works on the AST only, so this
-    # is safe in an untrusted workspace. In a thread so the event loop keeps serving.
-    from ad_core import symbolic
-
-    result = symbolic.from_source(fn.source, fn.name)
-    if result.errors:
-        line, message = result.errors[0]
-        raise ValueError(f"cannot derive {fn.name} symbolically (line {line}): {message}")
-    return result.gradient_source()
 
 
 __all__ = ["NAME", "server"]
