@@ -267,8 +267,10 @@ def piece_check(call: Call, hand: Callable[..., Any] | None = None) -> schema.Ch
         outcome=r.outcome,
         reference=r.reference,
         message=r.message,
-        components=[schema.Component(call.label(c.argnum, c.index), c.hand, c.ad, c.fd,
-                                     c.hand_ad, c.hand_fd, c.ad_fd) for c in comps],
+        components=[schema.Component(call.label(c.argnum, c.index), c.hand, c.ad, c.fd, {
+            pair: ok for pair, ok in zip(schema.PAIRS, (c.hand_ad, c.hand_fd, c.ad_fd),
+                                         strict=True) if ok is not None
+        }) for c in comps],
         n_components=sum(int(np.size(call.args[k])) for k in call.argnums),
         worst=worst,
         max_abs_err=_finite_or_none(r.max_abs_err),

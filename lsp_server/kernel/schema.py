@@ -68,18 +68,21 @@ class Gradient:
     shapes: dict[str, list[int]]
 
 
+#: The pairs a component compares, as keys of `Component.agree`.
+PAIRS = ("hand=ad", "hand=fd", "ad=fd")
+
+
 @dataclass
 class Component:
-    """One scalar component: its three values and which pairs agree (None: one is
-    missing or NaN). ``hand`` is None when AD's own gradient is being checked."""
+    """One scalar component: hand-written, AD and finite-difference values (None: not
+    computed; ``hand`` is None when AD's own gradient is checked), and for each pair of
+    `PAIRS` that could be compared (both present, neither NaN) whether they agree."""
 
     name: str  # "y", "w[1]"
     hand: float | None
     ad: float | None
     fd: float | None
-    hand_ad: bool | None
-    hand_fd: bool | None
-    ad_fd: bool | None
+    agree: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass

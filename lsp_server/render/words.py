@@ -20,6 +20,7 @@ from lsp_server.kernel.schema import Check, Component, Failure
 _MAX_ITEMS = 6
 COMPUTING = "computing…"
 WHO = {"hand": "the hand-written function", "ad": "AD", "fd": "finite differences"}
+LABEL = {"hand": "hand-written", "ad": "AD", "fd": "finite differences"}  # a number's name
 
 
 # -- numbers -------------------------------------------------------------------------------
@@ -191,9 +192,7 @@ def _point_of(card: Card, w: Component) -> str:
 
 def agreement(c: Component) -> str:
     """Which of the three numbers agree: ``all agree``, ``hand-written differs``, ..."""
-    pairs = {("hand-written", "AD"): c.hand_ad, ("hand-written", "finite differences"): c.hand_fd,
-             ("AD", "finite differences"): c.ad_fd}
-    known = {k: v for k, v in pairs.items() if v is not None}
+    known = {tuple(LABEL[w] for w in pair.split("=")): ok for pair, ok in c.agree.items()}
     if not known:
         return "not comparable"
     if all(known.values()):
@@ -207,14 +206,13 @@ def agreement(c: Component) -> str:
 
 def component_line(target: str, c: Component) -> str:
     """``∂f/∂y: hand-written 3.0, AD 1.5, finite differences 1.5 (hand-written differs)``."""
-    values = [f"{label} {fmt(v)}" for label, v in
-              (("hand-written", c.hand), ("AD", c.ad), ("finite differences", c.fd))
+    values = [f"{LABEL[who]} {fmt(v)}" for who, v in (("hand", c.hand), ("ad", c.ad), ("fd", c.fd))
               if v is not None]
     return f"∂{target}/∂{c.name}: {', '.join(values)} ({agreement(c)})"
 
 
 def component_mark(c: Component, subject: str) -> str:
-    decisive = c.hand_ad if subject == "hand" else c.ad_fd
+    decisive = c.agree.get("hand=ad" if subject == "hand" else "ad=fd")
     return "✓" if decisive else "✗" if decisive is False else "·"
 
 

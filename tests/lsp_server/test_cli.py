@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sources import CUBE, ROSEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -115,36 +116,12 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_a_correct_one_argument_derivative_is_verified_with_no_disagreement(tmp_path):
-    src = _write(tmp_path, "def f(x=2.0):\n    return x**3\n\n\ndef f_grad(x):\n"
-                           "    return 3*x**2\n")
-    r = adlens("check", str(src))
+    r = adlens("check", str(_write(tmp_path, CUBE)))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "✓ matches ∇f" in r.stdout
     assert "hand-written 12.0, AD 12.0, finite differences 12.0 (all agree)" in r.stdout
     assert not re.search(r"disagree|differs|✗", r.stdout)
     assert "1 hand-written derivative: 1 verified, 0 wrong, 0 unverified" in r.stdout
-
-
-ROSEN = """\
-import numpy as np
-
-
-# adlens: x=[1.3, 0.7, 0.8]
-def rosen(x):
-    x = np.asarray(x)
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
-
-
-# adlens: gradient-of=rosen
-def rosen_der(x):
-    x = np.asarray(x)
-    xm = x[1:-1]
-    der = np.zeros_like(x)
-    der[1:-1] = 200 * (xm - x[:-2] ** 2) - 400 * (x[2:] - xm ** 2) * xm - 2 * (1 - xm)
-    der[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
-    der[-1] = 200 * (x[-1] - x[-2] ** 2)
-    return der
-"""
 
 
 def test_when_ad_cannot_run_the_card_says_where_and_why_and_nothing_is_wrong(tmp_path):

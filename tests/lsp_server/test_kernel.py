@@ -39,6 +39,16 @@ def assert_serves(kernel: Kernel, x: float = 3.0) -> None:
     assert res.pieces["value"].value == x * x
 
 
+def contained(kernel: Kernel, src: str, name: str, status: str, says: str, then: float,
+              timeout: float | None = None):
+    """Run a hostile function: its answer has `status` and says `says`; then the kernel
+    answers the next request normally (at x=`then`, a fresh point: no cache hit)."""
+    res = kernel.run_sync(request(src, name), timeout=timeout)
+    assert res.status == status and says in res.message, (res.status, res.message)
+    assert_serves(kernel, then)
+    return res
+
+
 def test_value_and_reverse_mode_gradient(kernel):
     res = kernel.run_sync(
         request("import math\ndef f(x, y):\n    return math.sin(x) * y\n", "f", x=0.0, y=2.0)
@@ -76,9 +86,8 @@ def test_partial_results_survive_a_timeout(kernel):
 
 
 def test_memory_bomb_is_out_of_memory_and_the_kernel_restarts(kernel):
-    res = kernel.run_sync(request("def bomb(x):\n    return [x] * (10 ** 10)\n", "bomb"))
-    assert res.status == "oom" and "out of memory" in res.message
-    assert_serves(kernel, 2.0)
+    contained(kernel, "def bomb(x):\n    return [x] * (10 ** 10)\n", "bomb", "oom",
+              "out of memory", 2.0)
 
 
 def test_growing_allocation_hits_the_memory_limit(kernel):
@@ -86,9 +95,7 @@ def test_growing_allocation_hits_the_memory_limit(kernel):
         "def grow(x):\n    chunks = []\n"
         "    while True:\n        chunks.append(bytearray(50 << 20))\n"
     )
-    res = kernel.run_sync(request(src, "grow"), timeout=10.0)
-    assert res.status == "oom"
-    assert_serves(kernel, 2.5)
+    contained(kernel, src, "grow", "oom", "out of memory", 2.5, timeout=10.0)
 
 
 def test_sys_exit_is_an_error_not_an_exit(kernel):
@@ -100,18 +107,15 @@ def test_sys_exit_is_an_error_not_an_exit(kernel):
 
 
 def test_os_exit_crashes_the_process_which_restarts(kernel):
-    res = kernel.run_sync(request("import os\ndef die(x):\n    os._exit(4)\n", "die"))
-    assert res.status == "crashed" and "exit code 4" in res.message
-    assert_serves(kernel, 5.0)
+    contained(kernel, "import os\ndef die(x):\n    os._exit(4)\n", "die", "crashed",
+              "exit code 4", 5.0)
 
 
 def test_exception_reports_message_and_line(kernel):
     src = "def f(x):\n    y = x + 1\n    raise ValueError('bad input')\n"
-    res = kernel.run_sync(request(src, "f"))
-    assert res.status == "error" and "ValueError: bad input" in res.message
+    res = contained(kernel, src, "f", "error", "ValueError: bad input", 6.0)
     value = res.pieces["value"]
     assert isinstance(value, Failure) and value.line == 2  # 0-based document line
-    assert_serves(kernel, 6.0)
 
 
 def test_printing_cannot_corrupt_the_channel(kernel):
@@ -131,9 +135,8 @@ def test_printing_cannot_corrupt_the_channel(kernel):
 
 
 def test_deep_recursion_is_an_error(kernel):
-    res = kernel.run_sync(request("def deep(x):\n    return deep(x) + 1\n", "deep"))
-    assert res.status == "error" and "RecursionError" in res.message
-    assert_serves(kernel, 8.0)
+    contained(kernel, "def deep(x):\n    return deep(x) + 1\n", "deep", "error",
+              "RecursionError", 8.0)
 
 
 def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):

@@ -5,23 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from sources import SAMPLE
 
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
 from lsp_server.kernel import KernelPool
 
-SRC = """\
-import math
-
-# adlens: x=1.5, y=2.0
-def f(x, y):
-    z = math.sin(x) * y
-    return z * x
-
-def f_grad(x, y):
-    return (math.cos(x) * y * x + math.sin(x) * y, math.sin(x) * 2)
-
+SRC = SAMPLE + """
 def g(x):
     return math.sqrt(x)
 """

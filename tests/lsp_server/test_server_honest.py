@@ -9,70 +9,27 @@ from __future__ import annotations
 import asyncio
 import re
 
+import conftest_server as srv
 import pytest
 import pytest_lsp
-from conftest_server import (
-    SERVER,
-    diagnostics_until,
-    hover,
-    hover_until,
-    lenses,
-    position_of,
-    resolved_titles,
-    start,
-    track,
-    until,
-    uri_for,
-)
+from conftest_server import hover, hover_until, lenses, position_of, resolved_titles, until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+from sources import CUBE, ROSEN
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-CUBE = """\
-def f(x=2.0):
-    return x**3
-
-
-def f_grad(x):
-    return 3*x**2
-"""
-
-# scipy.optimize.rosen and rosen_der as scipy writes them: np.asarray at the top, which
-# AD cannot trace through yet.
-ROSEN = """\
-import numpy as np
-
-
-# adlens: x=[1.3, 0.7, 0.8]
-def rosen(x):
-    x = np.asarray(x)
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
-
-
-# adlens: gradient-of=rosen
-def rosen_der(x):
-    x = np.asarray(x)
-    xm = x[1:-1]
-    der = np.zeros_like(x)
-    der[1:-1] = 200 * (xm - x[:-2] ** 2) - 400 * (x[2:] - xm ** 2) * xm - 2 * (1 - xm)
-    der[0] = -400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0])
-    der[-1] = 200 * (x[-1] - x[-2] ** 2)
-    return der
-"""
-
-
-@pytest_lsp.fixture(config=SERVER, scope="module")
+@pytest_lsp.fixture(config=srv.SERVER, scope="module")
 async def client(lsp_client: LanguageClient):
-    await start(lsp_client)
+    await srv.start(lsp_client)
     yield
     await lsp_client.shutdown_session()
 
 
 async def test_the_first_hover_after_opening_a_file_shows_values(client: LanguageClient) -> None:
-    uri = uri_for("honest_first.py")
+    uri = srv.uri_for("honest_first.py")
     text = "import numpy as np\n\n\ndef wave(x=0.5, y=2.0):\n    return np.sin(x) * y\n"
-    track(client, uri, text)
+    srv.track(client, uri, text)
     # One hover, as a user in Neovim gives it: no second chance to see the values.
     card = await hover(client, uri, position_of(text, "def wave", delta=4))
     assert card is not None and "computing" not in card, card
@@ -82,8 +39,8 @@ async def test_the_first_hover_after_opening_a_file_shows_values(client: Languag
 async def test_a_correct_one_argument_derivative_shows_no_disagreement(
     client: LanguageClient,
 ) -> None:
-    uri = uri_for("honest_cube.py")
-    track(client, uri, CUBE)
+    uri = srv.uri_for("honest_cube.py")
+    srv.track(client, uri, CUBE)
     (title,) = await resolved_titles(client, uri, 4)
     assert title == "✓ matches ∇f"
     card = await hover_until(client, uri, position_of(CUBE, "def f_grad", delta=4))
@@ -97,8 +54,8 @@ async def test_a_correct_one_argument_derivative_shows_no_disagreement(
 
 
 async def test_when_ad_cannot_run_no_cross_and_no_warning(client: LanguageClient) -> None:
-    uri = uri_for("honest_rosen.py")
-    track(client, uri, ROSEN)
+    uri = srv.uri_for("honest_rosen.py")
+    srv.track(client, uri, ROSEN)
     (title,) = await resolved_titles(client, uri, 10)
     assert title == "∇rosen not checked: AD could not differentiate rosen (line 6)"
     f_titles = await resolved_titles(client, uri, 4)
@@ -107,7 +64,7 @@ async def test_when_ad_cannot_run_no_cross_and_no_warning(client: LanguageClient
     assert card is not None and "✗" not in card
     assert "AD could not run (line 6): TypeError: a traced value cannot become" in card
     assert "| ∂rosen/∂x[0] | `515.4` | — | `515.4` | · agree |" in card
-    diags = await diagnostics_until(
+    diags = await srv.diagnostics_until(
         client, uri, lambda ds: any(d.code == "could-not-run" for d in ds)
     )
     warnings = [d for d in diags if d.severity == types.DiagnosticSeverity.Warning]
@@ -117,9 +74,9 @@ async def test_when_ad_cannot_run_no_cross_and_no_warning(client: LanguageClient
 
 
 async def test_any_return_value_gets_a_card_saying_what_it_is(client: LanguageClient) -> None:
-    uri = uri_for("honest_values.py")
+    uri = srv.uri_for("honest_values.py")
     text = "def labelled(s=1.0):\n    return (s, 'label')\n"
-    track(client, uri, text)
+    srv.track(client, uri, text)
     card = await hover_until(client, uri, position_of(text, "def labelled", delta=4))
     assert card is not None and "labelled returns a tuple of 2 (float, str)" in card
     titles = await resolved_titles(client, uri, 0)
@@ -127,10 +84,10 @@ async def test_any_return_value_gets_a_card_saying_what_it_is(client: LanguageCl
 
 
 async def test_out_of_memory_is_reported_as_out_of_memory(client: LanguageClient) -> None:
-    uri = uri_for("honest_oom.py")
+    uri = srv.uri_for("honest_oom.py")
     text = ("def grow(x=1.0):\n    chunks = []\n    while True:\n"
             "        chunks.append(bytearray(50 << 20))\n")
-    track(client, uri, text)
+    srv.track(client, uri, text)
     card = await hover_until(client, uri, position_of(text, "def grow", delta=4))
     assert card is not None and "⚠ out of memory" in card and "timed out" not in card
     (title, _) = await resolved_titles(client, uri, 0)
@@ -140,10 +97,10 @@ async def test_out_of_memory_is_reported_as_out_of_memory(client: LanguageClient
 async def test_lenses_refresh_and_come_filled_in_when_their_cards_land(
     client: LanguageClient,
 ) -> None:
-    uri = uri_for("honest_refresh.py")
+    uri = srv.uri_for("honest_refresh.py")
     text = "def h(x=3.0):\n    return x * x\n"
     before = client.lens_refreshes  # type: ignore[attr-defined]
-    track(client, uri, text)
+    srv.track(client, uri, text)
     # Nobody resolves or hovers: the cards are computed because the file was opened.
     await lenses(client, uri)
     assert await until(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TALLY
+from kernel_cards import all_cards
 
 from lsp_server import render
 from lsp_server.analysis import analyze
@@ -265,13 +266,7 @@ def test_environment_reads_are_allowed_but_nothing_else_leaks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SECRET_VAR, SECRET)
-    kernel = KernelPool(1, time_limit=5.0)  # started now: it inherits the secret
-    try:
-        svc = CardService(kernel, execution="always")
-        model = analyze(ENV_SOURCE)
-        cards = {fn.name: svc.card_sync(model, fn.name) for fn in model.functions}
-    finally:
-        kernel.close()
+    cards = all_cards(ENV_SOURCE)  # the kernel starts now: it inherits the environment
     assert cards["reads_secret_length"].value.value == float(len(SECRET))
     assert cards["reads_public"].status == "ok"
     assert cards["fails_with_environment"].status == "error"

@@ -16,12 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import TALLY
+from kernel_cards import all_cards
 
 import ad_core as ad
 from lsp_server import cli, render
-from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool
 
 # IEEE results ad_core gives, as JAX does: the derivative rule is evaluated at the
 # point, whatever the primal value is.
@@ -131,13 +129,7 @@ def not_literal(x=4.0):
 
 
 def test_bad_directives_give_cards_with_clear_messages() -> None:
-    kernel = KernelPool(1, time_limit=5.0)
-    try:
-        svc = CardService(kernel, execution="always")
-        model = analyze(DIRECTIVES)
-        cards = {fn.name: svc.card_sync(model, fn.name) for fn in model.functions}
-    finally:
-        kernel.close()
+    cards = all_cards(DIRECTIVES)
     text = {name: render.text(c) for name, c in cards.items()}
     assert cards["short"].status == "error" and "size 2 is different from 3" in text["short"]
     assert cards["ragged"].status == "error" and "inhomogeneous" in text["ragged"]
