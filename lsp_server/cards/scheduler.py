@@ -232,8 +232,10 @@ class CardScheduler:
         found = hit[1]
         if isinstance(found, Card):
             return found
-        return build_card(fn, fn.point, self.service.cached_static(fn), found,
+        card = build_card(fn, fn.point, self.service.cached_static(fn, doc.model), found,
                           why_static=self.service.why_static)
+        self._landed[(doc.uri, fn.name)] = (fn, card)  # built once, listed many times
+        return card
 
     def ready(self, doc: Document, fn: FunctionInfo) -> Card | None:
         """The full card if it has already landed (never starts or waits for anything)."""
@@ -247,7 +249,7 @@ class CardScheduler:
         task = self.full(doc, fn)
         await self.warmed(warm_up)
         card = await wait_within(task, budget)
-        return card if card is not None else self.service.pending_card(fn)
+        return card if card is not None else self.service.pending_card(fn, doc.model)
 
     async def run(self, doc: Document, fn: FunctionInfo, point: Point | None = None) -> Card:
         """A one-off card for a command (at a user-given point, say), not cached.

@@ -54,25 +54,30 @@ class CardService:
 
     # -- pieces ------------------------------------------------------------------------
     def static_part(self, fn: FunctionInfo, model: DocumentModel) -> StaticPart:
-        """Expressions and static cost; cached by slice hash. Never runs user code."""
-        key = (fn.slice_hash, fn.name)
+        """Expressions and static cost; cached by slice hash. Never runs user code.
+
+        A hand-written derivative's card shows the derivatives of the function it
+        claims to differentiate: the same part as that function's card (one SymPy run,
+        and the two cards print the same expressions)."""
+        target = model.function(fn.gradient_of) if fn.gradient_of else None
+        subject = target or fn
+        key = (subject.slice_hash, subject.name)
         with self._static_lock:
             hit = self._static.get(key)
         if hit is not None:
             return hit
-        # a hand-written derivative's card shows the derivatives of the function it
-        # claims to differentiate
-        target = model.function(fn.gradient_of) if fn.gradient_of else None
-        part = static_part(target or fn)
+        part = static_part(subject)
         with self._static_lock:
             self._static[key] = part
             while len(self._static) > _STATIC_CACHE:
                 self._static.popitem(last=False)
         return part
 
-    def cached_static(self, fn: FunctionInfo) -> StaticPart | None:
+    def cached_static(self, fn: FunctionInfo, model: DocumentModel) -> StaticPart | None:
+        target = model.function(fn.gradient_of) if fn.gradient_of else None
+        subject = target or fn
         with self._static_lock:
-            return self._static.get((fn.slice_hash, fn.name))
+            return self._static.get((subject.slice_hash, subject.name))
 
     @staticmethod
     def request(fn: FunctionInfo, point: Point, path: str | None = None) -> Request:
@@ -137,7 +142,7 @@ class CardService:
         part = await asyncio.shield(static)
         return build_card(fn, pt, part, result, why_static=self.why_static)
 
-    def pending_card(self, fn: FunctionInfo) -> Card:
+    def pending_card(self, fn: FunctionInfo, model: DocumentModel) -> Card:
         """The card while the kernel works: the static part if it is ready, and
         ``status == "pending"``."""
-        return build_card(fn, fn.point, self.cached_static(fn), None, pending=True)
+        return build_card(fn, fn.point, self.cached_static(fn, model), None, pending=True)

@@ -189,10 +189,20 @@ def _lens_count(fn: FunctionInfo) -> int:
     return 2 if fn.differentiable else 0
 
 
+# Lens titles of landed cards, rendered once: a listing of a large file fills in
+# hundreds of them, and clients list again on every refresh and edit.
+_TITLES: dict[int, tuple[Card, list[str]]] = {}
+
+
 def _lens_title(card: Card, index: int) -> str:
     if card.pending:
         return f"$(sync~spin) {render.words.COMPUTING}" if index == 0 else ""
-    titles = render.lens_titles(card)
+    hit = _TITLES.get(id(card))
+    if hit is None or hit[0] is not card:
+        if len(_TITLES) > 4096:
+            _TITLES.clear()
+        hit = _TITLES[id(card)] = (card, render.lens_titles(card))
+    titles = hit[1]
     return titles[index] if index < len(titles) else ""
 
 

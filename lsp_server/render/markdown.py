@@ -70,7 +70,7 @@ def markdown(card: Card) -> str:
             head = f"| | {words.mode(card)} |" if card.gradient is not None else "| | value |"
             parts.append("\n".join([head, "|---|---|", *rows]))
         if not words.failed(card):
-            parts.append(words.check_line(card) + _check_detail(card))
+            parts.append(words.check_line(card) + words.check_detail(card))
             parts.extend(f"- {line}" for line in words.failure_lines(card))
         parts.append(f"Cost: {words.cost_line(card)}" + cost_detail(card))
         picture = plot_markdown(card)
@@ -95,13 +95,6 @@ def _unavailable(card: Card) -> list[str]:
     if card.kind == "function" and card.status == "ok" and card.gradient is None:
         out.append(f"- gradient: {words.unavailable(card, 'gradient')}")
     return out
-
-
-def _check_detail(card: Card) -> str:
-    c = card.check
-    if c is not None and c.outcome == "verified":
-        return f" (max rel err {words.err(c.max_rel_err)})"
-    return ""
 
 
 def cost_detail(card: Card) -> str:

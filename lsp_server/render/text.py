@@ -51,7 +51,7 @@ def text(card: Card, trace: bool = False) -> str:
         elif card.status == "ok":
             lines.append(f"  ∇       {words.unavailable(card, 'gradient')}")
         if not words.failed(card):
-            lines.append(f"  check   {words.check_line(card)}")
+            lines.append(f"  check   {words.check_line(card)}{words.check_detail(card)}")
     else:
         lines.append(f"  verdict {words.check_line(card)}")
         c = card.check

@@ -165,6 +165,14 @@ def check_line(card: Card) -> str:
     return f"∇{f} not checked: {why_unverified(card, c)}"
 
 
+def check_detail(card: Card) -> str:
+    """`` (max rel err 1.2e-11)`` after a verified check of AD against finite differences."""
+    c = card.check
+    if c is not None and c.outcome == "verified" and c.subject == "ad":
+        return f" (max rel err {err(c.max_rel_err)})"
+    return ""
+
+
 def why_unverified(card: Card, c: Check) -> str:
     """What kept a check from a verdict, in a few words (the hover has the details)."""
     for who in ("hand", "ad", "fd"):
@@ -224,6 +232,8 @@ def failure_lines(card: Card) -> list[str]:
     out = []
     for who in ("hand", "ad", "fd"):
         failure = c.failures.get(who)
+        if who == "ad" and failure is not None and card.why("gradient") == failure.message:
+            continue  # the gradient's own line already says it
         if failure is not None:
             what = card.function if who == "hand" else WHO[who]
             out.append(f"{what} could not run{at_line(failure)}: {failure.message}")
