@@ -16,7 +16,7 @@ interactive requests go first everywhere. Urgency is passed explicitly: one
 `Urgency` per function travels from here to the SymPy thread and the kernel pool,
 and a hover promotes it.
 
-    >>> sched = CardScheduler(on_ready=lambda uri: None)
+    >>> sched = CardScheduler(on_ready=lambda uri, full: None)
     >>> # card = await sched.within(doc, fn, budget=2.0)   # card.pending: not yet
 """
 
@@ -79,9 +79,10 @@ def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
 
 
 class CardScheduler:
-    def __init__(self, on_ready: Callable[[str], None]) -> None:
-        # Called with the uri whenever a full card lands: the server refreshes lenses
-        # and diagnostics for that document.
+    def __init__(self, on_ready: Callable[[str, bool], None]) -> None:
+        # Called with the uri whenever a card lands: the server refreshes the lenses,
+        # and for a full card (``full``: not only its prefetched kernel part) the
+        # diagnostics of that document.
         self._on_ready = on_ready
         self._tasks: TaskTable[CardKey, Any] = TaskTable()
         self._urgency: dict[CardKey, Urgency] = {}
@@ -178,7 +179,7 @@ class CardScheduler:
                 if result.status != "timeout" and (uri, fn.name) not in self._landed:
                     # enough for the lenses (check and cost come from the kernel)
                     self._landed[(uri, fn.name)] = (fn, result)
-                    self._on_ready(uri)
+                    self._on_ready(uri, False)
                 return result
 
             return self._tasks.get_or_start(card_key(uri, fn, "prefetch"), try_soon)
@@ -208,7 +209,7 @@ class CardScheduler:
             card = build_card(fn, fn.point, await asyncio.shield(static), result,
                               why_static=why_static)
             self._landed[(uri, fn.name)] = (fn, card)
-            self._on_ready(uri)
+            self._on_ready(uri, True)
             return card
 
         return self._tasks.get_or_start(key, compute)

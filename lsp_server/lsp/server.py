@@ -127,11 +127,11 @@ class AdLensServer(LanguageServer):
         except JsonRpcContentModified:
             pass  # a newer version's analysis is queued behind this one
 
-    def _card_landed(self, uri: str) -> None:
+    def _card_landed(self, uri: str, full: bool) -> None:
         # A card finished in the background: lenses that said "computing…" can now be
-        # resolved for real, and a wrong gradient gets its diagnostic.
+        # resolved for real, and (a full card) a wrong gradient gets its diagnostic.
         self._refresh.schedule("lens", self._refresh_lenses)
-        if uri in self.documents:
+        if full and uri in self.documents:
             self.diagnostics.schedule(uri, lambda: self.publish_diagnostics(uri),
                                       REFRESH_DELAY)
 
