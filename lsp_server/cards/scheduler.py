@@ -93,6 +93,7 @@ class CardScheduler:
         # by the pending card, the full card and the commands.
         self.service = CardService(None, execution="never", trusted=False)
         self._warm: asyncio.Future[None] | None = None
+        self._kernels_ready: asyncio.Future[None] | None = None
         # (uri, name) -> (the FunctionInfo it was made for, card or kernel result): lets
         # a lens listing fill in titles without computing any card key
         self._landed: dict[tuple[str, str], tuple[FunctionInfo, Card | Result]] = {}
@@ -110,6 +111,7 @@ class CardScheduler:
             if self._pool is None:
                 self._pool = KernelPool(KERNELS, settings.time_limit)
                 self._pool.start()
+                self._kernels_ready = asyncio.ensure_future(self._pool.ready())
             self._pool.time_limit = settings.time_limit
         self.service = CardService(
             self._pool if executes else None, execution=settings.execution,
@@ -131,10 +133,11 @@ class CardScheduler:
             self._warm = asyncio.ensure_future(self._sympy.run(warm_up, Urgency(False)))
 
     async def warmed(self, timeout: float) -> None:
-        """Wait (at most ``timeout``) for the start-up imports to finish: a first hover
-        then waits for its card, not for SymPy to load."""
-        if self._warm is not None and not self._warm.done():
-            await asyncio.wait([self._warm], timeout=timeout)
+        """Wait (at most ``timeout``) for the start-up to finish (SymPy imported, the
+        kernels started): a first hover then waits for its card, not for imports."""
+        starting = [f for f in (self._warm, self._kernels_ready) if f is not None and not f.done()]
+        if starting:
+            await asyncio.wait(starting, timeout=timeout)
 
     def close(self) -> None:
         self._tasks.clear()

@@ -12,6 +12,8 @@ command or a stale card does not spin on.
 
 from __future__ import annotations
 
+import asyncio
+
 from lsp_server.tasks import PriorityQueue, Urgency
 
 from .client import Kernel
@@ -39,6 +41,11 @@ class KernelPool:
         while the user is still reading, not when the first hover arrives."""
         for k in self.kernels:
             k.start()
+
+    async def ready(self) -> None:
+        """Return once every kernel has started (imported numpy and ad_core)."""
+        ping = Request("", "", {}, op="ping")
+        await asyncio.gather(*(k.run(ping) for k in self.kernels))
 
     def cached(self, request: Request, timeout: float | None = None) -> Result | None:
         for k in self.kernels:  # each kernel caches its own answers
