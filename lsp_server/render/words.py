@@ -255,13 +255,16 @@ def cost_line(card: Card) -> str:
     return f"rev {passes(c.reverse_passes)} · fwd {passes(c.forward_passes)} → {c.recommended}"
 
 
+LENS_WIDTH = 90  # a lens is one line above the code: the hover has the rest
+
+
 def lens_titles(card: Card) -> list[str]:
     """Code lens titles: the check (or the verdict on a hand-written derivative) and, for
-    a function, its cost line."""
+    a function, its cost line; each cut to `LENS_WIDTH` characters."""
     titles = [f"{card.function}: {status_word(card)}" if failed(card) else check_line(card)]
     if card.kind == "function":
         titles.append(cost_line(card))
-    return titles
+    return [t if len(t) <= LENS_WIDTH else t[: LENS_WIDTH - 1] + "…" for t in titles]
 
 
 def summary(card: Card) -> str:

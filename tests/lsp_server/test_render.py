@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sources import SAMPLE
+from sources import ROSEN, SAMPLE
 
 from lsp_server import render
 from lsp_server.analysis import analyze
@@ -28,6 +28,7 @@ def cards():
         "f_grad": svc.card_sync(m, "f_grad"),
         "g0": svc.card_sync(m, "g", point="x=0.0"),
         "static": CardService(None, execution="never").card_sync(m, "f"),
+        "rosen": svc.card_sync(analyze(ROSEN), "rosen"),
     }
     k.close()
 
@@ -42,6 +43,14 @@ def test_lens_titles_for_a_function(cards):
 def test_lens_title_for_a_wrong_gradient_names_both_values(cards):
     (title,) = render.lens_titles(cards["f_grad"])
     assert title == "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624 at y=2.0"
+
+
+def test_lens_titles_are_one_short_line_the_hover_has_the_rest(cards):
+    titles = render.lens_titles(cards["rosen"])
+    assert titles[0] == "∇rosen not checked: AD could not differentiate rosen (line 6)"
+    assert all(len(t) <= render.words.LENS_WIDTH for t in titles)
+    assert titles[1].startswith("rev 1 pass")  # the static cost stands in for the measured one
+    assert "np.asarray" in render.markdown(cards["rosen"])
 
 
 def test_static_lens_says_why():
