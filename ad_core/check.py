@@ -1,30 +1,45 @@
 """``ad.check_grad``: is this gradient right? (in the style of torch's gradcheck)
 
-Two uses, and each has its own reference:
+The one verdict on a gradient: the card, the code lens, the diagnostics and
+``adlens check`` all read what this module computes. Two uses, each with its
+own reference:
 
 - ``check_grad(f, *args)`` checks ad_core's own gradient of ``f``. The
   reference is central finite differences: the only independent answer.
 - ``check_grad(f, *args, grad_fn=f_grad)`` checks a hand-written gradient.
   The reference is AD, which is exact to rounding, so a wrong component shows
   up sharply instead of being lost in finite-difference noise. Finite
-  differences are still computed and reported (``.numeric``); if AD cannot
-  differentiate ``f`` they become the reference, and the message says so.
+  differences are computed too; every component carries all three numbers and
+  which pairs of them agree (``.components()``).
 
-A component passes when ``|checked - reference| <= atol + rtol·|reference|``
-(numpy's ``allclose``, as torch's gradcheck). ``max_rel_err`` is
-``|checked - reference| / max(|reference|, atol)``: relative, as users ask
-for (scipy#7766), and finite at zero components. ``worst`` is the
-``(argnum, index)`` of the component furthest outside its tolerance (the
-largest error relative to ``atol + rtol·|reference|``); ``index`` is ``()``
+``.outcome`` is the verdict:
+
+- ``"verified"``: the gradient agrees with its reference;
+- ``"wrong"``: a computed value disagrees with the reference;
+- ``"unverified"``: something could not run (AD, the hand-written function or
+  finite differences: ``.failures`` says which, why, and on which line of its
+  file), a value is NaN, or a hand-written gradient could only be compared with
+  finite differences because AD could not run. Nothing is called wrong then.
+
+``.ok`` is ``outcome == "verified"``. A pair agrees when ``|a - b| <= atol +
+rtol·|b|`` (``b`` the reference; numpy's ``allclose``, as torch's gradcheck)
+or when both are the same infinity; a NaN agrees with nothing and disagrees
+with nothing (the pair is not comparable). ``max_rel_err`` is ``|checked -
+reference| / max(|reference|, atol)``: relative, as users ask for
+(scipy#7766), and finite at zero components. ``worst`` is the ``(argnum,
+index)`` of the component furthest outside its tolerance; ``index`` is ``()``
 for a scalar argument. Messages name the component by parameter name and
 index, e.g. ``∂f/∂w[2] off by 0.5 at w[2]=0.3: hand-written 1.2, AD 0.7``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -32,15 +47,46 @@ from . import numeric
 from .api import _argnums, _diff_arg, grad
 from .wengert import _param_names
 
-__all__ = ["GradCheck", "check_grad"]
+__all__ = ["Component", "Failure", "GradCheck", "check_grad"]
+
+Outcome = Literal["verified", "wrong", "unverified"]
+_WHO = {"hand": "hand-written", "ad": "AD", "fd": "finite differences"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why one of the gradients could not be computed. ``line``: the line, in the file
+    of the function that failed, of the deepest frame there (None if none was)."""
+
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    """One scalar component of the gradient: its three values and which pairs agree.
+
+    A value is None when it was not computed (no hand-written function, or it could
+    not run); an agreement is None when one side is missing or NaN.
+    """
+
+    argnum: int
+    index: tuple[int, ...]
+    name: str  # "y", "w[2]"
+    hand: float | None
+    ad: float | None
+    fd: float | None
+    hand_ad: bool | None
+    hand_fd: bool | None
+    ad_fd: bool | None
 
 
 @dataclass
 class GradCheck:
-    """The outcome of :func:`check_grad`; truthy when the gradient passed.
+    """The outcome of :func:`check_grad`; truthy when the gradient is verified.
 
-        >>> r = check_grad(lambda x: x ** 3, 2.0, grad_fn=lambda x: 3 * x ** 2); r.ok
-        True
+        >>> r = check_grad(lambda x: x ** 3, 2.0, grad_fn=lambda x: 3 * x ** 2); r.outcome
+        'verified'
     """
 
     ok: bool
@@ -53,9 +99,38 @@ class GradCheck:
     reference: str = "finite differences"  # or "AD"
     ad: Any = None  # AD's gradient when checking a grad_fn
     mismatches: list[tuple[int, tuple]] = field(default_factory=list)
+    outcome: Outcome = "unverified"
+    failures: dict[str, Failure] = field(default_factory=dict)  # keys "hand", "ad", "fd"
+    rtol: float = 1e-5
+    atol: float = 1e-8
+    # per argnum float arrays (None: not computed), for components()
+    _values: dict[str, list[np.ndarray] | None] = field(default_factory=dict, repr=False)
+    _labels: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def components(self, limit: int | None = None) -> list[Component]:
+        """Every scalar component (the first ``limit``), in argument order.
+
+            >>> [c.hand_ad for c in check_grad(lambda x, y: x * y, 1.0, 2.0, argnums=(0, 1),
+            ...                                grad_fn=lambda x, y: (y, 2 * x)).components()]
+            [True, False]
+        """
+        out: list[Component] = []
+        for j, (k, name) in enumerate(self._labels):
+            arrays = {w: (v[j] if v is not None else None) for w, v in self._values.items()}
+            shape = next(a.shape for a in arrays.values() if a is not None)
+            for idx in np.ndindex(shape):
+                if limit is not None and len(out) >= limit:
+                    return out
+                vals = {w: (float(a[idx]) if a is not None else None) for w, a in arrays.items()}
+                h, a, f = vals.get("hand"), vals.get("ad"), vals.get("fd")
+                out.append(Component(
+                    k, tuple(int(i) for i in idx), name + (_fmt_index(idx) if idx else ""),
+                    h, a, f, _agree(h, a, self.rtol, self.atol), _agree(h, f, self.rtol, self.atol),
+                    _agree(a, f, self.rtol, self.atol)))
+        return out
 
 
 def check_grad(f: Callable, *args: Any, argnums: int | tuple[int, ...] = 0,
@@ -69,95 +144,182 @@ def check_grad(f: Callable, *args: Any, argnums: int | tuple[int, ...] = 0,
 
     ``grad_fn`` is called with the same arguments as ``f`` and returns what
     ``ad.grad(f, argnums)`` would: one gradient, or a tuple for a tuple of
-    argnums. A return of the wrong type or shape gives a failed check whose
-    message says what was expected, never an exception.
+    argnums. Nothing that ``f`` or ``grad_fn`` does (raise, return the wrong type
+    or shape, return NaN) raises here: the result says what happened. Only a bad
+    argument (``None`` where a number is differentiated) is a ``TypeError``.
     """
     nums, single = _argnums(argnums, len(args), "check_grad")
     xs = [_diff_arg(args[k], f, k, "check_grad") for k in nums]
     names = _param_names(f, len(args))
     fname = getattr(f, "__name__", "f")
-    fd = numeric.gradient(f, *args, argnums=argnums, method="central")
-    fd_list = [fd] if single else list(fd)
+    shape = (xs, nums, single, names)
+    failures: dict[str, Failure] = {}
 
-    ad_val, ad_error = None, None
-    try:
-        ad_val = grad(f, argnums)(*args)
-    except Exception as e:  # a gradient check reports failures, it does not raise them
-        ad_error = f"{type(e).__name__}: {e}"
-
-    if grad_fn is None:
-        if ad_error is not None:
-            return GradCheck(False, float("inf"), float("inf"), None, None, fd,
-                             f"AD could not differentiate {fname}: {ad_error}")
-        checked, checked_label = ad_val, "AD"
-        ref_list, ref_label = fd_list, "finite differences"
-    else:
-        checked_label = "hand-written"
-        try:
-            checked = grad_fn(*args)
-        except Exception as e:
+    fd, fd_failure = _attempt(lambda: numeric.gradient(f, *args, argnums=argnums,
+                                                        method="central"), f)
+    ad_val, ad_failure = _attempt(lambda: grad(f, argnums)(*args), f)
+    values: dict[str, list[np.ndarray] | None] = {
+        "ad": _normalize(ad_val, *shape, None)[0] if ad_failure is None else None,
+        "fd": _normalize(fd, *shape, None)[0] if fd_failure is None else None,
+    }
+    for who, failure in (("ad", ad_failure), ("fd", fd_failure)):
+        if failure is not None:
+            failures[who] = failure
+    problem_worst = None
+    if grad_fn is not None:
+        checked, failure = _attempt(lambda: grad_fn(*args), grad_fn)
+        values["hand"] = None
+        if failure is not None:
             gname = getattr(grad_fn, "__name__", "grad_fn")
-            return GradCheck(False, float("inf"), float("inf"), None, None, fd,
-                             f"{gname} raised {type(e).__name__}: {e}",
-                             reference="AD" if ad_error is None else "finite differences",
-                             ad=ad_val)
-        if ad_error is None:
-            ref_list = [ad_val] if single else list(ad_val)
-            ref_label = "AD"
+            failures["hand"] = Failure(f"{gname} raised {failure.message}", failure.line)
         else:
-            ref_list, ref_label = fd_list, "finite differences"
+            got, problem = _normalize(checked, *shape, grad_fn)
+            if problem is not None:
+                problem_worst = problem[0]
+                failures["hand"] = Failure(problem[1])
+            values["hand"] = got
+    else:
+        checked = ad_val
+    labels = [(k, names[k]) for k in nums]
+    result = functools.partial(GradCheck, analytic=checked, numeric=fd, ad=ad_val,
+                               failures=failures, rtol=rtol, atol=atol, _values=values,
+                               _labels=labels)
 
-    got, problem = _normalize(checked, xs, nums, single, names, grad_fn)
-    if problem is not None:
-        return GradCheck(False, float("inf"), float("inf"), problem[0], checked, fd,
-                         problem[1], reference=ref_label, ad=ad_val)
+    subject = "hand" if grad_fn is not None else "ad"
+    ref = "ad" if grad_fn is not None and values["ad"] is not None else "fd"
+    ref_label = _WHO[ref]
+    if values[subject] is None:  # the gradient being checked could not be computed
+        message = failures[subject].message
+        if subject == "ad":
+            message = f"AD could not differentiate {fname}{_at_line(failures['ad'])}: {message}"
+        return result(False, np.inf, np.inf, problem_worst, message=message,
+                      reference=ref_label)
+    if values[ref] is None:  # nothing to compare it with
+        return result(False, np.inf, np.inf, None, reference=ref_label,
+                      message=f"not checked: {_could_not(fname, failures)}")
 
-    refs = [np.asarray(r, dtype=float) for r in ref_list]
+    got, refs = values[subject], values[ref]
     max_abs = max_rel = 0.0
     worst, worst_score = None, -1.0
     mismatches: list[tuple[int, tuple]] = []
+    incomparable: list[tuple[int, tuple]] = []
     for k, a, r in zip(nums, got, refs):
-        err = np.abs(a - r)
-        bad = ~np.isfinite(a) | ~np.isfinite(r)
-        err = np.where(bad, np.inf, err)
-        tol = atol + rtol * np.abs(np.where(bad, 0.0, r))
-        rel = err / np.maximum(np.abs(np.where(bad, 0.0, r)), atol)
-        score = err / tol
+        nan = np.isnan(a) | np.isnan(r)
+        same = a == r  # equal infinities agree
+        finite = np.isfinite(a) & np.isfinite(r)
+        err = np.where(same, 0.0, np.where(finite, np.abs(a - r), np.inf))
+        tol = atol + rtol * np.abs(np.where(finite, r, 0.0))
+        rel = err / np.maximum(np.abs(np.where(finite, r, 0.0)), atol)
+        score = np.where(nan, np.inf, err / tol)
         if err.size:
-            max_abs = max(max_abs, float(np.max(err)))
-            max_rel = max(max_rel, float(np.max(rel)))
+            ok_err = np.where(nan, 0.0, err)
+            max_abs = max(max_abs, float(np.max(ok_err)))
+            max_rel = max(max_rel, float(np.max(np.where(nan, 0.0, rel))))
             i = int(np.argmax(score))
             if float(score.flat[i]) > worst_score:
                 worst_score = float(score.flat[i])
-                worst = (k, np.unravel_index(i, a.shape) if a.ndim else ())
-        for i in np.flatnonzero(err > tol):
-            mismatches.append((k, tuple(int(j) for j in np.unravel_index(i, a.shape))
-                               if a.ndim else ()))
-    if worst is not None and worst[1]:
-        worst = (worst[0], tuple(int(j) for j in worst[1]))
-    ok = not mismatches
-    if ok:
-        message = (f"✓ matches ∇{fname} (against {ref_label}): max abs error "
-                   f"{max_abs:.2g}, max rel error {max_rel:.2g}")
-    else:
-        k, idx = worst
+                worst = (k, _index(i, a.shape))
+        for i in np.flatnonzero(~nan & (err > tol)):
+            mismatches.append((k, _index(i, a.shape)))
+        incomparable += [(k, _index(i, a.shape)) for i in np.flatnonzero(nan)]
+    if incomparable:
+        max_abs = max_rel = np.inf
+    subject_label = _WHO[subject]
+
+    def describe(k: int, idx: tuple, verb: str) -> str:
         j = nums.index(k)
         a, r = got[j][idx], refs[j][idx]
         where = names[k] + (_fmt_index(idx) if idx else "")
         x = np.asarray(xs[j], dtype=float)[idx]
-        message = (f"∂{fname}/∂{where} off by {_num(abs(a - r))} at {where}={_num(x)}: "
-                   f"{checked_label} {_num(a)}, {ref_label} {_num(r)}")
-        if ref_label == "AD":
-            message += f" (finite differences {_num(np.asarray(fd_list[j], dtype=float)[idx])})"
-        elif grad_fn is not None:
-            message += f" (AD failed: {ad_error})"
+        head = (f"off by {_num(abs(a - r))}" if verb == "off" else "cannot be compared")
+        text = (f"∂{fname}/∂{where} {head} at {where}={_num(x)}: {subject_label} {_num(a)}, "
+                f"{ref_label} {_num(r)}")
+        if ref == "ad" and values["fd"] is not None:
+            text += f" (finite differences {_num(values['fd'][j][idx])})"
+        return text
+
+    if mismatches:
+        message = describe(*worst, "off") if worst in mismatches else describe(*mismatches[0],
+                                                                                "off")
         if len(mismatches) > 1:
             message += f"; {len(mismatches) - 1} more component(s) off"
-    return GradCheck(ok, max_abs, max_rel, worst, checked, fd, message, reference=ref_label,
-                     ad=ad_val, mismatches=mismatches)
+        outcome: Outcome = "wrong"
+    elif incomparable:
+        message = describe(*incomparable[0], "nan")
+        outcome = "unverified"
+    else:
+        message = (f"✓ matches ∇{fname} (against {ref_label}): max abs error "
+                   f"{max_abs:.2g}, max rel error {max_rel:.2g}")
+        outcome = "verified"
+    if subject == "hand" and ref == "fd":
+        # AD could not run: finite differences are approximate, so they verify nothing
+        # and condemn nothing; say what they show.
+        agree = "agrees with" if outcome == "verified" else "differs from"
+        detail = message if outcome != "verified" else f"max rel error {max_rel:.2g}"
+        message = (f"AD could not differentiate {fname}{_at_line(failures['ad'])}: "
+                   f"{failures['ad'].message}; the hand-written gradient {agree} finite "
+                   f"differences ({detail})")
+        outcome = "unverified"
+    return result(outcome == "verified", max_abs, max_rel, worst, message=message,
+                  reference=ref_label, mismatches=mismatches, outcome=outcome)
 
 
 # ---------------------------------------------------------------- internals
+
+
+def _attempt(compute: Callable[[], Any], fn: Callable) -> tuple[Any, Failure | None]:
+    """``(compute(), None)``, or ``(None, Failure)`` naming the line of ``fn``'s file."""
+    try:
+        return compute(), None
+    except MemoryError:
+        raise  # out of memory is the caller's to report, not a property of the gradient
+    except Exception as e:  # a gradient check reports failures, it does not raise them
+        message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        return None, Failure(message, _line_in(e, fn))
+
+
+def _line_in(e: BaseException, fn: Callable) -> int | None:
+    """The line of the deepest traceback frame in ``fn``'s source file."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    try:
+        code = getattr(inspect.unwrap(fn), "__code__", None)
+    except ValueError:  # a cycle of __wrapped__
+        code = None
+    if code is None:
+        return None
+    line = None
+    for frame, lineno in traceback.walk_tb(e.__traceback__):
+        if frame.f_code.co_filename == code.co_filename:
+            line = lineno
+    return line
+
+
+def _at_line(failure: Failure) -> str:
+    return f" (line {failure.line})" if failure.line is not None else ""
+
+
+def _could_not(fname: str, failures: dict[str, Failure]) -> str:
+    parts = []
+    if "ad" in failures:
+        parts.append(f"AD could not differentiate {fname}{_at_line(failures['ad'])}: "
+                     f"{failures['ad'].message}")
+    if "fd" in failures:
+        parts.append(f"finite differences could not evaluate {fname}"
+                     f"{_at_line(failures['fd'])}: {failures['fd'].message}")
+    return "; ".join(parts)
+
+
+def _agree(a: float | None, b: float | None, rtol: float, atol: float) -> bool | None:
+    if a is None or b is None or a != a or b != b:
+        return None
+    if a == b:
+        return True
+    return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= atol + rtol * abs(b))
+
+
+def _index(i: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
 
 
 def _normalize(checked, xs, nums, single, names, grad_fn):

@@ -30,12 +30,12 @@ absolute values belong to the machine that ran the fit; their ratios are what
 decide the recommendation, ``"forward"`` or ``"reverse"``.
 
 ``static_estimate(source, name)`` gives the same fields from the AST alone,
-without running anything (untrusted workspaces), marked ``is_estimate=True``.
+without running anything (untrusted workspaces), marked ``is_estimate=True``;
+it reads the one static counter, ``ad.symbolic.static_count``.
 """
 
 from __future__ import annotations
 
-import ast
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 
-from ._ast_parse import parse as _parse_ast
 from .primitives import PRIMITIVES
 from .wengert import Trace, trace
 
@@ -120,25 +119,20 @@ def static_estimate(source: str, name: str) -> Estimate:
         >>> static_estimate("def f(x, y):\\n    return x * y + 1\\n", "f").ops
         2
 
-    Each parameter counts as one scalar (shapes are unknown without running).
-    Operations are counted by ``ad.symbolic.static_ops`` when the symbolic path
-    is present, else by a small AST walk here with the same rules: operators
-    and calls of functions with a table entry, ``for`` loops over
-    ``range(literal)`` times their trip count (others once, noted), the
-    costlier branch of an ``if``.
+    The operations are those of ``ad.symbolic.static_count`` (the one static
+    counter: operators and calls with a table entry, ``for`` loops over
+    ``range(N)`` times their trip count, the costlier branch of an ``if``); each
+    parameter counts as one scalar (shapes are unknown without running).
+    Raises ``ValueError`` when the source has no function ``name``.
     """
-    counts = _static_counts(source, name)
-    shared = _symbolic_static_ops(source, name)
-    if shared is not None:
-        # The symbolic path's counter resolves names as its translator does (aliases,
-        # from-imports, indexing): one rule set for both static views of a function.
-        counts.ops = sum(shared.values())
-        counts.flops = sum(n * _int_flops(p) for p, n in shared.items())
-        counts.notes.append("operations counted by ad.symbolic.static_ops")
-    e = _from_counts(counts.n_inputs, counts.n_outputs, counts.ops, counts.flops,
-                     counts.ops * _STATIC_NODE_BYTES)
+    from .symbolic import static_count  # SymPy: imported only by those who ask
+
+    counts = static_count(source, name)
+    ops = sum(counts.ops.values())
+    flops = sum(n * _int_flops(p) for p, n in counts.ops.items())
+    e = _from_counts(counts.n_inputs, counts.n_outputs, ops, flops, ops * _STATIC_NODE_BYTES)
     e.is_estimate = True
-    e.notes = ["static: each parameter counted as one scalar, shapes unknown"] + counts.notes
+    e.notes = ["static: each parameter counted as one scalar, shapes unknown", *counts.notes]
     return e
 
 
@@ -190,130 +184,10 @@ def _tape_bytes(t: Trace) -> int:
     return total
 
 
-# ---------------------------------------------------------------- static counts
-
-
-@dataclass
-class _Counts:
-    n_inputs: int = 0
-    n_outputs: int = 1
-    ops: int = 0
-    flops: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
-           ast.Pow: "pow", ast.MatMult: "matmul", ast.FloorDiv: "div", ast.Mod: "mod"}
-# Call names that differ from the table's names (np.abs -> absolute...).
-_ALIASES = {"absolute": "abs", "fabs": "abs", "asin": "arcsin", "acos": "arccos",
-            "atan": "arctan", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-            "atan2": "arctan2", "power": "pow", "multiply": "mul", "add": "add",
-            "subtract": "sub", "divide": "div", "true_divide": "div", "negative": "neg",
-            "amax": "max", "amin": "min", "dot": "matmul"}
-_LOOP_LIMIT = 10_000
-
-
-def _symbolic_static_ops(source: str, name: str) -> dict[str, int] | None:
-    """``ad.symbolic.static_ops`` when the symbolic path is installed, else None."""
-    try:
-        from .symbolic import static_ops
-    except ImportError:
-        return None
-    return static_ops(source, name)
-
-
 def _int_flops(prim: str) -> int:
     p = PRIMITIVES.get(prim)
     # Callable flop formulas need shapes; without them an op counts as one element.
     return p.flops if p is not None and isinstance(p.flops, int) else 1
-
-
-def _static_counts(source: str, name: str) -> _Counts:
-    # Parse only; nothing in the source is imported, evaluated or run.
-    tree = _parse_ast(source)
-    fn = next((n for n in ast.walk(tree)
-               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name),
-              None)
-    if fn is None:
-        raise ValueError(f"static_estimate: no function named {name!r} in the source")
-    c = _Counts()
-    a = fn.args
-    c.n_inputs = len(a.posonlyargs) + len(a.args)
-    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
-    if returns and all(isinstance(r.value, ast.Tuple) for r in returns):
-        c.n_outputs = max(len(r.value.elts) for r in returns)
-    for stmt in fn.body:
-        _count_stmt(stmt, 1, c)
-    return c
-
-
-def _count_stmt(node: ast.AST, mult: int, c: _Counts) -> None:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return  # a nested definition costs nothing until called
-    if isinstance(node, ast.For):
-        trips = _literal_trips(node.iter)
-        if trips is None:
-            trips = 1
-            c.notes.append(f"line {node.lineno}: loop with unknown trip count counted once")
-        _count_expr(node.iter, mult, c)
-        for s in node.body:
-            _count_stmt(s, mult * min(trips, _LOOP_LIMIT), c)
-        return
-    if isinstance(node, ast.While):
-        c.notes.append(f"line {node.lineno}: while loop counted once")
-    if isinstance(node, ast.If):
-        # One branch runs: count the test and the costlier branch.
-        _count_expr(node.test, mult, c)
-        branches = []
-        for body in (node.body, node.orelse):
-            b = _Counts()
-            for s in body:
-                _count_stmt(s, mult, b)
-            branches.append(b)
-        big = max(branches, key=lambda b: (b.flops, b.ops))
-        c.ops += big.ops
-        c.flops += big.flops
-        c.notes += branches[0].notes + branches[1].notes
-        return
-    if isinstance(node, ast.AugAssign) and type(node.op) in _BINOPS:
-        _add_op(_BINOPS[type(node.op)], mult, c)
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.stmt):
-            _count_stmt(child, mult, c)
-        else:
-            _count_expr(child, mult, c)
-
-
-def _count_expr(node: ast.AST, mult: int, c: _Counts) -> None:
-    for n in ast.walk(node):
-        prim = None
-        if isinstance(n, ast.BinOp):
-            prim = _BINOPS.get(type(n.op))
-        elif isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
-            prim = "neg"
-        elif isinstance(n, ast.Call):
-            fname = n.func.attr if isinstance(n.func, ast.Attribute) else (
-                n.func.id if isinstance(n.func, ast.Name) else None)
-            if fname is not None:
-                fname = _ALIASES.get(fname, fname)
-                prim = fname if fname in PRIMITIVES else None
-        if prim is not None:
-            _add_op(prim, mult, c)
-
-
-def _add_op(prim: str, mult: int, c: _Counts) -> None:
-    c.ops += mult
-    c.flops += mult * _int_flops(prim)
-
-
-def _literal_trips(it: ast.AST) -> int | None:
-    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            and it.args and all(isinstance(a, ast.Constant) and isinstance(a.value, int)
-                                for a in it.args)):
-        return len(range(*[a.value for a in it.args]))
-    if isinstance(it, (ast.List, ast.Tuple)):
-        return len(it.elts)
-    return None
 
 
 def _fmt_time(s: float) -> str:

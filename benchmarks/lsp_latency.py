@@ -3,13 +3,17 @@
 Starts `python -m lsp_server` over stdio, opens a generated 2,000-line Python file
 and measures, as a client sees them:
 
+- the first hover after opening the file, sent as soon as the server is up: how long
+  it takes and whether it shows values (the server computes an opened file's cards
+  ahead of time and a hover waits up to about 2 s for its card);
 - time to the first complete card after the server process starts;
 - time to list the code lenses (first request on the version, then repeated);
 - time to resolve one lens (cold: kernel work; warm: cached);
-- hover latency p50/p95, cold (first hover on a function: the server answers within
-  its budget, with "computing…" if the kernel is not done) and warm (cards cached).
+- hover latency p50/p95, cold (first hover on each of many functions, after the first
+  one) and warm (cards cached).
 
-Targets (SPEC §5): warm hover p95 ≤ 50 ms, lens listing ≤ 50 ms.
+Targets (SPEC §5): warm hover p95 ≤ 50 ms, lens listing ≤ 50 ms, the first hover after
+opening a file shows values.
 
     .venv/bin/python benchmarks/lsp_latency.py            # prints a table
     .venv/bin/python benchmarks/lsp_latency.py --quick    # fewer samples
@@ -246,7 +250,13 @@ async def run(quick: bool) -> dict[str, Any]:
         {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
     )
 
-    # Lens listing: the first request pays for analysing this version.
+    # The first hover, right away: a client that never asks again shows this one.
+    first_name, first_line, first_col = defs[0]
+    t_first_hover, first_md = await bench.hover(uri, first_line, first_col)
+    first_has_values = bool(first_md) and "computing…" not in first_md
+
+    # Lens listing: the first request pays for analysing this version (usually done by
+    # now, for the hover).
     t_list_cold, listed = await bench.lenses(uri)
     # ...and while the server is still starting (imports, kernels, diagnostics).
     list_busy = [(await bench.lenses(uri))[0] for _ in range(10 if quick else 30)]
@@ -296,6 +306,8 @@ async def run(quick: bool) -> dict[str, Any]:
         "file_lines": text.count("\n"),
         "functions": len(_def_positions(text)),
         "lenses_listed": len(listed),
+        "first_hover_after_open_ms": _ms(t_first_hover),
+        "first_hover_shows_values": first_has_values,
         "first_card_after_start_ms": _ms(t_first_card),
         "lens_list_cold_ms": _ms(t_list_cold),
         "lens_list_during_startup_p50_ms": _ms(statistics.median(list_busy)),
@@ -324,13 +336,16 @@ async def run(quick: bool) -> dict[str, Any]:
         "targets_ms": {"hover_warm_p95": TARGET_MS, "lens_list": TARGET_MS},
     }
     results["meets_targets"] = (
-        results["hover_warm_p95_ms"] <= TARGET_MS and results["lens_list_warm_p95_ms"] <= TARGET_MS
+        results["hover_warm_p95_ms"] <= TARGET_MS
+        and results["lens_list_warm_p95_ms"] <= TARGET_MS
+        and first_has_values
     )
     return results
 
 
 def table(r: dict[str, Any]) -> str:
     rows = [
+        ("first hover after opening the file", r["first_hover_after_open_ms"], None),
         ("first card after server start", r["first_card_after_start_ms"], None),
         ("list code lenses (first, new version)", r["lens_list_cold_ms"], None),
         ("list code lenses during startup p50", r["lens_list_during_startup_p50_ms"], None),
@@ -348,7 +363,9 @@ def table(r: dict[str, Any]) -> str:
         f"AD Lens LSP latency: {r['file_lines']} lines, {r['functions']} functions, "
         f"{r['lenses_listed']} lenses"
     )
-    lines = [head, f"{'measure':<40} {'ms':>10}  target"]
+    shows = "yes" if r["first_hover_shows_values"] else "NO"
+    lines = [head, f"the first hover shows values: {shows}",
+             f"{'measure':<40} {'ms':>10}  target"]
     for label, value, target in rows:
         mark = (
             "" if target is None else (f"≤ {target:g}  " + ("ok" if value <= target else "MISSED"))

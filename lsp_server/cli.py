@@ -1,11 +1,13 @@
-"""``adlens check FILE.py ...`` and ``adlens serve``.
+"""``adlens check FILE.py ...`` and ``adlens serve``; ``python -m lsp_server`` too.
 
     $ adlens check examples/05_hand_written_gradients.py
     $ adlens check model.py --function loss --at "w=[0.1, 0.2], b=0.0" --format json
 
-Exit status: 0 when every hand-written gradient matches AD, 1 when one does
-not (for CI and pre-commit), 2 when the input cannot be used (the message
-says why).
+Exit status (for CI and pre-commit): 0 when every hand-written derivative found was
+verified correct (or there is none), 1 when at least one is wrong, 2 when the input
+cannot be used (the message says why), 3 when none is wrong but some could not be
+verified (AD, the hand-written function or finite differences could not run, the
+code was not run, a time limit...). The summary counts the three separately.
 """
 
 from __future__ import annotations
@@ -18,19 +20,54 @@ import threading
 import time
 import tokenize
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from lsp_server import render
 from lsp_server.analysis import DocumentModel, PointError, analyze, point_from_text
 from lsp_server.cards import Card, CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 
-CHECK_SCHEMA_VERSION = "adlens.check/1"
-EXIT_OK, EXIT_WRONG, EXIT_USAGE = 0, 1, 2
+CHECK_SCHEMA_VERSION = "adlens.check/2"
+EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNVERIFIED = 0, 1, 2, 3
 
 
 class UsageError(Exception):
     """Input we cannot use; the message is shown as is, exit status 2."""
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+
+def serve_arguments() -> argparse.ArgumentParser:
+    """The arguments of ``adlens serve`` and ``python -m lsp_server`` (one definition)."""
+    args = argparse.ArgumentParser(add_help=False)
+    args.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
+    args.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    args.add_argument("--log-level", default="info", choices=("error", "warning", "info", "debug"))
+    return args
+
+
+def serve_main(argv: Sequence[str] | None = None, prog: str = "adlens serve") -> int:
+    parser = argparse.ArgumentParser(prog=prog, parents=[serve_arguments()],
+                                     description="Start the AD Lens language server.")
+    return serve(parser.parse_args(argv), parser)
+
+
+def serve(opts: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    tcp = None
+    if opts.tcp:
+        host, _, port = opts.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            parser.error("--tcp wants HOST:PORT, e.g. 127.0.0.1:2087")
+        tcp = (host, int(port))
+    from lsp_server.lsp import serve as run_server  # pygls: not needed to check a file
+
+    run_server(tcp, opts.log_level)
+    return 0
+
+
+# -- check ---------------------------------------------------------------------------------
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,22 +87,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--time-limit", type=float, default=2.0, metavar="S", help="per function (default 2)"
     )
-    serve = sub.add_parser("serve", help="start the language server (stdio by default)")
-    serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
-    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket")
-    serve.add_argument("--log-level", choices=("error", "warning", "info", "debug"))
+    sub.add_parser("serve", parents=[serve_arguments()],
+                   help="start the language server (stdio by default)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point (``adlens``). Returns the exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    if args[:1] == ["serve"]:
-        from lsp_server import server  # lazily: pygls is not needed to check a file
-
-        return int(server.main(args[1:]) or 0)
-    opts = parser.parse_args(args)
+    opts = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if opts.command == "serve":
+        return serve(opts, parser)
     if opts.command != "check":
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -151,16 +183,55 @@ def _select(model: DocumentModel, path: str, opts: argparse.Namespace) -> list[t
     return out
 
 
+@dataclass
+class Tally:
+    """Hand-written derivatives by verdict: each a ``path:line: what`` line."""
+
+    verified: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+    def add(self, path: str, card: Card) -> None:
+        if card.kind != "gradient":
+            return
+        where = f"{path}:{card.line + 1}: {card.function}: {render.check_line(card)}"
+        c = card.check
+        if c is not None and c.outcome == "verified":
+            self.verified.append(where)
+        elif c is not None and c.outcome == "wrong":
+            self.wrong.append(where)
+        elif render.words.failed(card):
+            self.unverified.append(f"{path}:{card.line + 1}: {card.function}: "
+                                   f"{render.words.status_word(card)}")
+        else:
+            self.unverified.append(where)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_WRONG if self.wrong else EXIT_UNVERIFIED if self.unverified else EXIT_OK
+
+    def summary(self, n_functions: int) -> list[str]:
+        head = _plural(n_functions, "function")
+        n = len(self.verified) + len(self.wrong) + len(self.unverified)
+        if not n:
+            return [f"{head}, no hand-written derivatives"]
+        lines = [f"{head}, {_plural(n, 'hand-written derivative')}: {len(self.verified)} "
+                 f"verified, {len(self.wrong)} wrong, {len(self.unverified)} unverified"]
+        lines += [f"wrong: {w}" for w in self.wrong]
+        lines += [f"unverified: {u}" for u in self.unverified]
+        return lines
+
+
 def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if opts.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     sources = [(p, read_source(p)) for p in opts.files]  # all unusable input fails up front
-    kernel = None if opts.no_exec else Kernel(time_limit=opts.time_limit)
-    service = CardService(kernel, execution="never" if opts.no_exec else "always")
+    kernels = None if opts.no_exec else KernelPool(1, time_limit=opts.time_limit)
+    service = CardService(kernels, execution="never" if opts.no_exec else "always")
     progress = _Progress(sys.stderr)
     report: list[dict[str, Any]] = []
-    wrong: list[str] = []
+    tally = Tally()
     try:
         for n, (path, text) in enumerate(sources):
             model = analyze(text)
@@ -171,27 +242,22 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
                 progress.set(f"{path}: {name} ({i + 1}/{len(todo)})", new_file=i == 0)
                 card = service.card_sync(model, name, point=point, path=folder)
                 cards.append(card)
-                if card.verdict is not None and card.verdict.correct is False:
-                    wrong.append(f"{path}:{card.line + 1}: {render.verdict_line(card)}")
+                tally.add(path, card)
             report.append({"path": path, "model": model, "cards": cards})
             if opts.format == "text":
                 _print_text(out, path, model, cards, first=n == 0, trace=opts.trace)
     finally:
         progress.stop()
-        if kernel is not None:
-            kernel.close()
+        if kernels is not None:
+            kernels.close()
     if opts.format == "json":
-        json.dump(_json_report(report, wrong), out, indent=2, ensure_ascii=False, allow_nan=False)
+        json.dump(_json_report(report, tally), out, indent=2, ensure_ascii=False,
+                  allow_nan=False)
         out.write("\n")
     else:
-        n_cards = sum(len(r["cards"]) for r in report)
-        n_grads = sum(1 for r in report for c in r["cards"] if c.verdict is not None)
-        line = f"{_plural(n_cards, 'function')}, {_plural(n_grads, 'hand-written gradient')}"
-        line += f", {len(wrong)} wrong" if wrong else ", all match AD" if n_grads else ""
-        print(line, file=out)
-        for w in wrong:
-            print(f"wrong: {w}", file=out)
-    return EXIT_WRONG if wrong else EXIT_OK
+        for line in tally.summary(sum(len(r["cards"]) for r in report)):
+            print(line, file=out)
+    return tally.exit_code
 
 
 def _plural(n: int, word: str) -> str:
@@ -213,7 +279,7 @@ def _print_text(
         print(render.text(card, trace=trace), file=out)
 
 
-def _json_report(report: list[dict[str, Any]], wrong: list[str]) -> dict[str, Any]:
+def _json_report(report: list[dict[str, Any]], tally: Tally) -> dict[str, Any]:
     files = []
     for r in report:
         model: DocumentModel = r["model"]
@@ -227,7 +293,9 @@ def _json_report(report: list[dict[str, Any]], wrong: list[str]) -> dict[str, An
                 "cards": [render.to_json(c) for c in r["cards"]],
             }
         )
-    return {"schema": CHECK_SCHEMA_VERSION, "files": files, "wrong": wrong, "ok": not wrong}
+    return {"schema": CHECK_SCHEMA_VERSION, "files": files, "verified": tally.verified,
+            "wrong": tally.wrong, "unverified": tally.unverified,
+            "ok": tally.exit_code == EXIT_OK, "exit_code": tally.exit_code}
 
 
 if __name__ == "__main__":

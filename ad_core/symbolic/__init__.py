@@ -48,28 +48,37 @@ import sympy as sp
 
 from .._ast_parse import parse as _parse_ast
 from . import _names
+from ._printing import unicode as _unicode
 from ._result import (
     MEASURE_LIMIT,
+    PRINT_BUDGET,
     SIMPLIFY_BUDGET,
     TRANSLATE_LIMIT,
+    Printed,
     Swell,
     SymbolicResult,
     _find_function,
     analyze,
 )
+from ._static import StaticCount
 from ._static import count as _count
 from ._translate import UNROLL_LIMIT, Scope
 
 __all__ = [
     "MEASURE_LIMIT",
+    "PRINT_BUDGET",
     "SIMPLIFY_BUDGET",
     "TRANSLATE_LIMIT",
     "UNROLL_LIMIT",
+    "Printed",
+    "StaticCount",
     "Swell",
     "SymbolicResult",
     "from_function",
     "from_source",
+    "static_count",
     "static_ops",
+    "text",
 ]
 
 
@@ -119,23 +128,48 @@ def from_function(f: Callable[..., Any], *, budget: float = SIMPLIFY_BUDGET) -> 
     return res
 
 
-def static_ops(source: str, name: str) -> dict[str, int]:
-    """Primitive applications per primitive name, counted from the AST (no execution).
+def text(expr: sp.Basic) -> str:
+    """Any SymPy expression as one line of Unicode, as people write it: the one printer
+    behind hovers, cards and ``SymbolicResult.text``.
 
-        >>> static_ops("def f(x):\\n    for i in range(3):\\n        x = np.sin(x) * x\\n"
-        ...            "    return x", "f")
+        >>> x, y = sp.symbols("x y", real=True)
+        >>> text(sp.Piecewise((2 * x * sp.Abs(y), x > 0), (-1, True)))
+        '2·x·|y| if x > 0 else -1'
+    """
+    return _unicode(expr)
+
+
+def static_count(source: str, name: str) -> StaticCount:
+    """Primitive applications of function ``name``, counted from the AST (no execution):
+    the one static counter (``ad.cost.static_estimate`` reads it).
+
+        >>> static_count("def f(x):\\n    for i in range(3):\\n        x = np.sin(x) * x\\n"
+        ...              "    return x", "f").ops
         {'mul': 3, 'sin': 3}
 
     Loops over ``range(N)`` with N known multiply their body by N; other loops
-    count once; ``if``/``else`` counts its larger branch. ``{}`` when the source
-    does not parse or has no such function.
+    count once (``notes`` says where); ``if``/``else`` counts its larger branch.
+    Raises ``SyntaxError`` when the source does not parse and ``ValueError`` when it
+    has no function ``name``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree = _parse_ast(source)
+    fn = _find_function(tree, name)
+    if fn is None:
+        raise ValueError(f"no function named {name!r} in the source")
+    return _count(tree, fn)
+
+
+def static_ops(source: str, name: str) -> dict[str, int]:
+    """``static_count(source, name).ops``, or ``{}`` when the source does not parse or
+    has no such function.
+
+        >>> static_ops("def f(x):\\n    return np.sin(x) * x", "f")
+        {'mul': 1, 'sin': 1}
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = _parse_ast(source)
-        fn = _find_function(tree, name)
-        return {} if fn is None else _count(tree, fn)
+        return static_count(source, name).ops
     except Exception:  # noqa: BLE001 - an estimate: nothing rather than an exception
         return {}
 

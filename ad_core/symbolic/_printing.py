@@ -52,8 +52,11 @@ class _TextPrinter(StrPrinter):
 
 
 def unicode(expr: sp.Basic) -> str:
-    """``2*x*cos(x**2)`` -> ``2·x·cos(x²)``: compact one-line Unicode."""
+    """``2*x*cos(x**2)`` -> ``2·x·cos(x²)``: compact one-line Unicode, as people write it
+    (``2·x·|y| if x > 0 else -1``, never ``Piecewise(...)`` or ``Abs(...)``)."""
     s = _TextPrinter().doprint(expr)
+    if isinstance(expr, sp.Piecewise) and s.startswith("(") and s.endswith(")"):
+        s = s[1:-1]  # a conditional needs parentheses inside an expression, not around it
     s = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+)(?![\d.]))",
                lambda m: (m.group(1) or m.group(2)).translate(_SUPER), s)
     s = s.replace("**", "^").replace("*", "·")
@@ -73,10 +76,20 @@ def fresh_symbols(taken: Sequence[str], prefix: str = "t") -> Iterator[sp.Symbol
 
 def cse_text(expr: sp.Basic, taken: Sequence[str]) -> str | None:
     """``t₀·y + t₀²  where t₀ = cos(x)``, or None when CSE finds nothing to share."""
-    repl, (reduced,) = sp.cse([expr], symbols=fresh_symbols(taken, "t"))
+    shared = shared_text([expr], taken)
+    if shared is None:
+        return None
+    where, (reduced,) = shared
+    return f"{reduced}  where {'; '.join(where)}"
+
+
+def shared_text(exprs: Sequence[sp.Basic], taken: Sequence[str]
+                ) -> tuple[list[str], list[str]] | None:
+    """Common subexpressions of several expressions: (``["t₀ = cos(x)", ...]``, each
+    expression in terms of them), or None when CSE finds nothing to share."""
+    repl, reduced = sp.cse(list(exprs), symbols=fresh_symbols(taken, "t"))
     if not repl:
         return None
-
     names = {str(s) for s, _ in repl}
 
     def sub(s: str) -> str:  # t0 -> t₀, for the CSE names only (a parameter may be `t1`)
@@ -84,8 +97,8 @@ def cse_text(expr: sp.Basic, taken: Sequence[str]) -> str | None:
                       lambda m: "t" + m.group(1).translate(_SUB) if m.group(0) in names
                       else m.group(0), s)
 
-    where = "; ".join(f"{sub(unicode(s))} = {sub(unicode(v))}" for s, v in repl)
-    return f"{sub(unicode(reduced))}  where {where}"
+    return ([f"{sub(unicode(s))} = {sub(unicode(v))}" for s, v in repl],
+            [sub(unicode(e)) for e in reduced])
 
 
 class _CodePrinter(PythonCodePrinter):

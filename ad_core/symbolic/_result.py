@@ -35,6 +35,9 @@ TRANSLATE_LIMIT = 2.0
 MEASURE_LIMIT = 0.5
 """Seconds for measuring swell (and for one `text()`); beyond it, estimates."""
 
+PRINT_BUDGET = 1.0
+"""Seconds for `printed()`: the value and every partial of one function as text."""
+
 
 @dataclass(frozen=True)
 class Swell:
@@ -56,6 +59,23 @@ class Swell:
         return iter((self.raw, self.simplified, self.cse))
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A function's derivatives as one-line Unicode texts, the way a hover shows them.
+
+    ``shared``/``shared_partials``: the partials written in terms of common
+    subexpressions (``t₀ = cos(x)``), present only when that reads shorter.
+    ``complete`` is False when printing ran out of time: the texts that did not
+    finish say how large the expression is instead.
+    """
+
+    expr: str
+    partials: dict[str, str]
+    shared: tuple[str, ...] = ()
+    shared_partials: dict[str, str] = field(default_factory=dict)
+    complete: bool = True
+
+
 @dataclass
 class SymbolicResult:
     """What the symbolic path found for one function (see ``from_source``)."""
@@ -69,6 +89,7 @@ class SymbolicResult:
     swell: dict[str, Swell] = field(default_factory=dict)
     symbols: dict[str, sp.Symbol] = field(default_factory=dict)
     first_line: int = 1  # where line 1 of the source given sits in its file (from_function)
+    expr_ops: int = 0  # operations in ``expr`` (``sp.count_ops``, or an estimate when huge)
     needs_math_import: bool = True  # the generated code must import math itself
 
     @property
@@ -116,6 +137,40 @@ class SymbolicResult:
             return out
         done, out = _budget.run(lambda: _printing.cse_text(e, taken), MEASURE_LIMIT)
         return out if done and out else f"(too large to print: ~{_approx_ops(e)} operations)"
+
+    def printed(self, budget: float = PRINT_BUDGET) -> Printed:
+        """The value and every partial as text (no CSE), plus a CSE'd form of the
+        partials when it reads shorter; within ``budget`` seconds.
+
+            >>> from_source("def f(x):\\n    return x**3", "f").printed().partials
+            {'x': '3·x²'}
+        """
+        taken = [*self.params, "math"]
+        parts = list(self.partials)
+        box: dict[str, Any] = {}
+
+        def render() -> None:
+            box["expr"] = _printing.unicode(self.expr) if self.expr is not None else ""
+            box["partials"] = {p: _printing.unicode(self.partials[p]) for p in parts}
+            shared = _printing.shared_text([self.partials[p] for p in parts], taken)
+            if shared is not None:
+                where, reduced = shared
+                plain = sum(len(t) for t in box["partials"].values())
+                if sum(map(len, where)) + sum(map(len, reduced)) < 0.8 * plain:
+                    box["shared"] = (tuple(where), dict(zip(parts, reduced)))
+
+        try:
+            done, _ = _budget.run(render, budget)
+        except RecursionError:
+            done = False
+        box = dict(box)  # an abandoned worker may still write into it
+        if done:
+            shared, shared_partials = box.get("shared", ((), {}))
+            return Printed(box["expr"], box["partials"], shared, shared_partials)
+        too_large = lambda e: f"(too large to print: ~{_approx_ops(e)} operations)"  # noqa: E731
+        expr = box.get("expr") or (too_large(self.expr) if self.expr is not None else "")
+        printed = box.get("partials") or {p: too_large(self.partials[p]) for p in parts}
+        return Printed(expr, printed, complete=False)
 
     def pretty(self, name: str | None = None) -> str:
         """Same as :meth:`text` (one line of Unicode)."""
@@ -180,6 +235,8 @@ def analyze(source: str, name: str, budget: float, hints: Scope | None = None
     best, finished = _simplify(raw, budget)
     res.partials = best
     res.swell = _measure(raw, best, finished, [*res.params, "math"])
+    done, ops = _budget.run(lambda: int(sp.count_ops(expr)), MEASURE_LIMIT)
+    res.expr_ops = ops if done else _approx_ops(expr)
     return res
 
 

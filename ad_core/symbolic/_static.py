@@ -7,13 +7,16 @@ Rules (an estimate: nothing runs):
 - ``for`` over ``range(N)`` (N known from the source) or a literal tuple
   multiplies its body by the iteration count; other loops count once;
 - ``if``/``else`` and ``a if c else b`` count the larger branch, per primitive;
-- unknown calls, nested functions and lambdas count nothing.
+- unknown calls, nested functions and lambdas count nothing;
+- each parameter is one input; the outputs are the elements of a tuple returned
+  by every ``return`` (else one).
 """
 
 from __future__ import annotations
 
 import ast
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -22,7 +25,17 @@ from . import _names
 from ._translate import _BINOPS, Scope, Translator, Untranslatable, _Poisoned, scope_of_module
 
 
-def count(tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+@dataclass(frozen=True)
+class StaticCount:
+    """What a function costs, read from its AST (nothing runs); see ``static_count``."""
+
+    ops: dict[str, int]  # primitive applications per primitive name
+    n_inputs: int  # parameters (each counted as one scalar: shapes are unknown)
+    n_outputs: int
+    notes: tuple[str, ...] = ()  # where the count is a guess (loops of unknown length)
+
+
+def count(tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> StaticCount:
     scope = scope_of_module(tree)
     local_names = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)}
     local_names |= {n.id for n in ast.walk(fn)
@@ -31,7 +44,12 @@ def count(tree: ast.Module, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[
     total = Counter()
     for s in fn.body:
         total += counter.node(s)
-    return dict(sorted(total.items()))
+    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
+    n_outputs = 1
+    if returns and all(isinstance(r.value, ast.Tuple) for r in returns):
+        n_outputs = max(len(r.value.elts) for r in returns)
+    return StaticCount(dict(sorted(total.items())), len(fn.args.posonlyargs) + len(fn.args.args),
+                       n_outputs, tuple(counter.notes))
 
 
 def _max(a: Counter, b: Counter) -> Counter:
@@ -42,6 +60,7 @@ class _Counter:
     def __init__(self, scope: Scope, env: dict[str, Any]) -> None:
         self.tr = Translator(scope, {})
         self.env = env
+        self.notes: list[str] = []
 
     def node(self, n: ast.AST) -> Counter:
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
@@ -52,8 +71,13 @@ class _Counter:
             orelse = n.orelse if isinstance(n.orelse, list) else [n.orelse]
             return c + _max(self.nodes(body), self.nodes(orelse))
         if isinstance(n, (ast.For, ast.AsyncFor)):
-            return self.node(n.iter) + _times(self.nodes(n.body), self._trips(n.iter)) \
+            trips = self._trips(n.iter)
+            if trips is None:
+                self.notes.append(f"line {n.lineno}: loop of unknown length counted once")
+            return self.node(n.iter) + _times(self.nodes(n.body), trips or 1) \
                 + self.nodes(n.orelse)
+        if isinstance(n, ast.While):
+            self.notes.append(f"line {n.lineno}: while loop counted once")
         c = Counter()
         own = self._own(n)
         if own:
@@ -90,7 +114,7 @@ class _Counter:
                 return [prim] if prim else []
         return []
 
-    def _trips(self, it: ast.expr) -> int:
+    def _trips(self, it: ast.expr) -> int | None:
         if isinstance(it, (ast.Tuple, ast.List)):
             return len(it.elts)
         if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
@@ -98,10 +122,10 @@ class _Counter:
             try:
                 bounds = [self.tr.expr(a, {}) for a in it.args]
             except (Untranslatable, _Poisoned, TypeError, ValueError):
-                return 1
+                return None
             if all(isinstance(b, sp.Integer) for b in bounds):
                 return len(range(*(int(b) for b in bounds)))
-        return 1  # unknown bound: one trip (documented)
+        return None  # unknown bound: one trip (documented)
 
 
 def _times(c: Counter, k: int) -> Counter:

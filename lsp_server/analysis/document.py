@@ -140,7 +140,7 @@ class _Lazy:
                 return tp
         return point
 
-    def slice(self, fn: FunctionInfo) -> tuple[str, int, str]:
+    def slice(self, fn: FunctionInfo) -> tuple[str, int, str, tuple[int, ...]]:
         extra = (fn.gradient_of,) if fn.gradient_of else ()
         return self.slicer.slice_for(self.nodes[id(fn)], extra)
 

@@ -99,7 +99,7 @@ class FunctionInfo:
     name, span (whole def, decorators included), name_span, params,
     gradient_of (set for hand-written gradients), differentiable (has a
     parameter and is not itself a gradient); lazily: source, point,
-    slice_source, slice_hash, slice_start, problems, body_lines, docstring.
+    slice_source, slice_hash, slice_start, slice_lines, problems, body_lines, docstring.
     """
 
     def __init__(
@@ -135,7 +135,7 @@ class FunctionInfo:
         return self._lazy.point(self)
 
     @functools.cached_property
-    def _slice(self) -> tuple[str, int, str]:
+    def _slice(self) -> tuple[str, int, str, tuple[int, ...]]:
         return self._lazy.slice(self)
 
     @property
@@ -173,9 +173,16 @@ class FunctionInfo:
                 return p
         return None
 
-    def doc_line(self, slice_line: int) -> int:
-        """Document line (0-based) of a 0-based line of ``slice_source``."""
-        return self.span.line + (slice_line - self.slice_start)
+    @property
+    def slice_lines(self) -> tuple[int, ...]:
+        """The 0-based document line of each line of ``slice_source``: the kernel reports
+        document lines with it, for this function and every helper in its slice."""
+        return self._slice[3]
+
+    def doc_line(self, slice_line: int) -> int | None:
+        """Document line (0-based) of a 0-based line of ``slice_source`` (None: none)."""
+        lines = self.slice_lines
+        return lines[slice_line] if 0 <= slice_line < len(lines) else None
 
 
 @dataclass(frozen=True)

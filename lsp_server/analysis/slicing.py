@@ -70,8 +70,11 @@ class ModuleSlicer:
     def index_of(self, node: ast.stmt) -> int | None:
         return self._index.get(id(node))
 
-    def slice_for(self, node: ast.stmt, extra: tuple[str, ...] = ()) -> tuple[str, int, str]:
-        """(slice source, 0-based line of ``node`` in it, sha256 of slice + name)."""
+    def slice_for(
+        self, node: ast.stmt, extra: tuple[str, ...] = ()
+    ) -> tuple[str, int, str, tuple[int, ...]]:
+        """(slice source, 0-based line of ``node`` in it, sha256 of slice + name, the
+        0-based document line of each slice line)."""
         start = self.index_of(node)
         chosen = set(self._always)
         todo = [start] if start is not None else []
@@ -88,17 +91,18 @@ class ModuleSlicer:
             chosen.add(i)
             names.extend(self.stmts[i].uses)
         parts: list[str] = []
-        line = 0
+        lines: list[int] = []
         node_line = 0
         for i in sorted(chosen):
             if i == start:
-                node_line = line
-            parts.append(self.stmts[i].text)
-            line += self.stmts[i].text.count("\n") + 1
+                node_line = len(lines)
+            stmt = self.stmts[i]
+            parts.append(stmt.text)
+            lines.extend(range(stmt.span.line, stmt.span.line + stmt.text.count("\n") + 1))
         text = "\n".join(parts) + "\n"
         name = getattr(node, "name", "")
         digest = hashlib.sha256((text + "\0" + name).encode("utf-8", "surrogatepass")).hexdigest()
-        return text, node_line, digest
+        return text, node_line, digest, tuple(lines)
 
 
 def _ineligible(node: ast.stmt) -> str | None:

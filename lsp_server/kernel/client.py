@@ -1,11 +1,17 @@
-"""The parent side: start, talk to, time-limit and restart the kernel process."""
+"""The parent side of one kernel process: start it, send it a `schema.Request`, read the
+pieces back as `schema` dataclasses, time-limit it, restart it after a crash.
+
+    >>> with Kernel(time_limit=1.0) as k:
+    ...     k.run_sync(Request("", "", {}, op="ping")).status
+    'ok'
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import concurrent.futures
-import contextvars
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,39 +21,16 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from . import protocol
+from . import protocol, schema
+from .schema import Request, Result
 
-#: Seconds a cancelled request may still run before its process is killed. 0 (the
-#: default, for commands the user cancels) kills at once. Background cards made stale
-#: by an edit set a grace: most finish in milliseconds, and a kill costs a restart that
-#: re-imports numpy and ad_core (a second of CPU), which a burst of edits would repeat.
-KILL_GRACE: contextvars.ContextVar[float] = contextvars.ContextVar("kill_grace", default=0.0)
-
-Status = Literal["ok", "timeout", "oom", "crashed", "error"]
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@dataclass
-class KernelResult:
-    """What came back. ``data`` maps piece name -> piece dict (partial on timeout)."""
-
-    status: Status
-    data: dict[str, Any] = field(default_factory=dict)
-    message: str = ""
-    elapsed: float = 0.0
-    cached: bool = False
-
-
 class Kernel:
-    """A persistent worker process; one request at a time; restarted after a crash.
-
-    >>> k = Kernel(time_limit=1.0)
-    >>> k.run_sync({"op": "ping"}).status
-    'ok'
-    """
+    """A persistent worker process; one request at a time; restarted after a crash."""
 
     def __init__(
         self,
@@ -65,12 +48,16 @@ class Kernel:
         self._proc: subprocess.Popen[bytes] | None = None
         self._ready = False
         self._lock = threading.Lock()
-        self._cache: collections.OrderedDict[str, KernelResult] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[str, Result] = collections.OrderedDict()
         self._cache_size = cache_size
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._alocks: dict[int, asyncio.Lock] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="adlens-kernel-")
         self._closed = False
+        self._pending: list[dict[str, Any]] = []  # frames read ahead of the one asked for
+        self._interrupted = False  # set by interrupt(): the next crash is a cancellation
+        self._token: object | None = None  # whose request runs now (see interrupt)
+        self._reader = protocol.FrameReader()
 
     # -- process -----------------------------------------------------------------
     def start(self) -> None:
@@ -143,7 +130,7 @@ class Kernel:
                 # frames() may return several; keep the rest for the next call
                 first, rest = frames[0], frames[1:]
                 if rest:
-                    self._pending = rest + getattr(self, "_pending", [])
+                    self._pending = rest + self._pending
                 return first
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -157,9 +144,8 @@ class Kernel:
             self._reader.feed(chunk)
 
     def _next(self, deadline: float) -> dict[str, Any] | None:
-        pending = getattr(self, "_pending", [])
-        if pending:
-            return pending.pop(0)
+        if self._pending:
+            return self._pending.pop(0)
         return self._read(deadline)
 
     def _ensure_ready(self) -> None:
@@ -175,56 +161,59 @@ class Kernel:
 
     # -- requests ----------------------------------------------------------------
     @staticmethod
-    def cache_key(request: dict[str, Any], timeout: float) -> str:
-        blob = json.dumps(request, sort_keys=True, default=repr) + f"|{timeout}"
+    def cache_key(request: Request, timeout: float) -> str:
+        blob = json.dumps(schema.encode(request), sort_keys=True, default=repr) + f"|{timeout}"
         return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def cached(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult | None:
+    def cached(self, request: Request, timeout: float | None = None) -> Result | None:
         """The cached answer for a request, without running anything."""
         t = self.time_limit if timeout is None else timeout
         res = self._cache.get(self.cache_key(request, t))
-        return None if res is None else _copy(res, cached=True)
+        return None if res is None else dataclasses.replace(res, cached=True)
 
-    def run_sync(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult:
+    def run_sync(self, request: Request, timeout: float | None = None) -> Result:
         """Run one request; never raises, never waits much longer than ``timeout``."""
         t = self.time_limit if timeout is None else timeout
         key = self.cache_key(request, t)
         hit = self._cache.get(key)
         if hit is not None:
-            return _copy(hit, cached=True)
+            return dataclasses.replace(hit, cached=True)
         with self._lock:
             if self._closed:
-                return KernelResult("error", message="the kernel is closed")
+                return Result("error", "the kernel is closed")
             res = self._run_locked(request, t)
-        if request.get("op") != "ping" and res.status != "crashed":
+        if request.op != "ping" and res.status != "crashed":
             self._cache[key] = res
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return _copy(res)
+        return res
 
-    def _run_locked(self, request: dict[str, Any], timeout: float) -> KernelResult:
+    def _run_locked(self, request: Request, timeout: float) -> Result:
         try:
             self._ensure_ready()
         except (protocol.ProtocolError, OSError) as e:
-            return KernelResult("crashed", message=str(e))
+            return Result("crashed", str(e))
         start = time.monotonic()
         deadline = start + timeout
-        data: dict[str, Any] = {}
+        pieces: dict[str, Any] = {}
+
+        def result(status: schema.Status, message: str, error: schema.Failure | None = None
+                   ) -> Result:
+            return Result(status, message, pieces, error, time.monotonic() - start)
+
         try:
             assert self._proc is not None and self._proc.stdin is not None
-            protocol.write_frame(self._proc.stdin.fileno(), request)
+            protocol.write_frame(self._proc.stdin.fileno(), schema.encode(request))
             while True:
                 msg = self._next(deadline)
                 if msg is None:
                     self._restart()
-                    return KernelResult(
-                        "timeout",
-                        data,
-                        f"timed out after {timeout:g} s (the kernel was restarted)",
-                        time.monotonic() - start,
-                    )
+                    return result("timeout", f"timed out after {timeout:g} s (the kernel was "
+                                             "restarted)")
                 if "part" in msg:
-                    data[str(msg["part"])] = msg.get("data") or {}
+                    name = str(msg["part"])
+                    pieces[name] = schema.decode_piece(name, bool(msg.get("ok")),
+                                                       msg.get("data") or {})
                 elif msg.get("done"):
                     status = msg.get("status", "error")
                     if status == "oom":
@@ -233,9 +222,9 @@ class Kernel:
                         message = f"out of memory (limit {mib} MiB; the kernel was restarted)"
                     else:
                         message = str(msg.get("message", ""))
-                    extra = {k: msg[k] for k in ("line", "type") if msg.get(k) is not None}
-                    data.update({"_error": extra} if extra else {})
-                    return KernelResult(status, data, message, time.monotonic() - start)
+                    error = msg.get("error")
+                    return result(status, message,
+                                  schema.decode(schema.Failure, error) if error else None)
         except (protocol.ProtocolError, OSError, BrokenPipeError) as e:
             code = None
             if self._proc is not None:
@@ -244,9 +233,9 @@ class Kernel:
                 except subprocess.TimeoutExpired:
                     pass
             self._restart()
-            if getattr(self, "_interrupted", False):
+            if self._interrupted:
                 self._interrupted = False
-                return KernelResult("crashed", data, "cancelled", time.monotonic() - start)
+                return result("crashed", "cancelled")
             why = (
                 f"exit code {code}"
                 if code is not None and code >= 0
@@ -254,12 +243,8 @@ class Kernel:
                 if code
                 else str(e)
             )
-            return KernelResult(
-                "crashed",
-                data,
-                f"the kernel died while running this ({why}); it was restarted",
-                time.monotonic() - start,
-            )
+            return result("crashed", f"the kernel died while running this ({why}); it was "
+                                     "restarted")
 
     def _restart(self) -> None:
         self._kill()
@@ -268,8 +253,15 @@ class Kernel:
         if not self._closed:
             self._spawn()  # warm up in the background for the next request
 
-    async def run(self, request: dict[str, Any], timeout: float | None = None) -> KernelResult:
-        """``run_sync`` off the event loop. Cache hits return at once."""
+    async def run(self, request: Request, timeout: float | None = None,
+                  kill_grace: float = 0.0) -> Result:
+        """``run_sync`` off the event loop. Cache hits return at once.
+
+        Cancelling the awaiting task kills the request in flight, after ``kill_grace``
+        seconds: 0 (a command the user cancels) kills at once; background cards made
+        stale by an edit pass a grace, since most finish in milliseconds and a kill
+        costs a restart that re-imports numpy and ad_core (a second of CPU).
+        """
         t = self.time_limit if timeout is None else timeout
         hit = self.cached(request, t)
         if hit is not None:
@@ -287,14 +279,13 @@ class Kernel:
                 return await asyncio.shield(fut)
             except asyncio.CancelledError:
                 # the caller gave up: stop the work instead of letting it run out its limit
-                grace = KILL_GRACE.get()
-                if grace > 0:
-                    loop.call_later(grace, self.interrupt, token)  # only if still running
+                if kill_grace > 0:
+                    loop.call_later(kill_grace, self.interrupt, token)  # only if still running
                 else:
                     self.interrupt(token)
                 raise
 
-    def _run_token(self, request: dict[str, Any], timeout: float, token: object) -> KernelResult:
+    def _run_token(self, request: Request, timeout: float, token: object) -> Result:
         self._token = token
         try:
             return self.run_sync(request, timeout)
@@ -303,7 +294,7 @@ class Kernel:
 
     def interrupt(self, token: object | None = None) -> None:
         """Kill the request in flight (only if it is ``token``'s, when given)."""
-        if token is not None and getattr(self, "_token", None) is not token:
+        if token is not None and self._token is not token:
             return
         proc = self._proc
         if proc is not None and self._lock.locked():
@@ -340,7 +331,3 @@ class Kernel:
                 self._proc.kill()
         except Exception:
             pass
-
-
-def _copy(res: KernelResult, cached: bool = False) -> KernelResult:
-    return KernelResult(res.status, dict(res.data), res.message, res.elapsed, cached)

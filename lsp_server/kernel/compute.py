@@ -1,8 +1,11 @@
-"""What the worker computes for one request, one guarded piece at a time.
+"""What the kernel computes for one request, one piece at a time. Runs in the kernel only.
 
-Runs inside the kernel process only. Each piece (value, gradient, check,
-cost, trace, verdict) is computed on its own, so a missing ``ad_core``
-feature or a failing piece leaves the others intact.
+Each function here returns one piece of `schema` or raises: `Unavailable` for an
+ordinary reason ("no float parameter"), anything else for a failure that the
+worker turns into a `schema.Failure` with its line (`failure`). The slice was
+compiled with document line numbers (see `worker.compile_slice`), so every line
+number a traceback, ``ad.trace`` or ``ad.check_grad`` reports is a 1-based
+document line; pieces carry them 0-based.
 """
 
 from __future__ import annotations
@@ -12,22 +15,32 @@ import functools
 import inspect
 import math
 import time
-import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+import ad_core as ad
+
+from . import schema
+
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not sent
-VERDICT_RTOL, VERDICT_ATOL = 1e-6, 1e-8  # hand-written vs AD (both exact: only rounding differs)
+MAX_COMPONENTS = 200  # components of a check sent to the card
+MAX_TRACE_ROWS = 500
+PLOT_POINTS = 33
+PLOT_BUDGET = 0.3  # seconds: the picture is a nicety, never worth a slow card
 
 
 class Unavailable(Exception):
     """A piece that cannot be computed for a known, ordinary reason."""
 
 
-def to_json(x: Any, depth: int = 0) -> Any:
-    """JSON-able copy of a result: floats, nested lists, or ``{"repr": ...}``."""
+# -- values ------------------------------------------------------------------------------
+
+
+def to_json(x: Any, depth: int = 0) -> schema.Json:
+    """JSON-able copy of a result: numbers, strings, nested lists, or ``{"repr": ...}``."""
     if depth > 20:
         return {"repr": "…"}
     if x is None or isinstance(x, (bool, str)):
@@ -48,25 +61,74 @@ def to_json(x: Any, depth: int = 0) -> Any:
         return [to_json(e, depth + 1) for e in x[:MAX_ELEMENTS]]
     if isinstance(x, dict):
         return {str(k): to_json(v, depth + 1) for k, v in list(x.items())[:200]}
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return {f.name: to_json(getattr(x, f.name), depth + 1) for f in dataclasses.fields(x)}
     return {"repr": _short(repr(x))}
+
+
+def describe(x: Any) -> str:
+    """What a value is, in a few words: "a float", "a tuple (float, str)", "None"."""
+    if x is None:
+        return "None"
+    if isinstance(x, (bool, np.bool_)):
+        return "a bool"
+    if isinstance(x, (int, np.integer)):
+        return "an int"
+    if isinstance(x, (float, np.floating)):
+        return "a float"
+    if isinstance(x, (complex, np.complexfloating)):
+        return "a complex number"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} ({x.dtype})"
+    if isinstance(x, str):
+        return "a string"
+    if isinstance(x, (tuple, list)):
+        kinds = ", ".join(type(e).__name__ for e in x[:6]) + (", …" if len(x) > 6 else "")
+        return f"a {type(x).__name__} of {len(x)} ({kinds})"
+    if isinstance(x, dict):
+        return f"a dict of {len(x)} item{'' if len(x) == 1 else 's'}"
+    if isinstance(x, type):
+        return f"the class {x.__name__}"
+    if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, functools.partial)):
+        return f"the function {getattr(x, '__name__', repr(x))}"
+    if callable(x):
+        return f"a callable {type(x).__name__}"
+    return f"a {type(x).__name__}"
+
+
+def is_number(x: Any) -> bool:
+    """A real number or a real numeric array of one element: what has a gradient."""
+    try:
+        return np.asarray(x).dtype.kind in "fiu" and np.size(x) == 1 and not isinstance(x, bool)
+    except Exception:
+        return False
+
+
+def is_numeric_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype.kind in "fiu"
 
 
 def _short(s: str, n: int = 300) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def describe(e: BaseException, filename: str) -> dict[str, Any]:
-    """An error as a message plus the 1-based slice line where user code raised it."""
+def failure(e: BaseException, filename: str) -> schema.Failure:
+    """An exception as a message plus the document line (0-based) where user code raised."""
     if isinstance(e, SystemExit):
-        return {"error": f"the code called sys.exit({e.code!r})", "type": "SystemExit"}
+        return schema.Failure(f"the code called sys.exit({e.code!r})")
     line = None
-    for fs in traceback.extract_tb(e.__traceback__):
-        if fs.filename == filename:
-            line = fs.lineno
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno - 1
+        tb = tb.tb_next
     msg = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-    return {"error": _short(msg, 600), "type": type(e).__name__, "line": line}
+    return schema.Failure(_short(msg, 600), line)
+
+
+def _line0(line: int | None) -> int | None:
+    return None if line is None else line - 1
+
+
+# -- binding a function to its point -----------------------------------------------------
 
 
 def convert_value(v: Any) -> Any:
@@ -124,48 +186,158 @@ class Call:
         return cls(fn, tuple(args), kwargs, tuple(names), argnums)
 
     @property
-    def f(self) -> Callable[..., Any]:
-        return functools.partial(self.fn, **self.kwargs) if self.kwargs else self.fn
+    def name(self) -> str:
+        return getattr(self.fn, "__name__", "f")
 
-    def need_argnums(self) -> tuple[int, ...]:
+    @property
+    def f(self) -> Callable[..., Any]:
+        if not self.kwargs:
+            return self.fn
+        # keyword-only values held fixed; wraps: check_grad finds the user's function
+        # (its name, its file for failure lines) behind the partial
+        return functools.wraps(self.fn)(functools.partial(self.fn, **self.kwargs))
+
+    @property
+    def ad_argnums(self) -> int | tuple[int, ...]:
+        """argnums as ``ad.grad`` takes them: an int for one argument (its gradient is
+        then one value, as a hand-written one for a single argument returns)."""
         if not self.argnums:
             raise Unavailable("no float parameter at this point (ints and other values are held)")
-        return self.argnums
+        return self.argnums[0] if len(self.argnums) == 1 else self.argnums
 
-    def label(self, argnum: int, index: Any = None) -> str:
+    def label(self, argnum: int, index: tuple[int, ...] = ()) -> str:
         name = self.names[argnum] if argnum < len(self.names) else f"arg{argnum}"
-        if index is None or index == () or index == []:
-            return name
-        if isinstance(index, (int, np.integer)):
-            index = (int(index),)
-        return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+        return name + (f"[{', '.join(str(int(i)) for i in index)}]" if index else "")
 
 
-def is_scalar(x: Any) -> bool:
-    return np.ndim(x) == 0 or np.size(x) == 1
+# -- the pieces ----------------------------------------------------------------------------
 
 
-def piece_value(call: Call) -> dict[str, Any]:
+def piece_value(call: Call) -> schema.Value:
     out = call.f(*call.args)
-    return {"value": to_json(out), "shape": list(np.shape(out)), "scalar": _scalar_out(out)}
+    return schema.Value(to_json(out), describe(out), list(np.shape(out)) if _shaped(out) else [],
+                        is_number(out) or is_numeric_array(out))
 
 
-def _scalar_out(out: Any) -> bool:
-    try:
-        return bool(is_scalar(out)) and np.asarray(out).dtype.kind in "fiub"
-    except Exception:
-        return False
+def _shaped(x: Any) -> bool:
+    return isinstance(x, (int, float, np.number, np.ndarray))
 
 
-PLOT_POINTS = 33
-PLOT_BUDGET = 0.3  # seconds: the picture is a nicety, never worth a slow card
+def _output(call: Call) -> Any:
+    """f's output at the point, or Unavailable when it has no gradient."""
+    out = call.f(*call.args)
+    if not (is_number(out) or is_numeric_array(out)):
+        raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an array "
+                          "of numbers has a derivative")
+    return out
 
 
-def piece_plot(ad: Any, call: Call) -> dict[str, Any]:
+def piece_gradient(call: Call) -> schema.Gradient:
+    argnums = call.ad_argnums
+    if is_number(_output(call)):
+        values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
+    else:
+        values, mode = ad.jacrev(call.f, argnums=argnums)(*call.args), "Jacobian by reverse mode"
+    names = [call.names[i] for i in call.argnums]
+    values = (values,) if isinstance(argnums, int) else tuple(values)
+    return schema.Gradient(mode, {n: to_json(v) for n, v in zip(names, values, strict=True)},
+                           {n: list(np.shape(v)) for n, v in zip(names, values, strict=True)})
+
+
+def piece_check(call: Call, hand: Callable[..., Any] | None = None) -> schema.Check:
+    """AD's gradient against finite differences, or (``hand``) a hand-written derivative
+    against AD and finite differences: one ``ad.check_grad`` call either way."""
+    argnums = call.ad_argnums
+    if not is_number(_output(call)):
+        raise Unavailable(f"{call.name} returns an array, not a number: the check covers "
+                          "gradients of scalar functions")
+    grad_fn = None
+    if hand is not None:
+        grad_fn = _as_ad_grad(hand, call)
+    r = ad.check_grad(call.f, *call.args, argnums=argnums, grad_fn=grad_fn)
+    worst = None
+    if r.worst is not None and r.worst[1] is not None:
+        worst = call.label(*r.worst)
+    elif r.worst is not None:
+        worst = call.label(r.worst[0])
+    comps = r.components(limit=MAX_COMPONENTS)
+    return schema.Check(
+        target=call.name,
+        subject="hand" if hand is not None else "ad",
+        outcome=r.outcome,
+        reference=r.reference,
+        message=r.message,
+        components=[schema.Component(call.label(c.argnum, c.index), c.hand, c.ad, c.fd, {
+            pair: ok for pair, ok in zip(schema.PAIRS, (c.hand_ad, c.hand_fd, c.ad_fd),
+                                         strict=True) if ok is not None
+        }) for c in comps],
+        n_components=sum(int(np.size(call.args[k])) for k in call.argnums),
+        worst=worst,
+        max_abs_err=_finite_or_none(r.max_abs_err),
+        max_rel_err=_finite_or_none(r.max_rel_err),
+        failures={k: schema.Failure(f.message, _line0(f.line)) for k, f in r.failures.items()},
+    )
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _as_ad_grad(hand: Callable[..., Any], call: Call) -> Callable[..., Any]:
+    """The hand-written derivative called as ``ad.grad(f, argnums)`` would be: same
+    arguments, and its result repacked where real code's convention is unambiguous
+    (``(g,)`` for one scalar argument; one flat array for several arguments, as scipy's
+    ``jac`` returns). Anything else goes to ``check_grad`` as it is, which says what
+    was expected."""
+
+    @functools.wraps(hand)
+    def adapted(*args: Any) -> Any:
+        out = hand(*args, **call.kwargs)
+        nums = call.argnums
+        if len(nums) == 1:
+            if isinstance(out, (tuple, list)) and len(out) == 1 and np.ndim(args[nums[0]]) == 0:
+                return out[0]
+            return out
+        if isinstance(out, (tuple, list)) and len(out) == len(nums):
+            return out
+        try:
+            flat = np.ravel(np.asarray(out, dtype=float))
+        except (TypeError, ValueError):
+            return out
+        sizes = [int(np.size(args[k])) for k in nums]
+        if flat.size != sum(sizes):
+            return out
+        parts, start = [], 0
+        for k, n in zip(nums, sizes, strict=True):
+            parts.append(flat[start : start + n].reshape(np.shape(args[k])))
+            start += n
+        return tuple(parts)
+
+    return adapted
+
+
+def piece_cost(call: Call) -> schema.Cost:
+    _output(call)
+    return schema.Cost.of(ad.cost.estimate(call.f, *call.args), "measured")
+
+
+def piece_trace(call: Call) -> schema.Trace:
+    t = ad.trace(call.f, *call.args, argnums=call.argnums or None)
+    rows = [
+        schema.TraceRow(f"{r.ref} = {r.expr}", r.op, to_json(r.value), to_json(r.adjoint),
+                        _line0(r.line), r.kink or "")
+        for r in t.rows[:MAX_TRACE_ROWS]
+    ]
+    return schema.Trace(rows, _short(str(t), 20_000))
+
+
+def piece_plot(call: Call) -> schema.Plot:
     """f and ∂f/∂p along the first scalar parameter p around the point (the others held)."""
     k = next((i for i in call.argnums if np.ndim(call.args[i]) == 0), None)
     if k is None:
         raise Unavailable("no scalar parameter to plot along")
+    if not is_number(_output(call)):
+        raise Unavailable("not plotted: the output is not a number")
     x0 = float(call.args[k])
     half = max(1.0, abs(x0))
     xs = np.linspace(x0 - half, x0 + half, PLOT_POINTS)
@@ -181,215 +353,29 @@ def piece_plot(ad: Any, call: Call) -> dict[str, Any]:
         try:
             v, d = vg(*args)
             v, d = float(v), float(d)
-        except TypeError as e:  # a non-scalar output, say: no picture at all
-            raise Unavailable(f"not plotted: {e}") from None
         except Exception:  # outside the domain here: a gap in the curve
             v = d = math.nan
         defined = math.isfinite(v)  # no derivative to draw where f itself is undefined
         fs.append(v if defined else None)
         dfs.append(d if defined and math.isfinite(d) else None)
-    return {"param": call.names[k], "x0": x0, "xs": xs.tolist(), "f": fs, "df": dfs}
+    return schema.Plot(call.names[k], x0, xs.tolist(), fs, dfs)
 
 
-def piece_gradient(ad: Any, call: Call) -> dict[str, Any]:
-    argnums = call.need_argnums()
-    out = call.f(*call.args)
-    if _scalar_out(out):
-        values = ad.grad(call.f, argnums=argnums)(*call.args)
-        mode = "reverse"
-    else:
-        values = ad.jacrev(call.f, argnums=argnums)(*call.args)
-        mode = "Jacobian by reverse mode"
-    values = tuple(values)
-    return {
-        "mode": mode,
-        "argnums": list(argnums),
-        "names": [call.names[i] for i in argnums],
-        "values": [to_json(v) for v in values],
-        "shapes": [list(np.shape(v)) for v in values],
-    }
-
-
-def piece_check(ad: Any, call: Call) -> dict[str, Any]:
-    argnums = call.need_argnums()
-    if not _scalar_out(call.f(*call.args)):
-        raise Unavailable("the output is not a scalar (the check covers gradients)")
-    r = ad.check_grad(call.f, *call.args, argnums=argnums)
-    return _check_json(r, call, argnums)
-
-
-def _check_json(r: Any, call: Call, argnums: tuple[int, ...]) -> dict[str, Any]:
-    worst = getattr(r, "worst", None)
-    label = None
-    if worst is not None:
-        try:
-            k, index = worst
-            label = call.label(argnums[k] if k < len(argnums) else k, index)
-        except (TypeError, ValueError, IndexError):
-            label = str(worst)
-    return {
-        "passed": bool(r.ok),
-        "max_abs_err": _float(getattr(r, "max_abs_err", None)),
-        "max_rel_err": _float(getattr(r, "max_rel_err", None)),
-        "worst": label,
-        "message": str(getattr(r, "message", "") or ""),
-        "analytic": to_json(getattr(r, "analytic", None)),
-        "numeric": to_json(getattr(r, "numeric", None)),
-    }
-
-
-def _float(x: Any) -> float | None:
-    try:
-        return None if x is None else float(x)
-    except (TypeError, ValueError):
-        return None
-
-
-_COST_FIELDS = (
-    "n_inputs", "n_outputs", "ops", "flops", "forward_passes", "reverse_passes",
-    "forward_flops", "reverse_flops", "tape_bytes", "recommended", "forward_time",
-    "reverse_time", "is_estimate", "notes",
-)  # fmt: skip
-
-
-def cost_json(c: Any) -> dict[str, Any]:
-    if isinstance(c, dict):
-        return {k: to_json(c.get(k)) for k in _COST_FIELDS if k in c}
-    out = {k: to_json(getattr(c, k)) for k in _COST_FIELDS if hasattr(c, k)}
-    try:
-        out["summary"] = str(c.summary())
-    except Exception:
-        pass
-    return out
-
-
-def piece_cost(ad: Any, call: Call) -> dict[str, Any]:
-    return cost_json(ad.cost.estimate(call.f, *call.args))
-
-
-_ROW_KEYS = ("name", "op", "args", "inputs", "value", "adjoint", "line", "lineno", "text", "shape")
-
-
-def _row_json(row: Any) -> dict[str, Any]:
-    if isinstance(row, dict):
-        d = row
-    elif dataclasses.is_dataclass(row) and not isinstance(row, type):
-        d = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
-    elif hasattr(row, "_asdict"):
-        d = row._asdict()
-    elif hasattr(row, "__dict__") or hasattr(row, "__slots__"):
-        d = {k: getattr(row, k) for k in _ROW_KEYS if hasattr(row, k)}
-    else:
-        d = {"text": str(row)}
-    out = {str(k): to_json(v) for k, v in d.items() if not callable(v)}
-    out.setdefault("text", str(row) if not isinstance(row, dict) else "")
-    return out
-
-
-def piece_trace(ad: Any, call: Call) -> dict[str, Any]:
-    if call.argnums:
-        t = ad.trace(call.f, *call.args, argnums=call.argnums)
-    else:
-        t = ad.trace(call.f, *call.args)
-    if hasattr(t, "as_dicts"):
-        rows = [
-            {**to_json(r), "text": f"{r.get('ref', '')} = {r.get('expr', '')}"}
-            for r in t.as_dicts()[:500]
-        ]
-        return {"rows": rows, "text": _short(str(t), 20_000)}
-    rows = None
-    for attr in ("rows", "entries", "nodes", "lines"):
-        rows = getattr(t, attr, None)
-        if rows is not None and not callable(rows):
-            break
-    if rows is None:
-        try:
-            rows = list(t)
-        except TypeError:
-            rows = []
-    rows = list(rows)[:500]
-    return {"rows": [_row_json(r) for r in rows], "text": _short(str(t), 20_000)}
-
-
-def _flatten(
-    values: tuple[Any, ...], call: Call, argnums: tuple[int, ...]
-) -> list[tuple[str, float]]:
-    out = []
-    for k, v in zip(argnums, values, strict=True):
-        arr = np.asarray(v, dtype=float)
-        if arr.ndim == 0:
-            out.append((call.label(k), float(arr)))
-        else:
-            for idx in np.ndindex(arr.shape):
-                out.append((call.label(k, idx), float(arr[idx])))
-    return out
-
-
-def _align(hand: Any, ad_values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The hand-written result as one entry per argnum, as ``ad.grad`` gives it."""
-    n = len(ad_values)
-    if n == 1 and not (
-        isinstance(hand, (tuple, list))
-        and len(hand) == 1
-        and np.shape(hand[0]) == np.shape(ad_values[0])
-    ):
-        return (hand,)
-    if isinstance(hand, (tuple, list)) and len(hand) == n:
-        return tuple(hand)
-    flat = np.ravel(np.asarray(hand, dtype=float))
-    sizes = [int(np.size(v)) for v in ad_values]
-    if flat.size != sum(sizes):
-        raise Unavailable(
-            f"the hand-written gradient returns {flat.size} numbers, ∇ has {sum(sizes)}"
-        )
-    parts, start = [], 0
-    for v, s in zip(ad_values, sizes, strict=True):
-        parts.append(flat[start : start + s].reshape(np.shape(v)))
-        start += s
-    return tuple(parts)
-
-
-def piece_verdict(ad: Any, target: Call, grad_fn: Callable[..., Any], fname: str) -> dict[str, Any]:
-    """Hand-written gradient vs AD (exact), component by component."""
-    argnums = target.need_argnums()
-    ad_values = tuple(ad.grad(target.f, argnums=argnums)(*target.args))
-    hw_fn = functools.partial(grad_fn, **target.kwargs) if target.kwargs else grad_fn
-    hand = _align(hw_fn(*target.args), ad_values)
-    for k, h, a in zip(argnums, hand, ad_values, strict=True):
-        if np.size(h) != np.size(a):
-            raise Unavailable(
-                f"hand-written ∂{fname}/∂{target.names[k]} has shape {np.shape(h)}, "
-                f"∇ has {np.shape(a)}"
-            )
-    hw = _flatten(
-        tuple(np.reshape(h, np.shape(a)) for h, a in zip(hand, ad_values, strict=True)),
-        target,
-        argnums,
-    )
-    av = _flatten(ad_values, target, argnums)
-    rows, worst, worst_score = [], None, -1.0
-    for (label, h), (_, a) in zip(hw, av, strict=True):
-        diff = abs(h - a)
-        ok = bool(np.isclose(h, a, rtol=VERDICT_RTOL, atol=VERDICT_ATOL, equal_nan=True))
-        score = diff / (VERDICT_ATOL + VERDICT_RTOL * abs(a)) if math.isfinite(diff) else math.inf
-        if not (h == h) and not (a == a):
-            score = 0.0
-        rows.append({"component": label, "hand": h, "ad": a, "ok": ok})
-        if score > worst_score:
-            worst, worst_score = rows[-1], score
-    ok = all(r["ok"] for r in rows)
-    return {
-        "correct": ok,
-        "components": rows[:200],
-        "worst": None if ok else worst,
-        "rtol": VERDICT_RTOL,
-        "atol": VERDICT_ATOL,
-    }
-
-
-def piece_verdict_fd(ad: Any, target: Call, grad_fn: Callable[..., Any]) -> dict[str, Any]:
-    """The hand-written gradient against finite differences (``ad.check_grad``)."""
-    argnums = target.need_argnums()
-    hw_fn = functools.partial(grad_fn, **target.kwargs) if target.kwargs else grad_fn
-    r = ad.check_grad(target.f, *target.args, argnums=argnums, grad_fn=hw_fn)
-    return _check_json(r, target, argnums)
+def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
+               point: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
+    """(piece name, computation) in the order they are sent: a hand-written derivative
+    (``target`` is the function it differentiates) gets its value and the verdict; a
+    function gets everything."""
+    call = Call.bind(fn, point)
+    if target is not None:
+        tcall = Call.bind(target, point)
+        return [("value", lambda: piece_value(call)),
+                ("check", lambda: piece_check(tcall, hand=fn))]
+    return [
+        ("value", lambda: piece_value(call)),
+        ("gradient", lambda: piece_gradient(call)),
+        ("check", lambda: piece_check(call)),
+        ("cost", lambda: piece_cost(call)),
+        ("trace", lambda: piece_trace(call)),
+        ("plot", lambda: piece_plot(call)),
+    ]

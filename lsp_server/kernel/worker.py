@@ -10,8 +10,8 @@ Before any user code runs it
   This is a guard against accidents, not a security boundary: the boundary is
   that user code only ever runs here, and only where the workspace is trusted.
 
-It then answers frames: ``{"op": "ping"}`` and ``{"op": "analyze", ...}``,
-sending one ``{"part": name, "data": {...}}`` frame per computed piece and a
+It then answers `schema.Request` frames, sending one ``{"part": name, "ok":
+bool, "data": {...}}`` frame per computed piece (`compute.pieces_for`) and a
 final ``{"done": true, "status": ...}``. A MemoryError ends the process after
 the answer (status "oom"); the parent starts a fresh one.
 """
@@ -19,14 +19,16 @@ the answer (status "oom"); the parent starts a fresh one.
 from __future__ import annotations
 
 import argparse
+import ast
 import builtins
 import collections
 import os
 import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
-from . import protocol
+from . import protocol, schema
 
 _NO_PROCESS = (
     "fork", "forkpty", "system", "popen", "posix_spawn", "posix_spawnp", "execv", "execve",
@@ -127,31 +129,28 @@ class ModuleGuard:
             live.update(saved)
 
 
+def compile_slice(source: str, lines: tuple[int, ...]) -> types.CodeType:
+    """The slice compiled with *document* line numbers: ``lines`` gives the document line
+    (0-based) of each slice line. Every top-level statement was copied whole from the
+    document, so one offset per statement is exact; tracebacks, ``ad.trace`` rows and
+    ``ad.check_grad`` messages then all speak of the lines the user sees."""
+    tree = ast.parse(source, SLICE_FILENAME)
+    if lines:
+        for stmt in tree.body:
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+            if 0 < first <= len(lines):
+                ast.increment_lineno(stmt, lines[first - 1] + 1 - first)
+    return compile(tree, SLICE_FILENAME, "exec")
+
+
 class Worker:
     def __init__(self, out_fd: int) -> None:
         self.out_fd = out_fd
-        self.ad: Any = None
-        self.ad_error = ""
-        self.math: Any = None
-        self.namespaces: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
+        self.namespaces: collections.OrderedDict[tuple[str, tuple[int, ...]], dict[str, Any]] = (
+            collections.OrderedDict()
+        )
         self.guard = ModuleGuard()
         self.paths: set[str] = set()
-
-    def load_engine(self) -> None:
-        try:
-            import ad_core
-
-            self.ad = ad_core
-        except Exception as e:  # the engine may be missing or broken: pieces say so
-            self.ad_error = f"ad_core unavailable: {type(e).__name__}: {e}"
-        try:
-            import ad_core.math as admath
-
-            self.math = admath
-        except Exception:
-            import math
-
-            self.math = math
 
     def send(self, msg: dict[str, Any]) -> None:
         protocol.write_frame(self.out_fd, msg)
@@ -163,9 +162,10 @@ class Worker:
         ``from math import sin`` in the user's file get the shim while numpy,
         sympy and ad_core keep the real module.
         """
+        import ad_core.math as shim
+
         b = dict(builtins.__dict__)
         real_import = builtins.__import__
-        shim = self.math
 
         def _import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
             if level == 0 and name == "math":
@@ -175,110 +175,77 @@ class Worker:
         b["__import__"] = _import
         return b
 
-    def namespace(self, source: str, path: str | None) -> dict[str, Any]:
+    def namespace(self, req: schema.Request) -> dict[str, Any]:
+        path = req.path
         if path and path not in self.paths and os.path.isdir(path):
             # sibling modules of the file import as they would in the user's program
             sys.path.insert(0, path)
             self.paths.add(path)
-        ns = self.namespaces.get(source)
+        key = (req.slice, req.lines)
+        ns = self.namespaces.get(key)
         if ns is not None:
-            self.namespaces.move_to_end(source)
+            self.namespaces.move_to_end(key)
             return ns
-        code = compile(source, SLICE_FILENAME, "exec")
+        code = compile_slice(req.slice, req.lines)
         ns = {"__name__": "__adlens_slice__", "__builtins__": self.builtins()}
         exec(code, ns)
-        self.namespaces[source] = ns
+        self.namespaces[key] = ns
         while len(self.namespaces) > 32:
             self.namespaces.popitem(last=False)
         return ns
 
-    def handle(self, req: dict[str, Any]) -> dict[str, Any]:
-        op = req.get("op")
-        if op == "ping":
-            return {"status": "ok", "message": "pong"}
-        if op != "analyze":
-            return {"status": "error", "message": f"unknown op {op!r}"}
-        from . import compute as c
-
-        name = req.get("function", "")
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Answer one request: a frame per piece, then the final status (returned)."""
         try:
-            ns = self.namespace(req.get("slice", ""), req.get("path"))
+            req = schema.decode(schema.Request, message)
+        except (TypeError, KeyError, ValueError) as e:
+            return {"status": "error", "message": f"bad request: {e}"}
+        if req.op == "ping":
+            return {"status": "ok", "message": "pong"}
+        from . import compute
+
+        try:
+            ns = self.namespace(req)
         except MemoryError:
             raise _OutOfMemory() from None
         except BaseException as e:
-            d = c.describe(e, SLICE_FILENAME)
-            return {"status": "error", "message": f"the module slice failed: {d['error']}", **d}
-        fn = ns.get(name)
+            f = compute.failure(e, SLICE_FILENAME)
+            return {"status": "error", "message": f"the module slice failed: {f.message}",
+                    "error": schema.encode(f)}
+        fn = ns.get(req.function)
         if not callable(fn):
-            return {"status": "error", "message": f"{name!r} is not a function in the slice"}
-        point = req.get("point") or {}
-        want = set(req.get("want") or ("value", "gradient", "check", "cost", "trace", "plot",
-                                       "verdict"))
-        target_name = req.get("gradient_of")
-        ad = self.ad
-
-        def need_ad(*features: str) -> Any:
-            if ad is None:
-                raise c.Unavailable(self.ad_error or "ad_core unavailable")
-            for feature in features:
-                obj = ad
-                for part in feature.split("."):
-                    obj = getattr(obj, part, None)
-                if obj is None:
-                    raise c.Unavailable(f"ad_core.{feature} is not available in this version")
-            return ad
-
-        pieces: list[tuple[str, Callable[[], dict[str, Any]]]] = []
-        if target_name:
-            target = ns.get(target_name)
+            return {"status": "error",
+                    "message": f"{req.function!r} is not a function in the slice"}
+        target = None
+        if req.gradient_of:
+            target = ns.get(req.gradient_of)
             if not callable(target):
-                return {"status": "error", "message": f"{target_name!r} is not a function"}
-            tcall = c.Call.bind(target, point)
-            pieces.append(("value", lambda: c.piece_value(c.Call.bind(fn, point))))
-            if "verdict" in want:
-                pieces.append(
-                    ("verdict", lambda: c.piece_verdict(need_ad("grad"), tcall, fn, target_name))
-                )
-                pieces.append(
-                    ("verdict_fd", lambda: c.piece_verdict_fd(need_ad("check_grad"), tcall, fn))
-                )
-        else:
-            call = c.Call.bind(fn, point)
-            table = {
-                "value": lambda: c.piece_value(call),
-                "gradient": lambda: c.piece_gradient(need_ad("grad", "jacrev"), call),
-                "check": lambda: c.piece_check(need_ad("check_grad"), call),
-                "cost": lambda: c.piece_cost(need_ad("cost.estimate"), call),
-                "trace": lambda: c.piece_trace(need_ad("trace"), call),
-                "plot": lambda: c.piece_plot(need_ad("value_and_grad"), call),
-            }
-            pieces = [(k, v) for k, v in table.items() if k in want]
+                return {"status": "error", "message": f"{req.gradient_of!r} is not a function"}
         status, message = "ok", ""
-        for piece, compute in pieces:
+        for name, compute_piece in compute.pieces_for(fn, target, dict(req.point)):
             if status == "error":
                 # the function itself failed: every other piece would only repeat it
-                data = {
-                    "ok": False,
-                    "unavailable": True,
-                    "error": "the function raised (see value)",
-                }
-                self.send({"part": piece, "data": data})
+                self.send_piece(name, schema.Failure("the function raised (see its value)"))
                 continue
             try:
-                data = {"ok": True, **compute()}
+                piece: Any = compute_piece()
             except MemoryError:
                 raise _OutOfMemory() from None
-            except c.Unavailable as e:
-                data = {"ok": False, "unavailable": True, "error": str(e)}
+            except compute.Unavailable as e:
+                piece = schema.Failure(str(e))
             except BaseException as e:  # SystemExit, KeyboardInterrupt, RecursionError, ...
-                data = {"ok": False, **c.describe(e, SLICE_FILENAME)}
-            try:
-                self.send({"part": piece, "data": data})
-            except (TypeError, ValueError) as e:
-                self.send({"part": piece, "data": {"ok": False, "error": f"unencodable: {e}"}})
-            if piece == "value" and not data["ok"]:
-                status, message = "error", data.get("error", "")
+                piece = compute.failure(e, SLICE_FILENAME)
+            self.send_piece(name, piece)
+            if name == "value" and isinstance(piece, schema.Failure):
+                status, message = "error", piece.message
         return {"status": status, "message": message}
+
+    def send_piece(self, name: str, piece: Any) -> None:
+        ok = not isinstance(piece, schema.Failure)
+        try:
+            self.send({"part": name, "ok": ok, "data": schema.encode(piece)})
+        except (TypeError, ValueError) as e:  # a value json cannot encode
+            self.send({"part": name, "ok": False, "data": {"message": f"unencodable: {e}"}})
 
     def serve(self, in_fd: int) -> None:
         while True:
@@ -312,15 +279,18 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdin = open(os.devnull)  # noqa: SIM115
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115
 
+    import ad_core  # noqa: F401  (the engine, and numpy: the first request should not wait)
+    import ad_core.math  # noqa: F401
+
+    from . import compute  # noqa: F401
+
     worker = Worker(out_fd)
-    worker.load_engine()
     worker.guard.snapshot()  # after the engine's imports: what every request starts from
-    import numpy  # noqa: F401  (warm: the first request should not pay for it)
 
     _limit_memory(opts.memory_limit)
     _forbid_processes()
     sys.setrecursionlimit(4000)
-    worker.send({"ready": True, "pid": os.getpid(), "engine": worker.ad_error or "ad_core"})
+    worker.send({"ready": True, "pid": os.getpid()})
     os.dup2(null, 2)  # from here on, stray writes to stderr vanish too
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     worker.serve(in_fd)

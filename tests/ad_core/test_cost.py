@@ -118,11 +118,12 @@ def test_static_estimate_never_runs_the_code(tmp_path):
     assert not os.path.exists(marker)
 
 
-def test_static_estimate_fallback_counter_needs_no_symbolic_path(monkeypatch):
-    monkeypatch.setattr(ad.cost, "_symbolic_static_ops", lambda source, name: None)
+def test_static_estimate_reads_the_one_static_counter():
+    counts = ad.symbolic.static_count(SOURCE, "f")
     e = ad.cost.static_estimate(SOURCE, "f")
-    assert e.ops == 30 and e.is_estimate
+    assert e.ops == sum(counts.ops.values()) == 30
     assert e.flops == 10 * (ad.PRIMITIVES["sin"].flops + 2)
+    assert (e.n_inputs, e.n_outputs) == (counts.n_inputs, counts.n_outputs)
 
 
 def test_static_estimate_of_a_missing_function_is_a_value_error():

@@ -475,7 +475,24 @@ def test_text_uses_cse_when_shorter():
 
 def test_text_prints_piecewise_as_conditionals():
     res = symbolic.from_source("def f(x):\n    return x ** 2 if x >= 0 else -x\n", "f")
-    assert res.text("x") == "(2·x if x ≥ 0 else -1)"
+    assert res.text("x") == "2·x if x ≥ 0 else -1"
+    res = symbolic.from_source("def f(x, y):\n    return x**2 * abs(y) if x > 0 else -x\n", "f")
+    assert res.text("x") == "2·x·|y| if x > 0 else -1"
+    assert res.printed().partials["x"] == "2·x·|y| if x > 0 else -1"
+    assert "Piecewise" not in res.text("y") and "Abs" not in res.text("y")
+    assert symbolic.text(res.partials["x"] * res.symbols["y"]) == "y·(2·x·|y| if x > 0 else -1)"
+
+
+def test_printed_shares_subexpressions_only_when_shorter():
+    res = symbolic.from_source("def f(x, y):\n    return x * y\n", "f")
+    p = res.printed()
+    assert p.complete and p.expr == "x·y" and p.partials == {"x": "y", "y": "x"}
+    assert p.shared == () and p.shared_partials == {}
+    src = ("def f(x, y):\n    a = np.sin(x * y + x ** 2 + y ** 3)\n"
+           "    return a ** 2 * y + np.cos(a) * x\n")
+    p = symbolic.from_source(src, "f", budget=0.01).printed()
+    assert p.shared and p.shared[0].startswith("t₀ = ")
+    assert set(p.shared_partials) == {"x", "y"}
 
 
 # ------------------------------------------------------------------ from_function
@@ -537,6 +554,9 @@ def test_static_ops_on_array_code_and_bad_input():
     assert symbolic.static_ops("def g(x):\n    return x\n", "f") == {}
     while_src = "def f(x):\n    while x < 1:\n        x = x * 2\n    return x\n"
     assert symbolic.static_ops(while_src, "f") == {"mul": 1}
+    assert symbolic.static_count(while_src, "f").notes == ("line 2: while loop counted once",)
+    with pytest.raises(ValueError, match="'g'"):
+        symbolic.static_count(while_src, "g")
 
 
 def test_name_map_is_derived_from_the_dispatch_tables():

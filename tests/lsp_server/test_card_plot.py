@@ -11,7 +11,7 @@ import pytest
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 
 SRC = """\
 import numpy as np
@@ -35,7 +35,7 @@ def h(w):
 
 @pytest.fixture(scope="module")
 def svc():
-    k = Kernel(time_limit=5.0)
+    k = KernelPool(1, time_limit=5.0)
     yield CardService(k, execution="always")
     k.close()
 
@@ -49,7 +49,7 @@ def _svg(md: str) -> str:
 def test_the_plot_holds_f_and_its_derivative_along_the_first_parameter(svc):
     card = svc.card_sync(analyze(SRC), "f")
     p = card.plot
-    assert p.available and p.param == "x" and p.x0 == 2.0
+    assert p is not None and p.param == "x" and p.x0 == 2.0
     for x, fx, dfx in zip(p.xs, p.f, p.df, strict=True):
         assert math.isclose(fx, x * x * 3.0, abs_tol=1e-9)
         assert math.isclose(dfx, 2 * x * 3.0, abs_tol=1e-9)
@@ -60,7 +60,7 @@ def test_the_plot_holds_f_and_its_derivative_along_the_first_parameter(svc):
 
 def test_where_f_is_undefined_both_curves_have_a_gap(svc):
     p = svc.card_sync(analyze(SRC), "g").plot
-    assert p.available and p.xs[0] < 0 < p.xs[-1]
+    assert p is not None and p.xs[0] < 0 < p.xs[-1]
     undefined = [x <= 0 for x in p.xs]
     assert [v is None for v in p.f] == undefined
     assert [v is None for v in p.df] == undefined
@@ -68,5 +68,5 @@ def test_where_f_is_undefined_both_curves_have_a_gap(svc):
 
 def test_no_picture_without_a_scalar_parameter(svc):
     card = svc.card_sync(analyze(SRC), "h")
-    assert not card.plot.available and card.plot.reason
+    assert card.plot is None and card.why("plot")
     assert "data:image/svg+xml" not in render.markdown(card)

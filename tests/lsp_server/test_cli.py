@@ -1,14 +1,18 @@
-"""`adlens check`: exit 1 on a wrong hand-written gradient, 2 on unusable input."""
+"""`adlens check` through the real CLI: the exit codes (0 verified, 1 wrong, 2 unusable
+input, 3 unverified), a summary that counts each, and a card for anything a function
+returns; never a traceback, never a ✗ that no computed value justifies."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sources import CUBE, ROSEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -37,10 +41,13 @@ def test_json_output_follows_the_schema():
     r = adlens("check", "examples/05_hand_written_gradients.py", "--format", "json")
     assert r.returncode == 1
     report = json.loads(r.stdout)
-    assert report["schema"] == "adlens.check/1" and report["ok"] is False
+    assert report["schema"] == "adlens.check/2" and report["ok"] is False
+    assert report["exit_code"] == 1 and len(report["wrong"]) == 1 and len(report["verified"]) == 1
     cards = {c["function"]: c for c in report["files"][0]["cards"]}
-    assert cards["logistic_loss_grad"]["verdict"]["worst"]["component"] == "x"
-    assert cards["rosenbrock_grad"]["verdict"]["correct"] is True
+    assert cards["logistic_loss_grad"]["schema"] == "adlens.card/2"
+    assert cards["logistic_loss_grad"]["check"]["worst"] == "x"
+    assert cards["logistic_loss_grad"]["check"]["outcome"] == "wrong"
+    assert cards["rosenbrock_grad"]["check"]["outcome"] == "verified"
 
 
 def test_function_and_point_options(tmp_path):
@@ -100,3 +107,115 @@ def test_broken_function_spares_the_rest(tmp_path):
     src.write_text("def a(x:\n    return x\n\ndef b(x):\n    return x * x\n")
     r = adlens("check", str(src), "--no-exec")
     assert r.returncode == 0 and "line 1: does not parse" in r.stdout and "b(x)" in r.stdout
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    src = tmp_path / "m.py"
+    src.write_text(text)
+    return src
+
+
+def test_a_correct_one_argument_derivative_is_verified_with_no_disagreement(tmp_path):
+    r = adlens("check", str(_write(tmp_path, CUBE)))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "✓ matches ∇f" in r.stdout
+    assert "hand-written 12.0, AD 12.0, finite differences 12.0 (all agree)" in r.stdout
+    assert not re.search(r"disagree|differs|✗", r.stdout)
+    assert "1 hand-written derivative: 1 verified, 0 wrong, 0 unverified" in r.stdout
+
+
+def test_when_ad_cannot_run_the_card_says_where_and_why_and_nothing_is_wrong(tmp_path):
+    # scipy.optimize.rosen and rosen_der, as scipy writes them (np.asarray at the top)
+    r = adlens("check", str(_write(tmp_path, ROSEN)))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "✗" not in r.stdout and "wrong: " not in r.stdout
+    assert "∇rosen not checked: AD could not differentiate rosen (line 6)" in r.stdout
+    assert "AD could not run (line 6): TypeError: a traced value cannot become" in r.stdout
+    assert "hand-written 515.4, finite differences 515.4 (agree)" in r.stdout
+    assert "1 hand-written derivative: 0 verified, 0 wrong, 1 unverified" in r.stdout
+    assert "unverified: " in r.stdout and ":11: rosen_der: " in r.stdout
+
+
+def test_a_hand_written_derivative_that_raises_is_unverified_with_its_line(tmp_path):
+    src = _write(tmp_path, "def f(x=1.0):\n    return x * x\n\n\ndef f_grad(x):\n"
+                           "    y = x + 1\n    raise ValueError('not yet')\n")
+    r = adlens("check", str(src))
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "status  error (line 7): ValueError: not yet" in r.stdout
+    assert "unverified: " in r.stdout and "f_grad: error (line 7)" in r.stdout
+    assert "✗" not in r.stdout
+
+
+def test_finite_differences_that_cannot_run_leave_ad_checked_against_nothing(tmp_path):
+    src = _write(tmp_path, "import math\n\n\ndef edge(x=1.0):\n    if x < 1.0:\n"
+                           "        raise ValueError('outside')\n    return x * x\n")
+    r = adlens("check", str(src))
+    assert r.returncode == 0  # no hand-written derivative: nothing to verify
+    assert "∇edge not checked: finite differences could not evaluate edge (line 6)" in r.stdout
+    assert "✗" not in r.stdout
+
+
+WEIRD = """\
+import numpy as np
+
+
+def labelled(s=1.0):
+    return (s, "label")
+
+
+def word(x=1.0):
+    return "hello"
+
+
+def function(x=1.0):
+    return len
+
+
+def nothing(x=1.0):
+    return None
+
+
+def table(x=1.0):
+    return {"a": x}
+
+
+def ints(x=1.0):
+    return [1, 2, 3]
+
+
+def value_and_text(x=1.0):
+    return x * x, "text"
+
+
+def value_and_text_grad(x):
+    return (2 * x, "text")
+"""
+
+
+def test_any_return_value_gets_a_card_saying_what_it_is(tmp_path):
+    r = adlens("check", str(_write(tmp_path, WEIRD)))
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    assert r.returncode == 3, out  # the one hand-written derivative returns a str in it
+    for name, what in [("labelled", "a tuple of 2 (float, str)"), ("word", "a string"),
+                       ("function", "the function len"), ("nothing", "None"),
+                       ("table", "a dict of 1 item"), ("ints", "a list of 3 (int, int, int)")]:
+        assert f"∇{name}: none ({name} returns {what})" in out, name
+    assert "value_and_text_grad's gradient for x is a str" not in out  # tuple: unpacked
+    assert "1 hand-written derivative: 0 verified, 0 wrong, 1 unverified" in out
+
+
+def test_out_of_memory_says_so_and_a_timeout_says_timeout(tmp_path):
+    src = _write(tmp_path, "import numpy as np\n\n\ndef bomb(x=1.0):\n"
+                           "    return float(np.sum(np.ones(10 ** 10))) * x\n\n\n"
+                           "def grow(x=1.0):\n    chunks = []\n    while True:\n"
+                           "        chunks.append(bytearray(50 << 20))\n\n\n"
+                           "def spin(x=1.0):\n    while True:\n        pass\n")
+    r = adlens("check", str(src), "--time-limit", "2")
+    cards = r.stdout.split("\n\n")
+    bomb = next(c for c in cards if c.startswith("bomb("))
+    grow = next(c for c in cards if c.startswith("grow("))
+    spin = next(c for c in cards if c.startswith("spin("))
+    assert "status  out of memory" in bomb and "timed out" not in bomb
+    assert "status  out of memory" in grow and "timed out" not in grow
+    assert "status  timed out after 2 s" in spin and "memory" not in spin

@@ -12,21 +12,17 @@ import time
 import pytest
 
 from lsp_server.analysis import analyze
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import Kernel, Request
+from lsp_server.kernel.schema import Failure
 
 GOOD = "def good(x):\n    return x * x\n"
 
 
-def request(src: str, name: str, **point) -> dict:
+def request(src: str, name: str, **point) -> Request:
     fn = analyze(src).function(name)
     assert fn is not None, name
-    return {
-        "op": "analyze",
-        "slice": fn.slice_source,
-        "function": name,
-        "point": point or fn.point.values,
-        "gradient_of": fn.gradient_of,
-    }
+    return Request(fn.slice_source, name, point or fn.point.values, fn.gradient_of,
+                   fn.slice_lines)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +36,17 @@ def kernel():
 def assert_serves(kernel: Kernel, x: float = 3.0) -> None:
     res = kernel.run_sync(request(GOOD, "good", x=x))
     assert res.status == "ok", res.message
-    assert res.data["value"]["value"] == x * x
+    assert res.pieces["value"].value == x * x
+
+
+def contained(kernel: Kernel, src: str, name: str, status: str, says: str, then: float,
+              timeout: float | None = None):
+    """Run a hostile function: its answer has `status` and says `says`; then the kernel
+    answers the next request normally (at x=`then`, a fresh point: no cache hit)."""
+    res = kernel.run_sync(request(src, name), timeout=timeout)
+    assert res.status == status and says in res.message, (res.status, res.message)
+    assert_serves(kernel, then)
+    return res
 
 
 def test_value_and_reverse_mode_gradient(kernel):
@@ -48,9 +54,9 @@ def test_value_and_reverse_mode_gradient(kernel):
         request("import math\ndef f(x, y):\n    return math.sin(x) * y\n", "f", x=0.0, y=2.0)
     )
     assert res.status == "ok"
-    assert res.data["value"]["value"] == 0.0
-    g = res.data["gradient"]
-    assert g["ok"] and g["names"] == ["x", "y"] and g["values"] == [2.0, 0.0]
+    assert res.pieces["value"].value == 0.0
+    g = res.pieces["gradient"]
+    assert g.values == {"x": 2.0, "y": 0.0}
 
 
 def test_while_true_times_out_and_the_kernel_restarts(kernel):
@@ -75,14 +81,13 @@ def test_partial_results_survive_a_timeout(kernel):
     )
     res = kernel.run_sync(request(src, "slow_later", x=2.0))
     assert res.status == "timeout"
-    assert res.data["value"]["value"] == 2.0
+    assert res.pieces["value"].value == 2.0
     assert_serves(kernel, 1.5)
 
 
 def test_memory_bomb_is_out_of_memory_and_the_kernel_restarts(kernel):
-    res = kernel.run_sync(request("def bomb(x):\n    return [x] * (10 ** 10)\n", "bomb"))
-    assert res.status == "oom" and "out of memory" in res.message
-    assert_serves(kernel, 2.0)
+    contained(kernel, "def bomb(x):\n    return [x] * (10 ** 10)\n", "bomb", "oom",
+              "out of memory", 2.0)
 
 
 def test_growing_allocation_hits_the_memory_limit(kernel):
@@ -90,9 +95,7 @@ def test_growing_allocation_hits_the_memory_limit(kernel):
         "def grow(x):\n    chunks = []\n"
         "    while True:\n        chunks.append(bytearray(50 << 20))\n"
     )
-    res = kernel.run_sync(request(src, "grow"), timeout=10.0)
-    assert res.status == "oom"
-    assert_serves(kernel, 2.5)
+    contained(kernel, src, "grow", "oom", "out of memory", 2.5, timeout=10.0)
 
 
 def test_sys_exit_is_an_error_not_an_exit(kernel):
@@ -104,17 +107,15 @@ def test_sys_exit_is_an_error_not_an_exit(kernel):
 
 
 def test_os_exit_crashes_the_process_which_restarts(kernel):
-    res = kernel.run_sync(request("import os\ndef die(x):\n    os._exit(4)\n", "die"))
-    assert res.status == "crashed" and "exit code 4" in res.message
-    assert_serves(kernel, 5.0)
+    contained(kernel, "import os\ndef die(x):\n    os._exit(4)\n", "die", "crashed",
+              "exit code 4", 5.0)
 
 
 def test_exception_reports_message_and_line(kernel):
     src = "def f(x):\n    y = x + 1\n    raise ValueError('bad input')\n"
-    res = kernel.run_sync(request(src, "f"))
-    assert res.status == "error" and "ValueError: bad input" in res.message
-    assert res.data["value"]["line"] == 3  # 1-based line in the slice
-    assert_serves(kernel, 6.0)
+    res = contained(kernel, src, "f", "error", "ValueError: bad input", 6.0)
+    value = res.pieces["value"]
+    assert isinstance(value, Failure) and value.line == 2  # 0-based document line
 
 
 def test_printing_cannot_corrupt_the_channel(kernel):
@@ -128,15 +129,34 @@ def test_printing_cannot_corrupt_the_channel(kernel):
         "    return 2 * x\n"
     )
     res = kernel.run_sync(request(src, "chatty", x=1.5))
-    assert res.status == "ok" and res.data["value"]["value"] == 3.0
-    assert res.data["gradient"]["values"] == [2.0]
+    assert res.status == "ok" and res.pieces["value"].value == 3.0
+    assert res.pieces["gradient"].values == {"x": 2.0}
     assert_serves(kernel, 7.0)
 
 
 def test_deep_recursion_is_an_error(kernel):
-    res = kernel.run_sync(request("def deep(x):\n    return deep(x) + 1\n", "deep"))
-    assert res.status == "error" and "RecursionError" in res.message
-    assert_serves(kernel, 8.0)
+    contained(kernel, "def deep(x):\n    return deep(x) + 1\n", "deep", "error",
+              "RecursionError", 8.0)
+
+
+def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):
+    src = (
+        "import numpy as np\n\n\nCONST = 2.0\n\n\n"  # lines 0-5: the slice skips blanks
+        "def helper(v):\n    return np.asarray(v) * CONST\n\n\n"
+        "# adlens: x=[1.0, 2.0]\n"
+        "def f(x):\n"  # line 11
+        "    y = x * x\n"  # line 12
+        "    return np.sum(helper(y))\n"  # line 13
+    )
+    res = kernel.run_sync(request(src, "f"))
+    assert res.status == "ok"
+    grad = res.pieces["gradient"]
+    assert isinstance(grad, Failure) and grad.line == 7  # inside helper: np.asarray
+    check = res.pieces["check"]
+    assert check.outcome == "unverified" and check.failures["ad"].line == 7
+    assert "line 8" in check.message  # check_grad's own sentence: 1-based, as editors show
+    trace = res.pieces["trace"]
+    assert isinstance(trace, Failure)
 
 
 def test_top_level_code_never_runs(kernel, tmp_path):
@@ -152,7 +172,7 @@ def test_top_level_code_never_runs(kernel, tmp_path):
         f"    open({str(marker)!r}, 'w').write('oops')\n"
     )
     res = kernel.run_sync(request(src, "f", x=0.0))
-    assert res.status == "ok" and res.data["value"]["value"] == 1.0
+    assert res.status == "ok" and res.pieces["value"].value == 1.0
     assert not marker.exists()
     assert_serves(kernel, 9.0)
 
@@ -173,11 +193,11 @@ def test_import_math_in_the_slice_is_the_ad_core_shim(kernel):
     )
     res = kernel.run_sync(request(src, "which"))
     assert res.status == "ok"
-    assert res.data["value"]["value"].split() == ["ad_core.math", "ad_core.math"]
+    assert res.pieces["value"].value.split() == ["ad_core.math", "ad_core.math"]
 
 
 def test_slice_that_fails_is_an_error_for_this_request_only(kernel):
-    res = kernel.run_sync({"op": "analyze", "slice": "import not_a_module_xyz\n", "function": "f"})
+    res = kernel.run_sync(Request("import not_a_module_xyz\n", "f", {}))
     assert res.status == "error" and "not_a_module_xyz" in res.message
     assert_serves(kernel, 11.0)
 
@@ -186,9 +206,9 @@ def test_results_are_cached_by_request(kernel):
     req = request("def sq(x):\n    return x * x * x\n", "sq", x=2.0)
     first = kernel.run_sync(req)
     second = kernel.run_sync(req)
-    assert not first.cached and second.cached and second.data == first.data
+    assert not first.cached and second.cached and second.pieces == first.pieces
     other = kernel.run_sync(request("def sq(x):\n    return x * x * x\n", "sq", x=3.0))
-    assert not other.cached and other.data["value"]["value"] == 27.0
+    assert not other.cached and other.pieces["value"].value == 27.0
 
 
 def test_async_run_does_not_block_the_event_loop(kernel):
@@ -231,12 +251,12 @@ def test_cancelling_an_async_run_stops_the_request(kernel):
 def test_closed_kernel_answers_with_an_error():
     k = Kernel(time_limit=1.0)
     k.close()
-    assert k.run_sync({"op": "ping"}).status == "error"
+    assert k.run_sync(Request("", "", {}, op="ping")).status == "error"
 
 
 def test_worker_process_is_gone_after_close():
     k = Kernel(time_limit=1.0)
-    assert k.run_sync({"op": "ping"}).status == "ok"
+    assert k.run_sync(Request("", "", {}, op="ping")).status == "ok"
     pid = k.pid
     k.close()
     with pytest.raises(ProcessLookupError):

@@ -5,23 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from sources import ROSEN, SAMPLE
 
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 
-SRC = """\
-import math
-
-# adlens: x=1.5, y=2.0
-def f(x, y):
-    z = math.sin(x) * y
-    return z * x
-
-def f_grad(x, y):
-    return (math.cos(x) * y * x + math.sin(x) * y, math.sin(x) * 2)
-
+SRC = SAMPLE + """
 def g(x):
     return math.sqrt(x)
 """
@@ -29,15 +20,17 @@ def g(x):
 
 @pytest.fixture(scope="module")
 def cards():
-    with Kernel(time_limit=1.0) as k:
-        svc = CardService(k)
-        m = analyze(SRC)
-        yield {
-            "f": svc.card_sync(m, "f"),
-            "f_grad": svc.card_sync(m, "f_grad"),
-            "g0": svc.card_sync(m, "g", point="x=0.0"),
-            "static": CardService(None, execution="never").card_sync(m, "f"),
-        }
+    k = KernelPool(1, time_limit=1.0)
+    svc = CardService(k)
+    m = analyze(SRC)
+    yield {
+        "f": svc.card_sync(m, "f"),
+        "f_grad": svc.card_sync(m, "f_grad"),
+        "g0": svc.card_sync(m, "g", point="x=0.0"),
+        "static": CardService(None, execution="never").card_sync(m, "f"),
+        "rosen": svc.card_sync(analyze(ROSEN), "rosen"),
+    }
+    k.close()
 
 
 def test_lens_titles_for_a_function(cards):
@@ -50,6 +43,14 @@ def test_lens_titles_for_a_function(cards):
 def test_lens_title_for_a_wrong_gradient_names_both_values(cards):
     (title,) = render.lens_titles(cards["f_grad"])
     assert title == "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624 at y=2.0"
+
+
+def test_lens_titles_are_one_short_line_the_hover_has_the_rest(cards):
+    titles = render.lens_titles(cards["rosen"])
+    assert titles[0] == "∇rosen not checked: AD could not differentiate rosen (line 6)"
+    assert all(len(t) <= render.words.LENS_WIDTH for t in titles)
+    assert titles[1].startswith("rev 1 pass")  # the static cost stands in for the measured one
+    assert "np.asarray" in render.markdown(cards["rosen"])
 
 
 def test_static_lens_says_why():
@@ -67,6 +68,15 @@ def test_hover_markdown_is_compact_and_has_no_latex(cards):
     assert max(len(line) for line in text) < 100
     pictures = [line for line in md.splitlines() if "(data:image/svg+xml;base64," in line]
     assert len(pictures) == 1 and len(pictures[0]) < 8_000  # VS Code truncates at 100 KB
+
+
+def test_hand_written_card_shows_three_numbers_per_component(cards):
+    md = render.markdown(cards["f_grad"])
+    assert "| | hand-written | AD | finite differences | |" in md
+    assert "| ∂f/∂y | `1.99499` | `1.49624` | `1.49624` | ✗ hand-written differs |" in md
+    assert "| ∂f/∂x | `2.2072` | `2.2072` | `2.2072` | ✓ all agree |" in md
+    text = render.text(cards["f_grad"])
+    assert "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624, finite differences 1.49624" in text
 
 
 def test_param_and_line_markdown(cards):
@@ -96,6 +106,7 @@ def test_json_is_strict_and_versioned(cards):
 def test_diagnostics_only_for_wrong_gradients(cards):
     (d,) = render.diagnostics(cards["f_grad"])
     assert d.code == "wrong-gradient" and "∂f/∂y" in d.message and d.span is None
+    assert d.severity == "warning"
     assert render.diagnostics(cards["f"]) == []
 
 

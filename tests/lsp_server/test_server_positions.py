@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.positions import LineIndex, codepoint_to_utf16, utf16_len, utf16_to_codepoint
-from lsp_server.server_settings import Settings
+from lsp_server.lsp.positions import LineIndex, codepoint_to_utf16, utf16_len, utf16_to_codepoint
+from lsp_server.lsp.settings import Settings
 
 
 @pytest.mark.parametrize(

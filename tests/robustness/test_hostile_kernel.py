@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TALLY
+from kernel_cards import all_cards
 
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 
 SECRET_VAR = "ADLENS_ROBUSTNESS_SECRET"
 SECRET = "s3cret-7f4e1c-do-not-leak"
@@ -53,15 +54,15 @@ HOSTILE = {
         "disabled",
     ),
     "sys_exit": ("import sys\nsys.exit(0)", {"error"}, "sys.exit"),
-    "os_exit": ("import os\nos._exit(0)", {"error"}, "kernel died"),
+    "os_exit": ("import os\nos._exit(0)", {"crashed"}, "kernel died"),
     "kill_self": (
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
-        {"error"},
+        {"crashed"},
         "kernel died",
     ),
     "segfault": (
         "import faulthandler\nfaulthandler._sigsegv()\nreturn x",
-        {"error"},
+        {"crashed"},
         "kernel died",
     ),
     "stack_overflow": (
@@ -75,7 +76,7 @@ HOSTILE = {
     "close_channel": (
         "import os\nfor fd in range(3, 256):\n    try:\n        os.close(fd)\n"
         "    except OSError:\n        pass\nreturn x",
-        {"error"},
+        {"crashed"},
         "",
     ),
     "read_stdin": ("return x + float(input())", {"error"}, "EOFError"),
@@ -108,14 +109,14 @@ def _next_is_served(svc: CardService, point: float) -> None:
     assert card.status == "ok", (card.status, card.message)
     import math
 
-    assert card.value == pytest.approx(math.sin(point) * point**3)
+    assert card.value.value == pytest.approx(math.sin(point) * point**3)
     expected = math.cos(point) * point**3 + 3 * point**2 * math.sin(point)
     assert card.gradient.values["x"] == pytest.approx(expected)
 
 
 @pytest.fixture(scope="module")
 def service():
-    kernel = Kernel(time_limit=2.0, memory_limit=512 << 20)
+    kernel = KernelPool(1, time_limit=2.0, memory_limit=512 << 20)
     yield CardService(kernel, execution="always")
     kernel.close()
 
@@ -127,10 +128,10 @@ def test_hostile_function_is_contained_and_the_next_request_served(
     body, statuses, says = HOSTILE[name]
     card = service.card_sync(analyze(_source(name, body)), name)
     text = render.text(card)
-    assert card.status in statuses, (card.status, card.message, card.value_error)
+    assert card.status in statuses, (card.status, card.message, card.why("value"))
     assert says in text, text
     if card.status == "ok":
-        assert isinstance(card.value, float)
+        assert isinstance(card.value.value, float)
     _next_is_served(service, 1.0 + len(name) / 10)  # a fresh point: not a cache hit
     TALLY["hostile cases contained"] += 1
 
@@ -139,15 +140,15 @@ _PARENT = """
 import json, sys
 from lsp_server.analysis import analyze
 from lsp_server.cards import CardService
-from lsp_server.kernel import Kernel
+from lsp_server.kernel import KernelPool
 model = analyze(sys.argv[1])
-svc = CardService(Kernel(time_limit=3.0), execution="always")
+svc = CardService(KernelPool(1, time_limit=3.0), execution="always")
 for n, fn in enumerate(model.functions):
     card = svc.card_sync(model, fn.name)
     after = svc.card_sync(analyze("def g(x=2.0):\\n    return x ** 3\\n"), "g", point=f"x={n}.5")
-    print(json.dumps({"name": fn.name, "status": card.status, "error": card.value_error,
-                      "after": after.status, "after_value": after.value}), flush=True)
-svc.kernel.close()
+    print(json.dumps({"name": fn.name, "status": card.status, "error": card.why("value"),
+                      "after": after.status, "after_value": after.value.value}), flush=True)
+svc.kernels.close()
 """
 
 SIGNALS = {
@@ -228,7 +229,7 @@ def test_top_level_code_that_deletes_workspace_files_never_runs(tmp_path: Path) 
             shutil.rmtree({str(tmp_path)!r})
         """
     )
-    kernel = Kernel(time_limit=5.0)
+    kernel = KernelPool(1, time_limit=5.0)
     try:
         svc = CardService(kernel, execution="always")
         card = svc.card_sync(analyze(source), "loss", path=str(tmp_path))
@@ -265,14 +266,8 @@ def test_environment_reads_are_allowed_but_nothing_else_leaks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SECRET_VAR, SECRET)
-    kernel = Kernel(time_limit=5.0)  # started now: it inherits the secret
-    try:
-        svc = CardService(kernel, execution="always")
-        model = analyze(ENV_SOURCE)
-        cards = {fn.name: svc.card_sync(model, fn.name) for fn in model.functions}
-    finally:
-        kernel.close()
-    assert cards["reads_secret_length"].value == float(len(SECRET))
+    cards = all_cards(ENV_SOURCE)  # the kernel starts now: it inherits the environment
+    assert cards["reads_secret_length"].value.value == float(len(SECRET))
     assert cards["reads_public"].status == "ok"
     assert cards["fails_with_environment"].status == "error"
     for name in ("reads_public", "reads_secret_length", "fails_with_environment"):
@@ -296,7 +291,7 @@ def poison(x=1.0):
 
 
 def test_a_function_that_patches_shared_modules_does_not_poison_other_cards() -> None:
-    kernel = Kernel(time_limit=5.0)
+    kernel = KernelPool(1, time_limit=5.0)
     try:
         svc = CardService(kernel, execution="always")
         svc.card_sync(analyze(POISON), "poison")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-Execution = Literal["trusted", "always", "never"]
-_EXECUTIONS: tuple[str, ...] = ("trusted", "always", "never")
+from lsp_server.execution import EXECUTIONS, Execution, runs_code
+
 _LOG_LEVELS: tuple[str, ...] = ("error", "warning", "info", "debug")
 
 
@@ -34,7 +34,7 @@ class Settings:
     @property
     def runs_code(self) -> bool:
         """Whether the kernel may run the user's code under these settings."""
-        return self.execution == "always" or (self.execution == "trusted" and self.trusted)
+        return runs_code(self.execution, self.trusted)
 
     @classmethod
     def from_client(
@@ -51,14 +51,14 @@ class Settings:
         init = _as_mapping(init_options)
         default = cls()
 
-        execution = _choice(config.get("execution"), _EXECUTIONS, None)
+        execution = _choice(config.get("execution"), EXECUTIONS, None)
         if execution is None:
-            execution = _choice(init.get("execution"), _EXECUTIONS, default.execution)
+            execution = _choice(init.get("execution"), EXECUTIONS, default.execution)
         if init.get("execution") == "never":
             execution = "never"
 
         return cls(
-            execution=execution,  # type: ignore[arg-type]
+            execution=execution,
             time_limit=_positive(config.get("timeLimit"), default.time_limit),
             code_lens=_flag(_section(config, "codeLens").get("enabled"), default.code_lens),
             hover=_flag(_section(config, "hover").get("enabled"), default.hover),

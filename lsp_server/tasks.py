@@ -1,8 +1,11 @@
-"""Small asyncio helpers for the server: debouncing and keyed, cancellable background tasks.
+"""The asyncio plumbing, and nothing else: debouncing, keyed cancellable tasks,
+interactive-first queues and waiting with a budget.
 
-No LSP types here. The server keeps one `Debouncer` for diagnostics (one pending run
-per document) and one `TaskTable` for cards (one computation per function and input),
-so that stale work can be cancelled by key when a document changes.
+No LSP types, no cards. The server keeps one `Debouncer` for diagnostics (one pending
+run per document); the card scheduler keeps one `TaskTable` (one computation per
+function and input, cancelled by key when a document changes) and hands its work to
+`PriorityThread` (SymPy) and, through the kernel pool, `PriorityQueue` (kernels).
+Urgency is passed explicitly to each of them.
 
     >>> deb = Debouncer(0.3)
     >>> # deb.schedule(uri, lambda: publish(uri))  -- the last call within 0.3 s wins
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Generic, TypeVar
@@ -131,16 +133,6 @@ class Urgency:
         return "interactive" if self.interactive else "background"
 
 
-# The urgency of the work the current task does. asyncio copies the context into each
-# task, so the queues below learn a request's urgency without threading it through
-# the layers in between (CardService knows nothing of priorities). Unset: interactive.
-URGENCY: contextvars.ContextVar[Urgency] = contextvars.ContextVar("adlens_urgency")
-
-
-def current_urgency() -> Urgency:
-    return URGENCY.get(None) or Urgency(True)
-
-
 class PriorityQueue(Generic[T]):
     """A pool of resources handed out interactive-first, then first come, first served.
 
@@ -193,8 +185,8 @@ class PriorityThread:
         self._slot: PriorityQueue[None] = PriorityQueue([None])
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
 
-    async def run(self, func: Callable[[], T], urgency: Urgency | None = None) -> T:
-        await self._slot.acquire(urgency or current_urgency())
+    async def run(self, func: Callable[[], T], urgency: Urgency) -> T:
+        await self._slot.acquire(urgency)
         try:
             if self._executor is None:
                 self._executor = concurrent.futures.ThreadPoolExecutor(1, self._name)
@@ -213,3 +205,22 @@ class PriorityThread:
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+async def wait_within(task: asyncio.Task[T], budget: float) -> T | None:
+    """The task's result if it finishes within `budget` seconds, else None.
+
+    shield: a caller giving up after its budget must not cancel work that others wait
+    for, or that the next caller will reuse.
+    """
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), budget)
+    except asyncio.TimeoutError:
+        return None
+    except asyncio.CancelledError:
+        # The shared task was cancelled (stale, or a command's cancel), not us: the
+        # caller gets "not ready"; the next request starts it afresh.
+        current = asyncio.current_task()
+        if task.cancelled() and current is not None and not current.cancelling():
+            return None
+        raise

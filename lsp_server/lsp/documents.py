@@ -12,10 +12,15 @@ and then cached for that version: a hover never re-parses.
 from __future__ import annotations
 
 import asyncio
+import os
 import weakref
+from urllib.parse import unquote, urlparse
 
-from lsp_server.analysis import DocumentModel, analyze
-from lsp_server.positions import LineIndex
+from lsprotocol import types
+
+from lsp_server.analysis import DocumentModel, Span, analyze
+
+from .positions import LineIndex
 
 
 class Superseded(Exception):
@@ -51,10 +56,24 @@ class Document:
         self._analysing: asyncio.Future[DocumentModel] | None = None
 
     @property
+    def folder(self) -> str | None:
+        """The folder of a ``file:`` document (sibling modules import from it), else None."""
+        parsed = urlparse(self.uri)
+        if parsed.scheme != "file":
+            return None
+        return os.path.dirname(unquote(parsed.path)) or None
+
+    @property
     def index(self) -> LineIndex:
         if self._index is None:
             self._index = LineIndex(self.text)
         return self._index
+
+    def range(self, span: Span) -> types.Range:
+        """A span (code points) as a protocol range (UTF-16)."""
+        line, col = self.index.to_utf16(span.line, span.col)
+        end_line, end_col = self.index.to_utf16(span.end_line, span.end_col)
+        return types.Range(types.Position(line, col), types.Position(end_line, end_col))
 
     async def analysis(self) -> DocumentModel:
         """The analysis of this version, computed once (concurrent callers share it)."""

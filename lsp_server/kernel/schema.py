@@ -1,0 +1,228 @@
+"""What crosses the process boundary: one dataclass per request and per result piece.
+
+The kernel (`compute.py`, in the kernel process) fills these; the card builder
+(`lsp_server.cards`) reads them. Both sides import this module and nothing else
+of each other's, so a field is named, typed and documented once.
+
+On the wire (`protocol.py` frames, JSON) a piece is ``{"part": name, "ok": bool,
+"data": {...}}``: ``ok`` true carries the piece, false a `Failure`. `encode` and
+`decode` convert; `decode` rebuilds the nested dataclasses from their type hints.
+
+Lines are 0-based *document* lines: the request carries the document line of each
+slice line (`Request.lines`), and the kernel reports lines through it. Values are
+JSON: floats, ints, strings, bools, None, nested lists, or ``{"repr": "..."}`` for
+anything else (``{"complex": [re, im]}`` for a complex number).
+
+    >>> decode_piece("gradient", True, encode(Gradient("reverse", {"x": 2.0}, {"x": []})))
+    Gradient(mode='reverse', values={'x': 2.0}, shapes={'x': []})
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Json = Any  # a JSON value, see the module docstring
+Status = Literal["ok", "timeout", "oom", "crashed", "error"]
+Outcome = Literal["verified", "wrong", "unverified"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """Compute the pieces of function ``function`` of ``slice`` at ``point``."""
+
+    slice: str  # the module slice to run (analysis.FunctionInfo.slice_source)
+    function: str
+    point: dict[str, Json]  # parameter name -> literal value
+    gradient_of: str | None = None  # set: ``function`` is a hand-written derivative of this
+    lines: tuple[int, ...] = ()  # document line of each slice line
+    path: str | None = None  # the file's folder, put on the kernel's sys.path
+    op: Literal["analyze", "ping"] = "analyze"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why something could not be computed, and where (the document line, if known)."""
+
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class Value:
+    """What the function returned at the point."""
+
+    value: Json
+    describe: str  # "a float", "a tuple (float, str)", "a function", "None", ...
+    shape: list[int]
+    differentiable: bool  # a float or an array of floats: something AD can differentiate
+
+
+@dataclass
+class Gradient:
+    mode: str  # "reverse", or "Jacobian by reverse mode" for an array output
+    values: dict[str, Json]  # parameter -> value (float or nested list)
+    shapes: dict[str, list[int]]
+
+
+#: The pairs a component compares, as keys of `Component.agree`.
+PAIRS = ("hand=ad", "hand=fd", "ad=fd")
+
+
+@dataclass
+class Component:
+    """One scalar component: hand-written, AD and finite-difference values (None: not
+    computed; ``hand`` is None when AD's own gradient is checked), and for each pair of
+    `PAIRS` that could be compared (both present, neither NaN) whether they agree."""
+
+    name: str  # "y", "w[1]"
+    hand: float | None
+    ad: float | None
+    fd: float | None
+    agree: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class Check:
+    """The verdict on a gradient (``ad.check_grad``): AD's own gradient against finite
+    differences, or a hand-written derivative against AD and finite differences."""
+
+    target: str  # the function whose gradient this is
+    subject: Literal["ad", "hand"]  # what was checked: AD's gradient or a hand-written one
+    outcome: Outcome
+    reference: str  # "AD" | "finite differences"
+    message: str  # check_grad's own sentence
+    components: list[Component] = field(default_factory=list)  # the first 200
+    n_components: int = 0
+    worst: str | None = None  # the component furthest off, "w[1]"
+    max_abs_err: float | None = None
+    max_rel_err: float | None = None
+    failures: dict[str, Failure] = field(default_factory=dict)  # "ad" | "hand" | "fd"
+
+
+@dataclass
+class Cost:
+    """``ad.cost.Estimate``'s fields; ``source`` "measured" (kernel) or "static" (text)."""
+
+    source: Literal["measured", "static"]
+    n_inputs: int
+    n_outputs: int
+    ops: int
+    flops: float
+    forward_passes: int
+    reverse_passes: int
+    forward_flops: float
+    reverse_flops: float
+    tape_bytes: int
+    recommended: str  # "forward" | "reverse"
+    forward_time: float
+    reverse_time: float
+    summary: str
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, estimate: Any, source: Literal["measured", "static"]) -> Cost:
+        """From an ``ad_core.cost.Estimate`` (measured or static)."""
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in ("source", "summary")]
+        return cls(source=source, summary=estimate.summary(),
+                   **{n: _plain(getattr(estimate, n)) for n in names})
+
+
+@dataclass
+class TraceRow:
+    text: str  # "v3 = sin(v1)"
+    op: str  # the primitive, "input" for a parameter
+    value: Json
+    adjoint: Json
+    line: int | None = None  # document line of the statement that made it
+    kink: str = ""  # set when it ran at a non-differentiable point: the convention used
+
+
+@dataclass
+class Trace:
+    """The Wengert list at the point, with adjoints (``ad.trace``)."""
+
+    rows: list[TraceRow]
+    text: str  # ad.trace's own printout
+
+
+@dataclass
+class Plot:
+    """f and ∂f/∂param on a grid around the point (None: undefined there)."""
+
+    param: str
+    x0: float
+    xs: list[float]
+    f: list[float | None]
+    df: list[float | None]
+
+
+#: The pieces a function's request computes, in the order they are sent.
+PIECES: dict[str, type] = {
+    "value": Value, "gradient": Gradient, "check": Check, "cost": Cost, "trace": Trace,
+    "plot": Plot,
+}  # fmt: skip
+Piece = Value | Gradient | Check | Cost | Trace | Plot
+
+
+@dataclass
+class Result:
+    """The kernel's answer. A piece is None when it never arrived (the request timed
+    out or the process died first), a `Failure` when it could not be computed."""
+
+    status: Status
+    message: str = ""
+    pieces: dict[str, Piece | Failure] = field(default_factory=dict)
+    error: Failure | None = None  # why the whole request failed (status "error")
+    elapsed: float = 0.0
+    cached: bool = False
+
+
+def _plain(v: Any) -> Any:
+    # numpy scalars in an Estimate become Python numbers (JSON, equality, repr)
+    return v.item() if hasattr(v, "item") and not isinstance(v, (list, str)) else v
+
+
+# -- the wire --------------------------------------------------------------------------------
+
+
+def encode(obj: Any) -> dict[str, Any]:
+    """A request, piece or failure as a JSON-able dict."""
+    return dataclasses.asdict(obj)
+
+
+def decode(cls: type, data: Any) -> Any:
+    """Rebuild a dataclass of this module (nested ones too) from `encode`'s dict."""
+    hints = _hints(cls)
+    return cls(**{f.name: _build(hints[f.name], data[f.name])
+                  for f in dataclasses.fields(cls) if f.name in data})
+
+
+def decode_piece(name: str, ok: bool, data: dict[str, Any]) -> Piece | Failure:
+    return decode(PIECES[name] if ok else Failure, data)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        return decode(hint, value)
+    if origin is list and args and dataclasses.is_dataclass(args[0]):
+        return [decode(args[0], v) for v in value]
+    if origin is dict and len(args) == 2 and dataclasses.is_dataclass(args[1]):
+        return {k: decode(args[1], v) for k, v in value.items()}
+    if origin is tuple:
+        return tuple(value)
+    if args and type(None) in args:  # X | None
+        inner = [a for a in args if a is not type(None)]
+        return _build(inner[0], value) if len(inner) == 1 else value
+    return value

@@ -1,0 +1,322 @@
+"""The LSP features, one decorated ``async def`` each: protocol types in, cards and
+their renderings out. The state they share lives in `server.AdLensServer`.
+
+Rules kept throughout (see docs/server.md):
+- no `@server.thread()`: in pygls 2 the stdio reader shares that pool, so busy
+  threads would stall reading, cancellations included;
+- requests for unknown documents or positions answer None, never an error;
+- positions are UTF-16 on the wire and code points in the analysis (`positions`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
+
+from lsp_server import render
+from lsp_server.analysis import FunctionInfo, PointError, point_from_text
+from lsp_server.cards import Card, gradient_source
+
+from .documents import Document
+from .server import NAME, AdLensServer
+from .settings import Settings
+from .transport import ClientLogHandler
+
+logger = logging.getLogger("adlens.server")
+
+# How long a hover waits for its card before answering with the static part and
+# "computing…". The kernel part of an open file's functions is computed ahead of time
+# (CardScheduler.prefetch), so this is rarely reached; a function that runs long
+# answers after it with what is known, and the lenses refresh when the card lands.
+HOVER_BUDGET = 2.0
+# A lens resolve waits less: lenses appear asynchronously anyway, and the server sends
+# workspace/codeLens/refresh when the card lands.
+RESOLVE_BUDGET = 0.5
+# A hover on a version younger than this waits for it to settle (see `_settle`).
+SETTLE = 0.3
+# The first hovers after the server starts also wait for SymPy to be imported (a
+# second or two, on a busy machine more) before their budget starts: a first hover
+# shows values in clients that never ask again (Neovim), not "computing…".
+WARM_UP_LIMIT = 10.0
+
+server = AdLensServer()
+
+
+# -- lifecycle ------------------------------------------------------------------------
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: AdLensServer, params: types.InitializeParams) -> None:
+    options = params.initialization_options
+    ls.init_options = dict(options) if isinstance(options, dict) else {}
+    # Until the configuration answers, the initialization options are all we know.
+    ls.settings = Settings.from_client(None, ls.init_options)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: AdLensServer, params: types.InitializedParams) -> None:
+    adlens_log = logging.getLogger("adlens")
+    handler = ClientLogHandler(ls, asyncio.get_running_loop())
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    adlens_log.addHandler(handler)
+    adlens_log.propagate = False  # from now on, not to stderr as well
+    # Import SymPy now, in the background: the first hover needs it, and nothing else
+    # is happening yet. The kernels start when the settings say code may run.
+    ls.cards.warm_up()
+    await ls.pull_settings()
+    caps = ls.client_capabilities.workspace
+    dyn = caps.did_change_configuration if caps else None
+    if dyn and dyn.dynamic_registration:
+        # Without this, VS Code only sends didChangeConfiguration when the client
+        # sets synchronize.configurationSection; registering covers other clients.
+        await ls.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id=str(uuid.uuid4()),
+                        method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                        register_options=types.DidChangeConfigurationRegistrationOptions(
+                            section="adlens"
+                        ),
+                    )
+                ]
+            )
+        )
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(
+    ls: AdLensServer, params: types.DidChangeConfigurationParams
+) -> None:
+    # The notification's payload is unreliable across clients (often null): re-pull.
+    await ls.pull_settings()
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: AdLensServer, params: Any = None) -> None:
+    ls.diagnostics.cancel_all()
+    ls.analyses.cancel_all()
+    ls.cards.close()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: AdLensServer, params: types.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    ls.open(item.uri, item.version, item.text, edited=False)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: AdLensServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    # pygls has applied the incremental changes before calling us.
+    text = ls.workspace.get_text_document(uri).source
+    ls.open(uri, params.text_document.version, text, edited=True)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: AdLensServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.close(params.text_document.uri)
+
+
+# -- hover ----------------------------------------------------------------------------
+
+
+async def _settle(ls: AdLensServer, uri: str) -> None:
+    """Hovering code that is being typed: analyse it and start SymPy and kernel work only
+    once the edits pause. Otherwise every keystroke's version queues work that holds the
+    GIL, and the server falls behind reading the next messages."""
+    doc = ls.documents.get(uri)
+    if doc is None or doc.edited_at is None:
+        return
+    wait = doc.edited_at + SETTLE - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
+    if doc.superseded:
+        raise JsonRpcContentModified(f"{uri} changed")  # the client asks again or drops it
+
+
+def _hover(text: str, doc: Document, span: Any) -> types.Hover:
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+        range=doc.range(span) if span is not None else None,
+    )
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | None:
+    if not ls.settings.hover:
+        return None
+    await _settle(ls, params.text_document.uri)
+    if (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    pos = doc.index.to_codepoint(params.position.line, params.position.character)
+    if pos is None or (target := doc.model.locate(*pos)) is None:
+        return None
+    fn = target.function
+    await ls.wait_configured()
+    try:
+        card = await ls.cards.within(doc, fn, HOVER_BUDGET, warm_up=WARM_UP_LIMIT)
+    except Exception as exc:  # a bug in a lower layer: say so in the hover, log it
+        logger.exception("card for %s failed", fn.name)
+        return _hover(f"**{fn.name}**: AD Lens failed: `{exc}`", doc, fn.name_span)
+    if target.kind == "def":
+        return _hover(render.markdown(card), doc, fn.name_span)
+    if target.kind == "param" and target.param is not None:
+        param = fn.param(target.param)
+        return _hover(render.param_markdown(card, target.param), doc,
+                      param.span if param is not None else None)
+    line = target.line if target.line is not None else pos[0]
+    text = render.line_markdown(card, line)
+    if text is None and card.pending:
+        text = f"**line {line + 1}**: {render.words.COMPUTING}"
+    return _hover(text, doc, None) if text is not None else None
+
+
+# -- code lenses ----------------------------------------------------------------------
+
+
+def _lens_count(fn: FunctionInfo) -> int:
+    # Fixed per kind so that listing needs no card: a verdict above a hand-written
+    # derivative; check status and cost above other differentiable functions.
+    if fn.gradient_of is not None:
+        return 1
+    return 2 if fn.differentiable else 0
+
+
+# Lens titles of landed cards, rendered once: a listing of a large file fills in
+# hundreds of them, and clients list again on every refresh and edit.
+_TITLES: dict[int, tuple[Card, list[str]]] = {}
+
+
+def _lens_title(card: Card, index: int) -> str:
+    if card.pending:
+        return f"$(sync~spin) {render.words.COMPUTING}" if index == 0 else ""
+    hit = _TITLES.get(id(card))
+    if hit is None or hit[0] is not card:
+        if len(_TITLES) > 4096:
+            _TITLES.clear()
+        hit = _TITLES[id(card)] = (card, render.lens_titles(card))
+    titles = hit[1]
+    return titles[index] if index < len(titles) else ""
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+async def code_lens(ls: AdLensServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+    if not ls.settings.code_lens or (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    lenses = []
+    for fn in doc.model.functions:
+        # On the def line itself (not the decorators), at column 0 of the name's line.
+        line, _ = doc.index.to_utf16(fn.name_span.line, 0)
+        rng = types.Range(types.Position(line, 0), types.Position(line, 0))
+        # A card that has landed fills its lenses in now: after a refresh, a client
+        # shows them without a resolve round trip.
+        card = ls.cards.landed(doc, fn)
+        for i in range(_lens_count(fn)):
+            command = None
+            if card is not None:
+                command = types.Command(title=_lens_title(card, i), command="")
+            data = {"uri": doc.uri, "function": fn.name, "index": i}
+            lenses.append(types.CodeLens(range=rng, command=command, data=data))
+    return lenses
+
+
+@server.feature(types.CODE_LENS_RESOLVE)
+async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.CodeLens:
+    data = lens.data if isinstance(lens.data, dict) else {}
+    doc = await ls.document(str(data.get("uri", "")))
+    fn = doc.model.function(str(data.get("function", ""))) if doc is not None else None
+    index = data.get("index", 0)
+    title = ""
+    if doc is not None and fn is not None and isinstance(index, int):
+        await ls.wait_configured()
+        try:
+            title = _lens_title(await ls.cards.within(doc, fn, RESOLVE_BUDGET), index)
+        except Exception as exc:
+            logger.exception("card for %s failed", fn.name)
+            title = f"AD Lens failed: {exc}"
+    # An empty command id: an informational lens (a click does nothing).
+    lens.command = types.Command(title=title, command="")
+    return lens
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+async def _command_target(
+    ls: AdLensServer, uri: str, function: str
+) -> tuple[Document, FunctionInfo]:
+    doc = await ls.document(uri)
+    if doc is None:
+        raise ValueError(f"document not open: {uri}")
+    fn = doc.model.function(function)
+    if fn is None:
+        raise ValueError(f"no function {function!r} in {uri}")
+    return doc, fn
+
+
+@server.command("adlens.checkGradient")
+async def check_gradient(ls: AdLensServer, uri: str, function: str, point_text: str) -> Any:
+    doc, fn = await _command_target(ls, uri, function)
+    await ls.wait_configured()
+    try:
+        point = point_from_text(fn, point_text)
+    except PointError as exc:
+        raise JsonRpcInvalidParams(f"point {point_text!r}: {exc}") from None
+    card = await ls.cancellable(f"AD Lens: checking {function}", ls.cards.run(doc, fn, point))
+    ls.window_show_message(
+        types.ShowMessageParams(type=types.MessageType.Info, message=render.summary(card))
+    )
+    return render.to_json(card)
+
+
+@server.command("adlens.showDerivatives")
+async def show_derivatives(ls: AdLensServer, uri: str, function: str) -> str:
+    doc, fn = await _command_target(ls, uri, function)
+    await ls.wait_configured()
+    card = ls.cards.ready(doc, fn) or await ls.cancellable(
+        f"AD Lens: derivatives of {function}", ls.cards.run(doc, fn)
+    )
+    return render.document_markdown(card)
+
+
+@server.command("adlens.insertGradient")
+async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
+    doc, fn = await _command_target(ls, uri, function)
+    # SymPy, never the user's code (safe in an untrusted workspace); in a thread so
+    # the event loop keeps serving.
+    source = await ls.cancellable(
+        f"AD Lens: gradient of {function}", asyncio.to_thread(gradient_source, fn)
+    )
+    # Below the function: at the start of the line after its last line, blank-line
+    # separated as PEP 8 wants between top-level defs.
+    line = fn.span.end_line + 1
+    if line >= len(doc.index):
+        at = types.Position(*doc.index.to_utf16(len(doc.index) - 1, 1 << 30))
+        new_text = "\n\n\n" + source.rstrip("\n") + "\n"
+    else:
+        at = types.Position(line, 0)
+        new_text = "\n\n" + source.rstrip("\n") + "\n"
+    edit = types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=doc.uri, version=doc.version
+                ),
+                edits=[types.TextEdit(range=types.Range(at, at), new_text=new_text)],
+            )
+        ]
+    )
+    result = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=f"Insert gradient of {function}")
+    )
+    return {"applied": bool(result and result.applied), "source": source}
+
+
+__all__ = ["NAME", "server"]

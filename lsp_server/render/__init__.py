@@ -1,0 +1,32 @@
+"""Cards as text: Markdown for hovers, plain text and JSON for the terminal, lens
+titles, notifications and diagnostics. Pure functions of a `Card`; no protocol types.
+
+- `words`: the sentences every output shares (numbers, the verdict, the cost);
+- `markdown`: hovers and the derivatives document; `plot`: the hover's picture;
+- `text`: the terminal card and its JSON; `diagnostics`: what becomes a diagnostic.
+"""
+
+from .diagnostics import CardDiagnostic, diagnostics
+from .markdown import document_markdown, line_markdown, markdown, param_markdown
+from .plot import plot_svg
+from .text import JSON_SCHEMA_VERSION, text, to_json
+from .words import check_line, cost_line, fmt, kinks, lens_titles, summary
+
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "CardDiagnostic",
+    "check_line",
+    "cost_line",
+    "diagnostics",
+    "document_markdown",
+    "fmt",
+    "kinks",
+    "lens_titles",
+    "line_markdown",
+    "markdown",
+    "param_markdown",
+    "plot_svg",
+    "summary",
+    "text",
+    "to_json",
+]

@@ -1,0 +1,53 @@
+"""What a card reports as diagnostics: only what was computed.
+
+A warning where computed values disagree (a wrong hand-written derivative, AD against
+finite differences) and where the evaluation point reached a non-differentiable
+point; an information note on the line where AD, the hand-written function or finite
+differences could not run. A check that could not run is never a warning.
+
+    >>> diagnostics  # doctest: +ELLIPSIS
+    <function diagnostics at ...>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lsp_server.analysis import Span
+from lsp_server.cards import Card
+
+from . import words
+
+
+@dataclass(frozen=True)
+class CardDiagnostic:
+    """A finding from running the card. ``span`` None: put it on the def name."""
+
+    span: Span | None
+    code: str
+    message: str
+    severity: Literal["warning", "information"] = "warning"
+
+
+def _line(line: int | None) -> Span | None:
+    return Span(line, 0, line + 1, 0) if line is not None else None
+
+
+def diagnostics(card: Card) -> list[CardDiagnostic]:
+    out: list[CardDiagnostic] = []
+    c = card.check
+    if c is not None and c.outcome == "wrong":
+        code = "wrong-gradient" if c.subject == "hand" else "gradient-check"
+        out.append(CardDiagnostic(None, code, words.check_line(card).removeprefix("✗ ")))
+    if c is not None:
+        for who, failure in c.failures.items():
+            what = card.function if who == "hand" else words.WHO[who]
+            out.append(CardDiagnostic(
+                _line(failure.line), "could-not-run",
+                f"{what} could not run here at {words.point_text(card)}: {failure.message}",
+                "information"))
+    for line, note in words.kinks(card):
+        out.append(CardDiagnostic(_line(line), "non-differentiable",
+                                  f"at {words.point_text(card)}: {note}"))
+    return out

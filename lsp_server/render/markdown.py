@@ -1,0 +1,184 @@
+"""Cards as Markdown: the hovers (a def, a parameter, a body line) and the derivatives
+document. Pure functions of a `Card`; no protocol types. VS Code renders no math in
+hovers, so expressions are Unicode text in code blocks (printed by ``ad_core.symbolic``).
+
+    >>> from lsp_server.cards import CardService, analyze
+    >>> model = analyze("def f(x):\\n    return x\\n")
+    >>> card = CardService(None, execution="never").card_sync(model, "f")
+    >>> markdown(card).splitlines()[0]
+    '**f(x)** at x=0.5 (synthetic)'
+"""
+
+from __future__ import annotations
+
+from lsp_server.cards import Card
+
+from . import words
+from .plot import plot_markdown
+from .words import COMPUTING, fmt, partial
+
+
+def _code(lines: list[str]) -> str:
+    return "```text\n" + "\n".join(lines) + "\n```"
+
+
+def expression_lines(card: Card, only: str | None = None) -> list[str]:
+    """``f = …`` and ``∂f/∂x = …`` lines (with shared subexpressions when shorter)."""
+    e = card.expressions
+    if e is None:
+        return []
+    shared = bool(e.shared) and only is None
+    partials = e.shared_partials if shared else e.partials
+    lines: list[str] = []
+    if only is None and e.expr:
+        lines.append(f"{card.target} = {e.expr}")
+    if shared:
+        lines.extend(e.shared)
+    width = max((len(partial(card, p)) for p in partials), default=0)
+    for p, text in partials.items():
+        if only is None or p == only:
+            lines.append(f"{partial(card, p).ljust(width)} = {text}")
+    return lines
+
+
+def _head(card: Card) -> list[str]:
+    parts = [f"**{words.signature(card)}** {words.point_line(card)}"]
+    if words.failed(card):
+        parts.append(f"⚠ {words.status_word(card)}")
+    elif card.status == "static":
+        parts.append(f"*{card.message}*")
+    lines = expression_lines(card)
+    if lines:
+        parts.append(_code(lines))
+    elif card.pending and "expressions" not in card.missing:
+        parts.append(f"derivative expressions: {COMPUTING}")
+    return parts
+
+
+def markdown(card: Card) -> str:
+    """The hover on a def: expressions, values at the point, the check, the cost."""
+    parts = _head(card)
+    if card.kind == "gradient":
+        parts.append(_verdict(card))
+    else:
+        rows = []
+        if card.value is not None:
+            rows.append(f"| {card.function} | `{fmt(card.value.value)}` |")
+        for p, v in (card.gradient.values.items() if card.gradient is not None else ()):
+            rows.append(f"| {partial(card, p)} | `{fmt(v)}` |")
+        if rows:
+            head = f"| | {words.mode(card)} |" if card.gradient is not None else "| | value |"
+            parts.append("\n".join([head, "|---|---|", *rows]))
+        if not words.failed(card):
+            parts.append(words.check_line(card) + words.check_detail(card))
+            parts.extend(f"- {line}" for line in words.failure_lines(card))
+        parts.append(f"Cost: {words.cost_line(card)}" + cost_detail(card))
+        picture = plot_markdown(card)
+        if picture:
+            parts.append(picture)
+    notes = [f"- ⚠ `{p.code}` line {p.line + 1}: {p.message}" for p in card.problems]
+    notes += [f"- ⚠ line {line + 1}: {note}" if line is not None else f"- ⚠ {note}"
+              for line, note in words.kinks(card)]
+    notes += _unavailable(card)
+    if notes:
+        parts.append("\n".join(notes))
+    return "\n\n".join(parts)
+
+
+def _unavailable(card: Card) -> list[str]:
+    """Sections with no line of their own that could not be computed, and why."""
+    out = []
+    if card.value is not None and not card.value.differentiable:
+        out.append(f"- {card.function} returns {card.value.describe}")
+    if "expressions" in card.missing:
+        out.append(f"- derivative expressions: {words.unavailable(card, 'expressions')}")
+    if card.kind == "function" and card.status == "ok" and card.gradient is None:
+        out.append(f"- gradient: {words.unavailable(card, 'gradient')}")
+    return out
+
+
+def cost_detail(card: Card) -> str:
+    c = card.cost
+    if c is None:
+        return ""
+    return f" ({c.n_inputs} in → {c.n_outputs} out, {c.ops} ops, {c.source})"
+
+
+def _verdict(card: Card) -> str:
+    """A hand-written derivative: the verdict, then hand-written, AD and finite
+    differences per component and which of them agree."""
+    lines = [words.check_line(card)]
+    c = card.check
+    lines += [f"- {line}" for line in words.failure_lines(card)]
+    if c is not None and c.components:
+        lines += ["", "| | hand-written | AD | finite differences | |", "|---|---|---|---|---|"]
+        for x in c.components[:12]:
+            cells = " | ".join(f"`{fmt(v)}`" if v is not None else "—"
+                               for v in (x.hand, x.ad, x.fd))
+            mark = words.component_mark(x, c.subject)
+            lines.append(f"| ∂{c.target}/∂{x.name} | {cells} | {mark} {words.agreement(x)} |")
+        if c.n_components > 12:
+            lines.append(f"\n… {c.n_components - 12} more components")
+    if card.value is not None and not card.value.differentiable:
+        lines.append(f"\n{card.function} returns {card.value.describe}: `{fmt(card.value.value)}`")
+    return "\n".join(lines)
+
+
+def param_markdown(card: Card, name: str) -> str:
+    """The hover on a parameter: that partial only."""
+    d = partial(card, name)
+    parts = [f"**{d}** {words.point_line(card)}"]
+    lines = expression_lines(card, only=name)
+    if lines:
+        parts.append(_code(lines))
+    if card.gradient is not None and name in card.gradient.values:
+        parts.append(f"{d} = `{fmt(card.gradient.values[name])}` ({words.mode(card)})")
+    elif card.check is not None and card.kind == "gradient":
+        for x in [x for x in card.check.components if x.name.split("[")[0] == name][:6]:
+            parts.append(f"{words.component_mark(x, 'hand')} "
+                         f"{words.component_line(card.check.target, x)}")
+    elif card.kind == "function" and card.status != "static":
+        parts.append(f"*gradient {words.unavailable(card, 'gradient')}*")
+    return "\n\n".join(parts)
+
+
+def line_markdown(card: Card, line: int) -> str | None:
+    """The hover on a body line: each intermediate it made, its value and adjoint."""
+    rows = [r for r in card.trace.rows if r.line == line] if card.trace is not None else []
+    if not rows:
+        return None
+    out = [
+        f"**line {line + 1}** {words.point_line(card)}",
+        "",
+        f"| step | value | adjoint ∂{card.function}/∂· |",
+        "|---|---|---|",
+    ]
+    for r in rows[:20]:
+        out.append(f"| `{r.text}` | `{fmt(r.value)}` | `{fmt(r.adjoint)}` |")
+    if len(rows) > 20:
+        out.append(f"| … {len(rows) - 20} more | | |")
+    return "\n".join(out)
+
+
+def document_markdown(card: Card) -> str:
+    """A whole document: derivatives (with CSE), values, check, cost, Wengert list."""
+    out = [f"# {words.signature(card)}", "", words.point_line(card).capitalize(), ""]
+    e = card.expressions
+    out.append("## Derivatives")
+    if e is not None:
+        out.append(_code(expression_lines(card)))
+        swell = f"{e.partial_ops} operations in the partials, {e.ops} in {card.target}"
+        out.append(f"\nExpression size: {swell}.")
+        for line, msg in e.errors:
+            out.append(f"- line {line + 1 if line is not None else '?'}: {msg}")
+    else:
+        out.append(words.unavailable(card, "expressions"))
+    out += ["", "## At the point", "", markdown(card).split("\n\n", 1)[-1]]
+    out += ["", "## Wengert list (reverse mode)"]
+    if card.trace is not None:
+        rows = [f"{r.text:<28} value {fmt(r.value):<12} adjoint {fmt(r.adjoint)}"
+                for r in card.trace.rows]
+        out.append(_code(rows or [card.trace.text]))
+    else:
+        out.append(words.unavailable(card, "trace"))
+    return "\n".join(out)
