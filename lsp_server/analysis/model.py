@@ -75,12 +75,27 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A text edit that resolves a finding; editors offer it as a quick fix.
+
+    ``span`` is the range replaced (an empty span inserts ``text`` there). The LSP
+    layer turns every fix it finds on a problem or a card diagnostic into a code
+    action; the CLI prints the title and the text.
+    """
+
+    title: str
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
 class Problem:
     """A static finding. ``code`` in {"real-math", "float-call", "inplace-write"}."""
 
     span: Span
     code: str
     message: str
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)

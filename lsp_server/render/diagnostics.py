@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from lsp_server.analysis import Span
+from lsp_server.analysis import Fix, Span
 from lsp_server.cards import Card
 
 from . import words
@@ -28,6 +28,7 @@ class CardDiagnostic:
     code: str
     message: str
     severity: Literal["warning", "information"] = "warning"
+    fix: Fix | None = None  # offered as a quick fix by the editor
 
 
 def _line(line: int | None) -> Span | None:
