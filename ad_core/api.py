@@ -50,8 +50,9 @@ def _diff_arg(x: Any, f: Callable, k: int, who: str):
             return x.astype(np.float64)
     what = type(x).__name__ if not isinstance(x, np.ndarray) else f"ndarray of {x.dtype}"
     hint = " (wrap lists with np.array(...))" if isinstance(x, (list, tuple)) else ""
+    leave_out = ", or leave it out of argnums" if who not in ("derivative", "jvp", "vjp") else ""
     raise TypeError(f"{who}: {_param_name(f, k)} is a {what}, which cannot be differentiated; "
-                    f"pass a float or a float ndarray{hint}, or leave it out of argnums")
+                    f"pass a float or a float ndarray{hint}{leave_out}")
 
 
 def _argnums(argnums, nargs: int, who: str) -> tuple[tuple[int, ...], bool]:
@@ -408,9 +409,11 @@ def derivative(f: Callable) -> Callable:
     """
     @functools.wraps(f)
     def df(x, *args, **kwargs):
+        # Checked here, against f, so that a message names f's parameter, not the lambda's.
+        x = _diff_arg(x, f, 0, "derivative")
         if shape_of(x) != ():
-            raise TypeError(f"derivative expects a scalar argument, got shape {shape_of(x)}; "
-                            "use jacfwd for arrays")
+            raise TypeError(f"derivative: {_param_name(f, 0)} has shape {shape_of(x)}, but "
+                            "derivative expects a scalar; use jacfwd for arrays")
         return jvp(lambda v: f(v, *args, **kwargs), (x,), (1.0,))[1]
 
     return df

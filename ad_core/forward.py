@@ -14,7 +14,7 @@ import numpy as np
 from ._core import Trace, Tracer, shape_of
 from .primitives import ops
 from .primitives.batching import NoBatchRule, batched_rule
-from .primitives.table import tangent_term
+from .primitives.chain import tangent_term
 from .reverse import gc_paused
 
 

@@ -20,7 +20,8 @@ import weakref
 import numpy as np
 
 from ._core import Trace, Tracer, raw, shape_of
-from .primitives.table import ARITH_ERRORS, cotangent_term
+from .primitives.chain import cotangent_term
+from .primitives.table import ARITH_ERRORS
 
 
 @contextlib.contextmanager
@@ -205,7 +206,7 @@ class ReverseTrace(Trace):
                         partials[pos](ans, *primals)
                     if type(d) is float and type(g) is float and type(primals[pos]) is float:
                         c = g * d  # the scalar path of cotangent_term, inlined
-                        if c != c and g == 0.0:
+                        if c != c and (g == 0.0 or d == 0.0):
                             c = 0.0
                     else:
                         c = cotangent_term(g, d, primals[pos], mask)

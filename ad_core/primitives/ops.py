@@ -1,4 +1,5 @@
-"""The table itself: one ``defprim`` per primitive.
+"""The table itself: one ``defprim`` per primitive (the core set; ``arrays.py``
+holds the array-manipulation entries added on top of it).
 
 Read a rule as math: ``partials=(lambda ans, x: cos(x),)`` says d sin(x)/dx =
 cos(x). Rules call primitives (``cos``, ``mul``, ``where``...), never NumPy
@@ -18,7 +19,7 @@ import operator
 import numpy as np
 
 from .._core import Tracer, raw, shape_of
-from .table import ByIndex, defprim, unbroadcast
+from .table import ByIndex, defprim
 
 
 class _LazySympy:
@@ -297,6 +298,85 @@ where = defprim(
     sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), flops=1)
 
 
+# ---------------------------------------------------------------- zero wins
+
+
+def zero_wins(a, b, c):
+    """``c = a · b`` with 0 wherever ``a`` or ``b`` is exactly 0 and ``c`` is NaN (0 · inf,
+    0 · nan): the convention that makes forward and reverse mode agree where one factor
+    of the chain rule is infinite and its neighbour zero (see ``chain.py``). A NaN with
+    no zero factor stays. Costs one reduction, and more only when ``c`` holds a NaN."""
+    t = type(c)
+    if t is np.ndarray:
+        # One reduction, no allocation: a NaN anywhere makes the sum NaN.
+        if c.dtype.kind == "f" and c.size:
+            s = _add_reduce(c, axis=None)
+            if s != s:
+                bad = np.isnan(c) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
+                if bad.any():
+                    c = np.where(bad, 0.0, c)
+    elif t is float or t is np.float64:
+        if c != c and (raw(a) == 0 or raw(b) == 0):
+            return 0.0
+    elif isinstance(c, Tracer):
+        # Higher order: judge by the plain values and zero every level at once.
+        rc = raw(c)
+        if np.any(np.isnan(rc)):
+            bad = np.isnan(rc) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
+            if np.any(bad):
+                if np.ndim(rc) == 0:
+                    return 0.0
+                c = where(bad, 0.0, c)
+    return c
+
+
+def zmul(a, b):
+    """a · b for a (co)tangent and a local factor, with 0 · inf = 0."""
+    return zero_wins(a, b, mul(a, b))
+
+
+_SIGNS = ((np.inf, True), (-np.inf, True), (1.0, False), (-1.0, False))
+
+
+def multilinear_zero_wins(F, operands, r):
+    """``r = F(*operands)`` for a multilinear ``F`` (matmul, einsum), recomputed so that a
+    term with an exactly zero factor counts as 0 even when another factor is ±inf (IEEE
+    gives NaN). Terms with an infinite factor and no zero factor give ±inf (NaN if both
+    signs meet), as IEEE would. Runs only when ``r`` holds a NaN and an operand an inf."""
+    rr = raw(r)
+    with np.errstate(invalid="ignore"):
+        if not np.isnan(_add_reduce(np.ravel(rr), axis=None)):
+            return r
+    raws = [np.asarray(raw(o), dtype=float) for o in operands]
+    if not any(np.isinf(v).any() for v in raws):
+        return r
+    finite = [where(np.isinf(v), 0.0, o) if np.isinf(v).any() else o
+              for v, o in zip(raws, operands)]
+    base = F(*finite)
+    # Count, per output element, the infinite terms of each sign: F of 0/1 indicator
+    # operands, one evaluation per assignment of categories (+inf, -inf, +x, -x).
+    pos = neg = 0.0
+    k = len(raws)
+    for combo in np.ndindex(*(4,) * k):
+        cats = [_SIGNS[c] for c in combo]
+        if not any(inf for _, inf in cats):
+            continue
+        ind = []
+        for v, (sign, inf) in zip(raws, cats):
+            if inf:
+                ind.append((v == sign).astype(float))
+            else:
+                ind.append((np.isfinite(v) & (np.sign(v) == sign)).astype(float))
+        n = np.asarray(F(*ind), dtype=float)
+        if sum(sign < 0 for sign, _ in cats) % 2 == 0:
+            pos = pos + n
+        else:
+            neg = neg + n
+    pos, neg = np.asarray(pos) > 0, np.asarray(neg) > 0
+    fix = np.where(pos & neg, np.nan, np.where(pos, np.inf, -np.inf))
+    return where(pos | neg, fix, base)
+
+
 # ---------------------------------------------------------------- reductions
 
 
@@ -376,9 +456,9 @@ def _exclusive_prod(v, axis):
 prod = defprim(
     "prod", lambda x, axis=None, keepdims=False: _mul_reduce(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(mul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
+         sum_(zmul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         mul(_expand_like(g, x, axis, keepdims), _prod_others(x, ans, axis)),),
+         zmul(_expand_like(g, x, axis, keepdims), _prod_others(x, ans, axis)),),
     sympy=None, flops=_reduce_flops)
 
 
@@ -403,9 +483,9 @@ def _has_tie(ans, x, axis=None, keepdims=False):
 def _extreme_rules():
     return dict(
         jvp=(lambda t, ans, x, axis=None, keepdims=False:
-             sum_(mul(t, _extreme_share(x, ans, axis, keepdims)), axis=axis, keepdims=keepdims),),
+             sum_(zmul(t, _extreme_share(x, ans, axis, keepdims)), axis=axis, keepdims=keepdims),),
         vjp=(lambda g, ans, x, axis=None, keepdims=False:
-             mul(_expand_like(g, x, axis, keepdims), _extreme_share(x, ans, axis, keepdims)),),
+             zmul(_expand_like(g, x, axis, keepdims), _extreme_share(x, ans, axis, keepdims)),),
         flops=_reduce_flops)
 
 
@@ -461,6 +541,29 @@ broadcast_to = defprim(
     jvp=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, ans, x, shape: unbroadcast(g, x),),
     flops=0)
+
+
+def unbroadcast(c, like):
+    """Sum ``c`` down to the shape of ``like`` (undo NumPy broadcasting)."""
+    if type(c) is float and type(like) is float:
+        return c
+    target = shape_of(like)
+    cs = shape_of(c)
+    if cs == target:
+        return c
+    extra = len(cs) - len(target)
+    if extra > 0:
+        c = sum_(c, axis=tuple(range(extra)), keepdims=False)
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and shape_of(c)[i] != 1)
+    if axes:
+        c = sum_(c, axis=axes, keepdims=True)
+    if shape_of(c) != target:
+        # e.g. a cotangent of shape () for an input of shape (1,)
+        if math.prod(shape_of(c)) == math.prod(target):
+            c = reshape(c, shape=target)
+        else:
+            c = broadcast_to(c, shape=target)
+    return c
 
 
 def _is_basic_index(idx) -> bool:
@@ -527,31 +630,36 @@ def _mT(x):
     return transpose(x, axes=tuple(axes))
 
 
+def _zmatmul(u, v):
+    """matmul in a rule: a (co)tangent times a factor, with 0 · inf = 0 per term."""
+    return multilinear_zero_wins(matmul, (u, v), matmul(u, v))
+
+
 def _matmul_vjp_a(g, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 1 and len(sb) == 1:
-        return mul(g, b)
+        return zmul(g, b)
     if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return unbroadcast(mul(reshape(g, shape=shape_of(g) + (1,)), b), a)
+        return unbroadcast(zmul(reshape(g, shape=shape_of(g) + (1,)), b), a)
     if len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
-        r = matmul(b, reshape(g, shape=shape_of(g) + (1,)))
+        r = _zmatmul(b, reshape(g, shape=shape_of(g) + (1,)))
         return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), a)
-    return unbroadcast(matmul(g, _mT(b)), a)
+    return unbroadcast(_zmatmul(g, _mT(b)), a)
 
 
 def _matmul_vjp_b(g, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 1 and len(sb) == 1:
-        return mul(g, a)
+        return zmul(g, a)
     if len(sa) == 1:  # (k,) @ (..., k, m): outer(a, g)
-        return unbroadcast(mul(reshape(a, shape=(sa[0], 1)),
-                               reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
+        return unbroadcast(zmul(reshape(a, shape=(sa[0], 1)),
+                                reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
     if len(sb) == 1 and len(sa) == 2:  # (n, k) @ (k,): a^T g = g @ a
-        return matmul(g, a)
+        return _zmatmul(g, a)
     if len(sb) == 1:  # (..., n, k) @ (k,): a^T g
-        r = matmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
+        r = _zmatmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
         return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), b)
-    return unbroadcast(matmul(_mT(a), g), b)
+    return unbroadcast(_zmatmul(_mT(a), g), b)
 
 
 def _matmul_flops(ans, a, b):
@@ -561,16 +669,17 @@ def _matmul_flops(ans, a, b):
 
 matmul = defprim(
     "matmul", np.matmul,
-    jvp=(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)),
+    jvp=(lambda t, ans, a, b: _zmatmul(t, b), lambda t, ans, a, b: _zmatmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     sympy=lambda a, b: a * b, flops=_matmul_flops)
 
 
 def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
+    """Operand and output subscripts of an explicit-letter spec (``_dispatch`` writes
+    ``...`` and the sublist form out as letters before binding)."""
     s = subscripts.replace(" ", "")
     if "." in s:
-        raise NotImplementedError("numpy.einsum with '...' has no derivative rule in ad_core; "
-                                  "write the indices out")
+        raise ValueError(f"einsum primitive: {subscripts!r} still has '...'")
     if "->" in s:
         ins, out = s.split("->")
     else:
@@ -580,18 +689,19 @@ def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
     parts = ins.split(",")
     if len(parts) != n:
         raise ValueError(f"einsum: {len(parts)} subscripts for {n} operands")
-    for p in parts:
-        if len(set(p)) != len(p):
-            raise NotImplementedError(
-                f"numpy.einsum with a repeated index in one operand ({p!r}) has no derivative "
-                "rule in ad_core")
     return parts, out
+
+
+def _zeinsum(*xs, subscripts):
+    """einsum in a rule: one operand is a (co)tangent; 0 · inf = 0 per term."""
+    F = lambda *ops: einsum(*ops, subscripts=subscripts)
+    return multilinear_zero_wins(F, xs, F(*xs))
 
 
 def _einsum_jvp(t, ans, *xs, i, subscripts):
     ops = list(xs)
     ops[i] = t
-    return einsum(*ops, subscripts=subscripts)
+    return _zeinsum(*ops, subscripts=subscripts)
 
 
 def _einsum_vjp(g, ans, *xs, i, subscripts):
@@ -599,13 +709,18 @@ def _einsum_vjp(g, ans, *xs, i, subscripts):
     target = parts[i]
     others = [p for j, p in enumerate(parts) if j != i]
     avail = set(out).union(*others) if others else set(out)
-    kept = "".join(c for c in target if c in avail)
+    letters = "".join(dict.fromkeys(target))  # once each, in order: 'iij' -> 'ij'
+    kept = "".join(c for c in letters if c in avail)
     spec = ",".join([out] + others) + "->" + kept
-    r = einsum(g, *[x for j, x in enumerate(xs) if j != i], subscripts=spec)
-    if kept != target:  # indices summed inside operand i alone: broadcast back
-        xs_shape = shape_of(xs[i])
-        shape = tuple(xs_shape[k] if c in avail else 1 for k, c in enumerate(target))
-        r = broadcast_to(reshape(r, shape=shape), shape=xs_shape)
+    r = _zeinsum(g, *[x for j, x in enumerate(xs) if j != i], subscripts=spec)
+    size = {c: n for c, n in zip(target, shape_of(xs[i]))}
+    if kept != letters:  # indices summed inside operand i alone: broadcast back
+        shape = tuple(size[c] if c in avail else 1 for c in letters)
+        r = broadcast_to(reshape(r, shape=shape), shape=tuple(size[c] for c in letters))
+    if letters != target:  # a repeated index ('ii'): the cotangent lives on a diagonal
+        grid = np.indices([size[c] for c in letters], sparse=True)
+        idx = tuple(grid[letters.index(c)] for c in target)
+        r = untake(r, idx=idx, shape=shape_of(xs[i]))
     return r
 
 
