@@ -110,10 +110,12 @@ def _like(c, x):
     return c
 
 
-def _adjoint(adj: list, inp):
-    """The adjoint of input ``inp``; None when it was recorded after the output
-    (e.g. ``lambda x, y: x`` with argnums (0, 1): the backward pass stops at x)."""
-    return adj[inp._idx] if inp._idx < len(adj) else None
+def _adjoint(adj: list, idx: int):
+    """The adjoint of the input recorded at node ``idx``; None when it was recorded after
+    the output (e.g. ``lambda x, y: x`` with argnums (0, 1): the backward pass stops at x).
+    Inputs are found by node index, not through their tracers: an in-place write in ``f``
+    (``x += 1``) points an input's tracer at a later node."""
+    return adj[idx] if idx < len(adj) else None
 
 
 def _basis(e: int, shape: tuple):
@@ -141,6 +143,7 @@ def vjp(f: Callable, *primals):
     trace = ReverseTrace()
     xs = [_diff_arg(p, f, k, "vjp") for k, p in enumerate(primals)]
     ins = [trace.new_input(x) for x in xs]
+    in_idx = [i._idx for i in ins]
     with gc_paused():
         out, idx = trace.unpack(f(*ins))
     _real(out, "vjp")
@@ -154,21 +157,22 @@ def vjp(f: Callable, *primals):
             return tuple(_like(None, x) for x in xs)
         adj = trace.backward(idx, ct if isinstance(ct, Tracer) else
                              (float(ct) if out_shape == () else np.asarray(ct, dtype=float)))
-        return tuple(_like(_adjoint(adj, i), x) for i, x in zip(ins, xs))
+        return tuple(_like(_adjoint(adj, i), x) for i, x in zip(in_idx, xs))
 
     return _present(out), vjp_fn
 
 
 def _reverse_inputs(f: Callable, args: tuple, nums: tuple[int, ...], who: str):
-    """A new tape, and ``args`` with the differentiated ones replaced by its inputs."""
+    """A new tape, ``args`` with the differentiated ones replaced by its inputs, their
+    plain values and their node indices."""
     trace = ReverseTrace()
     args = list(args)
     xs, ins = [], []
     for k in nums:
         x = _diff_arg(args[k], f, k, who)
         xs.append(x)
-        ins.append(trace.new_input(x))
-        args[k] = ins[-1]
+        args[k] = trace.new_input(x)
+        ins.append(args[k]._idx)
     return trace, args, xs, ins
 
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._core import Trace, Tracer, shape_of
+from ._core import Trace, Tracer, in_place_level_error, shape_of
 from .primitives import ops
 from .primitives.batching import NoBatchRule, batched_rule
 from .primitives.chain import tangent_term
@@ -25,6 +25,12 @@ class Dual(Tracer):
         self._trace = trace
         self.primal = primal
         self.tangent = tangent
+
+    def become(self, new) -> None:
+        if type(new) is not Dual or new._trace is not self._trace:
+            raise in_place_level_error(self, new)
+        self.primal = new.primal
+        self.tangent = new.tangent
 
 
 class ForwardTrace(Trace):

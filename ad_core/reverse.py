@@ -19,7 +19,7 @@ import weakref
 
 import numpy as np
 
-from ._core import Trace, Tracer, raw, shape_of
+from ._core import Trace, Tracer, in_place_level_error, raw, shape_of, user_site
 from .primitives.chain import cotangent_term
 from .primitives.table import ARITH_ERRORS
 
@@ -64,6 +64,12 @@ class RVar(Tracer):
         self._trace = trace
         self.primal = primal
         self._idx = idx
+
+    def become(self, new) -> None:
+        if not isinstance(new, RVar) or new._trace is not self._trace:
+            raise in_place_level_error(self, new)
+        self.primal = new.primal
+        self._idx = new._idx
 
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """PyTorch-style: accumulate d(self)/d(leaf) into each live ``Variable``'s ``.grad``.
@@ -305,7 +311,7 @@ class Variable(RVar):
         7.0
     """
 
-    __slots__ = ("grad", "__weakref__")
+    __slots__ = ("grad",)
 
     def __init__(self, value) -> None:
         if isinstance(value, Tracer):
@@ -321,6 +327,12 @@ class Variable(RVar):
         super().__init__(trace, value, len(trace.nodes) - 1)
         self.grad = None
         trace.variables.append((weakref.ref(self), self._idx))
+
+    def become(self, new) -> None:
+        raise TypeError(
+            f"an in-place write into an ad.Variable, at {user_site()}: a Variable is a leaf "
+            "of the graph (as in PyTorch, a leaf that requires grad cannot be modified in "
+            "place); write y = x * 1.0 and modify y, or assign to x.data's copy")
 
     @property
     def data(self):

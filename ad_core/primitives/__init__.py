@@ -5,8 +5,8 @@
 ``batching`` says how non-elementwise entries take a batch of tangents.
 """
 
-from . import ops
+from . import arrays, ops
 from .ops import unbroadcast
 from .table import PRIMITIVES, Primitive, defprim
 
-__all__ = ["PRIMITIVES", "Primitive", "defprim", "ops", "unbroadcast"]
+__all__ = ["PRIMITIVES", "Primitive", "arrays", "defprim", "ops", "unbroadcast"]
