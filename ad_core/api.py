@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._core import Tracer, raw, shape_of
-from .forward import Dual, ForwardTrace, batched_jacobian_tangents
+from .forward import Dual, ForwardTrace, batch_fallbacks, batched_jacobian_tangents
 from .primitives import ops
 from .primitives.batching import NoBatchRule
 from .reverse import ReverseTrace, gc_paused
@@ -355,8 +355,10 @@ def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
                 try:
                     is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs, k)
                     jacs = [_from_batched(T, s_out, s_in) for s_out, T in res]
-                except NoBatchRule:
-                    jacs = None  # a primitive without a batching rule: sweep per element
+                except NoBatchRule as e:
+                    # a primitive without a batching rule: sweep per element (and say so)
+                    batch_fallbacks[str(e)] += 1
+                    jacs = None
             if jacs is None:
                 is_tuple, jacs = _jacfwd_columns(f, args, kwargs, nums, xs, k)
             per_arg.append(jacs)

@@ -21,6 +21,7 @@ from .ops import (
     div,
     getitem,
     mul,
+    near_zero,
     reshape,
     sp,
     square,
@@ -71,7 +72,7 @@ def _exclusive_running(x, axis: int):
 
 
 def _cumprod_jvp(t, ans, x, axis, off=0):
-    if not np.any(raw(x) == 0):
+    if not np.any(near_zero(raw(x))):
         return zmul(ans, cumsum(div(t, x), axis=axis + off))
     M = _exclusive_running(x, axis)
     tl = _to_last(t, axis, off)
@@ -81,7 +82,7 @@ def _cumprod_jvp(t, ans, x, axis, off=0):
 
 
 def _cumprod_vjp(g, ans, x, axis):
-    if not np.any(raw(x) == 0):
+    if not np.any(near_zero(raw(x))):
         gl = _to_last(zmul(g, ans), axis, 0)
         rev = _flip_last(cumsum(_flip_last(gl), axis=len(shape_of(gl)) - 1))
         return div(_from_last(rev, axis, 0), x)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._core import shape_of
-from . import ops
+from . import arrays, ops
 
 
 class NoBatchRule(Exception):
@@ -149,6 +149,23 @@ RULES: dict = {
     ops.inv: (ops.inv.jvp[0],),
 }
 VARIADIC: dict[object, Callable] = {ops.concatenate: _concat_rule, ops.einsum: _einsum_rule}
+
+
+def _solve_b(t, ans, A, b):
+    if len(shape_of(b)) == 1:  # B right-hand sides: solve them as the columns of one matrix
+        return ops.transpose(ops.solve(A, ops.transpose(t, axes=(1, 0))), axes=(1, 0))
+    return ops.solve(A, t)
+
+
+def _solve_A(t, ans, A, b):
+    return ops.neg(_solve_b(ops.matmul(t, ans), ans, A, b))
+
+
+# Entries of ``arrays.py`` and other additions to the table, one line each.
+RULES.update({
+    arrays.cumprod: (lambda t, ans, x, axis: arrays._cumprod_jvp(t, ans, x, axis, off=1),),
+    ops.solve: (_solve_A, _solve_b),
+})
 
 
 def batched_rule(prim, i: int) -> Callable:

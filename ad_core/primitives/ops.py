@@ -414,16 +414,28 @@ sum_ = defprim(
     sympy=None, flops=_reduce_flops)
 
 
+TINY = 1e-150
+# Relative size below which the ratio form prod / x_i loses digits at second order
+# (its terms are ~ prod / x_i² and cancel): such elements take the exact path.
+SMALL_RATIO = 1e-8
+
+
+def near_zero(rx):
+    """The elements a product's rules treat as zero (exact path, no division by them)."""
+    a = np.abs(rx)
+    return (a < TINY) | (a < SMALL_RATIO * np.max(a, initial=0.0))
+
+
 def _prod_others(x, ans, axis):
     """∂prod/∂x_i = the product of the other elements, exactly (no ans / x at zeros) and
-    as differentiable terms, so that higher orders stay exact. In a slice with z zeros:
+    as differentiable terms, so that higher orders stay exact. Elements that are zero, or
+    tiny next to the largest, form the "zero" class; in a slice with z of them:
 
-    - x_i nonzero: (nonzero others) · (product of the zeros), the latter 1 when z = 0;
-    - x_i zero: (nonzero elements) · (the other zeros): 1 for z = 1, the other zero for
-      z = 2 (sum of the zeros minus x_i), an exclusive product for z >= 3 (n × n, only then).
+    - x_i not in it: (other non-zero-class elements) · (product of the zero class);
+    - x_i in it: (non-zero-class product) · (the rest of the zero class): 1 for z = 1,
+      the other member for z = 2, an exclusive product for z >= 3 (n × n, only then).
     """
-    rx = raw(x)
-    zero = rx == 0
+    zero = near_zero(raw(x))
     if not np.any(zero):
         return div(prod(x, axis=axis, keepdims=True), x)
     nzero = np.sum(zero, axis=axis, keepdims=True)
@@ -431,11 +443,33 @@ def _prod_others(x, ans, axis):
     zs = where(zero, x, 1.0)
     p_nz = prod(nz, axis=axis, keepdims=True)
     at_nonzero = mul(div(p_nz, nz), prod(zs, axis=axis, keepdims=True))
-    other_zeros = where(nzero == 1, 1.0,
-                        sub(sum_(where(zero, x, 0.0), axis=axis, keepdims=True), x))
+    other_zeros = 1.0
+    if np.any(nzero == 2):
+        other_zeros = where(nzero == 2, _other_of_pair(x, zero, axis), other_zeros)
     if np.any(nzero >= 3):
         other_zeros = where(nzero >= 3, _exclusive_prod(zs, axis), other_zeros)
     return where(zero, mul(p_nz, other_zeros), at_nonzero)
+
+
+def _other_of_pair(x, zero, axis):
+    """In slices whose zero class has two members, each member's partner (a gather)."""
+    shape = shape_of(x)
+    red = tuple(range(len(shape))) if axis is None else tuple(axis)
+    keep = [i for i in range(len(shape)) if i not in red]
+    perm = tuple(keep + list(red))
+    kshape = tuple(shape[i] for i in keep)
+    n = int(np.prod([shape[i] for i in red], dtype=np.int64))
+    Z = np.transpose(zero, perm).reshape(kshape + (n,))
+    src = np.broadcast_to(np.arange(n), Z.shape).copy()
+    rows = np.argwhere(Z.sum(axis=-1) == 2)
+    for r in map(tuple, rows):
+        p, q = np.flatnonzero(Z[r])
+        src[r + (p,)], src[r + (q,)] = q, p
+    X = reshape(transpose(x, axes=perm), shape=kshape + (n,))
+    grid = np.indices(Z.shape, sparse=True)
+    G = getitem(X, idx=tuple(grid[:-1]) + (src,))
+    G = reshape(G, shape=tuple(shape[i] for i in perm))
+    return transpose(G, axes=tuple(int(i) for i in np.argsort(perm)))
 
 
 def _exclusive_prod(v, axis):
