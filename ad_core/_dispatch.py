@@ -217,10 +217,15 @@ _UFUNC_LAYOUT = ("casting", "order", "subok")
 
 
 def _ufunc_call(name: str, ufunc, inputs, kwargs):
-    dtype = kwargs.pop("dtype", None)
-    check_dtype(name, dtype)
+    if kwargs:
+        # NumPy judges the keywords first (a bad signature, dtype or axes raises there,
+        # as without tracers); a ufunc with no derivative is then NumPy's answer itself.
+        checked = ufunc(*[raw(x) for x in inputs], **kwargs)
+        if ufunc in PRIMAL_UFUNCS:
+            return checked
+    check_dtype(name, kwargs.pop("dtype", None))
     if kwargs.pop("signature", None) is not None:
-        raise refuse(name, "signature", "...", "ad_core computes in float64")
+        raise refuse(name, "signature", "...", "traced values use the float64 loop")
     axis = kwargs.pop("axis", None)
     if axis is not None and not (hasattr(np, "vecdot") and ufunc is np.vecdot):
         raise refuse(name, "axis", axis)
@@ -387,7 +392,7 @@ def _on_primals(fn):
         out = kwargs.get("out")
         if isinstance(out, Tracer):
             kwargs = dict(kwargs)
-            kwargs.pop("out")
+            kwargs["out"] = np.array(raw(out), dtype=float)  # NumPy checks shape and casting
             r = fn(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
             return inplace.store(f"numpy.{fn.__name__}", out, np.asarray(r, dtype=float))
         return fn(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
@@ -496,10 +501,23 @@ def _floordiv(a, b):
 
 
 def _primal_method(name):
+    run = _on_primals(getattr(np, name))
+
     def method(self, *a, **k):
-        return getattr(np, name)(raw(self), *a, **{kk: raw(v) for kk, v in k.items()})
+        return run(self, *a, **k)
     method.__name__ = name
     return method
+
+
+def _method_var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *,
+                where=np._NoValue, mean=np._NoValue):
+    # ndarray.var has no correction= (np.var has): mirror the method, not the function
+    return reductions.np_var(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
+
+
+def _method_std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *,
+                where=np._NoValue, mean=np._NoValue):
+    return reductions.np_std(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
 
 
 METHODS = {
@@ -523,8 +541,8 @@ METHODS = {
     "__setitem__": inplace.setitem,
     "__array_ufunc__": array_ufunc, "__array_function__": array_function,
     "sum": reductions.np_sum, "mean": reductions.np_mean, "prod": reductions.np_prod,
-    "max": reductions.np_max, "min": reductions.np_min, "var": reductions.np_var,
-    "std": reductions.np_std, "cumsum": reductions.np_cumsum,
+    "max": reductions.np_max, "min": reductions.np_min, "var": _method_var,
+    "std": _method_std, "cumsum": reductions.np_cumsum,
     "cumprod": reductions.np_cumprod,
     "dot": _method_dot, "reshape": _method_reshape, "transpose": _method_transpose,
     "ravel": shapes.np_ravel, "flatten": lambda self, order="C": _fresh(

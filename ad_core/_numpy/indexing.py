@@ -320,7 +320,7 @@ def np_compress(condition, a, axis=None, out=None):
     else:
         ax = one_axis(axis, ndim(x))
     return store("numpy.compress", out,
-                 by_codes(np.compress, x, cond, axis=ax))
+                 by_codes(lambda c: np.compress(cond, c, axis=ax), x))
 
 
 def np_extract(condition, arr):

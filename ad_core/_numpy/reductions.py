@@ -233,6 +233,9 @@ def np_nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=NOVALUE, *,
 
 
 def _nan_extreme(fname, prim, pair, fill, a, axis, out, keepdims, initial, where):
+    if given(where) and where is not True and not given(initial):
+        raise ValueError(f"reduction operation 'f{pair.name[:3]}' does not have an identity, "
+                         "so to use a where mask one has to specify 'initial'")
     x, ok = _not_nan(a, where)
     ax = axes(axis, ndim(x))
     kd = _keep(keepdims)

@@ -91,6 +91,8 @@ def np_reshape(a, /, shape=NOVALUE, order="C", *, newshape=NOVALUE, copy=None):
         shape = newshape
     size = int(np.prod(shape_of(x), dtype=np.int64))
     shape = _shape_arg(shape, size)
+    if str(order).upper() == "K":
+        raise ValueError("order 'K' is not permitted for reshaping")
     if _layout("numpy.reshape", x, order) == "F":
         r = _reversed_axes(ops.reshape(_reversed_axes(x), shape=tuple(reversed(shape))))
         return r
