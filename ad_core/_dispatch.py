@@ -28,7 +28,7 @@ import numpy as np
 from ._core import Tracer, raw, shape_of, user_site
 from ._numpy import creation, indexing, inplace, products, reductions, shapes
 from ._numpy._common import check_dtype, operand, refuse
-from .primitives import arrays, ops
+from .primitives import ops
 
 # ---------------------------------------------------------------- helpers
 
@@ -407,7 +407,7 @@ for _family in FAMILIES:
     FUNCTIONS.update(_family.FUNCTIONS)
 FUNCTIONS.update({
     np.clip: np_clip, np.nan_to_num: np_nan_to_num, np.bincount: np_bincount,
-    np.sinc: lambda x: arrays.sinc(operand(x)),
+    np.sinc: lambda x: ops.sinc(operand(x)),
     np.real_if_close: lambda a, tol=100: _fresh(a),
     np.linalg.norm: np_norm, np.linalg.det: np_det, np.linalg.inv: np_inv,
     np.linalg.solve: np_solve,

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .._core import raw, shape_of
-from ..primitives import arrays, ops
+from ..primitives import ops
 from ._common import NOVALUE, axes, check_dtype, given, ndim, one_axis, operand, refuse
 from .indexing import gather_along
 from .inplace import store
@@ -174,7 +174,7 @@ def np_cumsum(a, axis=None, dtype=None, out=None):
 
 
 def np_cumprod(a, axis=None, dtype=None, out=None):
-    return _running("numpy.cumprod", arrays.cumprod, a, axis, dtype, out)
+    return _running("numpy.cumprod", ops.cumprod, a, axis, dtype, out)
 
 
 def np_cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
@@ -183,7 +183,7 @@ def np_cumulative_sum(x, /, *, axis=None, dtype=None, out=None, include_initial=
 
 
 def np_cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
-    return _running("numpy.cumulative_prod", arrays.cumprod, x, axis, dtype, out,
+    return _running("numpy.cumulative_prod", ops.cumprod, x, axis, dtype, out,
                     bool(include_initial), 1.0, need_axis=True)
 
 
@@ -277,7 +277,7 @@ def np_nancumsum(a, axis=None, dtype=None, out=None):
 
 
 def np_nancumprod(a, axis=None, dtype=None, out=None):
-    return _nan_running("numpy.nancumprod", arrays.cumprod, 1.0, a, axis, dtype, out)
+    return _nan_running("numpy.nancumprod", ops.cumprod, 1.0, a, axis, dtype, out)
 
 
 # ---------------------------------------------------------------- average, median, quantiles

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._core import shape_of
-from . import arrays, ops
+from . import ops
 
 
 class NoBatchRule(Exception):
@@ -161,9 +161,9 @@ def _solve_A(t, ans, A, b):
     return ops.neg(_solve_b(ops.matmul(t, ans), ans, A, b))
 
 
-# Entries of ``arrays.py`` and other additions to the table, one line each.
+# Later additions to the table, one line each.
 RULES.update({
-    arrays.cumprod: (lambda t, ans, x, axis: arrays._cumprod_jvp(t, ans, x, axis, off=1),),
+    ops.cumprod: (lambda t, ans, x, axis: ops._cumprod_jvp(t, ans, x, axis, off=1),),
     ops.solve: (_solve_A, _solve_b),
 })
 

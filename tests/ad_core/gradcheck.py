@@ -70,7 +70,8 @@ def check_grads(f, args: tuple, order: int = 2, seed: int = 0, eps: float = 1e-6
     g = lambda *a: _as_out(f(*a))  # noqa: E731
     y0 = g(*args)
     v = tuple(_rand_like(rng, a) for a in args)
-    h = eps * max(1.0, max(float(np.max(np.abs(a), initial=0.0)) for a in args))
+    h = eps * max(1.0, max(float(np.max(np.abs(np.nan_to_num(np.asarray(a, dtype=float))),
+                                        initial=0.0)) for a in args))
     fd = (_plain(g(*_add(args, v, h))) - _plain(g(*_add(args, v, -h)))) / (2 * h)
 
     # forward mode

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from check_registry import PRIMITIVE_CHECKS
+from check_registry import FUNCTION_CHECKS, PRIMITIVE_CHECKS, SPEC_BREADTH
 from gradcheck import check_grads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,3 +76,17 @@ def test_hessian_batched_sweep_matches_unbatched_and_never_falls_back(name, data
             np.testing.assert_allclose(np.asarray(H[i][j], dtype=float),
                                        np.asarray(ref[i][j], dtype=float),
                                        rtol=1e-9, atol=1e-9, err_msg=f"{name}: H[{i}][{j}]")
+
+
+def test_every_function_of_the_spec_breadth_list_has_a_check():
+    missing = [n for n in SPEC_BREADTH.split() if f"numpy.{n}" not in FUNCTION_CHECKS]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_CHECKS))
+@settings(**SETTINGS)
+@given(data=st.data())
+def test_numpy_function_matches_finite_differences_both_modes_to_order_2(name, data):
+    check = FUNCTION_CHECKS[name]
+    f, args = check.draw(data)
+    check_grads(f, args, order=check.order, rtol=check.rtol, path=name)
