@@ -256,6 +256,10 @@ def _out_value(out):
 
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if not kwargs and method == "__call__":  # the common call: np.sin(x), np.add(x, y)
+        prim = UFUNCS.get(ufunc)
+        if prim is not None and ufunc is not np.power:
+            return prim(*inputs)
     name = f"numpy.{ufunc.__name__}"
     out = kwargs.pop("out", None)
     if isinstance(out, tuple) and all(o is None for o in out):

@@ -74,15 +74,7 @@ def code_view(base, codes, writeable: bool = True):
     """A view defined by codes into ``base`` (NumPy returns a view there): writes into it
     are carried into ``base``."""
     codes = np.asarray(codes, dtype=np.int64)
-    shape = shape_of(base)
-
-    def read(b):
-        return ops.getitem(_flat(b), idx=codes)
-
-    def write(b, new):
-        return ops.reshape(set_at(_flat(b), codes, new), shape=shape)
-
-    return view(base, read(base), read, write if writeable else None)
+    return view(base, ops.getitem(_flat(base), idx=codes), "codes", codes, writeable)
 
 
 # ---------------------------------------------------------------- indexing
@@ -121,8 +113,7 @@ def getitem(x, key):
         key = np.asarray(key)
     r = ops.getitem(x, idx=key)
     if type(r) is not float and _basic(key):
-        return view(x, r, lambda b: ops.getitem(b, idx=key),
-                    lambda b, new: set_at(b, key, new))
+        return view(x, r, "index", key)
     return r
 
 

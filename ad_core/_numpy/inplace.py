@@ -36,30 +36,56 @@ from ._common import has_tracer, operand
 
 
 class ViewLink:
-    """How a view tracer relates to its base: ``read(base) -> view`` and
-    ``write(base, new_view) -> new base``, both written with primitives."""
+    """How a view tracer relates to its base: which view operation made it (``kind``,
+    ``param``), so that it can be read again from the base and written back into it."""
 
-    __slots__ = ("base", "read", "write", "writeable")
+    __slots__ = ("base", "kind", "param", "writeable")
 
-    def __init__(self, base, read, write, writeable: bool) -> None:
+    def __init__(self, base, kind: str, param, writeable: bool) -> None:
         self.base = base
-        self.read = read
-        self.write = write
+        self.kind = kind
+        self.param = param
         self.writeable = writeable
 
+    def read(self, b):
+        k, p = self.kind, self.param
+        if k == "index":
+            return ops.getitem(b, idx=p)
+        if k == "reshape":
+            return ops.reshape(b, shape=p)
+        if k == "transpose":
+            return ops.transpose(b, axes=p)
+        if k == "broadcast":
+            return ops.broadcast_to(b, shape=p)
+        return ops.getitem(_flat(b), idx=p)  # "codes"
 
-def view(base, result, read, write=None):
-    """Record that ``result`` is a view of the traced ``base`` (NumPy would share memory).
-    ``write=None`` makes a read-only view. Returns ``result``."""
+    def write(self, b, new):
+        k, p = self.kind, self.param
+        if k == "index":
+            return set_at(b, p, new)
+        if k == "reshape":
+            return ops.reshape(new, shape=shape_of(b))
+        if k == "transpose":
+            return ops.transpose(new, axes=tuple(int(i) for i in np.argsort(p)))
+        return ops.reshape(set_at(_flat(b), p, new), shape=shape_of(b))  # "codes"
+
+
+def _flat(x):
+    return ops.reshape(x, shape=(int(np.prod(shape_of(x), dtype=np.int64)),))
+
+
+def view(base, result, kind: str, param, writeable: bool = True):
+    """Record that ``result`` is a view of the traced ``base`` (NumPy would share memory),
+    made by the view operation ``kind`` with ``param``. Returns ``result``."""
     if not isinstance(result, Tracer) or not isinstance(base, Tracer) or \
             result._trace is not base._trace or not shape_of(result):
         return result  # a scalar element is a copy in NumPy, not a view
-    result._view = ViewLink(base, read, write, write is not None)
-    try:
-        views = base._views
-    except AttributeError:
-        views = base._views = []
-    views.append(weakref.ref(result))
+    result._view = ViewLink(base, kind, param, writeable)
+    views = getattr(base, "_views", None)
+    if views is None:
+        base._views = [weakref.ref(result)]
+    else:
+        views.append(weakref.ref(result))
     return result
 
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._core import raw, shape_of
+from .._core import Tracer, raw, shape_of
 from ..primitives import ops
 from ._common import NOVALUE, axes, check_dtype, given, ndim, one_axis, operand, refuse
 from .indexing import gather_along
@@ -33,6 +33,9 @@ def _keep(keepdims) -> bool:
 
 def np_sum(a, axis=None, dtype=None, out=None, keepdims=NOVALUE, initial=NOVALUE,
            where=NOVALUE):
+    if dtype is None and out is None and initial is NOVALUE and where is NOVALUE and \
+            isinstance(a, Tracer):  # the common call, without the keyword machinery
+        return ops.sum_(a, axis=axes(axis, len(shape_of(a))), keepdims=_keep(keepdims))
     check_dtype("numpy.sum", dtype)
     x = operand(a)
     x, _ = _masked(x, where, 0.0)
@@ -51,6 +54,10 @@ def _count(x, ax, mask, keepdims):
 
 
 def np_mean(a, axis=None, dtype=None, out=None, keepdims=NOVALUE, *, where=NOVALUE):
+    if dtype is None and out is None and where is NOVALUE and isinstance(a, Tracer):
+        ax = axes(axis, len(shape_of(a)))
+        return ops.div(ops.sum_(a, axis=ax, keepdims=_keep(keepdims)),
+                       _count(a, ax, None, False))
     check_dtype("numpy.mean", dtype)
     x = operand(a)
     ax = axes(axis, ndim(x))

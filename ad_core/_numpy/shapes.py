@@ -26,9 +26,7 @@ def _reshape_view(x, shape, copy=None):
     if copy is True or not isinstance(r, Tracer):
         return r
     if np.may_share_memory(raw(r), raw(x)):
-        old = shape_of(x)
-        return view(x, r, lambda b: ops.reshape(b, shape=shape),
-                    lambda b, new: ops.reshape(new, shape=old))
+        return view(x, r, "reshape", shape)
     if copy is False:
         raise ValueError("Unable to avoid creating a copy while reshaping.")
     return r
@@ -37,12 +35,8 @@ def _reshape_view(x, shape, copy=None):
 def _transpose_view(x, perm):
     perm = tuple(perm)
     if perm == tuple(range(len(perm))):
-        r = ops.reshape(x, shape=shape_of(x))
-    else:
-        r = ops.transpose(x, axes=perm)
-    inv = tuple(int(i) for i in np.argsort(perm))
-    return view(x, r, lambda b: ops.transpose(b, axes=perm),
-                lambda b, new: ops.transpose(new, axes=inv))
+        return view(x, ops.reshape(x, shape=shape_of(x)), "reshape", shape_of(x))
+    return view(x, ops.transpose(x, axes=perm), "transpose", perm)
 
 
 def _shape_arg(shape, size: int) -> tuple:
@@ -180,7 +174,7 @@ def np_broadcast_to(array, shape, subok=False):
         raise ValueError(f"operands could not be broadcast together with remapped shapes "
                          f"[original->remapped]: {shape_of(x)} and requested shape {shape}")
     r = ops.broadcast_to(x, shape=shape)
-    return view(x, r, lambda b: ops.broadcast_to(b, shape=shape), None)
+    return view(x, r, "broadcast", shape, writeable=False)
 
 
 def np_broadcast_arrays(*args, subok=False):

@@ -382,9 +382,9 @@ def multilinear_zero_wins(F, operands, r):
     gives NaN). Terms with an infinite factor and no zero factor give ±inf (NaN if both
     signs meet), as IEEE would. Runs only when ``r`` holds a NaN and an operand an inf."""
     rr = raw(r)
-    with np.errstate(invalid="ignore"):
-        if not np.isnan(_add_reduce(np.ravel(rr), axis=None)):
-            return r
+    s = _add_reduce(np.ravel(rr), axis=None)  # one reduction: a NaN anywhere makes it NaN
+    if s == s:
+        return r
     raws = [np.asarray(raw(o), dtype=float) for o in operands]
     if not any(np.isinf(v).any() for v in raws):
         return r
