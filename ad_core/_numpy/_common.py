@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._core import Tracer, raw, shape_of
+from .._core import Tracer, shape_of
 
 NOVALUE = np._NoValue  # NumPy's "argument not given" marker
 
@@ -99,16 +99,3 @@ def _has_tracer(v) -> bool:
 def has_tracer(v) -> bool:
     """Whether ``v`` (possibly a nested list or tuple) holds a traced value."""
     return _has_tracer(v)
-
-
-def plain_mask(where, fname: str):
-    """A ``where=`` mask as a plain boolean array (a traced mask has no derivative)."""
-    return np.asarray(raw(where), dtype=bool)
-
-
-def is_traced(x) -> bool:
-    return isinstance(x, Tracer)
-
-
-def broadcast_shape(*shapes) -> tuple:
-    return np.broadcast_shapes(*shapes)

@@ -32,7 +32,7 @@ import numpy as np
 
 from .._core import _HERE, _NUMPY, Tracer, raw, shape_of, user_site
 from ..primitives import ops
-from ._common import has_tracer, operand
+from ._common import operand
 
 
 class ViewLink:
@@ -83,9 +83,10 @@ def view(base, result, kind: str, param, writeable: bool = True):
     result._view = ViewLink(base, kind, param, writeable)
     views = getattr(base, "_views", None)
     if views is None:
-        base._views = [weakref.ref(result)]
-    else:
-        views.append(weakref.ref(result))
+        views = base._views = {}
+    # A dead view removes itself, so a loop that slices a traced array does not grow it.
+    key = id(result)
+    views[key] = weakref.ref(result, lambda _, views=views, key=key: views.pop(key, None))
     return result
 
 
@@ -120,15 +121,12 @@ def _refresh(base: Tracer) -> None:
     views = getattr(base, "_views", None)
     if not views:
         return
-    live = []
-    for ref in views:
+    for ref in list(views.values()):
         v = ref()
         if v is None or getattr(v, "_view", None) is None or v._view.base is not base:
             continue
-        live.append(ref)
         v.become(v._view.read(base))
         _refresh(v)
-    base._views = live
 
 
 # ---------------------------------------------------------------- x[idx] = v
@@ -328,7 +326,3 @@ def _calibrate() -> None:
     del a
     if _BASELINE[0] == -1:  # the probe did not come through here: never rebind
         _BASELINE[0] = 0
-
-
-def is_plain_array(x) -> bool:
-    return type(x) is np.ndarray and not has_tracer(x)
