@@ -24,6 +24,9 @@ from ad_core import PRIMITIVES
 from ad_core.forward import batch_fallbacks
 from ad_core.primitives import batching
 
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),  # domain edges
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # 2-d np.cross
+
 LONG = os.environ.get("ADLENS_FUZZ_LONG", "") not in ("", "0")
 SETTINGS = dict(max_examples=200 if LONG else 4, deadline=None, derandomize=not LONG,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
