@@ -20,6 +20,7 @@ import weakref
 import numpy as np
 
 from ._core import Trace, Tracer, in_place_level_error, raw, shape_of, user_site
+from .primitives import ops
 from .primitives.chain import cotangent_term
 from .primitives.table import ARITH_ERRORS
 
@@ -174,9 +175,23 @@ class ReverseTrace(Trace):
         Intermediate adjoints are dropped as soon as their node is processed (memory
         stays near the live frontier); ``keep=True`` keeps them all (``ad.trace``)."""
         with gc_paused():
-            adj = self._sweep(out_idx, seed, mask, keep)
-            if not mask and any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
+            out = self.nodes[out_idx]
+            plain = out is not None and not isinstance(out[1], Tracer) and \
+                not isinstance(seed, Tracer)
+            if mask:
                 adj = self._sweep(out_idx, seed, True, keep)
+            else:
+                # A first-order sweep (plain values; a nested one carries outer tracers,
+                # whose forward rules must keep checking) skips the 0 · inf check in
+                # matmul / einsum / share products too.
+                lazy = ops.ZERO_CHECK.lazy
+                ops.ZERO_CHECK.lazy = plain
+                try:
+                    adj = self._sweep(out_idx, seed, False, keep)
+                finally:
+                    ops.ZERO_CHECK.lazy = lazy
+                if any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
+                    adj = self._sweep(out_idx, seed, True, keep)
         return adj
 
     def _sweep(self, out_idx: int, seed, mask: bool, keep: bool) -> list:

@@ -104,6 +104,10 @@ def _plain_index(i, what: str = "indices"):
 
 def getitem(x, key):
     """``x[key]`` on a traced ``x`` (``Tracer.__getitem__``); a basic index is a view."""
+    t = type(key)
+    if t is slice or t is int:  # the common x[1:], x[i]
+        r = ops.getitem(x, idx=key)
+        return r if type(r) is float else view(x, r, "index", key)
     if isinstance(key, Tracer):
         raise TypeError(f"indexing with a traced value at {user_site()}: indices must be "
                         "plain integers or arrays")

@@ -7,10 +7,10 @@ bound to that object sees the write, as with a NumPy array.
 
 NumPy arrays also share memory through views. A tracer made by a view
 operation (a basic slice, ``reshape``, ``.T``, ``ravel``...) records its base
-and how to read itself from it and write itself back into it (``ViewLink``);
-the base keeps weak references to its live views. A write into a view is
-carried into its base, and a write into a base refreshes its live views, so
-the values (and derivatives) are NumPy's. Views NumPy makes read-only
+and the view operation, so it can be read again from the base and written back
+into it (``_read`` / ``_write``); the base keeps weak references to its views.
+A write into a view is carried into its base, and a write into a base refreshes
+its live views, so the values (and derivatives) are NumPy's. Views NumPy makes read-only
 (``broadcast_to``, ``diagonal``) refuse writes as NumPy does.
 
 What the library cannot follow, and refuses naming the line: a write of a
@@ -35,39 +35,30 @@ from ..primitives import ops
 from ._common import operand
 
 
-class ViewLink:
-    """How a view tracer relates to its base: which view operation made it (``kind``,
-    ``param``), so that it can be read again from the base and written back into it."""
+def _read(link, b):
+    """A view's value, read again from (a new value of) its base."""
+    _, k, p, _ = link
+    if k == "index":
+        return ops.getitem(b, idx=p)
+    if k == "reshape":
+        return ops.reshape(b, shape=p)
+    if k == "transpose":
+        return ops.transpose(b, axes=p)
+    if k == "broadcast":
+        return ops.broadcast_to(b, shape=p)
+    return ops.getitem(_flat(b), idx=p)  # "codes"
 
-    __slots__ = ("base", "kind", "param", "writeable")
 
-    def __init__(self, base, kind: str, param, writeable: bool) -> None:
-        self.base = base
-        self.kind = kind
-        self.param = param
-        self.writeable = writeable
-
-    def read(self, b):
-        k, p = self.kind, self.param
-        if k == "index":
-            return ops.getitem(b, idx=p)
-        if k == "reshape":
-            return ops.reshape(b, shape=p)
-        if k == "transpose":
-            return ops.transpose(b, axes=p)
-        if k == "broadcast":
-            return ops.broadcast_to(b, shape=p)
-        return ops.getitem(_flat(b), idx=p)  # "codes"
-
-    def write(self, b, new):
-        k, p = self.kind, self.param
-        if k == "index":
-            return set_at(b, p, new)
-        if k == "reshape":
-            return ops.reshape(new, shape=shape_of(b))
-        if k == "transpose":
-            return ops.transpose(new, axes=tuple(int(i) for i in np.argsort(p)))
-        return ops.reshape(set_at(_flat(b), p, new), shape=shape_of(b))  # "codes"
+def _write(link, b, new):
+    """The base's new value when the view takes the value ``new``."""
+    _, k, p, _ = link
+    if k == "index":
+        return set_at(b, p, new)
+    if k == "reshape":
+        return ops.reshape(new, shape=shape_of(b))
+    if k == "transpose":
+        return ops.transpose(new, axes=tuple(int(i) for i in np.argsort(p)))
+    return ops.reshape(set_at(_flat(b), p, new), shape=shape_of(b))  # "codes"
 
 
 def _flat(x):
@@ -76,17 +67,23 @@ def _flat(x):
 
 def view(base, result, kind: str, param, writeable: bool = True):
     """Record that ``result`` is a view of the traced ``base`` (NumPy would share memory),
-    made by the view operation ``kind`` with ``param``. Returns ``result``."""
+    made by the view operation ``kind`` with ``param``. Returns ``result``.
+
+    The view holds ``(base, kind, param, writeable)``; the base a list of weak
+    references to its views, pruned as it grows (a loop that slices a traced array
+    does not grow it without bound). Cheap: a tuple and a weak reference per view."""
     if not isinstance(result, Tracer) or not isinstance(base, Tracer) or \
             result._trace is not base._trace or not shape_of(result):
         return result  # a scalar element is a copy in NumPy, not a view
-    result._view = ViewLink(base, kind, param, writeable)
+    result._view = (base, kind, param, writeable)
     views = getattr(base, "_views", None)
     if views is None:
-        views = base._views = {}
-    # A dead view removes itself, so a loop that slices a traced array does not grow it.
-    key = id(result)
-    views[key] = weakref.ref(result, lambda _, views=views, key=key: views.pop(key, None))
+        base._views = [weakref.ref(result)]
+    else:
+        n = len(views)
+        if n >= 32 and not n & (n - 1):  # at 32, 64, 128...: drop the dead ones
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(result))
     return result
 
 
@@ -96,11 +93,11 @@ def assign(target: Tracer, new) -> None:
         new = ops.broadcast_to(new, shape=shape_of(target))
     link = getattr(target, "_view", None)
     if link is not None:
-        if not link.writeable:
+        if not link[3]:
             raise ValueError(f"assignment destination is read-only (at {user_site()}: NumPy "
                              "makes this view read-only; copy it first)")
-        base = link.base
-        assign(base, link.write(base, new))  # refreshes base's live views, target among them
+        base = link[0]
+        assign(base, _write(link, base, new))  # refreshes base's live views, target among them
         return
     target.become(_lift(target, new))
     _refresh(target)
@@ -121,12 +118,17 @@ def _refresh(base: Tracer) -> None:
     views = getattr(base, "_views", None)
     if not views:
         return
-    for ref in list(views.values()):
+    live = []
+    for ref in views:
         v = ref()
-        if v is None or getattr(v, "_view", None) is None or v._view.base is not base:
+        if v is None:
             continue
-        v.become(v._view.read(base))
-        _refresh(v)
+        live.append(ref)
+        link = getattr(v, "_view", None)
+        if link is not None and link[0] is base:
+            v.become(_read(link, base))
+            _refresh(v)
+    base._views = live
 
 
 # ---------------------------------------------------------------- x[idx] = v

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 
 import numpy as np
 
@@ -339,6 +340,17 @@ where = defprim(
 # ---------------------------------------------------------------- zero wins
 
 
+class _ZeroCheck(threading.local):
+    """``lazy``: set by reverse mode's first sweep, which looks for 0 · inf only if a NaN
+    reaches an input (then it sweeps again, checking): plain-array products skip it.
+    Per thread, so that a transform in another thread keeps checking."""
+
+    lazy = False
+
+
+ZERO_CHECK = _ZeroCheck()
+
+
 def zero_wins(a, b, c):
     """``c = a · b`` with 0 wherever ``a`` or ``b`` is exactly 0 and ``c`` is NaN (0 · inf,
     0 · nan): the convention that makes forward and reverse mode agree where one factor
@@ -346,6 +358,8 @@ def zero_wins(a, b, c):
     no zero factor stays. Costs one reduction, and more only when ``c`` holds a NaN."""
     t = type(c)
     if t is np.ndarray:
+        if ZERO_CHECK.lazy:
+            return c
         # One reduction, no allocation: a NaN anywhere makes the sum NaN.
         if c.dtype.kind == "f" and c.size:
             s = _add_reduce(c, axis=None)
@@ -376,11 +390,15 @@ def zmul(a, b):
 _SIGNS = ((np.inf, True), (-np.inf, True), (1.0, False), (-1.0, False))
 
 
+
+
 def multilinear_zero_wins(F, operands, r):
     """``r = F(*operands)`` for a multilinear ``F`` (matmul, einsum), recomputed so that a
     term with an exactly zero factor counts as 0 even when another factor is ±inf (IEEE
     gives NaN). Terms with an infinite factor and no zero factor give ±inf (NaN if both
     signs meet), as IEEE would. Runs only when ``r`` holds a NaN and an operand an inf."""
+    if ZERO_CHECK.lazy and type(r) is np.ndarray:
+        return r
     rr = raw(r)
     s = _add_reduce(np.ravel(rr), axis=None)  # one reduction: a NaN anywhere makes it NaN
     if s == s:
