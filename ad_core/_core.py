@@ -114,12 +114,12 @@ class Tracer:
     ``out=x``) points the handle at a new value of the same trace (``become``), so
     every name bound to this object sees the write, as with a NumPy array. Tracers
     made by a view operation (a slice, ``reshape``, ``.T``...) record their base in
-    ``_view`` and the base keeps weak references to them in ``_views``: a write
-    into one is carried to the others, as NumPy's shared memory would
-    (``ad_core/_numpy/inplace.py``). Both slots stay unset on the hot path.
+    ``_view``, and the base is weakly linked to them: a write into one is carried to
+    the others, as NumPy's shared memory would (``ad_core/_numpy/inplace.py``). The
+    slot stays unset on the hot path.
     """
 
-    __slots__ = ("_view", "_views", "__weakref__")
+    __slots__ = ("_view", "__weakref__")
     __array_priority__ = 1000
 
     # -- what a value is (read from the innermost primal) -------------------

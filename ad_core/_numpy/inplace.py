@@ -65,25 +65,32 @@ def _flat(x):
     return ops.reshape(x, shape=(int(np.prod(shape_of(x), dtype=np.int64)),))
 
 
+# id(base) -> (weak reference to base, [weak references to its views]). Keyed by id, not by
+# the tracer (a tracer's == compares values); the entry leaves with its base.
+_VIEWS: dict[int, tuple] = {}
+
+
 def view(base, result, kind: str, param, writeable: bool = True):
     """Record that ``result`` is a view of the traced ``base`` (NumPy would share memory),
     made by the view operation ``kind`` with ``param``. Returns ``result``.
 
-    The view holds ``(base, kind, param, writeable)``; the base a list of weak
-    references to its views, pruned as it grows (a loop that slices a traced array
-    does not grow it without bound). Cheap: a tuple and a weak reference per view."""
-    if not isinstance(result, Tracer) or not isinstance(base, Tracer) or \
-            result._trace is not base._trace or not shape_of(result):
-        return result  # a scalar element is a copy in NumPy, not a view
+    The view holds ``(base, kind, param, writeable)``; ``_VIEWS`` holds weak references
+    from the base to its views, pruned as they grow (a loop that slices a traced array
+    does not grow them without bound). Cheap: a tuple and a weak reference per view."""
+    if not isinstance(base, Tracer) or not isinstance(result, Tracer):
+        return result
     result._view = (base, kind, param, writeable)
-    views = getattr(base, "_views", None)
-    if views is None:
-        base._views = [weakref.ref(result)]
-    else:
-        n = len(views)
-        if n >= 32 and not n & (n - 1):  # at 32, 64, 128...: drop the dead ones
-            views[:] = [r for r in views if r() is not None]
-        views.append(weakref.ref(result))
+    key = id(base)
+    entry = _VIEWS.get(key)
+    if entry is None:
+        _VIEWS[key] = (weakref.ref(base, lambda _, key=key: _VIEWS.pop(key, None)),
+                       [weakref.ref(result)])
+        return result
+    views = entry[1]
+    n = len(views)
+    if n >= 32 and not n & (n - 1):  # at 32, 64, 128...: drop the dead ones
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(result))
     return result
 
 
@@ -115,11 +122,12 @@ def _lift(target: Tracer, new):
 
 
 def _refresh(base: Tracer) -> None:
-    views = getattr(base, "_views", None)
-    if not views:
+    entry = _VIEWS.get(id(base))
+    if entry is None:
         return
+    views = entry[1]
     live = []
-    for ref in views:
+    for ref in list(views):
         v = ref()
         if v is None:
             continue
@@ -128,7 +136,7 @@ def _refresh(base: Tracer) -> None:
         if link is not None and link[0] is base:
             v.become(_read(link, base))
             _refresh(v)
-    base._views = live
+    views[:] = live
 
 
 # ---------------------------------------------------------------- x[idx] = v
