@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from . import _dispatch_families
 from ._core import Tracer, raw, shape_of
 from .primitives import ops
 
@@ -351,38 +352,6 @@ def np_diag(v, k=0):
     return ops.mul(np.eye(n), np_reshape(v, (1, n)))
 
 
-# ---------------------------------------------------------------- linalg
-
-
-def np_norm(x, ord=None, axis=None, keepdims=False):
-    nd = _ndim(x)
-    ax = _axis(axis, nd)
-    vector = (ax is not None and len(ax) == 1) or (ax is None and nd == 1)
-    if ord is None or ord == "fro" or (ord == 2 and vector):
-        return ops.norm(x, axis=ax, keepdims=bool(keepdims))
-    if vector and ord == 1:
-        return ops.sum_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and ord in (np.inf, float("inf")):
-        return ops.max_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and isinstance(ord, (int, float)) and ord > 0:
-        p = float(ord)
-        s = ops.sum_(ops.power(ops.absolute(x), p), axis=ax, keepdims=bool(keepdims))
-        return ops.power(s, 1.0 / p)
-    raise unsupported(f"numpy.linalg.norm with ord={ord!r}")
-
-
-def np_det(a):
-    return ops.det(a)
-
-
-def np_inv(a):
-    return ops.inv(a)
-
-
-def np_solve(a, b):
-    return ops.solve(a, b)
-
-
 # ---------------------------------------------------------------- tables
 
 
@@ -471,8 +440,6 @@ FUNCTIONS = {
     np.dot: np_dot, np.vdot: np_vdot, np.inner: np_inner, np.outer: np_outer,
     np.tensordot: np_tensordot, np.einsum: np_einsum, np.trace: np_trace,
     np.diagonal: np_diagonal, np.diag: np_diag,
-    np.linalg.norm: np_norm, np.linalg.det: np_det, np.linalg.inv: np_inv,
-    np.linalg.solve: np_solve,
     np.abs: lambda x, **kw: ops.absolute(x),
 }
 
@@ -482,6 +449,9 @@ for _f in (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_lik
            np.sign, np.floor, np.ceil, np.isnan, np.isinf, np.isfinite, np.result_type,
            np.searchsorted, np.digitize, np.unique, np.argwhere, np.flatnonzero):
     FUNCTIONS[_f] = _on_primals(_f)
+
+# numpy.linalg, numpy.fft, scipy.special and complex numbers: their own modules.
+_dispatch_families.register(UFUNCS, FUNCTIONS, _COMPOSITE_UFUNCS)
 
 
 def array_function(self, func, types, args, kwargs):

@@ -99,11 +99,6 @@ def _einsum_rule(t, ans, *xs, i, subscripts):
     return ops.einsum(*operands, subscripts=",".join(parts) + "->" + letter + out)
 
 
-def _norm_rule(t, ans, x, axis=None, keepdims=False):
-    num = ops.sum_(ops.mul(x, t), axis=_full_axis(t, axis), keepdims=keepdims)
-    return ops._safe_ratio(num, ans)
-
-
 def _broadcast_rule(t, ans, x, shape):
     B = shape_of(t)[0]
     k = len(shape) - len(shape_of(x))
@@ -143,11 +138,8 @@ RULES: dict = {
                  ops.untake(t, idx=_batch_index(idx), shape=(shape_of(t)[0],) + tuple(shape)),),
     ops.where: (None, _where_rule(True), _where_rule(False)),
     ops.matmul: (_matmul_a, _matmul_b),
-    ops.norm: (_norm_rule,),
-    # The table's own JVP already broadcasts over a leading axis for these:
-    ops.det: (ops.det.jvp[0],),
-    ops.inv: (ops.inv.jvp[0],),
 }
+# Linear algebra, fft and scipy.special register their rules from their own modules.
 VARIADIC: dict[object, Callable] = {ops.concatenate: _concat_rule, ops.einsum: _einsum_rule}
 
 

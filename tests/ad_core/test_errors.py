@@ -16,7 +16,7 @@ import ad_core as ad
 @pytest.mark.parametrize("fn, name", [
     (lambda x: np.fft.fft(x), "numpy.fft.fft"),
     (lambda x: np.cumprod(x), "numpy.cumprod"),
-    (lambda x: np.linalg.eigh(x[:, None] * x[None, :]), "numpy.linalg.eigh"),
+    (lambda x: np.linalg.tensorinv(x[:, None] * x[None, :], ind=1), "numpy.linalg.tensorinv"),
     (lambda x: np.sinc(x), "numpy.sinc"),
     (lambda x: np.ldexp(x, 2), "numpy.ldexp"),
     (lambda x: np.fmod(x, 2.0), "numpy.fmod"),
