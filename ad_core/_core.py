@@ -169,11 +169,12 @@ class Tracer:
         )
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
+        from ._dispatch_special import foreign_caller_message  # the error path only
+
+        raise TypeError(foreign_caller_message() or (
             "a traced value cannot become a plain NumPy array (np.array/np.asarray of traced "
             "values drops their derivatives): use np.stack([...]) or np.concatenate to build "
-            "arrays from traced values"
-        )
+            "arrays from traced values"))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({raw(self)!r})"

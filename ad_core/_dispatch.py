@@ -421,11 +421,11 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
             return comp(*inputs)
         if ufunc in _PRIMAL_UFUNCS:
             return ufunc(*[raw(x) for x in inputs])
-        raise unsupported(f"numpy.{ufunc.__name__}")
-    if method == "reduce" and ufunc in _REDUCE:
+    elif method == "reduce" and ufunc in _REDUCE:
         axis = kwargs.get("axis", 0)
         return _REDUCE[ufunc](inputs[0], axis=axis, keepdims=kwargs.get("keepdims", False))
-    raise unsupported(f"numpy.{ufunc.__name__}.{method}")
+    # SciPy's ufuncs register on first sight; anything else is an error naming its module.
+    return _dispatch_families.missing_ufunc(ufunc, method, inputs, UFUNCS)
 
 
 FUNCTIONS = {

@@ -4,9 +4,14 @@ numbers, registered into ``_dispatch``'s tables in one call (each family is its 
 
 from __future__ import annotations
 
-from . import _dispatch_linalg
+from . import _dispatch_linalg, _dispatch_special
 
 
 def register(ufuncs: dict, functions: dict, composite_ufuncs: dict) -> None:
     """Add every family's entries to the dispatch tables of ``_dispatch``."""
     functions.update(_dispatch_linalg.FUNCTIONS)
+
+
+def missing_ufunc(ufunc, method: str, inputs, ufuncs: dict):
+    """A ufunc ``_dispatch`` has no entry for (SciPy's register themselves here)."""
+    return _dispatch_special.missing_ufunc(ufunc, method, inputs, ufuncs)

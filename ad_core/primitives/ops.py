@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 
 import numpy as np
 
@@ -263,10 +264,20 @@ square = defprim("square", np.square, scalar=lambda x: x * x,
 reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lambda x: 1.0 / x,
                      partials=(lambda ans, x: neg(square(ans)),),
                      sympy=lambda x: 1 / x, flops=4)
-erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
+def _erf_impl(fn):
+    # SciPy's ufunc when the program loaded SciPy (its value, vectorized), else math's.
+    vec = np.vectorize(getattr(math, fn), otypes=[float])
+
+    def impl(x):
+        s = sys.modules.get("scipy.special")
+        return getattr(s, fn)(x) if s is not None else vec(x)
+    return impl
+
+
+erf = defprim("erf", _erf_impl("erf"), scalar=math.erf,
               partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
               sympy=sp.erf, flops=20)
-erfc = defprim("erfc", np.vectorize(math.erfc, otypes=[float]), scalar=math.erfc,
+erfc = defprim("erfc", _erf_impl("erfc"), scalar=math.erfc,
                partials=(lambda ans, x: mul(-2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
                sympy=sp.erfc, flops=20)
 

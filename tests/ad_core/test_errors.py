@@ -35,13 +35,6 @@ def test_fft_message_is_exactly_the_documented_one():
         ad.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
 
 
-def test_math_gamma_on_a_traced_value_raises_naming_it():
-    with pytest.raises(NotImplementedError, match=r"math\.gamma"):
-        ad.grad(ad.math.gamma)(1.5)
-    with pytest.raises(NotImplementedError, match=r"math\.lgamma"):
-        ad.derivative(ad.math.lgamma)(1.5)
-
-
 # ---------------------------------------------------------------- what to write instead
 
 
