@@ -153,7 +153,8 @@ class Tracer:
         )
 
     def __complex__(self):
-        raise TypeError("complex() of a traced value: complex differentiation is not supported")
+        raise TypeError("complex() of a traced value would drop its derivative; keep it traced "
+                        "(x + 0j), or use `x.value` to read the number")
 
     def item(self):
         raise TypeError(

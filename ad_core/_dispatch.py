@@ -450,9 +450,6 @@ for _f in (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_lik
            np.searchsorted, np.digitize, np.unique, np.argwhere, np.flatnonzero):
     FUNCTIONS[_f] = _on_primals(_f)
 
-# numpy.linalg, numpy.fft, scipy.special and complex numbers: their own modules.
-_dispatch_families.register(UFUNCS, FUNCTIONS, _COMPOSITE_UFUNCS)
-
 
 def array_function(self, func, types, args, kwargs):
     handler = FUNCTIONS.get(func)
@@ -559,3 +556,6 @@ for _name, _fn in _METHODS.items():
     setattr(Tracer, _name, _fn)
 Tracer.T = property(lambda self: np_transpose(self))
 Tracer.real = property(lambda self: self)
+
+# numpy.linalg, numpy.fft, scipy.special and complex numbers: their own modules.
+_dispatch_families.register(UFUNCS, FUNCTIONS, _COMPOSITE_UFUNCS)

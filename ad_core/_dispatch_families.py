@@ -4,12 +4,15 @@ numbers, registered into ``_dispatch``'s tables in one call (each family is its 
 
 from __future__ import annotations
 
-from . import _dispatch_linalg, _dispatch_special
+from . import _dispatch_complex, _dispatch_fft, _dispatch_linalg, _dispatch_special
 
 
 def register(ufuncs: dict, functions: dict, composite_ufuncs: dict) -> None:
-    """Add every family's entries to the dispatch tables of ``_dispatch``."""
+    """Add every family's entries to the dispatch tables of ``_dispatch`` (called last, after
+    ``_dispatch`` has set up ``Tracer``: complex values override ``.real`` and ``.conj``)."""
     functions.update(_dispatch_linalg.FUNCTIONS)
+    functions.update(_dispatch_fft.FUNCTIONS)
+    _dispatch_complex.register(functions, composite_ufuncs)
 
 
 def missing_ufunc(ufunc, method: str, inputs, ufuncs: dict):

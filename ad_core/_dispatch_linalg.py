@@ -407,3 +407,21 @@ for _name, _fn in (("svdvals", np_svdvals), ("vector_norm", np_vector_norm),
                    ("matrix_norm", np_matrix_norm), ("matrix_transpose", np_matrix_transpose)):
     if hasattr(np.linalg, _name):  # NumPy >= 2
         FUNCTIONS[getattr(np.linalg, _name)] = _fn
+
+
+def _real_matrices(name: str, fn):
+    def run(*args, **kwargs):
+        if any(_is_complex(a) for a in args):
+            raise NotImplementedError(f"numpy.linalg.{name} of a complex matrix has no "
+                                      "derivative rule in ad_core")
+        return fn(*args, **kwargs)
+    return run
+
+
+# Decompositions whose rules are written for real matrices (det, inv, solve, slogdet and
+# norm take complex values: primitives/complex.py).
+for _name in ("cholesky", "eigh", "eigvalsh", "eig", "eigvals", "svd", "svdvals", "qr",
+              "pinv", "lstsq", "cond"):
+    if hasattr(np.linalg, _name):
+        _f = getattr(np.linalg, _name)
+        FUNCTIONS[_f] = _real_matrices(_name, FUNCTIONS[_f])

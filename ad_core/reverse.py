@@ -20,6 +20,7 @@ import weakref
 import numpy as np
 
 from ._core import Trace, Tracer, raw, shape_of
+from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
 from .primitives.table import ARITH_ERRORS, cotangent_term
 
 
@@ -107,6 +108,8 @@ class ReverseTrace(Trace):
             if plain and type(a) is not float and type(a) is not int:
                 plain = False
             i += 1
+        if not plain and prim not in COMPLEX_SAFE and has_complex(primals):
+            return complex_call(prim, args, params)  # its complex form, or a named error
         if prim.nondiff:
             for i, _ in parents:
                 if i in prim.nondiff:
@@ -226,7 +229,7 @@ class ReverseTrace(Trace):
                         a is None or j in owned or type(a) is np.ndarray):
                     # In place (e.g. x[i] scatters into one buffer, not zeros + add).
                     if a is None or j not in owned:
-                        buf = np.zeros(shape_of(primals[pos]))
+                        buf = np.zeros(shape_of(primals[pos]), dtype=np.result_type(g, 0.0))
                         if a is not None:
                             buf += a
                         adj[j] = a = buf

@@ -235,10 +235,20 @@ def _logabsdet_impl(A):
     return np.linalg.slogdet(A)[1]
 
 
+def _real_part(v, A):
+    """log|det A| is real: for complex A its JVP (and the cotangent it gets) is a real part
+    (primitives/complex.py: autograd's convention)."""
+    if not np.iscomplexobj(raw(A)):
+        return v
+    from .complex import is_complex, real
+
+    return real(v) if is_complex(v) else v
+
+
 logabsdet = defprim(
     "logabsdet", _logabsdet_impl,
-    jvp=(lambda t, ans, A: _sum_last2(mul(_mT(_inv_of(A, "slogdet")), t)),),
-    vjp=(lambda g, ans, A: mul(_expand2(g), _mT(_inv_of(A, "slogdet"))),),
+    jvp=(lambda t, ans, A: _real_part(_sum_last2(mul(_mT(_inv_of(A, "slogdet")), t)), A),),
+    vjp=(lambda g, ans, A: mul(_expand2(_real_part(g, A)), _mT(_inv_of(A, "slogdet"))),),
     flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3 // 3 + 1,
     doc="log|det A| (the second output of slogdet); the sign is piecewise constant")
 

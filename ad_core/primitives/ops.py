@@ -56,8 +56,10 @@ LN10 = math.log(10.0)
 
 
 def _float_or_array(v):
-    """Python float for a 0-d result, else an array (keeps scalar paths scalar)."""
-    return float(v) if np.ndim(v) == 0 else v
+    """Python float (complex) for a 0-d result, else an array (keeps scalar paths scalar)."""
+    if np.ndim(v) == 0:
+        return complex(v) if np.iscomplexobj(v) else float(v)
+    return v
 
 
 def _spow(x, y):

@@ -14,7 +14,7 @@ import ad_core as ad
 
 
 @pytest.mark.parametrize("fn, name", [
-    (lambda x: np.fft.fft(x), "numpy.fft.fft"),
+    (lambda x: np.interp(x, [0.0, 1.0], [0.0, 2.0]), "numpy.interp"),
     (lambda x: np.cumprod(x), "numpy.cumprod"),
     (lambda x: np.linalg.tensorinv(x[:, None] * x[None, :], ind=1), "numpy.linalg.tensorinv"),
     (lambda x: np.sinc(x), "numpy.sinc"),
@@ -29,10 +29,10 @@ def test_unsupported_numpy_function_raises_naming_itself(fn, name):
         assert name in str(e.value)
 
 
-def test_fft_message_is_exactly_the_documented_one():
-    with pytest.raises(NotImplementedError, match=r"^numpy\.fft\.fft has no derivative rule "
+def test_unsupported_message_is_exactly_the_documented_one():
+    with pytest.raises(NotImplementedError, match=r"^numpy\.interp has no derivative rule "
                                                   r"in ad_core$"):
-        ad.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
+        ad.grad(lambda x: np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])))(np.ones(4))
 
 
 # ---------------------------------------------------------------- what to write instead
