@@ -65,15 +65,16 @@ def missing_ufunc(ufunc, method: str, inputs, ufuncs: dict):
 def foreign_caller_message() -> str | None:
     """When a traced value is being converted by ``np.asarray`` from inside SciPy, the
     error names the SciPy function (and ad_core's drop-in when there is one)."""
-    frame = sys._getframe(2)
-    outer = None
+    frame = sys._getframe(2)  # the Python code that called np.asarray (or np.array)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("numpy"):
+        frame = frame.f_back
+    outer = None  # the outermost of the SciPy frames directly above: the function called
     while frame is not None:
         mod = frame.f_globals.get("__name__", "")
-        if mod.startswith("scipy."):
-            if not mod.startswith("scipy._lib"):
-                outer = (mod, frame.f_code.co_name)
-        elif outer is not None:
+        if not mod.startswith("scipy."):
             break
+        if not mod.startswith("scipy._lib"):
+            outer = (mod, frame.f_code.co_name)
         frame = frame.f_back
     if outer is None:
         return None

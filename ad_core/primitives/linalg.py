@@ -137,7 +137,7 @@ def _inv_of(A, what: str):
 # ---------------------------------------------------------------- factorization cache
 
 _CACHE: dict = {}
-_CACHE_SIZE = 16
+_CACHE_SIZE = 8
 
 
 def _factor(kind: str, fn, A, *extra):

@@ -82,6 +82,21 @@ def check_modes(f, args, *, order: int = 2, what: str = "", rtol: float = 1e-5,
     assert_batched(s, args)
 
 
+def value_under_reverse_mode(f, args):
+    """What f returns on traced arguments (reverse mode), as a plain value: the primal a
+    transform computes, to compare with f on plain values."""
+    seen = []
+
+    def spy(*a):
+        out = f(*a)
+        seen.append(out)
+        return out
+
+    ad.vjp(spy, *args)
+    out = seen[0]
+    return out.value if isinstance(out, ad.Tracer) else out
+
+
 def assert_batched(s, args) -> None:
     """hessian(s)'s forward sweep runs batched: no primitive lacks a batching rule
     (``batched_jacobian_tangents`` raises NoBatchRule otherwise)."""

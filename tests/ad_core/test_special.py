@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 import sympy as sp
-from family_check import check_modes
+from family_check import check_modes, value_under_reverse_mode
 
 import ad_core as ad
 from ad_core import PRIMITIVES, special
@@ -81,10 +81,7 @@ def test_scipy_ufuncs_in_every_mode_to_second_order(case):
 @pytest.mark.parametrize("case", UFUNC_CASES, ids=[c[0] for c in UFUNC_CASES])
 def test_scipy_ufunc_values_on_traced_arrays_are_scipys(case):
     _, f, args = case
-    seen = []
-    ad.grad(lambda *a: (seen.append(f(*a)), np.sum(seen[-1]))[1],
-            tuple(range(len(args))))(*args)
-    np.testing.assert_array_equal(seen[0].value, f(*args))
+    np.testing.assert_array_equal(value_under_reverse_mode(f, args), f(*args))
 
 
 def test_scipy_ufuncs_on_traced_scalars():
@@ -190,10 +187,8 @@ DROP_INS = [
 def test_drop_ins_in_every_mode_to_second_order_and_scipys_value(case):
     name, f, args = case
     check_modes(f, args, what=name, pairs=("hessian", "jacrev(jacrev)"))
-    seen = []
-    ad.grad(lambda *a: (seen.append(f(*a)), np.sum(seen[-1]))[1],
-            tuple(range(len(args))))(*args)
-    np.testing.assert_allclose(seen[0].value, f(*args), rtol=1e-14)  # plain: SciPy's own
+    # On plain values a drop-in is SciPy's own function.
+    np.testing.assert_allclose(value_under_reverse_mode(f, args), f(*args), rtol=1e-14)
 
 
 def test_drop_ins_on_plain_values_are_scipy_itself():
@@ -241,3 +236,17 @@ def test_ad_core_and_its_special_functions_work_without_scipy():
     want = (ss.psi(0.7) - ss.psi(2.7), ss.psi(2.0) - ss.psi(2.7))
     np.testing.assert_allclose(out["betaln"], want, rtol=1e-12)
     assert out["pg"] == pytest.approx(float(ss.polygamma(3, 2.5)), rel=1e-12)
+
+
+def test_other_scipy_functions_are_named_and_user_code_under_scipy_is_not_blamed():
+    sl = pytest.importorskip("scipy.linalg")
+    opt = pytest.importorskip("scipy.optimize")
+    with pytest.raises(TypeError, match=r"^scipy\.linalg\.expm has no derivative rule"):
+        ad.grad(lambda a: np.sum(sl.expm(a)))(np.eye(2))
+
+    def objective(x):  # user code, called by SciPy, that builds np.array([...]) of tracers
+        ad.grad(lambda v: np.sum(np.array([v, v])))(x)
+        return x
+
+    with pytest.raises(TypeError, match=r"^a traced value cannot become a plain NumPy array"):
+        opt.brentq(objective, -1.0, 1.0)
