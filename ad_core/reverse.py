@@ -313,9 +313,11 @@ class Variable(RVar):
         if isinstance(value, Tracer):
             raise TypeError("Variable() of a traced value")
         if isinstance(value, (bool, np.bool_)) or not isinstance(
-                value, (int, float, np.integer, np.floating, np.ndarray)):
+                value, (int, float, np.integer, np.floating, np.ndarray)) or np.iscomplexobj(
+                value):  # a complex array would lose its imaginary part to float()
             raise TypeError(f"Variable() needs a float or a float array, got "
-                            f"{type(value).__name__}")
+                            f"{type(value).__name__}" + (" of complex values (use ad.grad)"
+                                                         if np.iscomplexobj(value) else ""))
         value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
         trace = _eager_trace()
         trace.nodes.append(None)
