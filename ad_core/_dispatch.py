@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from . import _dispatch_families
 from ._core import Tracer, raw, shape_of, user_site
 from ._numpy import creation, indexing, inplace, products, reductions, shapes
 from ._numpy._common import check_dtype, operand, refuse
@@ -47,38 +48,6 @@ def _ndim(x) -> int:
 
 def unsupported(name: str):
     return NotImplementedError(f"{name} has no derivative rule in ad_core")
-
-
-# ---------------------------------------------------------------- linalg
-
-
-def np_norm(x, ord=None, axis=None, keepdims=False):
-    nd = _ndim(x)
-    ax = _axis(axis, nd)
-    vector = (ax is not None and len(ax) == 1) or (ax is None and nd == 1)
-    if ord is None or ord == "fro" or (ord == 2 and vector):
-        return ops.norm(x, axis=ax, keepdims=bool(keepdims))
-    if vector and ord == 1:
-        return ops.sum_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and ord in (np.inf, float("inf")):
-        return ops.max_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and isinstance(ord, (int, float)) and ord > 0:
-        p = float(ord)
-        s = ops.sum_(ops.power(ops.absolute(x), p), axis=ax, keepdims=bool(keepdims))
-        return ops.power(s, 1.0 / p)
-    raise unsupported(f"numpy.linalg.norm with ord={ord!r}")
-
-
-def np_det(a):
-    return ops.det(a)
-
-
-def np_inv(a):
-    return ops.inv(a)
-
-
-def np_solve(a, b):
-    return ops.solve(a, b)
 
 
 # ---------------------------------------------------------------- ufuncs
@@ -247,7 +216,8 @@ def _ufunc_call(name: str, ufunc, inputs, kwargs):
         return comp(*inputs) if axis is None else comp(*inputs, axis=axis)
     if ufunc in PRIMAL_UFUNCS:
         return ufunc(*[raw(x) for x in inputs])
-    raise unsupported(name)
+    # SciPy's ufuncs register on first sight; anything else is an error naming its module.
+    return _dispatch_families.missing_ufunc(ufunc, "__call__", inputs, UFUNCS)
 
 
 def _out_value(out):
@@ -260,7 +230,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         prim = UFUNCS.get(ufunc)
         if prim is not None and ufunc is not np.power:
             return prim(*inputs)
-    name = f"numpy.{ufunc.__name__}"
+    name = _dispatch_families.ufunc_name(ufunc)
     out = kwargs.pop("out", None)
     if isinstance(out, tuple) and all(o is None for o in out):
         out = None
@@ -314,7 +284,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         placed = ops.untake(b, idx=idx, shape=shape_of(a))
         inplace.assign(a, (ops.add if ufunc is np.add else ops.sub)(a, placed))
         return None
-    raise unsupported(f"{name}.{method}")
+    # SciPy's ufuncs register on first sight; anything else is an error naming its module.
+    return _dispatch_families.missing_ufunc(ufunc, method, inputs, UFUNCS)
 
 
 _REDUCE = {np.add: reductions.np_sum, np.multiply: reductions.np_prod,
@@ -413,8 +384,6 @@ FUNCTIONS.update({
     np.clip: np_clip, np.nan_to_num: np_nan_to_num, np.bincount: np_bincount,
     np.sinc: lambda x: ops.sinc(operand(x)),
     np.real_if_close: lambda a, tol=100: _fresh(a),
-    np.linalg.norm: np_norm, np.linalg.det: np_det, np.linalg.inv: np_inv,
-    np.linalg.solve: np_solve,
 })
 
 # Derivative zero wherever it exists (or no derivative: indices, booleans, shapes).
@@ -573,3 +542,6 @@ Tracer.T = property(lambda self: shapes.np_transpose(self))
 Tracer.mT = property(lambda self: shapes.np_swapaxes(self, -1, -2))
 Tracer.real = property(lambda self: shapes.np_real(self))
 Tracer.imag = property(lambda self: shapes.np_imag(self))
+
+# numpy.linalg, numpy.fft, scipy.special and complex numbers: their own modules.
+_dispatch_families.register(UFUNCS, FUNCTIONS, COMPOSITE_UFUNCS)
