@@ -208,7 +208,7 @@ class Tracer:
         raise NotImplementedError
 
     def __array__(self, dtype=None, copy=None):
-        from ._dispatch_special import foreign_caller_message  # the error path only
+        from ._numpy.scipy_special import foreign_caller_message  # the error path only
 
         raise TypeError(foreign_caller_message() or (
             f"a traced value cannot become a plain NumPy array, at {user_site()}: "

@@ -12,9 +12,12 @@ This module is the single registration point:
 
 - ``UFUNCS`` ({ufunc: primitive}), ``COMPOSITE_UFUNCS`` ({ufunc: function of
   the inputs}) and ``PRIMAL_UFUNCS`` (a set) for ufuncs;
-- ``FAMILIES``: the modules whose ``FUNCTIONS`` tables ({numpy function:
-  handler}) are merged into ``FUNCTIONS``. A new family (``linalg``, ``fft``,
-  ``special``...) is one more module in that tuple;
+- ``FAMILIES``: the modules of ``ad_core/_numpy/`` whose ``FUNCTIONS`` tables
+  ({numpy function: handler}) are merged into ``FUNCTIONS`` (each function in
+  exactly one family). A new family is one more module in that tuple;
+- SciPy's ufuncs (``_numpy/scipy_special.py``): ad_core never imports SciPy, so
+  they join ``UFUNCS`` the first time one reaches a tracer; any other ufunc
+  without an entry is an error that names its real module;
 - ``PRIMAL_FUNCTIONS``: functions run on the primal values;
 - ``METHODS``: the array methods and operators installed on ``Tracer``.
 """
@@ -25,11 +28,22 @@ import math
 
 import numpy as np
 
-from . import _dispatch_families
 from ._core import Tracer, raw, shape_of, user_site
-from ._numpy import creation, indexing, inplace, products, reductions, shapes
+from ._numpy import (
+    complex_values,
+    creation,
+    fft,
+    indexing,
+    inplace,
+    linalg,
+    products,
+    reductions,
+    scipy_special,
+    shapes,
+)
 from ._numpy._common import check_dtype, operand, refuse
 from .primitives import ops
+from .primitives.complex import is_complex
 
 # ---------------------------------------------------------------- helpers
 
@@ -157,7 +171,7 @@ UFUNCS = {
 
 COMPOSITE_UFUNCS = {
     np.positive: _fresh,
-    np.conjugate: _fresh,
+    np.conjugate: complex_values.np_conj, np.sign: complex_values.np_sign,
     np.deg2rad: lambda x: ops.mul(x, math.pi / 180.0),
     np.radians: lambda x: ops.mul(x, math.pi / 180.0),
     np.rad2deg: lambda x: ops.mul(x, 180.0 / math.pi),
@@ -174,7 +188,7 @@ for _name, _fn in (("vecdot", _vecdot), ("matvec", _matvec), ("vecmat", _vecmat)
 
 # Derivative zero (or undefined) everywhere it exists: computed on primal values.
 PRIMAL_UFUNCS = {
-    np.sign, np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit,
+    np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit,
     np.isnan, np.isinf, np.isfinite, np.greater, np.greater_equal, np.less, np.less_equal,
     np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, np.spacing,
@@ -217,7 +231,7 @@ def _ufunc_call(name: str, ufunc, inputs, kwargs):
     if ufunc in PRIMAL_UFUNCS:
         return ufunc(*[raw(x) for x in inputs])
     # SciPy's ufuncs register on first sight; anything else is an error naming its module.
-    return _dispatch_families.missing_ufunc(ufunc, "__call__", inputs, UFUNCS)
+    return scipy_special.missing_ufunc(ufunc, "__call__", inputs, UFUNCS)
 
 
 def _out_value(out):
@@ -230,7 +244,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         prim = UFUNCS.get(ufunc)
         if prim is not None and ufunc is not np.power:
             return prim(*inputs)
-    name = _dispatch_families.ufunc_name(ufunc)
+    name = scipy_special.ufunc_name(ufunc)
     out = kwargs.pop("out", None)
     if isinstance(out, tuple) and all(o is None for o in out):
         out = None
@@ -285,7 +299,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         inplace.assign(a, (ops.add if ufunc is np.add else ops.sub)(a, placed))
         return None
     # SciPy's ufuncs register on first sight; anything else is an error naming its module.
-    return _dispatch_families.missing_ufunc(ufunc, method, inputs, UFUNCS)
+    return scipy_special.missing_ufunc(ufunc, method, inputs, UFUNCS)
 
 
 _REDUCE = {np.add: reductions.np_sum, np.multiply: reductions.np_prod,
@@ -375,7 +389,7 @@ def _on_primals(fn):
     return run
 
 
-FAMILIES = (reductions, shapes, indexing, products, creation)
+FAMILIES = (reductions, shapes, indexing, products, creation, linalg, fft, complex_values)
 
 FUNCTIONS = {}
 for _family in FAMILIES:
@@ -395,7 +409,7 @@ PRIMAL_FUNCTIONS = (
     np.result_type, np.searchsorted, np.digitize, np.argwhere, np.flatnonzero, np.isin,
     np.lexsort, np.shares_memory, np.may_share_memory, np.array_repr, np.array_str,
     np.array2string, np.tril_indices_from, np.triu_indices_from, np.diag_indices_from,
-    np.min_scalar_type, np.angle,
+    np.min_scalar_type,
 )
 for _f in PRIMAL_FUNCTIONS:
     FUNCTIONS[_f] = _on_primals(_f)
@@ -413,8 +427,17 @@ def array_function(self, func, types, args, kwargs):
 
 
 def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    if np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize == 8:
+    d = np.dtype(dtype)
+    if is_complex(self):
+        if d.kind == "c" and d.itemsize == 16:
+            return _fresh(self) if copy else self
+        if d.kind != "c":
+            raise TypeError(f"astype({d.name}) of a complex traced value drops its imaginary "
+                            f"part (at {user_site()}); write x.real (or np.abs(x)) instead")
+    elif d.kind == "f" and d.itemsize == 8:
         return _fresh(self) if copy else self
+    elif d.kind == "c" and d.itemsize == 16:
+        return ops.add(self, 0j)
     raise TypeError(f"astype({np.dtype(dtype).name}) of a traced value drops its derivative "
                     f"(at {user_site()}); use `x.value.astype(...)` for the plain value")
 
@@ -525,7 +548,7 @@ METHODS = {
     "take": indexing.np_take, "compress": lambda self, condition, axis=None, out=None:
         indexing.np_compress(condition, self, axis, out),
     "clip": np_clip, "astype": _astype, "copy": lambda self, order="C": _fresh(self),
-    "conj": _fresh, "conjugate": _fresh,
+    "conj": complex_values.np_conj, "conjugate": complex_values.np_conj,
     "sort": _method_sort, "partition": _method_partition, "fill": indexing.method_fill,
     "put": indexing.np_put,
     "argmax": _primal_method("argmax"), "argmin": _primal_method("argmin"),
@@ -540,8 +563,5 @@ for _name, _fn in METHODS.items():
     setattr(Tracer, _name, _fn)
 Tracer.T = property(lambda self: shapes.np_transpose(self))
 Tracer.mT = property(lambda self: shapes.np_swapaxes(self, -1, -2))
-Tracer.real = property(lambda self: shapes.np_real(self))
-Tracer.imag = property(lambda self: shapes.np_imag(self))
-
-# numpy.linalg, numpy.fft, scipy.special and complex numbers: their own modules.
-_dispatch_families.register(UFUNCS, FUNCTIONS, COMPOSITE_UFUNCS)
+Tracer.real = property(complex_values.np_real)
+Tracer.imag = property(complex_values.np_imag)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core import Tracer, raw, shape_of
 from ..primitives import ops
+from ..primitives.complex import conj, is_complex
 from ._common import check_dtype, ndim, one_axis, operand, refuse
 from .indexing import Codes
 from .inplace import store
@@ -39,6 +40,8 @@ def np_dot(a, b, out=None):
 
 def np_vdot(a, b, /):
     a, b = operand(a), operand(b)
+    if is_complex(a):
+        a = conj(a)  # NumPy's vdot conjugates its first argument
     fa = ops.reshape(a, shape=(int(np.prod(shape_of(a), dtype=np.int64)),))
     fb = ops.reshape(b, shape=(int(np.prod(shape_of(b), dtype=np.int64)),))
     if shape_of(fa) != shape_of(fb):

@@ -18,7 +18,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .._core import shape_of
-from . import ops
+from . import complex as cx
+from . import fft, linalg, ops
 
 
 class NoBatchRule(Exception):
@@ -139,13 +140,17 @@ RULES: dict = {
     ops.where: (None, _where_rule(True), _where_rule(False)),
     ops.matmul: (_matmul_a, _matmul_b),
 }
-# Linear algebra, fft and scipy.special register their rules from their own modules.
 VARIADIC: dict[object, Callable] = {ops.concatenate: _concat_rule, ops.einsum: _einsum_rule}
 
 
 # Later additions to the table, one line each.
 RULES.update({
     ops.cumprod: (lambda t, ans, x, axis: ops._cumprod_jvp(t, ans, x, axis, off=1),),
+    # The linalg, fft and complex primitives' own JVPs broadcast over a leading batch axis
+    # (scipy.special's are elementwise: they need none).
+    **{p: p.jvp for p in linalg.FAMILY + fft.FAMILY + cx.FAMILY},
+    linalg.solve: (linalg._solve_batched(0), linalg._solve_batched(1)),
+    linalg.norm: (linalg._norm_batched,),
 })
 
 

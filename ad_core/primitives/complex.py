@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core import Tracer, raw
-from . import ops
+from . import fft, linalg, ops
 from .table import defprim
 
 
@@ -95,7 +95,7 @@ cabs = defprim(
 
 # Primitives whose rules hold for complex arguments: holomorphic ones (their real rules are
 # f'(z)), linear and structural ones (transposes, no conjugates), and those above.
-COMPLEX_SAFE: set = {
+COMPLEX_SAFE: frozenset = frozenset({
     ops.neg, ops.add, ops.sub, ops.mul, ops.div, ops.power, ops.square, ops.reciprocal,
     ops.exp, ops.expm1, ops.exp2, ops.log, ops.log1p, ops.log2, ops.log10, ops.sqrt,
     ops.sin, ops.cos, ops.tan, ops.sinh, ops.cosh, ops.tanh, ops.arcsin, ops.arccos,
@@ -103,24 +103,16 @@ COMPLEX_SAFE: set = {
     ops.where, ops.sum_, ops.prod, ops.cumsum, ops.reshape, ops.transpose, ops.broadcast_to,
     ops.getitem, ops.untake, ops.concatenate, ops.matmul, ops.einsum,
     real, imag, conj, cabs,
-}
+    # det, inv, solve are holomorphic in A (and b); log|det A| is real with the rule
+    # Re tr(A⁻¹ dA), which the real projection of its JVP gives.
+    linalg.det, linalg.inv, linalg.solve, linalg.logabsdet,
+    *fft.FAMILY,  # linear: each VJP is the transpose
+})
 # A primitive with a separate complex form: called on complex values, the form runs instead.
 COMPLEX_FORMS: dict = {ops.absolute: cabs}
 
-
-def _register() -> None:
-    from . import linalg
-    from .batching import RULES
-
-    for p in (real, imag, conj, cabs):  # elementwise: each JVP broadcasts over a batch axis
-        RULES[p] = p.jvp
-
-    # det, inv, solve are holomorphic in A (and b); log|det A| is real with the rule
-    # Re tr(A⁻¹ dA), which the real projection of its JVP gives.
-    COMPLEX_SAFE.update({linalg.det, linalg.inv, linalg.solve, linalg.logabsdet})
-
-
-_register()
+# The primitives of this family (tests check each one).
+FAMILY = (real, imag, conj, cabs)
 
 
 def has_complex(values) -> bool:

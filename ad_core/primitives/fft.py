@@ -2,7 +2,7 @@
 
 Every transform in ``numpy.fft`` is one of these four applied along one axis at a time, as
 NumPy itself computes them (``fftn``, ``rfftn``, ``hfft``... are built in
-``_dispatch_fft.py``). Each is linear, so its JVP is itself; its VJP is its transpose under
+``_numpy/fft.py``). Each is linear, so its JVP is itself; its VJP is its transpose under
 autograd's complex convention (``primitives/complex.py``: transposes, never conjugate
 transposes):
 
@@ -149,14 +149,3 @@ irfft = defprim(
 # The primitives of this family (tests check each one).
 FAMILY = (fft, ifft, rfft, irfft)
 
-
-def _register() -> None:
-    from .batching import RULES
-    from .complex import COMPLEX_SAFE
-
-    for p in FAMILY:
-        RULES[p] = p.jvp
-    COMPLEX_SAFE.update(FAMILY)
-
-
-_register()

@@ -906,14 +906,3 @@ def _solve_batched(i):
 FAMILY = (det, logabsdet, inv, solve, cholesky, eigh_w, eigh_v, eig_w, eig_v, svd_s, svd_u,
           svd_vh, svd_u_rest, svd_vh_rest, qr_q, qr_r, qr_q_rest, pinv, lstsq_x, norm)
 
-
-def _register_batching() -> None:
-    from .batching import RULES
-
-    for p in FAMILY:
-        RULES[p] = p.jvp
-    RULES[solve] = (_solve_batched(0), _solve_batched(1))
-    RULES[norm] = (_norm_batched,)
-
-
-_register_batching()

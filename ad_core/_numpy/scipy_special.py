@@ -19,8 +19,8 @@ import sys
 
 import numpy as np
 
-from .primitives import ops
-from .primitives import special as sf
+from ..primitives import ops
+from ..primitives import special as sf
 
 _TABLE: dict | None = None  # SciPy ufunc -> primitive
 _NAMES: dict = {}  # SciPy ufunc -> its public name in scipy.special
@@ -87,7 +87,7 @@ def foreign_caller_message() -> str | None:
     mod, fn = outer
     public = ".".join(p for p in mod.split(".") if not p.startswith("_"))
     name = f"{public}.{fn}"
-    from . import special
+    from .. import special
 
     if public == "scipy.special" and fn in special.__all__:
         return (f"{name} converts its input with numpy.asarray, which drops the derivative "

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import shape_of
-from .primitives import fft as F
-from .primitives import ops
-from .primitives.complex import conj, is_complex
+from .._core import shape_of
+from ..primitives import fft as F
+from ..primitives import ops
+from ..primitives.complex import conj, is_complex
 
 _SWAP = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
 

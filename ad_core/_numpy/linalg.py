@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from ._core import raw, shape_of
-from .primitives import linalg as la
-from .primitives import ops
+from .._core import raw, shape_of
+from ..primitives import linalg as la
+from ..primitives import ops
 
 
 def _ndim(x) -> int:
