@@ -10,12 +10,27 @@ import math
 import numpy as np
 import pytest
 from family_check import check_complex, check_modes, fd_complex_grad
+from family_inputs import COMPLEX as INPUTS
 
 import ad_core as ad
+from ad_core import PRIMITIVES
+from ad_core.primitives.complex import FAMILY
 
 rng0 = np.random.default_rng(0)
 Z = rng0.normal(size=3) + 1j * rng0.normal(size=3)
 A = rng0.normal(size=(3, 3)) + 1j * rng0.normal(size=(3, 3)) + 2.0 * np.eye(3)
+
+# ---------------------------------------------------------------- each primitive
+
+
+def test_every_complex_primitive_has_an_input_generator():
+    assert {p.name for p in FAMILY} == set(INPUTS)
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_each_primitive_in_every_mode_to_second_order(name):
+    check_complex(PRIMITIVES[name], INPUTS[name](np.random.default_rng(5)), what=name)
+
 
 # ---------------------------------------------------------------- the convention
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from family_check import check_complex, check_modes, value_under_reverse_mode
+from family_inputs import FFT as INPUTS
+from family_inputs import cplx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,20 +16,6 @@ from ad_core import PRIMITIVES
 from ad_core.primitives.fft import FAMILY
 
 NORMS = [None, "backward", "ortho", "forward"]
-
-
-def _c(rng, *shape):
-    return rng.normal(size=shape) + 1j * rng.normal(size=shape)
-
-
-# One generator per primitive, as plain arguments (joins the systematic check's registry
-# once that harness is merged); the primitives' parameters keep their defaults.
-INPUTS = {
-    "fft": lambda rng: (_c(rng, 5),),
-    "ifft": lambda rng: (_c(rng, 4),),
-    "rfft": lambda rng: (rng.normal(size=6),),
-    "irfft": lambda rng: (_c(rng, 4),),
-}
 
 
 def test_every_fft_primitive_has_an_input_generator():
@@ -41,7 +29,7 @@ def test_each_primitive_in_every_mode_to_second_order(name):
 
 rng0 = np.random.default_rng(0)
 X6, X5, M34 = rng0.normal(size=6), rng0.normal(size=5), rng0.normal(size=(3, 4))
-Z5, Z4, ZM = _c(rng0, 5), _c(rng0, 4), _c(rng0, 3, 4)
+Z5, Z4, ZM = cplx(rng0, 5), cplx(rng0, 4), cplx(rng0, 3, 4)
 
 SURFACE = [
     ("fft", lambda a, norm: np.fft.fft(a, norm=norm), Z5),
@@ -124,10 +112,10 @@ def test_parseval_gradient_is_exact():
        seed=st.integers(0, 2 ** 16))
 def test_lengths_odd_even_padded_trimmed(n, out_n, norm, seed):
     rng = np.random.default_rng(seed)
-    check_complex(lambda z: np.fft.fft(z, n=out_n, norm=norm), (_c(rng, n),), order=1)
+    check_complex(lambda z: np.fft.fft(z, n=out_n, norm=norm), (cplx(rng, n),), order=1)
     check_complex(lambda x: np.fft.rfft(x, n=out_n, norm=norm), (rng.normal(size=n),),
                   order=1)
-    check_complex(lambda z: np.fft.irfft(z, n=out_n, norm=norm), (_c(rng, n),), order=1)
+    check_complex(lambda z: np.fft.irfft(z, n=out_n, norm=norm), (cplx(rng, n),), order=1)
 
 
 def test_out_and_complex_rfft_are_loud():

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from adcheck_helpers import fd_jacobian
 from family_check import check_modes, value_under_reverse_mode
+from family_inputs import LINALG as INPUTS
+from family_inputs import NO_DERIVATIVE, SIGN_FREE, real_spectrum, spd, sym, well
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,75 +21,31 @@ SETTINGS = dict(deadline=None, max_examples=6, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
-# ---------------------------------------------------------------- inputs
-
-
-def _well(rng, n, batch=()):
-    """A well-conditioned square matrix (or stack)."""
-    return rng.normal(size=batch + (n, n)) * 0.3 + 2.0 * np.eye(n)
-
-
-def _sym(rng, n, batch=()):
-    a = rng.normal(size=batch + (n, n))
-    return a + np.swapaxes(a, -1, -2)
-
-
-def _spd(rng, n, batch=()):
-    a = rng.normal(size=batch + (n, n))
-    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
-
-
-def _real_spectrum(rng, n):
-    """A non-symmetric matrix with real, well separated eigenvalues."""
-    v = _well(rng, n)
-    return v @ np.diag(np.arange(1.0, n + 1.0)) @ np.linalg.inv(v)
-
-
-# One generator per primitive of the family, as plain arguments of the primitive: this
-# dict joins the systematic check's registry (one line) once that harness is merged.
-INPUTS = {
-    "det": lambda rng: (_well(rng, 3),),
-    "logabsdet": lambda rng: (_well(rng, 3),),
-    "inv": lambda rng: (_well(rng, 3),),
-    "solve": lambda rng: (_well(rng, 3), rng.normal(size=3)),
-    "cholesky": lambda rng: (_spd(rng, 3),),
-    "eigh_w": lambda rng: (_sym(rng, 3),),
-    "eigh_v": lambda rng: (_sym(rng, 3),),
-    "eig_w": lambda rng: (_real_spectrum(rng, 3),),
-    "eig_v": lambda rng: (_real_spectrum(rng, 3),),
-    "svd_s": lambda rng: (rng.normal(size=(4, 3)),),
-    "svd_u": lambda rng: (rng.normal(size=(4, 3)),),
-    "svd_vh": lambda rng: (rng.normal(size=(3, 4)),),
-    "qr_q": lambda rng: (rng.normal(size=(4, 3)),),
-    "qr_r": lambda rng: (rng.normal(size=(3, 4)),),
-    "pinv": lambda rng: (rng.normal(size=(4, 3)),),
-    "lstsq": lambda rng: (rng.normal(size=(4, 3)), rng.normal(size=4)),
-    "norm": lambda rng: (rng.normal(size=(2, 3)),),
-}
+# ---------------------------------------------------------------- each primitive
+# (its points: family_inputs.py, shared with the systematic check's registry)
 
 
 def test_every_linalg_primitive_has_an_input_generator():
     from ad_core.primitives import linalg
 
     ours = {p.name for p in linalg.FAMILY}
-    no_derivative = {"svd_u_rest", "svd_vh_rest", "qr_q_rest"}
-    assert ours - no_derivative == set(INPUTS)
+    assert ours == set(INPUTS) | set(NO_DERIVATIVE)
 
 
 @pytest.mark.parametrize("name", sorted(INPUTS))
 def test_each_primitive_in_every_mode_to_second_order(name):
     args = INPUTS[name](np.random.default_rng(7))
     prim = PRIMITIVES[name]
-    f = (lambda *a: prim(*a) ** 2) if name.endswith(("_v", "_u", "_vh", "_q")) else prim
+    f = (lambda *a: prim(*a) ** 2) if name in SIGN_FREE else prim
     check_modes(f, args, what=name)  # eigen/singular vectors squared: their sign is LAPACK's
 
 
 # ---------------------------------------------------------------- the NumPy surface
 
 rng0 = np.random.default_rng(0)
-A3, S3, P3 = _well(rng0, 3), _sym(rng0, 3), _spd(rng0, 3)
+A3, S3, P3 = well(rng0, 3), sym(rng0, 3), spd(rng0, 3)
 TALL, WIDE = rng0.normal(size=(4, 3)), rng0.normal(size=(3, 4))
-STACK = _well(rng0, 2, batch=(2,))
+STACK = well(rng0, 2, batch=(2,))
 
 
 def sq(f):
@@ -102,15 +60,15 @@ CASES = [
     ("inv-stack", np.linalg.inv, (STACK,)),
     ("solve-matrix", np.linalg.solve, (A3, rng0.normal(size=(3, 2)))),
     ("solve-stack-vector", np.linalg.solve, (STACK, rng0.normal(size=2))),
-    ("cholesky-stack", np.linalg.cholesky, (_spd(rng0, 2, (2,)),)),
+    ("cholesky-stack", np.linalg.cholesky, (spd(rng0, 2, (2,)),)),
     ("cholesky-upper", lambda a: np.linalg.cholesky(a, upper=True), (P3,)),
     ("eigh-values", lambda a: np.linalg.eigh(a).eigenvalues, (S3,)),
     ("eigh-vectors-upper", sq(lambda a: np.linalg.eigh(a, UPLO="U")[1]), (S3,)),
-    ("eigh-stack", sq(lambda a: np.linalg.eigh(a)[1]), (_sym(rng0, 2, (2,)),)),
+    ("eigh-stack", sq(lambda a: np.linalg.eigh(a)[1]), (sym(rng0, 2, (2,)),)),
     ("eigvalsh", np.linalg.eigvalsh, (S3,)),
     ("eig", lambda a: np.linalg.eig(a)[0] + np.sum(np.linalg.eig(a)[1] ** 2, axis=0),
-     (_real_spectrum(rng0, 3),)),
-    ("eigvals", np.linalg.eigvals, (_real_spectrum(rng0, 3),)),
+     (real_spectrum(rng0, 3),)),
+    ("eigvals", np.linalg.eigvals, (real_spectrum(rng0, 3),)),
     ("svd-square", lambda a: np.sum(np.linalg.svd(a)[0] ** 2 * np.arange(9.0).reshape(3, 3))
      * np.linalg.svd(a)[1] + np.linalg.svd(a)[2][0] ** 2, (A3,)),
     ("svd-tall-reduced", sq(lambda a: np.linalg.svd(a, full_matrices=False).U), (TALL,)),
@@ -210,7 +168,7 @@ def test_svd_qr_pinv_over_shapes_and_stacks(m, n, batch, seed):
        seed=st.integers(0, 2 ** 16))
 def test_square_functions_over_sizes_and_stacks(n, batch, seed):
     rng = np.random.default_rng(seed)
-    a, s, p = _well(rng, n, batch), _sym(rng, n, batch), _spd(rng, n, batch)
+    a, s, p = well(rng, n, batch), sym(rng, n, batch), spd(rng, n, batch)
     check_modes(np.linalg.det, (a,), order=1, what="det")
     check_modes(np.linalg.inv, (a,), order=1, what="inv")
     check_modes(np.linalg.cholesky, (p,), order=1, what="cholesky")

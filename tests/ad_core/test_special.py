@@ -15,30 +15,13 @@ import numpy as np
 import pytest
 import sympy as sp
 from family_check import check_modes, value_under_reverse_mode
+from family_inputs import SPECIAL as INPUTS
 
 import ad_core as ad
 from ad_core import PRIMITIVES, special
 from ad_core.primitives.special import FAMILY, _polygamma_np
 
 ss = pytest.importorskip("scipy.special")
-
-# One generator per primitive, as plain arguments of the primitive (joins the systematic
-# check's registry once that harness is merged).
-INPUTS = {
-    "digamma": lambda rng: (rng.uniform(0.3, 4.0, 3),),
-    "polygamma": lambda rng: (rng.uniform(0.3, 4.0, 3),),
-    "gammaln": lambda rng: (rng.uniform(0.3, 4.0, 3),),
-    "gamma": lambda rng: (rng.uniform(0.3, 3.0, 3),),
-    "loggamma": lambda rng: (rng.uniform(0.3, 4.0, 3),),
-    "expit": lambda rng: (rng.normal(size=3) * 2.0,),
-    "logit": lambda rng: (rng.uniform(0.1, 0.9, 3),),
-    "erfinv": lambda rng: (rng.uniform(-0.8, 0.8, 3),),
-    "erfcinv": lambda rng: (rng.uniform(0.2, 1.8, 3),),
-    "xlogy": lambda rng: (rng.normal(size=3), rng.uniform(0.2, 3.0, 3)),
-    "xlog1py": lambda rng: (rng.normal(size=3), rng.uniform(-0.7, 3.0, 3)),
-    "betaln": lambda rng: (rng.uniform(0.3, 4.0, 3), rng.uniform(0.3, 4.0, 3)),
-}
-
 
 def test_every_special_primitive_has_an_input_generator():
     assert {p.name for p in FAMILY} == set(INPUTS)
