@@ -11,14 +11,21 @@ from .._core import shape_of
 from ..primitives import fft as F
 from ..primitives import ops
 from ..primitives.complex import conj, is_complex
+from ._common import refuse
+from .inplace import store
 
 _SWAP = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
-def _check(norm, out, name: str) -> None:
+def _ignored_out(name: str, out) -> None:
+    """NumPy's hfft, ifft2 and irfft2 accept ``out=`` and leave it untouched (they return a
+    new array): ad_core cannot both write it and match NumPy, so it refuses by name."""
     if out is not None:
-        raise TypeError(f"numpy.fft.{name}(..., out=...) writes in place, which cannot be "
-                        "differentiated: use the returned value instead")
+        raise refuse(f"numpy.fft.{name}", "out", "...", "NumPy ignores it (the result is a "
+                     "new array and out is left untouched); use the returned value")
+
+
+def _check(norm) -> None:
     if norm not in _SWAP:
         raise ValueError(f'Invalid norm value {norm}; should be "backward", "ortho" or '
                          '"forward".')
@@ -43,9 +50,10 @@ def _n(a, n, axis: int, inverse_real: bool = False) -> int:
 
 def _one(prim, name: str, inverse_real: bool = False):
     def transform(a, n=None, axis=-1, norm=None, out=None):
-        _check(norm, out, name)
+        _check(norm)
         ax = _axis(a, axis)
-        return prim(a, n=_n(a, n, ax, inverse_real), axis=ax, norm=norm)
+        return store(f"numpy.fft.{name}", out,
+                     prim(a, n=_n(a, n, ax, inverse_real), axis=ax, norm=norm))
     transform.__name__ = name
     return transform
 
@@ -58,22 +66,25 @@ np_irfft = _one(F.irfft, "irfft", inverse_real=True)
 def np_rfft(a, n=None, axis=-1, norm=None, out=None):
     if is_complex(a):
         raise TypeError("numpy.fft.rfft of complex input: use numpy.fft.fft")
-    _check(norm, out, "rfft")
+    _check(norm)
     ax = _axis(a, axis)
-    return F.rfft(a, n=_n(a, n, ax), axis=ax, norm=norm)
+    return store("numpy.fft.rfft", out, F.rfft(a, n=_n(a, n, ax), axis=ax, norm=norm))
 
 
 def np_hfft(a, n=None, axis=-1, norm=None, out=None):
-    _check(norm, out, "hfft")
+    _ignored_out("hfft", out)
+    _check(norm)
     ax = _axis(a, axis)
     a = conj(a) if is_complex(a) else a
-    return F.irfft(a, n=_n(a, n, ax, inverse_real=True), axis=ax, norm=_SWAP[norm])
+    return store("numpy.fft.hfft", out,
+                 F.irfft(a, n=_n(a, n, ax, inverse_real=True), axis=ax, norm=_SWAP[norm]))
 
 
 def np_ihfft(a, n=None, axis=-1, norm=None, out=None):
-    _check(norm, out, "ihfft")
+    _check(norm)
     ax = _axis(a, axis)
-    return conj(np_rfft(a, n=_n(a, n, ax), axis=ax, norm=_SWAP[norm]))
+    return store("numpy.fft.ihfft", out,
+                 conj(np_rfft(a, n=_n(a, n, ax), axis=ax, norm=_SWAP[norm])))
 
 
 def _cook(a, s, axes, invreal: bool = False):
@@ -96,11 +107,11 @@ def _cook(a, s, axes, invreal: bool = False):
 
 def _nd(one, name: str, default_axes=None):
     def transform(a, s=None, axes=default_axes, norm=None, out=None):
-        _check(norm, out, name)
+        _check(norm)
         s, axes = _cook(a, s, axes)
         for ii in reversed(range(len(axes))):
             a = one(a, n=s[ii], axis=axes[ii], norm=norm)
-        return a
+        return store(f"numpy.fft.{name}", out, a)
     transform.__name__ = name
     return transform
 
@@ -108,24 +119,29 @@ def _nd(one, name: str, default_axes=None):
 np_fftn = _nd(np_fft, "fftn")
 np_ifftn = _nd(np_ifft, "ifftn")
 np_fft2 = _nd(np_fft, "fft2", (-2, -1))
-np_ifft2 = _nd(np_ifft, "ifft2", (-2, -1))
+_ifft2 = _nd(np_ifft, "ifft2", (-2, -1))
+
+
+def np_ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    _ignored_out("ifft2", out)
+    return _ifft2(a, s, axes, norm)
 
 
 def np_rfftn(a, s=None, axes=None, norm=None, out=None):
-    _check(norm, out, "rfftn")
+    _check(norm)
     s, axes = _cook(a, s, axes)
     a = np_rfft(a, s[-1], axes[-1], norm)
     for ii in range(len(axes) - 2, -1, -1):
         a = np_fft(a, s[ii], axes[ii], norm)
-    return a
+    return store("numpy.fft.rfftn", out, a)
 
 
 def np_irfftn(a, s=None, axes=None, norm=None, out=None):
-    _check(norm, out, "irfftn")
+    _check(norm)
     s, axes = _cook(a, s, axes, invreal=True)
     for ii in range(len(axes) - 1):
         a = np_ifft(a, s[ii], axes[ii], norm)
-    return np_irfft(a, s[-1], axes[-1], norm)
+    return store("numpy.fft.irfftn", out, np_irfft(a, s[-1], axes[-1], norm))
 
 
 def np_rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
@@ -133,6 +149,7 @@ def np_rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
 
 
 def np_irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
+    _ignored_out("irfft2", out)
     return np_irfftn(a, s, axes, norm, out)
 
 

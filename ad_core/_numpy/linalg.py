@@ -16,6 +16,7 @@ import numpy as np
 from .._core import raw, shape_of
 from ..primitives import linalg as la
 from ..primitives import ops
+from .inplace import store
 
 
 def _ndim(x) -> int:
@@ -92,10 +93,10 @@ def np_matrix_power(a, n):
 
 
 def np_multi_dot(arrays, *, out=None):
-    if out is not None:
-        raise TypeError("numpy.linalg.multi_dot(..., out=...) writes in place, which cannot be "
-                        "differentiated: use the returned value instead")
-    arrays = list(arrays)
+    return store("numpy.linalg.multi_dot", out, _multi_dot(list(arrays)))
+
+
+def _multi_dot(arrays):
     n = len(arrays)
     if n < 2:
         raise ValueError("Expecting at least two arrays.")

@@ -48,6 +48,11 @@ def _scipy_tables() -> tuple[dict, dict]:
     return _TABLE, _NAMES
 
 
+def scipy_ufuncs() -> dict:
+    """{SciPy ufunc: primitive} (empty until the program has imported scipy.special)."""
+    return dict(_scipy_tables()[0])
+
+
 def ufunc_name(ufunc) -> str:
     """``scipy.special.NAME`` for SciPy's ufuncs, ``numpy.NAME`` for NumPy's."""
     names = _scipy_tables()[1]

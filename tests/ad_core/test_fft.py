@@ -118,8 +118,22 @@ def test_lengths_odd_even_padded_trimmed(n, out_n, norm, seed):
     check_complex(lambda z: np.fft.irfft(z, n=out_n, norm=norm), (cplx(rng, n),), order=1)
 
 
-def test_out_and_complex_rfft_are_loud():
-    with pytest.raises(TypeError, match=r"numpy\.fft\.fft\(\.\.\., out=\.\.\.\)"):
-        ad.grad(lambda x: np.sum(np.abs(np.fft.fft(x, out=np.empty(3, complex)))))(np.ones(3))
+def test_out_is_an_in_place_write_and_complex_rfft_is_loud():
+    x = np.array([0.5, -1.0, 2.0])
+
+    def f(x):
+        o = np.zeros(3, complex) + 0.0 * x  # traced: it can hold the result
+        r = np.fft.fft(x, out=o)
+        assert r is o
+        return np.sum(np.abs(o) ** 2)
+    np.testing.assert_allclose(ad.grad(f)(x), 6.0 * x, rtol=1e-13)  # Parseval: 3 · 2x
+    with pytest.raises(TypeError, match=r"numpy\.fft\.fft\(\.\.\., out=a\).*plain NumPy"):
+        ad.grad(lambda x: np.sum(np.abs(np.fft.fft(x, out=np.empty(3, complex)))))(x)
+    with pytest.raises(TypeError, match=r"complex values into a real traced array"):
+        ad.grad(lambda x: np.sum(np.fft.fft(x, out=np.zeros(3) + 0.0 * x).real))(x)
+    for name in ("hfft", "ifft2", "irfft2"):  # NumPy accepts out= there and ignores it
+        with pytest.raises(NotImplementedError, match=rf"numpy\.fft\.{name}\(out="):
+            ad.grad(lambda x, f=getattr(np.fft, name): np.sum(f(np.reshape(x, (1, 3)),
+                                                                  out=np.zeros((1, 4)))))(x)
     with pytest.raises(TypeError, match=r"numpy\.fft\.rfft of complex"):
         ad.grad(lambda z: np.sum(np.abs(np.fft.rfft(z))))(np.ones(3) + 1j)
