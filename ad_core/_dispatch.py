@@ -155,7 +155,7 @@ def _vecmat(v, a):
 UFUNCS = {
     np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul,
     np.true_divide: ops.div, np.power: ops.power, np.float_power: ops.power,
-    np.negative: ops.neg, np.absolute: ops.absolute, np.fabs: ops.absolute,
+    np.negative: ops.neg, np.absolute: ops.absolute,
     np.sin: ops.sin, np.cos: ops.cos, np.tan: ops.tan,
     np.arcsin: ops.arcsin, np.arccos: ops.arccos, np.arctan: ops.arctan,
     np.sinh: ops.sinh, np.cosh: ops.cosh, np.tanh: ops.tanh,
@@ -170,6 +170,7 @@ UFUNCS = {
 }
 
 COMPOSITE_UFUNCS = {
+    np.fabs: ops.absolute,
     np.positive: _fresh,
     np.conjugate: complex_values.np_conj, np.sign: complex_values.np_sign,
     np.deg2rad: lambda x: ops.mul(x, math.pi / 180.0),
@@ -197,6 +198,12 @@ PRIMAL_UFUNCS = {
 # Keyword arguments of a ufunc call that choose how NumPy computes, not what: honoured
 # by computing the same values (order, casting and subok only shape memory and errors).
 _UFUNC_LAYOUT = ("casting", "order", "subok")
+
+
+def _has_complex_loop(ufunc) -> bool:
+    """Whether NumPy computes ``ufunc`` on complex values (fabs, deg2rad, ldexp do not: a
+    composite of complex-safe primitives must not accept what NumPy refuses)."""
+    return any(c in t.split("->")[0] for t in ufunc.types for c in "FDG")
 
 
 def _ufunc_call(name: str, ufunc, inputs, kwargs):
@@ -227,6 +234,8 @@ def _ufunc_call(name: str, ufunc, inputs, kwargs):
         return prim(*inputs)
     comp = COMPOSITE_UFUNCS.get(ufunc)
     if comp is not None:
+        if any(is_complex(x) for x in inputs) and not _has_complex_loop(ufunc):
+            ufunc(*[raw(x) for x in inputs])  # NumPy refuses complex values: its error
         return comp(*inputs) if axis is None else comp(*inputs, axis=axis)
     if ufunc in PRIMAL_UFUNCS:
         return ufunc(*[raw(x) for x in inputs])

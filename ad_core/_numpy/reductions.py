@@ -343,6 +343,8 @@ def _quantile(fname, a, q, axis, out, overwrite_input, method, keepdims, weights
     if weights is not None:
         raise refuse(fname, "weights", "...", "weighted quantiles have no rule")
     x = operand(a)
+    if is_complex(x):
+        raise TypeError(f"{fname} of complex values: NumPy requires real numbers")
     qv = np.asarray(raw(q), dtype=float) / scale
     if np.any((qv < 0) | (qv > 1)):
         raise ValueError("Quantiles must be in the range [0, 100]" if scale == 100 else

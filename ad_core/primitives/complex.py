@@ -102,6 +102,7 @@ COMPLEX_SAFE: frozenset = frozenset({
     ops.arctan, ops.arcsinh, ops.arctanh,
     ops.where, ops.sum_, ops.prod, ops.cumsum, ops.reshape, ops.transpose, ops.broadcast_to,
     ops.getitem, ops.untake, ops.concatenate, ops.matmul, ops.einsum,
+    ops.cumprod, ops.sinc,  # a running product; sin(πz)/(πz) is entire (its series at 0)
     real, imag, conj, cabs,
     # det, inv, solve are holomorphic in A (and b); log|det A| is real with the rule
     # Re tr(A⁻¹ dA), which the real projection of its JVP gives.

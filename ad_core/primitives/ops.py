@@ -374,13 +374,13 @@ def zero_wins(a, b, c):
         if ZERO_CHECK.lazy:
             return c
         # One reduction, no allocation: a NaN anywhere makes the sum NaN.
-        if c.dtype.kind == "f" and c.size:
+        if c.dtype.kind in "fc" and c.size:
             s = _add_reduce(c, axis=None)
             if s != s:
                 bad = np.isnan(c) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
                 if bad.any():
                     c = np.where(bad, 0.0, c)
-    elif t is float or t is np.float64:
+    elif t is float or t is np.float64 or t is complex:
         if c != c and (raw(a) == 0 or raw(b) == 0):
             return 0.0
     elif isinstance(c, Tracer):
@@ -416,9 +416,10 @@ def multilinear_zero_wins(F, operands, r):
     s = _add_reduce(np.ravel(rr), axis=None)  # one reduction: a NaN anywhere makes it NaN
     if s == s:
         return r
-    raws = [np.asarray(raw(o), dtype=float) for o in operands]
-    if not any(np.isinf(v).any() for v in raws):
-        return r
+    raws = [np.asarray(raw(o)) for o in operands]
+    if any(v.dtype.kind == "c" for v in raws) or not any(np.isinf(v).any() for v in raws):
+        return r  # (complex operands: no sign categories; their 0 · inf stays NaN)
+    raws = [v.astype(float) for v in raws]
     finite = [where(np.isinf(v), 0.0, o) if np.isinf(v).any() else o
               for v, o in zip(raws, operands)]
     base = F(*finite)
@@ -706,7 +707,7 @@ transpose = defprim(
     flops=0)
 
 def _broadcast_impl(x, shape):
-    if type(x) is float or (type(x) is np.ndarray and x.ndim == 0):
+    if type(x) is float or (type(x) is np.ndarray and x.ndim == 0 and x.dtype == np.float64):
         # A read-only zero-stride view, built without np.broadcast_to's Python overhead.
         v = np.ndarray(shape, np.float64, np.array(x, dtype=np.float64), 0, (0,) * len(shape))
         v.flags.writeable = False

@@ -32,6 +32,17 @@ def test_each_primitive_in_every_mode_to_second_order(name):
     check_complex(PRIMITIVES[name], INPUTS[name](np.random.default_rng(5)), what=name)
 
 
+@pytest.mark.parametrize("f, z", [
+    (np.cumprod, Z), (lambda z: np.cumprod(z * np.array([1.0, 0.0, 1.0])), Z),
+    (lambda z: np.cumprod(np.reshape(z, (1, 3)), axis=1), Z), (np.sinc, Z),
+    (np.sinc, np.array([0j, 1e-9 + 1e-9j, 0.5 + 0.2j])), (np.prod, Z * np.array([1, 0, 1])),
+], ids=["cumprod", "cumprod-zero", "cumprod-axis", "sinc", "sinc-near-0", "prod-zero"])
+def test_running_products_and_sinc_take_complex_values(f, z):
+    # i13a's cumprod and sinc primitives are complex-safe: holomorphic, with their exact
+    # paths at zero (cumprod's exclusive products, sinc's series) for complex values too.
+    check_complex(f, (z,), what="complex")
+
+
 # ---------------------------------------------------------------- the convention
 
 HOLOMORPHIC = [  # f, f'
