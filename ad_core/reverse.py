@@ -43,10 +43,10 @@ def gc_paused():
 
 def _has_nan(v) -> bool:
     t = type(v)
-    if t is float or t is np.float64:
+    if t is float or t is np.float64 or t is complex:
         return v != v
     if t is np.ndarray:
-        return v.dtype.kind == "f" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
+        return v.dtype.kind in "fc" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
     return False
 
 

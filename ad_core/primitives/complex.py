@@ -87,8 +87,8 @@ def _unit_conj(x, ans):
 # its VJP uses the real part of the cotangent (abs of real values stays ``ops.absolute``).
 cabs = defprim(
     "cabs", np.absolute,
-    jvp=(lambda t, ans, x: real(ops.mul(t, _unit_conj(x, ans))),),
-    vjp=(lambda g, ans, x: ops.mul(real(g), _unit_conj(x, ans)),),
+    jvp=(lambda t, ans, x: real(ops.zmul(t, _unit_conj(x, ans))),),
+    vjp=(lambda g, ans, x: ops.zmul(real(g), _unit_conj(x, ans)),),
     sympy=ops.sp.Abs, flops=4, doc="the modulus of a complex value",
     kink=(lambda ans, x: ans == 0, "abs of complex 0: no derivative; AD uses 0"))
 

@@ -32,6 +32,7 @@ from .._core import raw, shape_of
 from .ops import (
     _expand_like,
     _safe_ratio,
+    _zmatmul,
     add,
     concatenate,
     getitem,
@@ -46,6 +47,7 @@ from .ops import (
     transpose,
     unbroadcast,
     where,
+    zmul,
 )
 from .table import defprim
 
@@ -84,13 +86,13 @@ def _row(v):
 
 def _diag_embed(v):
     """(..., n) -> (..., n, n) with v on the diagonal."""
-    return mul(_row(v), np.eye(shape_of(v)[-1]))
+    return zmul(_row(v), np.eye(shape_of(v)[-1]))
 
 
 def _diag_part(M):
     """(..., n, n) -> (..., n), the diagonal."""
     n = _nd(M)
-    return sum_(mul(M, np.eye(shape_of(M)[-1])), axis=(n - 1,), keepdims=False)
+    return sum_(zmul(M, np.eye(shape_of(M)[-1])), axis=(n - 1,), keepdims=False)
 
 
 def _sum_last2(M):
@@ -112,14 +114,14 @@ def _tri_masks(n: int, upper: bool):
 def _from_triangle(t, upper: bool):
     """The symmetric matrix NumPy actually factors, built from the triangle it reads."""
     tri, strict = _tri_masks(shape_of(t)[-1], upper)
-    return add(mul(t, tri), _mT(mul(t, strict)))
+    return add(zmul(t, tri), _mT(zmul(t, strict)))
 
 
 def _to_triangle(G, upper: bool):
     """Transpose of ``_from_triangle``: a gradient with respect to that symmetric matrix,
     as a gradient with respect to the input (zero on the triangle NumPy never reads)."""
     tri, strict = _tri_masks(shape_of(G)[-1], upper)
-    return add(mul(G, tri), mul(_mT(G), strict))
+    return add(zmul(G, tri), zmul(_mT(G), strict))
 
 
 def _solve_right(M, A):
@@ -226,8 +228,8 @@ def _det_cofactor(A, ans):
 
 det = defprim(
     "det", np.linalg.det,
-    jvp=(lambda t, ans, A: _sum_last2(mul(_det_cofactor(A, ans), t)),),
-    vjp=(lambda g, ans, A: mul(_expand2(g), _det_cofactor(A, ans)),),
+    jvp=(lambda t, ans, A: _sum_last2(zmul(t, _det_cofactor(A, ans))),),
+    vjp=(lambda g, ans, A: zmul(_expand2(g), _det_cofactor(A, ans)),),
     flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3 // 3 + 1,
     doc="determinant; at a singular matrix the gradient is the cofactor matrix (exact)")
 
@@ -248,15 +250,15 @@ def _real_part(v, A):
 
 logabsdet = defprim(
     "logabsdet", _logabsdet_impl,
-    jvp=(lambda t, ans, A: _real_part(_sum_last2(mul(_mT(_inv_of(A, "slogdet")), t)), A),),
-    vjp=(lambda g, ans, A: mul(_expand2(_real_part(g, A)), _mT(_inv_of(A, "slogdet"))),),
+    jvp=(lambda t, ans, A: _real_part(_sum_last2(zmul(t, _mT(_inv_of(A, "slogdet")))), A),),
+    vjp=(lambda g, ans, A: zmul(_expand2(_real_part(g, A)), _mT(_inv_of(A, "slogdet"))),),
     flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3 // 3 + 1,
     doc="log|det A| (the second output of slogdet); the sign is piecewise constant")
 
 inv = defprim(
     "inv", np.linalg.inv,
-    jvp=(lambda t, ans, A: neg(matmul(matmul(ans, t), ans)),),
-    vjp=(lambda g, ans, A: neg(matmul(matmul(_mT(ans), g), _mT(ans))),),
+    jvp=(lambda t, ans, A: neg(_zmatmul(_zmatmul(ans, t), ans)),),
+    vjp=(lambda g, ans, A: neg(_zmatmul(_zmatmul(_mT(ans), g), _mT(ans))),),
     flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3)
 
 
@@ -271,15 +273,15 @@ def _solve_col(A, v, b):
 
 def _solve_jvp_A(t, ans, A, b):
     if _nd(b) == 1:
-        return neg(_uncol(solve(A, matmul(t, _col(ans)))))
-    return neg(solve(A, matmul(t, ans)))
+        return neg(_uncol(solve(A, _zmatmul(t, _col(ans)))))
+    return neg(solve(A, _zmatmul(t, ans)))
 
 
 def _solve_vjp_A(g, ans, A, b):
     gb = _solve_col(_mT(A), g, b)
     if _nd(b) == 1:
-        return unbroadcast(neg(mul(_col(gb), _row(ans))), A)
-    return unbroadcast(neg(matmul(gb, _mT(ans))), A)
+        return unbroadcast(neg(zmul(_col(gb), _row(ans))), A)
+    return unbroadcast(neg(_zmatmul(gb, _mT(ans))), A)
 
 
 solve = defprim(
@@ -300,7 +302,7 @@ def _cholesky_impl(A, upper=False):
 def _phi(X):
     """The lower triangle with the diagonal halved."""
     n = shape_of(X)[-1]
-    return mul(X, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
+    return zmul(X, np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
 
 
 def _cholesky_jvp(t, ans, A, upper=False):
@@ -348,13 +350,13 @@ def _eigh_v_impl(A, UPLO="L"):
 
 def _eigh_w_jvp(t, ans, A, UPLO="L", values_only=False):
     V = eigh_v(A, UPLO=UPLO)
-    VSV = mul(V, matmul(_from_triangle(t, UPLO == "U"), V))
+    VSV = zmul(V, _zmatmul(_from_triangle(t, UPLO == "U"), V))
     return sum_(VSV, axis=(_nd(VSV) - 2,), keepdims=False)  # diag(Vᵀ S V)
 
 
 def _eigh_w_vjp(g, ans, A, UPLO="L", values_only=False):
     V = eigh_v(A, UPLO=UPLO)
-    G = matmul(mul(V, _row(g)), _mT(V))  # V diag(g) Vᵀ
+    G = _zmatmul(zmul(V, _row(g)), _mT(V))  # V diag(g) Vᵀ
     return _to_triangle(G, UPLO == "U")
 
 
@@ -366,15 +368,15 @@ def _eigh_F(A, UPLO, fill):
 
 def _eigh_v_jvp(t, ans, A, UPLO="L"):
     F, _ = _eigh_F(A, UPLO, np.nan)
-    X = matmul(_mT(ans), matmul(_from_triangle(t, UPLO == "U"), ans))
-    return matmul(ans, mul(F, X))
+    X = _zmatmul(_mT(ans), _zmatmul(_from_triangle(t, UPLO == "U"), ans))
+    return _zmatmul(ans, mul(F, X))
 
 
 def _eigh_v_vjp(g, ans, A, UPLO="L"):
     F, degenerate = _eigh_F(A, UPLO, 0.0)
     _check_repeated_unused(g, degenerate, "eigh")
-    Xbar = matmul(_mT(ans), g)
-    G = matmul(ans, matmul(mul(F, Xbar), _mT(ans)))
+    Xbar = _zmatmul(_mT(ans), g)
+    G = _zmatmul(ans, _zmatmul(mul(F, Xbar), _mT(ans)))
     return _to_triangle(G, UPLO == "U")
 
 
@@ -427,12 +429,13 @@ def _eig_v_impl(A):
 
 def _eig_w_jvp(t, ans, A, values_only=False):
     V = eig_v(A)
-    return _diag_part(solve(V, matmul(t, V)))  # diag(V⁻¹ dA V)
+    return _diag_part(solve(V, _zmatmul(t, V)))  # diag(V⁻¹ dA V)
 
 
 def _eig_w_vjp(g, ans, A, values_only=False):
     V = eig_v(A)
-    return solve(_mT(V), mul(_col(g), _mT(V)))  # V⁻ᵀ diag(g) Vᵀ
+    # V⁻ᵀ diag(g) Vᵀ as a product (a solve would spread an infinite g_k to every entry)
+    return _zmatmul(zmul(_mT(inv(V)), _row(g)), _mT(V))
 
 
 def _eig_F(A, fill):
@@ -443,21 +446,21 @@ def _eig_F(A, fill):
 
 def _eig_v_jvp(t, ans, A):
     F, _ = _eig_F(A, np.nan)
-    U = matmul(ans, mul(F, solve(ans, matmul(t, ans))))
+    U = _zmatmul(ans, mul(F, solve(ans, _zmatmul(t, ans))))
     n = _nd(U)
     # NumPy's eigenvectors have unit norm: remove the component along each v_i.
-    along = sum_(mul(ans, U), axis=(n - 2,), keepdims=True)
-    return sub(U, mul(ans, along))
+    along = sum_(zmul(ans, U), axis=(n - 2,), keepdims=True)
+    return sub(U, zmul(ans, along))
 
 
 def _eig_v_vjp(g, ans, A):
     F, degenerate = _eig_F(A, 0.0)
     n = _nd(g)
-    c = sum_(mul(ans, g), axis=(n - 2,), keepdims=True)
-    Ubar = sub(g, mul(ans, c))
+    c = sum_(zmul(ans, g), axis=(n - 2,), keepdims=True)
+    Ubar = sub(g, zmul(ans, c))
     _check_repeated_unused(g, degenerate, "eig")
-    Y = matmul(_mT(ans), Ubar)
-    return solve(_mT(ans), matmul(mul(F, Y), _mT(ans)))  # V⁻ᵀ (F∘Y) Vᵀ
+    Y = _zmatmul(_mT(ans), Ubar)
+    return solve(_mT(ans), _zmatmul(mul(F, Y), _mT(ans)))  # V⁻ᵀ (F∘Y) Vᵀ
 
 
 def _eig_kink(ans, A):
@@ -510,12 +513,12 @@ def _usv(A, full_matrices):
 
 def _svd_s_jvp(t, ans, A, full_matrices=False, compute_uv=True):
     U, _, V = _usv(A, full_matrices)
-    return sum_(mul(U, matmul(t, V)), axis=(_nd(t) - 2,), keepdims=False)  # diag(Uᵀ dA V)
+    return sum_(zmul(U, _zmatmul(t, V)), axis=(_nd(t) - 2,), keepdims=False)  # diag(Uᵀ dA V)
 
 
 def _svd_s_vjp(g, ans, A, full_matrices=False, compute_uv=True):
     U, _, V = _usv(A, full_matrices)
-    return matmul(mul(U, _row(g)), _mT(V))  # U diag(g) Vᵀ
+    return _zmatmul(zmul(U, _row(g)), _mT(V))  # U diag(g) Vᵀ
 
 
 def _svd_F(s, fill):
@@ -544,12 +547,12 @@ def _check_zero_s(s, rest, what: str) -> None:
 def _svd_u_jvp(t, ans, A, full_matrices=False):
     U, s, V = _usv(A, full_matrices)
     F, _ = _svd_F(s, np.nan)
-    dAV = matmul(t, V)
-    dS = matmul(_mT(U), dAV)
-    dU = matmul(U, mul(F, add(mul(dS, _row(s)), mul(_col(s), _mT(dS)))))
+    dAV = _zmatmul(t, V)
+    dS = _zmatmul(_mT(U), dAV)
+    dU = _zmatmul(U, mul(F, add(zmul(dS, _row(s)), zmul(_col(s), _mT(dS)))))
     m = shape_of(A)[-2]
     if m > _k(A):
-        dU = add(dU, mul(sub(dAV, matmul(U, matmul(_mT(U), dAV))), _row(_inv_s(s, np.nan))))
+        dU = add(dU, mul(sub(dAV, _zmatmul(U, _zmatmul(_mT(U), dAV))), _row(_inv_s(s, np.nan))))
     return dU
 
 
@@ -557,24 +560,24 @@ def _svd_u_vjp(g, ans, A, full_matrices=False):
     U, s, V = _usv(A, full_matrices)
     F, degenerate = _svd_F(s, 0.0)
     _check_repeated_unused(g, degenerate, "svd")
-    X = matmul(_mT(U), g)
+    X = _zmatmul(_mT(U), g)
     K = mul(F, X)
-    Abar = matmul(U, matmul(mul(add(K, _mT(K)), _row(s)), _mT(V)))
+    Abar = _zmatmul(U, _zmatmul(zmul(add(K, _mT(K)), _row(s)), _mT(V)))
     if shape_of(A)[-2] > _k(A):
-        rest = sub(g, matmul(U, X))  # (I - U Uᵀ) Ubar
+        rest = sub(g, _zmatmul(U, X))  # (I - U Uᵀ) Ubar
         _check_zero_s(s, rest, "U")
-        Abar = add(Abar, matmul(mul(rest, _row(_inv_s(s, 0.0))), _mT(V)))
+        Abar = add(Abar, _zmatmul(zmul(rest, _row(_inv_s(s, 0.0))), _mT(V)))
     return Abar
 
 
 def _svd_vh_jvp(t, ans, A, full_matrices=False):
     U, s, V = _usv(A, full_matrices)
     F, _ = _svd_F(s, np.nan)
-    dAtU = matmul(_mT(t), U)
-    dS = matmul(_mT(dAtU), V)  # Uᵀ dA V
-    dV = matmul(V, mul(F, add(mul(_col(s), dS), mul(_mT(dS), _row(s)))))
+    dAtU = _zmatmul(_mT(t), U)
+    dS = _zmatmul(_mT(dAtU), V)  # Uᵀ dA V
+    dV = _zmatmul(V, mul(F, add(zmul(_col(s), dS), zmul(_mT(dS), _row(s)))))
     if shape_of(A)[-1] > _k(A):
-        dV = add(dV, mul(sub(dAtU, matmul(V, matmul(_mT(V), dAtU))), _row(_inv_s(s, np.nan))))
+        dV = add(dV, mul(sub(dAtU, _zmatmul(V, _zmatmul(_mT(V), dAtU))), _row(_inv_s(s, np.nan))))
     return _mT(dV)
 
 
@@ -583,13 +586,13 @@ def _svd_vh_vjp(g, ans, A, full_matrices=False):
     F, degenerate = _svd_F(s, 0.0)
     Vbar = _mT(g)
     _check_repeated_unused(Vbar, degenerate, "svd")
-    X = matmul(_mT(V), Vbar)
+    X = _zmatmul(_mT(V), Vbar)
     K = mul(F, X)
-    Abar = matmul(U, matmul(mul(_col(s), add(K, _mT(K))), _mT(V)))
+    Abar = _zmatmul(U, _zmatmul(zmul(_col(s), add(K, _mT(K))), _mT(V)))
     if shape_of(A)[-1] > _k(A):
-        rest = sub(Vbar, matmul(V, X))  # (I - V Vᵀ) Vbar
+        rest = sub(Vbar, _zmatmul(V, X))  # (I - V Vᵀ) Vbar
         _check_zero_s(s, rest, "Vh")
-        Abar = add(Abar, matmul(mul(U, _row(_inv_s(s, 0.0))), _mT(rest)))
+        Abar = add(Abar, _zmatmul(zmul(U, _row(_inv_s(s, 0.0))), _mT(rest)))
     return Abar
 
 
@@ -660,10 +663,10 @@ def _split_cols(x, m):
 def _qr_square_jvp(dA, Q, R):
     """dQ, dR of A = QR with m >= n (R square, invertible)."""
     C = _solve_right(dA, R)
-    M = matmul(_mT(Q), C)
-    lower = mul(M, np.tril(np.ones(shape_of(M)[-2:]), -1))
+    M = _zmatmul(_mT(Q), C)
+    lower = zmul(M, np.tril(np.ones(shape_of(M)[-2:]), -1))
     do = sub(lower, _mT(lower))  # skew-symmetric
-    return add(matmul(Q, sub(do, M)), C), matmul(sub(M, do), R)
+    return add(_zmatmul(Q, sub(do, M)), C), _zmatmul(sub(M, do), R)
 
 
 def _qr_jvp(t, A, complete):
@@ -675,19 +678,19 @@ def _qr_jvp(t, A, complete):
     R1, _ = _split_cols(R, m)
     _, A2 = _split_cols(A, m)
     dQ, dR1 = _qr_square_jvp(t1, Q, R1)
-    dR2 = add(matmul(_mT(dQ), A2), matmul(_mT(Q), t2))
+    dR2 = add(_zmatmul(_mT(dQ), A2), _zmatmul(_mT(Q), t2))
     return dQ, concatenate(dR1, dR2, axis=_nd(dR1) - 1)
 
 
 def _qr_square_vjp(Qbar, Rbar, Q, R):
     Z = None
     if Qbar is not None:
-        Z = matmul(_mT(Q), Qbar)
+        Z = _zmatmul(_mT(Q), Qbar)
     if Rbar is not None:
-        RRt = matmul(Rbar, _mT(R))
+        RRt = _zmatmul(Rbar, _mT(R))
         Z = neg(RRt) if Z is None else sub(Z, RRt)
     strict = np.tril(np.ones(shape_of(Z)[-2:]), -1)
-    Cbar = matmul(Q, sub(mul(sub(Z, _mT(Z)), strict), Z))
+    Cbar = _zmatmul(Q, sub(zmul(sub(Z, _mT(Z)), strict), Z))
     if Qbar is not None:
         Cbar = add(Cbar, Qbar)
     return _solve_right(Cbar, _mT(R))  # Cbar R⁻ᵀ
@@ -704,11 +707,11 @@ def _qr_vjp(Qbar, Rbar, A, complete):
         return concatenate(_qr_square_vjp(Qbar, None, Q, R1),
                            np.zeros(shape_of(A2)), axis=_nd(A) - 1)
     Rbar1, Rbar2 = _split_cols(Rbar, m)
-    Qtot = matmul(A2, _mT(Rbar2))
+    Qtot = _zmatmul(A2, _mT(Rbar2))
     if Qbar is not None:
         Qtot = add(Qtot, Qbar)
     A1bar = _qr_square_vjp(Qtot, Rbar1, Q, R1)
-    return concatenate(A1bar, matmul(Q, Rbar2), axis=_nd(A1bar) - 1)
+    return concatenate(A1bar, _zmatmul(Q, Rbar2), axis=_nd(A1bar) - 1)
 
 
 def _qr_kink(ans, A, complete=False):
@@ -813,27 +816,27 @@ def _from_cols(v, b):
 def _lstsq_jvp_a(t, ans, a, b, rcond=None):
     P = pinv(a, rcond=_lstsq_cut(a, rcond))
     x = _as_cols(ans, b)
-    r = sub(_as_cols(b, b), matmul(a, x))
+    r = sub(_as_cols(b, b), _zmatmul(a, x))
     tT = _mT(t)
-    dx = add(add(neg(matmul(P, matmul(t, x))), matmul(matmul(P, _mT(P)), matmul(tT, r))),
-             matmul(_eye_minus(matmul(P, a)), matmul(tT, matmul(_mT(P), x))))
+    dx = add(add(neg(_zmatmul(P, _zmatmul(t, x))), _zmatmul(_zmatmul(P, _mT(P)), _zmatmul(tT, r))),
+             _zmatmul(_eye_minus(_zmatmul(P, a)), _zmatmul(tT, _zmatmul(_mT(P), x))))
     return _from_cols(dx, b)
 
 
 def _lstsq_jvp_b(t, ans, a, b, rcond=None):
     P = pinv(a, rcond=_lstsq_cut(a, rcond))
-    return _from_cols(matmul(P, _as_cols(t, b)), b)
+    return _from_cols(_zmatmul(P, _as_cols(t, b)), b)
 
 
 def _lstsq_vjp_a(g, ans, a, b, rcond=None):
     P = pinv(a, rcond=_lstsq_cut(a, rcond))
-    G = matmul(_as_cols(g, b), _mT(_as_cols(b, b)))  # x = P b: the cotangent of P is g bᵀ
+    G = _zmatmul(_as_cols(g, b), _mT(_as_cols(b, b)))  # x = P b: the cotangent of P is g bᵀ
     return _pinv_bar(G, P, a)
 
 
 def _lstsq_vjp_b(g, ans, a, b, rcond=None):
     P = pinv(a, rcond=_lstsq_cut(a, rcond))
-    return _from_cols(matmul(_mT(P), _as_cols(g, b)), b)
+    return _from_cols(_zmatmul(_mT(P), _as_cols(g, b)), b)
 
 
 lstsq_x = defprim(
@@ -859,16 +862,16 @@ def _norm_impl(x, axis=None, keepdims=False):
 def _norm_vjp(g, ans, x, axis=None, keepdims=False):
     ge = _expand_like(g, x, axis, keepdims)
     ae = _expand_like(ans, x, axis, keepdims)
-    return _safe_ratio(mul(ge, x), ae)
+    return _safe_ratio(zmul(ge, x), ae)
 
 
 def _norm_jvp(t, ans, x, axis=None, keepdims=False):
-    return _safe_ratio(sum_(mul(x, t), axis=axis, keepdims=keepdims), ans)
+    return _safe_ratio(sum_(zmul(x, t), axis=axis, keepdims=keepdims), ans)
 
 
 def _norm_batched(t, ans, x, axis=None, keepdims=False):
     axes = tuple(range(1, _nd(t))) if axis is None else tuple(a + 1 for a in axis)
-    return _safe_ratio(sum_(mul(x, t), axis=axes, keepdims=keepdims), ans)
+    return _safe_ratio(sum_(zmul(x, t), axis=axes, keepdims=keepdims), ans)
 
 
 norm = defprim("norm", _norm_impl, jvp=(_norm_jvp,), vjp=(_norm_vjp,),

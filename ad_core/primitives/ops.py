@@ -175,7 +175,7 @@ def _safe_ratio(num, ans):
     """num / ans, with 0 where ans == 0 (hypot and norm at the origin)."""
     ra = raw(ans)
     if np.ndim(ra) == 0:
-        return 0.0 * num if ra == 0 else div(num, ans)
+        return zmul(0.0, num) if ra == 0 else div(num, ans)
     return where(ra == 0, 0.0, div(num, where(ra == 0, 1.0, ans)))
 
 
