@@ -9,7 +9,8 @@ scipy.special families (tests/ad_core/test_linalg.py, test_fft.py, test_special.
   ``jacrev(jacfwd)`` of a random weighting of the outputs against a four-point
   finite-difference Hessian;
 - and that ``hessian``'s batched forward sweep ran: every primitive on the way has a batching
-  rule (a missing one would fall back silently to one sweep per input element).
+  rule (a missing one would fall back to one sweep per input element, counted in
+  ``ad_core.forward.batch_fallbacks``, which must stay empty).
 
 The oracles (``adcheck_helpers``) evaluate ``f`` on plain NumPy values only.
 """
@@ -26,7 +27,7 @@ from adcheck_helpers import (
 )
 
 import ad_core as ad
-from ad_core.forward import batched_jacobian_tangents
+from ad_core.forward import batch_fallbacks, batched_jacobian_tangents
 
 SECOND_ORDER = [
     ("hessian", lambda s, n: ad.hessian(s, n)),
@@ -77,8 +78,11 @@ def check_modes(f, args, *, order: int = 2, what: str = "", rtol: float = 1e-5,
     for name, make in SECOND_ORDER:
         if pairs is not None and name not in pairs:
             continue
+        batch_fallbacks.clear()
         assert_close(nested_to_matrix(make(s, nums)(*args), shapes), H, hrtol, hatol,
                      f"{what}: {name}")
+        if name == "hessian":  # its forward sweep ran batched, with no fallback
+            assert not batch_fallbacks, f"{what}: hessian fell back: {dict(batch_fallbacks)}"
     assert_batched(s, args)
 
 
