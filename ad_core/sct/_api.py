@@ -1,0 +1,320 @@
+"""``ad.sct.grad``, ``value_and_grad``, ``derivative``, ``source``, ``generate``.
+
+The first call with given argument types transforms the function and compiles
+the result; later calls with the same types (and shapes) run the compiled
+code directly. The cache is dropped when a name the code read from its module
+(a helper function, a data array, a constant) has been rebound since.
+
+Two fallbacks keep the results those of ``ad.grad`` at awkward points: when
+the plain code raises an arithmetic error (Python floats divide by zero where
+NumPy gives inf) or a NaN reaches a gradient (0 · inf from the branch
+``np.where`` did not take), the call runs again through a *careful* variant
+of the same generated code: NumPy arithmetic, 0 · inf counted as 0, as the
+table's ``mask_zero_cotangent`` does in ``ad.grad``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._core import Tracer, raw
+from ..api import _argnums, _diff_arg, _like
+from ._normalize import normalize
+from ._program import Generated, Program
+from ._source import function_source
+from ._table import UNKNOWN, Abs, abstract
+
+_MATH_DOMAIN = ("math domain error", "math range error")
+
+
+def _params(fn) -> list[str]:
+    code = fn.__code__
+    return list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+
+
+def _bind(fn, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """Parameter name -> value (defaults filled in), without inspect's overhead."""
+    params = _params(fn)
+    out = dict(zip(params, args))
+    out.update(kwargs)
+    if len(out) < len(params):
+        defaults = fn.__defaults__ or ()
+        pos = fn.__code__.co_argcount
+        for p, d in zip(params[pos - len(defaults):pos], defaults):
+            out.setdefault(p, d)
+        for p, d in (fn.__kwdefaults__ or {}).items():
+            out.setdefault(p, d)
+    return out
+
+
+def _key_of(v: Any):
+    t = type(v)
+    if t is float:
+        return "f"
+    if t is np.ndarray:
+        return (v.shape, v.dtype.kind)
+    if t is int:
+        return "i"
+    if isinstance(v, Tracer):
+        return ("traced", np.shape(raw(v)))
+    if isinstance(v, (types.ModuleType, types.FunctionType)):
+        return ("obj", id(v))
+    if isinstance(v, np.floating):
+        return "f"
+    if isinstance(v, tuple):
+        return ("tuple", tuple(_key_of(x) for x in v))
+    if v is None or isinstance(v, (bool, str)):
+        return ("const", v)
+    return ("type", t)
+
+
+def _abs_of_arg(v: Any) -> Abs:
+    if isinstance(v, Tracer):
+        return UNKNOWN  # nested transforms: generic code, run on traced values
+    if isinstance(v, np.floating):
+        return abstract(float(v))
+    return abstract(v)
+
+
+class _Entry:
+    """The compiled code for one argument signature, and its careful variant (lazily)."""
+
+    def __init__(self, build: Callable[[bool], tuple[Program, Generated, Callable]]) -> None:
+        self.build = build
+        self.program, self.generated, self.fast = build(False)
+        self._careful = None
+
+    def ok(self) -> bool:
+        return self.program.deps_ok()
+
+    @property
+    def careful(self) -> Callable:
+        if self._careful is None:
+            self._careful = self.build(True)[2]
+        return self._careful
+
+
+def _careful_args(args: list, nums: tuple) -> list:
+    out = list(args)
+    for k in nums:
+        if type(out[k]) is float:
+            out[k] = np.float64(out[k])
+    return out
+
+
+def _has_nan(x) -> bool:
+    if isinstance(x, tuple):
+        return any(_has_nan(v) for v in x)
+    if type(x) is float or isinstance(x, np.floating):
+        return x != x
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size:
+        return bool(np.isnan(np.add.reduce(x, axis=None)))
+    return False
+
+
+def _run(entry: _Entry, args: list, kwargs: dict, nums: tuple):
+    try:
+        res = entry.fast(*args, **kwargs)
+    except (ZeroDivisionError, OverflowError):
+        res = None
+    except ValueError as e:
+        if str(e) not in _MATH_DOMAIN:
+            raise
+        res = None
+    if res is None or _has_nan(res):
+        with np.errstate(all="ignore"):
+            res = entry.careful(*_careful_args(args, nums), **kwargs)
+    return res
+
+
+def _check_eagerly(f) -> None:
+    """Parse and normalise now, so that an unsupported construct is reported at once."""
+    src = function_source(f)
+    normalize(src, set())
+
+
+def value_and_grad(f: Callable, argnums=0) -> Callable:
+    """Reverse mode by source transformation: ``(value, gradient)``, as ``ad.value_and_grad``.
+
+        >>> ad.sct.value_and_grad(lambda x: x * x)(3.0)
+        (9.0, 6.0)
+    """
+    _check_eagerly(f)
+    cache: dict = {}
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        nums, single = _argnums(argnums, len(args), "grad")
+        args = list(args)
+        for k in nums:
+            args[k] = _diff_arg(args[k], f, k, "grad")
+        key = (nums, tuple(_key_of(a) for a in args),
+               tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
+        entry = cache.get(key)
+        if entry is None or not entry.ok():
+            entry = _Entry(lambda careful: _build(f, "reverse", nums, args, kwargs, careful,
+                                                  returns_value=True))
+            cache[key] = entry
+        out, grads = _run(entry, args, kwargs, nums)
+        if single:
+            grads = (grads,)
+        if type(out) is not float:
+            _check_scalar(out, f)
+            value = out if isinstance(out, Tracer) else float(np.reshape(out, ()))
+        else:
+            value = out
+        grads = tuple(g if type(g) is float and type(args[k]) is float else _like(g, args[k])
+                      for g, k in zip(grads, nums))
+        return value, (grads[0] if single else grads)
+
+    value_and_grad_f.sct_cache = cache
+    return value_and_grad_f
+
+
+def _check_scalar(out, f) -> None:
+    if isinstance(out, Tracer):
+        return
+    if out is None or isinstance(out, (tuple, list, str)):
+        raise TypeError(f"grad requires a scalar output, but {getattr(f, '__name__', f)} "
+                        f"returned {type(out).__name__}")
+    s = np.shape(out)
+    if math.prod(s) != 1:
+        raise TypeError(f"grad requires a scalar output, but {getattr(f, '__name__', f)} "
+                        f"returned shape {s}; use jacrev (or jacfwd) for the Jacobian, or vjp "
+                        "for a vector-Jacobian product")
+
+
+def grad(f: Callable, argnums=0) -> Callable:
+    """Reverse-mode gradient by source transformation (``ad.grad``'s contract).
+
+        >>> ad.sct.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    grad_f.sct_cache = vg.sct_cache
+    return grad_f
+
+
+def derivative(f: Callable) -> Callable:
+    """d f / d x of a function of one scalar, by forward-mode source transformation.
+
+        >>> ad.sct.derivative(lambda x: x ** 3)(2.0)
+        12.0
+    """
+    _check_eagerly(f)
+    cache: dict = {}
+
+    @functools.wraps(f)
+    def df(x, *args, **kwargs):
+        if np.shape(raw(x)) != ():
+            raise TypeError(f"derivative expects a scalar argument, got shape {np.shape(x)}; "
+                            "use jacfwd for arrays")
+        x = _diff_arg(x, f, 0, "derivative")
+        full = [x, *args]
+        key = (tuple(_key_of(a) for a in full), tuple((k, _key_of(v)) for k, v in
+                                                       sorted(kwargs.items())))
+        entry = cache.get(key)
+        if entry is None or not entry.ok():
+            entry = _Entry(lambda careful: _build(f, "forward", (0,), full, kwargs, careful))
+            cache[key] = entry
+        name = entry.program.top_info.dot_names[_params(f)[0]]
+        kw = dict(kwargs)
+        kw[name] = 1.0
+        _, t = _run(entry, full, kw, (0,))
+        if isinstance(t, Tracer):
+            return t
+        return float(np.reshape(t, ())) if np.size(t) == 1 else np.asarray(t)
+
+    df.sct_cache = cache
+    return df
+
+
+def _build(f, mode: str, nums: tuple, args: list, kwargs: dict, careful: bool,
+           returns_value: bool = False, generic: bool = False):
+    src = function_source(f)
+    bound = _bind(f, tuple(args), kwargs)
+    arg_abs = {}
+    for p in _params(f):
+        if p in bound:
+            arg_abs[p] = _generic_abs(bound[p]) if generic else _abs_of_arg(bound[p])
+    prog = Program(mode, careful=careful, generic=generic)
+    prog.top(f, src, nums, arg_abs, returns_value=returns_value)
+    gen = prog.generate()
+    fns = prog.compile(gen)
+    return prog, gen, fns[gen.name]
+
+
+def _generic_abs(v: Any) -> Abs:
+    if isinstance(v, (types.ModuleType, types.FunctionType)):
+        return abstract(v)
+    return UNKNOWN
+
+
+def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None = None,
+             careful: bool = False) -> Generated:
+    """The generated code for ``f`` with its line map (see :class:`Generated`).
+
+    Without ``like``, the code is generic (it works for floats and arrays of any
+    shape); with ``like=(x0, y0, ...)``, example arguments, it is the code
+    ``ad.sct.grad`` runs for arguments of those types and shapes.
+
+        >>> ad.sct.generate(energy).origin(12)    # the line of energy it came from
+        9
+    """
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    src = function_source(f)
+    params = _params(f)
+    npos = f.__code__.co_argcount
+    if like is not None:
+        args = list(like)
+        nums, _ = _argnums(argnums, len(args), "source")
+        for k in nums:
+            args[k] = _diff_arg(args[k], f, k, "source")
+        generic = False
+    else:
+        nums, _ = _argnums(argnums, npos, "source")
+        defaults = _bind(f, (), {})
+        args = [defaults.get(p, 1.0) for p in params[:npos]]
+        generic = True
+    arg_abs = {}
+    bound = _bind(f, tuple(args), {})
+    varied = {params[i] for i in nums}
+    for p in params:
+        if p in bound:
+            if generic:
+                a = abstract(bound[p]) if isinstance(bound[p], (types.ModuleType,
+                                                                  types.FunctionType)) else (
+                    UNKNOWN if p in varied else Abs("object"))
+            else:
+                a = _abs_of_arg(bound[p])
+            arg_abs[p] = a
+        elif generic:
+            arg_abs[p] = UNKNOWN if p in varied else Abs("object")
+    prog = Program(mode, careful=careful, generic=generic)
+    prog.top(f, src, nums, arg_abs, returns_value=False)
+    return prog.generate()
+
+
+def source(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None = None) -> str:
+    """The generated Python source: ``def f_grad(...)`` (reverse) or ``def f_jvp(...)``.
+
+        >>> print(ad.sct.source(energy))           # doctest: +SKIP
+        def energy_grad(x, v): ...
+    """
+    return generate(f, argnums, mode, like).source
+
+
+__all__ = ["derivative", "generate", "grad", "inspect", "source", "value_and_grad"]
