@@ -23,7 +23,7 @@ from typing import Any
 
 from . import _ir as ir
 from ._errors import SourceTransformError
-from ._stage import evaluate, leaf, probe
+from ._stage import evaluate, leaf, probe, traced_probe
 from ._table import (
     BOOL,
     FLOAT,
@@ -57,6 +57,7 @@ class Analysis:
     out: dict[tuple[int, str], Abs] = field(default_factory=dict)  # what each one assigns
     result: Abs = UNKNOWN
     dynamic: set[int] = field(default_factory=set)  # OP statements staged only at run time
+    nondiff: set[int] = field(default_factory=set)  # OP statements with no derivative at all
     errors: dict[int, str] = field(default_factory=dict)  # id(stmt) -> why it cannot be staged
     varied: set[str] = field(default_factory=set)
     useful: set[str] = field(default_factory=set)
@@ -68,6 +69,7 @@ class Analysis:
     calls: dict[int, Any] = field(default_factory=dict)  # id(CALL stmt) -> callee FunctionInfo
 
     param_abs: dict[str, Abs] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)  # only ever assigned values with no derivative
 
     def active(self, name: str) -> bool:
         return name in self.varied and name in self.useful
@@ -101,6 +103,7 @@ class Analyzer:
 
     def run(self) -> Analysis:
         self.a.param_abs = dict(self.arg_abs)
+        self.a.plain = _plain_names(self.fn, self.varied_params)
         for name in self.fn.names - self.fn.locals:
             self._plain_lookup(name)  # every module name the code reads: a dependency
         env = {p: self.arg_abs.get(p, UNKNOWN) for p in self.fn.params}
@@ -108,6 +111,7 @@ class Analyzer:
         name = ir.atom_name(self.fn.result)
         self.a.result = env.get(name, UNKNOWN) if name else UNKNOWN
         self.activity()
+        self.in_place()
         self.storage()
         return self.a
 
@@ -217,11 +221,18 @@ class Analyzer:
         try:
             out = self.stage(s.value, env)
         except ValueRead:
-            self.a.dynamic.add(id(s))
+            # Its lowering reads values (np.sort, np.floor, math.frexp...). Does it carry a
+            # derivative at all? Ask the dispatch with traced samples (structure, not values).
             try:
                 a = probe(s.value, env, self._plain_lookup)
             except Exception:  # noqa: BLE001
-                return UNKNOWN
+                a = UNKNOWN
+            if traced_probe(s.value, env, self._plain_lookup) is False:
+                self.a.nondiff.add(id(s))
+                return a
+            self.a.dynamic.add(id(s))
+            if a.kind == "tuple":
+                return a
             return a if a.kind in ("int", "bool", "float") else (
                 Abs("array", None, a.dtype) if a.kind == "array" else UNKNOWN)
         except (Unsupported, TypeError, NotImplementedError, ValueError, IndexError) as e:
@@ -236,7 +247,7 @@ class Analyzer:
     def stage(self, value: ast.expr, env: dict):
         trace = StageTrace()
         names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-        local = {n: leaf(trace, n, env[n]) for n in names if n in env}
+        local = {n: leaf(trace, n, env[n], n in self.a.plain) for n in names if n in env}
         return evaluate(value, local, lambda n: self.program.global_value(trace, self.src, n))
 
     def compare(self, v: ast.Compare, env: dict) -> Abs:
@@ -296,6 +307,51 @@ class Analyzer:
                 raise SourceTransformError(a.errors[id(s)], line=s.line, file=self.src.file,
                                            construct=ast.unparse(s.value)[:40])
 
+    # ------------------------------------------------------------ x += ... on arrays
+
+    def in_place(self) -> None:
+        """``x += y`` is written as ``x = x + y``. For an array that is only the same when no
+        other name refers to x's array (NumPy changes it in place): a parameter, a copy of
+        another name, a view (x[1:], x.T, x.reshape(...)) may be shared. Such a case is an
+        error, not a derivative of something the function does not compute."""
+        stmts = list(ir.walk(self.fn.body))
+        for s in stmts:
+            if not (isinstance(s, ir.Assign) and s.aug):
+                continue
+            a = self.a.env.get(id(s), {}).get(s.target, UNKNOWN)
+            if a.kind in ("float", "int", "bool"):
+                continue
+            why = self._shared(s.target, stmts)
+            if why:
+                raise SourceTransformError(
+                    f"'{s.target} {_aug_op(s)}= ...' changes an array in place, and {why}: the "
+                    f"function's result depends on that sharing. Write '{s.target} = "
+                    f"{s.target} {_aug_op(s)} ...' (or copy first) to differentiate it" + (
+                        "; if it is a float, give example arguments (like=...) so that the "
+                        "code is specialised to floats" if a.kind == "unknown" else ""),
+                    line=s.line, file=self.src.file, construct="augmented assignment")
+
+    def _shared(self, name: str, stmts: list) -> str | None:
+        if name in self.fn.params:
+            return f"{name} is a parameter (the caller's array)"
+        for s in stmts:
+            if isinstance(s, ir.Unpack) and name in s.targets:
+                return f"{name} is an element unpacked from another array"
+            if isinstance(s, ir.For) and name in ir.targets(s):
+                return f"{name} is a loop variable"
+            if not (isinstance(s, ir.Assign) and s.target == name) or s.aug:
+                continue
+            v = s.value
+            if s.kind == ir.COPY and isinstance(v, ast.Name):
+                return f"{name} is also {v.id} ({name} = {v.id}, line {s.line})"
+            if s.kind == ir.OPAQUE and not isinstance(v, ast.Constant):
+                if _fresh_call(v):
+                    continue
+                return f"{name} = {ast.unparse(v)[:30]} (line {s.line}) may be shared"
+            if s.kind in (ir.OP, ir.CALL) and _view(v):
+                return f"{name} = {ast.unparse(v)[:30]} (line {s.line}) is a view"
+        return None
+
     # ------------------------------------------------------------ storage
 
     def storage(self) -> None:
@@ -342,12 +398,61 @@ class Analyzer:
         return maybe, definite
 
 
+_VIEWS = {"reshape", "transpose", "T", "ravel", "swapaxes", "squeeze", "expand_dims",
+          "broadcast_to", "view", "asarray", "atleast_1d", "atleast_2d", "moveaxis",
+          "diagonal", "real", "asanyarray", "flip"}
+_FRESH = {"zeros", "ones", "empty", "full", "array", "copy", "arange", "linspace", "eye",
+          "zeros_like", "ones_like", "full_like", "empty_like"}
+
+
+def _view(v: ast.expr) -> bool:
+    """The operation may return a view of an operand (or, for a call, anything)."""
+    if isinstance(v, ast.Subscript):
+        return True
+    if isinstance(v, ast.Attribute):
+        return v.attr in _VIEWS
+    if isinstance(v, ast.Call):
+        f = v.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        return name in _VIEWS
+    return False
+
+
+def _fresh_call(v: ast.expr) -> bool:
+    if isinstance(v, ast.Call):
+        f = v.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        return name in _FRESH
+    return isinstance(v, (ast.BinOp, ast.UnaryOp))
+
+
+def _aug_op(s: ir.Assign) -> str:
+    ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+           ast.MatMult: "@", ast.Mod: "%", ast.FloorDiv: "//"}
+    v = s.value
+    return ops.get(type(v.op), "?") if isinstance(v, ast.BinOp) else "?"
+
+
+def _plain_names(fn: ir.Function, varied_params: set[str]) -> set[str]:
+    """Names whose every assignment is plain data (opaque code, a comparison, a loop over
+    plain data or an integer index), and that are not differentiated parameters."""
+    derived: set[str] = set(varied_params)
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign) and s.kind in (ir.OP, ir.COPY, ir.CALL, ir.PACK):
+            derived.add(s.target)
+        elif isinstance(s, ir.Unpack):
+            derived.update(s.targets)
+    return (ir.assigned(fn.body) | set(fn.params)) - derived
+
+
 def _first_line(e: Exception) -> str:
     return (str(e) or type(e).__name__).splitlines()[0]
 
 
 def _flows(s, a: Analysis) -> list[tuple[str, set[str]]]:
     """(target, names it is computed from) for the statements derivatives flow through."""
+    if isinstance(s, ir.Assign) and id(s) in a.nondiff:
+        return []
     if isinstance(s, ir.Assign) and s.kind in (ir.OP, ir.COPY, ir.CALL, ir.PACK):
         return [(s.target, ir.reads(s))]
     if isinstance(s, ir.Unpack):

@@ -160,7 +160,7 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
         entry = cache.get(key)
         if entry is None or not entry.ok():
             entry = _Entry(lambda careful: _build(f, "reverse", nums, args, kwargs, careful,
-                                                  returns_value=True))
+                                                  returns_value=True, single=single))
             cache[key] = entry
         out, grads = _run(entry, args, kwargs, nums)
         if single:
@@ -242,7 +242,7 @@ def derivative(f: Callable) -> Callable:
 
 
 def _build(f, mode: str, nums: tuple, args: list, kwargs: dict, careful: bool,
-           returns_value: bool = False, generic: bool = False):
+           returns_value: bool = False, generic: bool = False, single: bool = True):
     src = function_source(f)
     bound = _bind(f, tuple(args), kwargs)
     arg_abs = {}
@@ -250,7 +250,7 @@ def _build(f, mode: str, nums: tuple, args: list, kwargs: dict, careful: bool,
         if p in bound:
             arg_abs[p] = _generic_abs(bound[p]) if generic else _abs_of_arg(bound[p])
     prog = Program(mode, careful=careful, generic=generic)
-    prog.top(f, src, nums, arg_abs, returns_value=returns_value)
+    prog.top(f, src, nums, arg_abs, returns_value=returns_value, single=single)
     gen = prog.generate()
     fns = prog.compile(gen)
     return prog, gen, fns[gen.name]
@@ -275,17 +275,18 @@ def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None =
     """
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    _check_eagerly(f)
     src = function_source(f)
     params = _params(f)
     npos = f.__code__.co_argcount
     if like is not None:
         args = list(like)
-        nums, _ = _argnums(argnums, len(args), "source")
+        nums, single = _argnums(argnums, len(args), "source")
         for k in nums:
             args[k] = _diff_arg(args[k], f, k, "source")
         generic = False
     else:
-        nums, _ = _argnums(argnums, npos, "source")
+        nums, single = _argnums(argnums, npos, "source")
         defaults = _bind(f, (), {})
         args = [defaults.get(p, 1.0) for p in params[:npos]]
         generic = True
@@ -304,7 +305,7 @@ def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None =
         elif generic:
             arg_abs[p] = UNKNOWN if p in varied else Abs("object")
     prog = Program(mode, careful=careful, generic=generic)
-    prog.top(f, src, nums, arg_abs, returns_value=False)
+    prog.top(f, src, nums, arg_abs, returns_value=False, single=single)
     return prog.generate()
 
 

@@ -74,7 +74,7 @@ class Block:
         a = self.env_abs.get(name)
         if a is None:
             return None
-        v = leaf(self.trace, self._entry_name(name), a)
+        v = leaf(self.trace, self._entry_name(name), a, name in self.analysis.plain)
         self.env[name] = v
         self.entry[name] = v
         return v
@@ -124,7 +124,7 @@ class Block:
         if s.kind == ir.PACK:
             return tuple(self._atom(e) for e in s.value.elts)
         out_abs = a.out.get((id(s), s.target), UNKNOWN)
-        if s.kind in (ir.OPAQUE, ir.COMPARE):
+        if s.kind in (ir.OPAQUE, ir.COMPARE) or id(s) in a.nondiff:
             return _Fresh(out_abs)
         if s.kind == ir.CALL:
             info = a.calls[id(s)]
@@ -165,7 +165,7 @@ class Block:
         last = self.last_def[target] is s
         name = target if last else self._next_save(s, target)
         if isinstance(v, _Fresh):
-            v = leaf(self.trace, name, v.abs)
+            v = leaf(self.trace, name, v.abs, target in self.analysis.plain)
         elif isinstance(v, Sym) and v.name is None:
             v.name = name
         elif isinstance(v, tuple):

@@ -383,7 +383,7 @@ def _literal(v) -> tuple[str, int]:
     if isinstance(v, np.ndarray):
         if v.size > 64:
             raise ValueError("a large constant array in generated code")
-        dt = "" if v.dtype.kind == "f" else f", dtype={v.dtype.name}"
+        dt = "" if v.dtype.kind == "f" else f", dtype=np.{v.dtype.name}"
         if v.dtype.kind == "b":
             dt = ", dtype=bool"
         return f"np.array({v.tolist()!r}{dt})", P_ATOM

@@ -64,7 +64,7 @@ class Forward:
         self._dot: dict[str, str] = {}
         self._saves: dict[tuple[int, str], str] = {}
         self.heads: list[dict] = []
-        self.own: set[int] = set()
+        self.own: list = []
         self._reads: dict[str, int] = {}
         for st in ir.walk(self.fn.body):
             for n in ir.reads(st):
@@ -319,7 +319,7 @@ class Forward:
                 continue
             if v not in self.info.user_names and self._local_to(v, stmts):
                 continue  # a temporary read only on this line: its tangent was inline
-            if (isinstance(t, Sym) and t.name == self.dot(v)) or id(t) in self.own:
+            if (isinstance(t, Sym) and t.name == self.dot(v)) or any(t is o for o in self.own):
                 new_state[v] = LIVE  # set by the line itself (t, t_dot = g_jvp(...))
                 continue
             outputs.append(Assign(self.dot(v), t))
@@ -396,7 +396,7 @@ class Forward:
         t = stmt.target
         out = node.out
         tan[id(out)] = leaf(trace, self.dot(t), out.abs)
-        self.own.add(id(tan[id(out)]))
+        self.own.append(tan[id(out)])  # the object, not its id: ids are reused
         return f"{t}, {self.dot(t)} = {info.gen_name}({', '.join(args + targs)})"
 
 

@@ -33,6 +33,7 @@ class Assign:
     line: int
     kind: str = OP
     callee: Any = None  # the function object, for kind CALL
+    aug: bool = False  # written as x += ... (in place, for an array)
 
 
 @dataclass

@@ -10,6 +10,7 @@ correctly here raise :class:`SourceTransformError` with their line.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import types
 from typing import Any
@@ -357,6 +358,10 @@ class Normalizer:
             value = ast.BinOp(ast.Name(t.id, ast.Load()), s.op, s.value)
             ast.copy_location(value, s)
             self.assign([ast.Name(t.id, ast.Store())], value, out, line)
+            for x in reversed(out):
+                if isinstance(x, ir.Assign) and x.target == t.id:
+                    x.aug = True  # the analysis checks that rebinding is what += does
+                    break
         elif isinstance(s, ast.If):
             return self.if_(s, in_loop)
         elif isinstance(s, ast.For):
@@ -595,6 +600,10 @@ class Normalizer:
     def _element(self, e: ast.expr, out: list, line: int, target: str | None = None):
         if isinstance(e, ast.Name) and target is None:
             return e
+        if isinstance(e, ast.Subscript) and not self.is_atom(e.slice):
+            j = self.fresh("j")  # reversed(): the index counts down, in plain integers
+            out.append(ir.Assign(j, e.slice, line, ir.OPAQUE))
+            e = ast.Subscript(e.value, ast.Name(j, ast.Load()), ast.Load())
         kind = ir.OP if self.carries(e) else ir.OPAQUE
         if isinstance(e, ast.BinOp):  # an enumerate index k + start: plain integers
             kind = ir.OPAQUE
@@ -607,6 +616,8 @@ class Normalizer:
     def is_atom(self, e: ast.expr) -> bool:
         if isinstance(e, (ast.Name, ast.Constant)):
             return True
+        if isinstance(e, (ast.Tuple, ast.List)) and all(_literal(x) for x in e.elts):
+            return True  # axis=(0, 2), axes=([0], [1]): constants, read while transforming
         if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)) and \
                 isinstance(e.operand, ast.Constant):
             return True
@@ -714,6 +725,9 @@ class Normalizer:
                        self.src, "**kwargs")
         if f is max or f is min:
             return self.minmax(e, f, out, line), None, None
+        if f is sum and len(e.args) in (1, 2) and not e.keywords and isinstance(
+                e.args[0], (ast.GeneratorExp, ast.ListComp)) and len(e.args[0].generators) == 1:
+            return self.sum_loop(e, out, line), None, None
         if f is sum and len(e.args) == 1 and isinstance(e.args[0], (ast.List, ast.Tuple)):
             acc: ast.expr = ast.Constant(0)
             for x in e.args[0].elts:
@@ -733,6 +747,44 @@ class Normalizer:
                        "code runs (a parameter or a local variable), is not supported by "
                        "source transformation", e, self.src, "indirect call")
         return ast.Call(e.func, args, kws), ir.OP, None
+
+    def sum_loop(self, e: ast.Call, out: list, line: int) -> ast.expr:
+        """``sum(expr for v in it if c)``: a loop adding into a fresh accumulator (the
+        comprehension's names renamed, as they are private to it in Python)."""
+        comp = e.args[0]
+        gen = comp.generators[0]
+        if gen.is_async:
+            raise _err("async comprehension", comp, self.src, "async comprehension")
+        rename = {}
+        for n in ast.walk(gen.target):
+            if isinstance(n, ast.Name):
+                rename[n.id] = self.fresh(n.id + "_")
+        carries = self.carries(gen.iter)
+        if carries:
+            self.varied |= set(rename.values())
+
+        class Rename(ast.NodeTransformer):
+            def visit_Name(self, n):
+                if n.id in rename:
+                    return ast.copy_location(ast.Name(rename[n.id], n.ctx), n)
+                return n
+
+        def fix(node):
+            return Rename().visit(copy.deepcopy(node))
+
+        acc = self.fresh("t")
+        self.varied.add(acc)
+        start = e.args[1] if len(e.args) == 2 else ast.Constant(0)
+        self.expr(start, out, line, target=acc)
+        body: ast.stmt = ast.Assign([ast.Name(acc, ast.Store())],
+                                    ast.BinOp(ast.Name(acc, ast.Load()), ast.Add(), fix(comp.elt)),
+                                    lineno=line, col_offset=0)
+        for cond in reversed(gen.ifs):
+            body = ast.If(fix(cond), [body], [], lineno=line, col_offset=0)
+        loop = ast.For(fix(gen.target), gen.iter, [body], [], lineno=line, col_offset=0)
+        stmts, _ = self.for_(loop, in_loop=True)
+        out += stmts
+        return ast.Name(acc, ast.Load())
 
     def minmax(self, e: ast.Call, f, out: list, line: int) -> ast.expr:
         """Built-in max(a, b, ...) returns the first of the largest: a chain of choices."""
@@ -782,6 +834,16 @@ class Normalizer:
                 test = ast.Name(nt, ast.Load())
             out.append(ir.If(test, rest, [], line))
         return ast.Name(t, ast.Load())
+
+
+def _literal(e: ast.expr) -> bool:
+    if isinstance(e, ast.Constant):
+        return True
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        return isinstance(e.operand, ast.Constant)
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return all(_literal(x) for x in e.elts)
+    return False
 
 
 def _is_nondiff(f: Any) -> bool:

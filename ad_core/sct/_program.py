@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import itertools
 import linecache
 import math
 import types
@@ -80,7 +81,9 @@ class Program:
     # ------------------------------------------------------------ functions
 
     def top(self, fn, src: FunctionSource, nums: tuple[int, ...], arg_abs: dict[str, Abs],
-            returns_value: bool = False) -> FunctionInfo:
+            returns_value: bool = False, single: bool = True) -> FunctionInfo:
+        """The function being transformed; ``single``: argnums was an int (one gradient,
+        not a tuple of one)."""
         code = fn.__code__
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         varied = {params[i] for i in nums}
@@ -90,6 +93,7 @@ class Program:
         info.user_names = identifiers(src.node)
         info.grad_params = [params[i] for i in nums]
         info.returns_value = returns_value
+        info.single = single
         self.top_info = info
         self._analyse(info)
         base = src.name if src.name != "lambda" else "lambda"
@@ -158,14 +162,9 @@ class Program:
             info.gen_name = self.names.like(f"{base}_vjp" if self.mode == "reverse"
                                             else f"{base}_jvp")
             info.seed_name = NameGen(info.ir.names).like(f"{result}_bar")
-        else:
-            info.single = len(info.grad_params) == 1 and info.key == ("top",) and \
-                self._single_top
         a.param_abs = dict(info.arg_abs)
         gen = NameGen(info.ir.names | {info.seed_name})
         info.dot_names = {p: gen.like(f"{p}_dot") for p in info.ir.params if p in info.varied}
-
-    _single_top = True
 
     def vjp_of(self, info: FunctionInfo) -> FunctionInfo:
         return info
@@ -359,7 +358,7 @@ class Program:
                 except ValueError:
                     pass
             ns.update(shared)
-            filename = f"<ad.sct {info.gen_name}>"
+            filename = f"<ad.sct {info.gen_name} #{next(_COMPILES)}>"
             linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
             exec(compile(text, filename, "exec"), ns)  # noqa: S102 - our own generated code
             fn = ns[info.gen_name]
@@ -435,6 +434,7 @@ def _render(lines: Lines) -> tuple[str, list, list]:
 
 
 _NOTHING = object()
+_COMPILES = itertools.count(1)
 
 
 def _defaults(f) -> dict[str, Any]:

@@ -594,8 +594,21 @@ class Reverse:
             if not a.active(v):
                 continue
             e = blk.entry.get(v)
-            contribs = adj.get(id(e), []) if isinstance(e, Sym) else []
             cur = None if v in blk.defined else state.get(v)
+            if isinstance(e, tuple):
+                # A tuple entering the block: its adjoint is the tuple of its items'.
+                parts = [adj.get(id(x), []) if isinstance(x, Sym) else [] for x in e]
+                if not any(parts):
+                    continue
+                if _isvar(cur):
+                    old = leaf(trace, self.bar(v), _abs_of(e))
+                    parts = [p + [o] for p, o in zip(parts, old)]
+                items = [self._sum(p) if p else trace.record(
+                    Runtime("rt.zeros_like"), (x,), {}, _abs_of(x)) for p, x in zip(parts, e)]
+                outputs.append(Assign(self.bar(v), tuple(items)))
+                new_state[v] = LIVE
+                continue
+            contribs = adj.get(id(e), []) if isinstance(e, Sym) else []
             new_state.pop(v, None)
             if cur is not None:
                 new_state[v] = cur

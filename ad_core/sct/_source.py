@@ -12,7 +12,6 @@ import ast
 import builtins
 import inspect
 import linecache
-import textwrap
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,10 +75,6 @@ def function_source(fn: Any) -> FunctionSource:
             f"{_describe(fn)} is not a Python function with source code; ad.sct transforms "
             "functions written in Python (use ad.grad for other callables)", construct="callable")
     code = fn.__code__
-    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
-        raise SourceTransformError(f"{fn.__qualname__} is a generator or coroutine "
-                                   "(yield / async): not supported",
-                                   line=code.co_firstlineno, construct="yield")
     file = code.co_filename
     lines = linecache.getlines(file, fn.__globals__)
     if not lines:
@@ -89,6 +84,12 @@ def function_source(fn: Any) -> FunctionSource:
             line=code.co_firstlineno, construct="source", file=file)
     tree = _parse(file, lines)
     node = _find(tree, fn, file)
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+        y = next((n for n in ast.walk(node) if isinstance(n, (ast.Yield, ast.YieldFrom,
+                                                               ast.Await))), node)
+        raise SourceTransformError(f"{fn.__qualname__} is a generator (yield): not supported "
+                                   "by source transformation", line=y.lineno, construct="yield",
+                                   file=file)
     closure = dict(zip(code.co_freevars, fn.__closure__ or ()))
     return FunctionSource(fn, node, file, lines, closure)
 
@@ -161,7 +162,9 @@ def _pick_lambda(cands: list[ast.Lambda], code: types.CodeType) -> ast.Lambda | 
     positions = getattr(code, "co_positions", None)
     if positions is None:
         return None
-    pos = [(ln, col) for ln, _, col, _ in positions() if ln is not None and col is not None]
+    # (RESUME and RETURN carry a synthetic span (col 0, 0): only real source spans count.)
+    pos = [(ln, col) for ln, _, col, end in positions()
+           if ln is not None and col is not None and end is not None and end > col]
     inside = [c for c in cands
               if all((c.lineno, c.col_offset) <= p <= (c.end_lineno, c.end_col_offset)
                      for p in pos)]
@@ -169,6 +172,3 @@ def _pick_lambda(cands: list[ast.Lambda], code: types.CodeType) -> ast.Lambda | 
         return None
     return min(inside, key=lambda c: (c.end_lineno - c.lineno, c.end_col_offset - c.col_offset))
 
-
-def dedent_source(text: str) -> str:
-    return textwrap.dedent(text)

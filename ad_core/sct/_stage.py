@@ -134,12 +134,15 @@ def _name(f: Any) -> str:
     return f"{mod}.{name}" if mod and mod != "builtins" else name
 
 
-def leaf(trace: StageTrace, name: str, a: Abs) -> Any:
-    """The stand-in for a local variable of abstract value ``a``."""
+def leaf(trace: StageTrace, name: str, a: Abs, plain: bool = False) -> Any:
+    """The stand-in for a local variable of abstract value ``a``; ``plain``: it never
+    carries a derivative (so an unknown value is data: an index, a flag...)."""
     if a.kind == "tuple":
-        return tuple(leaf(trace, f"{name}[{i}]", e) for i, e in enumerate(a.elts))
+        return tuple(leaf(trace, f"{name}[{i}]", e, plain) for i, e in enumerate(a.elts))
     if a.kind in ("module", "function") and a.value is not None:
         return a.value
+    if plain and a.kind == "unknown":
+        return Ph(name, a, trace)
     return trace.leaf(name, a)
 
 
@@ -190,6 +193,34 @@ def probe(node: ast.expr, env_abs: dict[str, Abs], lookup: Lookup) -> Abs:
     if a.kind == b.kind == "array" and a.dtype == b.dtype:
         return Abs("array", None, a.dtype)
     return Abs("unknown")
+
+
+def traced_probe(node: ast.expr, env_abs: dict[str, Abs], lookup: Lookup) -> bool | None:
+    """Whether ``node`` gives a value that carries a derivative: evaluated by ad_core's
+    forward mode on samples of the float operands, the answer is whether a traced value
+    comes out (that depends on which functions run, not on the samples). None: unknown."""
+    from .._core import Tracer
+    from ..forward import Dual, ForwardTrace
+
+    trace = ForwardTrace()
+    env = {}
+    try:
+        for k, a in env_abs.items():
+            v = sample(a, 0)
+            if a.kind == "float" or (a.kind == "array" and a.dtype == "f"):
+                v = Dual(trace, v, np.zeros(np.shape(v)) if np.ndim(v) else 0.0)
+            env[k] = v
+        with np.errstate(all="ignore"):
+            out = _SampleEval(env, lookup).run(node)
+    except Exception:  # noqa: BLE001 - could not tell
+        return None
+
+    def traced(x) -> bool:
+        if isinstance(x, (tuple, list)):
+            return any(traced(v) for v in x)
+        return isinstance(x, Tracer)
+
+    return traced(out)
 
 
 class _Poison:

@@ -182,6 +182,7 @@ class _Opaque:
         raise ValueRead("a rule read the values of an operand")
 
     __array__ = __bool__ = __float__ = __int__ = __index__ = __complex__ = _read
+    __trunc__ = __floor__ = __ceil__ = __round__ = __format__ = _read
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _read
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _read
     __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __neg__ = __abs__ = _read

@@ -67,8 +67,25 @@ def op_vjp(fn: Callable, g, args: tuple, wrt: tuple):
             full[i] = x
         return fn(*full)
 
+    if isinstance(g, tuple):
+        return _tuple_vjp(restricted, g, [args[i] for i in wrt])
     _, back = api.vjp(restricted, *[args[i] for i in wrt])
     return back(g)
+
+
+def _tuple_vjp(fn: Callable, gs: tuple, primals: list):
+    """The VJP of a function with several outputs: the gradient of <gs, fn(x)>."""
+    from .. import api
+
+    def dot(*xs):
+        total = 0.0
+        for gi, oi in zip(gs, fn(*xs)):
+            if not isinstance(oi, (int, bool, np.integer)):
+                total = total + (gi * oi).sum() if np.ndim(oi) else total + gi * oi
+        return total
+
+    _, back = api.vjp(dot, *primals)
+    return back(1.0)
 
 
 def op_jvp(fn: Callable, args: tuple, tangents: dict):
