@@ -222,7 +222,7 @@ class Printer:
                 break
             worst = max(long, key=len)
             best = None
-            root_ids = {id(r) for r in roots}
+            root_ids = {id(o.value) for o in outputs if isinstance(o, Assign)}
             for s in inner:
                 if id(s) in named or _trivial(s) or id(s) in root_ids:
                     continue
@@ -276,7 +276,8 @@ class Printer:
 
     def _one(self, o) -> list[str]:
         if isinstance(o, Assign):
-            return [f"{o.name} = {self.value(o.value)}"]
+            text = self.value(o.value)
+            return [] if text == o.name else [f"{o.name} = {text}"]
         if isinstance(o, Scatter):
             return [f"{o.name}[{index_text(o.idx, self.value)}] += {self.value(o.value)}"]
         if isinstance(o, Buffer):

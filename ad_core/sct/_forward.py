@@ -332,7 +332,7 @@ class Forward:
             for s in stmts:
                 for t in ir.targets(s):
                     saved = self.save_name(s, t)
-                    if saved:
+                    if saved and saved in used:
                         lines.add(f"{saved} = {t}", line)
             lines.add(call_line, line)
         else:
@@ -351,7 +351,7 @@ class Forward:
         for s in stmts:
             for t in ir.targets(s):
                 saved = self.save_name(s, t)
-                if saved:
+                if saved and saved in used:  # only the old values a tangent reads
                     out.add(f"{saved} = {t}", s.line)
             if isinstance(s, ir.Assign):
                 value = _substitute(s.value, inline)

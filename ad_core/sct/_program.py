@@ -16,8 +16,11 @@ import inspect
 import itertools
 import linecache
 import math
+import os
+import sys
 import types
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,6 +80,7 @@ class Program:
         self.names.taken -= {"np", "math", "rt", "PRIMITIVES"}
         self.counts: dict[Any, int] = {}
         self.top_info: FunctionInfo | None = None
+        self.unresolved: list[str] = []
 
     # ------------------------------------------------------------ functions
 
@@ -256,7 +260,7 @@ class Program:
             for text in _wrap(joined, 88, "and ", split=" and "):
                 out.add(text, indent=1)
             out.add("):")
-        msg = f"{info.gen_name} was generated for other argument types: call it through ad.sct"
+        msg = f"{info.gen_name}: other argument types (ad.sct specialises again)"
         out.add(f"raise TypeError({msg!r})", indent=1)
         return out
 
@@ -274,22 +278,31 @@ class Program:
             bodies.append((info, em.emit()))
         return self._assemble(bodies)
 
-    def _preamble(self, texts: list[str]) -> list[str]:
+    def _preamble(self, texts: list[str], modules: tuple[list, list]) -> list[str]:
+        """Imports, in the sections ruff's isort expects (standard library, third party,
+        first party: modules of the current directory), then the table's rules used."""
         joined = "\n".join(texts)
-        out = []
+        imports: list[tuple[str, str]] = []  # (module, line)
         if "math." in joined:
-            out.append("import math")
-            out.append("")
+            imports.append(("math", "import math"))
         if "np." in joined:
-            out.append("import numpy as np")
-            out.append("")
-        froms = []
+            imports.append(("numpy", "import numpy as np"))
         if any(isinstance(k, Ref) for k in self.refs):
-            froms.append("from ad_core import PRIMITIVES")
+            imports.append(("ad_core", "from ad_core import PRIMITIVES"))
         if "rt." in joined:
-            froms.append("from ad_core.sct import runtime as rt")
-        if froms:
-            out += froms + [""]
+            imports.append(("ad_core.sct", "from ad_core.sct import runtime as rt"))
+        plain, froms = modules
+        imports += plain + froms
+        sections: dict[int, list[str]] = {0: [], 1: [], 2: []}
+        for mod, line in imports:
+            sections[_section(mod)].append(line)
+        out = []
+        for k in (0, 1, 2):
+            lines = sections[k]
+            if lines:
+                # isort's default: plain imports before from-imports, each sorted by module.
+                lines = sorted(set(lines), key=lambda ln: (ln.startswith("from"), _module_of(ln)))
+                out += lines + [""]
         aliases = []
         for key, alias in sorted(((k, v) for k, v in self.refs.items() if isinstance(k, Ref)),
                                  key=lambda kv: kv[1]):
@@ -302,16 +315,54 @@ class Program:
             out += aliases + [""]
         return out
 
+    def _module_names(self, bodies: list[tuple[FunctionInfo, Lines]]) -> list[str]:
+        """Imports of the names the code reads from the user's modules (helpers, data), so
+        that the source runs on its own; names with no module to import them from (a
+        closure's, ``__main__``'s) are listed in a comment."""
+        ours = set(self.refs.values()) | {i.gen_name for i, _ in bodies} | {
+            "np", "math", "rt", "PRIMITIVES"}
+        froms: dict[str, list[str]] = {}
+        plain: list[str] = []
+        unresolved: list[str] = []
+        for info, lines in bodies:
+            for name in sorted(_free_names(_render(lines)[0]) - ours):
+                v = info.src.lookup(name)
+                if missing(v) or name in info.src.closure:
+                    unresolved.append(name)
+                    continue
+                if isinstance(v, types.ModuleType):
+                    line = f"import {v.__name__}" + (
+                        f" as {name}" if v.__name__ != name else "")
+                    if line not in plain:
+                        plain.append(line)
+                    continue
+                mod = getattr(v, "__module__", None) if callable(v) else None
+                owner = mod if mod and getattr(sys.modules.get(mod), name, None) is v else \
+                    info.src.fn.__module__
+                if owner in (None, "__main__", "builtins") or owner not in sys.modules:
+                    unresolved.append(name)
+                    continue
+                froms.setdefault(owner, [])
+                if name not in froms[owner]:
+                    froms[owner].append(name)
+        self.unresolved = sorted(set(unresolved))
+        return ([(_module_of(ln), ln) for ln in plain],
+                [(m, f"from {m} import {', '.join(sorted(ns))}") for m, ns in froms.items()])
+
     def _assemble(self, bodies: list[tuple[FunctionInfo, Lines]]) -> Generated:
         texts = [_render(lines)[0] for _, lines in bodies]
         top = self.top_info
         head = [f"# Generated by AD Lens (ad_core.sct, source transformation) from "
-                f"{top.src.fn.__qualname__} in {top.src.file}.",
+                f"{top.src.fn.__qualname__}",
+                f"# in {os.path.basename(top.src.file)}.",
                 f"# {'Reverse' if self.mode == 'reverse' else 'Forward'} mode; an adjoint "
                 f"x_bar is ∂out/∂x" + (", a tangent x_dot is dx/dt." if self.mode == "forward"
                                        else "."),
                 ""]
-        pre = self._preamble(texts)
+        pre = self._preamble(texts, self._module_names(bodies))
+        if self.unresolved:
+            pre = ["# names the code reads from the function's own context: " +
+                   ", ".join(self.unresolved), ""] + pre
         lines = head + pre + [""]
         line_map: dict[int, int] = {}
         blocks: list[tuple[int, int, int]] = []
@@ -410,6 +461,37 @@ class Generated:
     def origin(self, line: int) -> int | None:
         """The line of the user's file that generated line ``line`` comes from."""
         return self.line_map.get(line)
+
+
+def _module_of(line: str) -> str:
+    return line.split()[1]
+
+
+def _section(module: str) -> int:
+    """0 standard library, 1 third party, 2 first party (a package in the current
+    directory, as ruff's default ``src = ["."]`` finds it)."""
+    top = module.split(".")[0]
+    if top in getattr(sys, "stdlib_module_names", ()) or top in ("math", "os", "sys"):
+        return 0
+    here = Path.cwd()
+    if (here / top).is_dir() or (here / f"{top}.py").is_file():
+        return 2
+    return 1
+
+
+def _free_names(text: str) -> set[str]:
+    """Names a piece of generated code reads but does not define (nor are built-ins)."""
+    tree = ast.parse(text)
+    loads, stores = set(), set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else stores).add(n.id)
+        elif isinstance(n, ast.arg):
+            stores.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.Lambda)):
+            if isinstance(n, ast.FunctionDef):
+                stores.add(n.name)
+    return loads - stores - set(dir(builtins))
 
 
 def _render(lines: Lines) -> tuple[str, list, list]:

@@ -99,6 +99,7 @@ class Reverse:
         self.user_names = info.user_names
         self.reads = _read_counts(self.fn.body)
         self.bwd_names: set[str] = set()
+        self._live: tuple | None = None  # (size of bwd_names, the names the kept code reads)
         result = ir.atom_name(self.fn.result)
         if not top and result is not None:
             self._bar[result] = info.seed_name
@@ -157,6 +158,7 @@ class Reverse:
                     else:
                         seed.add(f"{self.bar(result)} = "
                                  f"{self.printer.alias(Runtime('rt.seed'))}({result})")
+                        self.bwd_names.add(result)
                     state[result] = LIVE
             else:
                 state[result] = LIVE
@@ -258,11 +260,13 @@ class Reverse:
                 out.extend(self.block_fwd(part[1], saves=True))
             elif kind == "if":
                 s = part[1]
-                out.add(f"if {ast.unparse(s.test)}:", s.line)
                 body = self.fwd(part[2], rerun)
-                out.extend(body if body else _pass(), 1)
                 els = self.fwd(part[3], rerun)
-                if els:
+                if not body.items and not els.items:
+                    continue  # both branches computed nothing that is read (a test is a name)
+                out.add(f"if {ast.unparse(s.test)}:", s.line)
+                out.extend(body if body.items else _pass(), 1)
+                if els.items:
                     out.add("else:", s.line)
                     out.extend(els, 1)
             elif kind == "loop":
@@ -287,6 +291,8 @@ class Reverse:
                         out.add(f"{name} = {t}", s.line)
             if isinstance(s, ir.Assign):
                 value = _substitute(s.value, inline)
+                if self._dead(s):
+                    continue
                 if self._inlinable(s, stmts, saves):
                     inline[s.target] = value
                     continue
@@ -295,6 +301,49 @@ class Reverse:
                 out.add(f"{', '.join(s.targets)} = {ast.unparse(_substitute(s.source, inline))}",
                         s.line)
         return out
+
+    def _dead(self, s: ir.Assign) -> bool:
+        """Nothing reads it: not the forward code that is kept, not the backward sweep, not
+        the caller (the gradient alone is returned). User functions are taken to be free
+        of side effects (re-running a loop iteration takes that too); plain code with a
+        call in it stays."""
+        if not _droppable(s):
+            return False
+        if self._live is None or self._live[0] != len(self.bwd_names):
+            # (A loop's re-run is written while the backward sweep is: with what it reads
+            # so far, which is all a re-run needs; the rest is written after.)
+            self._live = (len(self.bwd_names), self._liveness())
+        return s.target not in self._live[1]
+
+    def _liveness(self) -> set[str]:
+        """The names the kept code reads (a fixed point: what a kept statement reads is
+        kept). Decisions, loop headers, pushed and saved values, effects, the backward
+        sweep and the returned value count as reads."""
+        live = set(self.bwd_names)
+        result = ir.atom_name(self.fn.result)
+        if result and self.info.returns_value and self.top:
+            live.add(result)
+        live |= {k[1] for k in self.a.saves if isinstance(k[1], str)}
+        for info in self.a.loops.values():
+            live |= set(info.carried) | set(info.header_saves)
+        stmts = list(ir.walk(self.fn.body))
+        for s in stmts:
+            if isinstance(s, (ir.If, ir.For, ir.While, ir.Effect)):
+                live |= ir.reads(s)
+            if isinstance(s, ir.While):
+                live.add(ir.atom_name(s.test) or "")
+        changed = True
+        while changed:
+            changed = False
+            for s in stmts:
+                if isinstance(s, (ir.Assign, ir.Unpack)):
+                    keep = not _droppable(s) or set(ir.targets(s)) & live
+                    if keep:
+                        new = ir.reads(s) - live
+                        if new:
+                            live |= new
+                            changed = True
+        return live
 
     def _inlinable(self, s: ir.Assign, stmts: list, saves: bool) -> bool:
         t = s.target
@@ -865,6 +914,14 @@ def _tuple(items: list[str], single: bool, parens: bool = True) -> str:
     if len(items) == 1:
         inner += ","
     return f"({inner})" if parens else inner
+
+
+def _droppable(s) -> bool:
+    if not isinstance(s, ir.Assign) or isinstance(s, _Synthetic):
+        return False
+    if s.kind in (ir.OP, ir.COPY, ir.PACK, ir.COMPARE, ir.CALL):
+        return True
+    return s.kind == ir.OPAQUE and not any(isinstance(n, ast.Call) for n in ast.walk(s.value))
 
 
 def _drop(stmts: list, flag: str) -> list:
