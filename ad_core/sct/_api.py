@@ -32,6 +32,7 @@ from ._source import function_source
 from ._table import UNKNOWN, Abs, abstract
 
 _MATH_DOMAIN = ("math domain error", "math range error")
+_F64 = np.dtype(np.float64)
 
 
 def _params(fn) -> list[str]:
@@ -90,6 +91,8 @@ class _Entry:
         self.build = build
         self.program, self.generated, self.fast = build(False)
         self._careful = None
+        self.deps = bool(self.program.deps)
+        self.returns_value = self.program.top_info.returns_value
 
     def ok(self) -> bool:
         return self.program.deps_ok()
@@ -109,13 +112,22 @@ def _careful_args(args: list, nums: tuple) -> list:
     return out
 
 
+_add_reduce = np.add.reduce
+
+
 def _has_nan(x) -> bool:
-    if isinstance(x, tuple):
-        return any(_has_nan(v) for v in x)
-    if type(x) is float or isinstance(x, np.floating):
+    t = type(x)
+    if t is float or t is np.float64:
         return x != x
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and x.size:
-        return bool(np.isnan(np.add.reduce(x, axis=None)))
+    if t is np.ndarray:
+        if x.dtype.kind != "f" or not x.size:
+            return False
+        s = _add_reduce(x, axis=None)  # one pass; a NaN anywhere makes the sum NaN
+        return s != s
+    if t is tuple:
+        for v in x:
+            if _has_nan(v):
+                return True
     return False
 
 
@@ -128,10 +140,17 @@ def _run(entry: _Entry, args: list, kwargs: dict, nums: tuple):
         if str(e) not in _MATH_DOMAIN:
             raise
         res = None
-    if res is None or _has_nan(res):
+    # NaN in a gradient (not in the value: that may be the function's own) -> careful.
+    if res is None or _has_nan(res[1] if entry.returns_value else res):
         with np.errstate(all="ignore"):
             res = entry.careful(*_careful_args(args, nums), **kwargs)
     return res
+
+
+def _careful(entry: _Entry, args, kwargs: dict, nums: tuple):
+    """The careful variant: NumPy scalars (inf, not ZeroDivisionError), 0 · inf = 0."""
+    with np.errstate(all="ignore"):
+        return entry.careful(*_careful_args(args, nums), **kwargs)
 
 
 def _check_eagerly(f) -> None:
@@ -149,33 +168,66 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
     _check_eagerly(f)
     cache: dict = {}
 
+    resolved: dict[int, tuple] = {}
+
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
-        nums, single = _argnums(argnums, len(args), "grad")
-        args = list(args)
+        # The hot path is short on purpose: a cached call costs a couple of microseconds.
+        n = len(args)
+        r = resolved.get(n)
+        if r is None:
+            r = resolved[n] = _argnums(argnums, n, "grad")
+        nums, single = r
         for k in nums:
-            args[k] = _diff_arg(args[k], f, k, "grad")
-        key = (nums, tuple(_key_of(a) for a in args),
-               tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())))
+            a = args[k]
+            t = type(a)
+            if t is not float and not (t is np.ndarray and a.dtype == _F64):
+                args = list(args)
+                args[k] = _diff_arg(a, f, k, "grad")
+        key = (n, tuple(map(_key_of, args)),
+               tuple((k, _key_of(v)) for k, v in sorted(kwargs.items())) if kwargs else ())
         entry = cache.get(key)
-        if entry is None or not entry.ok():
-            entry = _Entry(lambda careful: _build(f, "reverse", nums, args, kwargs, careful,
-                                                  returns_value=True, single=single))
+        if entry is None or (entry.deps and not entry.ok()):
+            entry = _Entry(lambda careful: _build(f, "reverse", nums, list(args), kwargs,
+                                                  careful, returns_value=True, single=single))
             cache[key] = entry
-        out, grads = _run(entry, args, kwargs, nums)
-        if single:
-            grads = (grads,)
-        if type(out) is not float:
+        try:
+            out, grads = entry.fast(*args, **kwargs)
+            bad = _has_nan(grads)
+        except (ZeroDivisionError, OverflowError):
+            bad = True
+        except ValueError as e:
+            if str(e) not in _MATH_DOMAIN:
+                raise
+            bad = True
+        if bad:
+            out, grads = _careful(entry, args, kwargs, nums)
+        t = type(out)
+        if t is float:
+            value = out
+        elif t is np.float64:
+            value = float(out)
+        else:
             _check_scalar(out, f)
             value = out if isinstance(out, Tracer) else float(np.reshape(out, ()))
-        else:
-            value = out
-        grads = tuple(g if type(g) is float and type(args[k]) is float else _like(g, args[k])
-                      for g, k in zip(grads, nums))
-        return value, (grads[0] if single else grads)
+        if single:
+            return value, _result(grads, args[nums[0]])
+        return value, tuple([_result(g, args[k]) for g, k in zip(grads, nums)])
 
     value_and_grad_f.sct_cache = cache
     return value_and_grad_f
+
+
+def _result(g, x):
+    """The gradient with the type and shape of its argument (ad.grad's ``_like``), with
+    the two common cases first."""
+    t = type(x)
+    if t is float and type(g) is float:
+        return g
+    if t is np.ndarray and type(g) is np.ndarray and g.shape == x.shape and \
+            g.dtype == x.dtype and g.flags.writeable and g.base is None:
+        return g
+    return _like(g, x)
 
 
 def _check_scalar(out, f) -> None:

@@ -13,6 +13,7 @@ the old value print ``s_old``; rules that read the result print ``s``.
 from __future__ import annotations
 
 import ast
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,8 +142,10 @@ class Block:
             raise self.error(str(e).splitlines()[0], s) from None
 
     def _dynamic(self, s: ir.Assign, out_abs: Abs) -> Any:
-        names = tuple(sorted(n.id for n in ast.walk(s.value) if isinstance(n, ast.Name)
-                             and self.value(n.id) is not None))
+        # Modules and functions stay names the lambda reads from where it is written.
+        names = tuple(sorted({n.id for n in ast.walk(s.value) if isinstance(n, ast.Name)
+                              and self.value(n.id) is not None and not isinstance(
+                                  self.value(n.id), (types.ModuleType, types.FunctionType))}))
         args = tuple(self.value(n) for n in names)
         return self.trace.record(Dynamic(s.value, names), args, {}, out_abs)
 

@@ -17,6 +17,7 @@ import itertools
 import linecache
 import math
 import os
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -281,15 +282,17 @@ class Program:
     def _preamble(self, texts: list[str], modules: tuple[list, list]) -> list[str]:
         """Imports, in the sections ruff's isort expects (standard library, third party,
         first party: modules of the current directory), then the table's rules used."""
-        joined = "\n".join(texts)
+        # (the code only: a "# line N:" comment quotes the user's source)
+        joined = "\n".join(ln for t in texts for ln in t.splitlines()
+                           if not ln.lstrip().startswith("#"))
         imports: list[tuple[str, str]] = []  # (module, line)
-        if "math." in joined:
+        if re.search(r"\bmath\.", joined):
             imports.append(("math", "import math"))
-        if "np." in joined:
+        if re.search(r"\bnp\.", joined):
             imports.append(("numpy", "import numpy as np"))
         if any(isinstance(k, Ref) for k in self.refs):
             imports.append(("ad_core", "from ad_core import PRIMITIVES"))
-        if "rt." in joined:
+        if re.search(r"\brt\.", joined):
             imports.append(("ad_core.sct", "from ad_core.sct import runtime as rt"))
         plain, froms = modules
         imports += plain + froms

@@ -411,12 +411,64 @@ def _simplify(trace: StageTrace, prim: Primitive, args, params):
         for a, b in ((x, y), (y, x)):
             if _is_prim(b, "neg") and type(a) in (float, int):
                 return PRIMITIVES["mul"](-a, b.node.args[0])  # 2 * -u -> -2 * u
+        for a, b in ((x, y), (y, x)):
+            # g * (u / v) where g / v is already computed (the other partial of a division):
+            # (g / v) * u, one operation less.
+            if isinstance(a, Sym) and _is_prim(b, "div") and not b.abs.kind == "tuple":
+                u, v = b.node.args
+                key = _memo_key(PRIMITIVES["div"], (a, v), {})
+                if key is not None and key in trace.memo and _same_shape(a, b) and \
+                        trace.memo[key] is not b and isinstance(u, Sym):
+                    m = trace.memo[key]  # recorded as it is: no further rewriting
+                    return trace.record(prim, (m, u), {}, _abstract_eval(prim, (m, u), {}))
         if _is_prim(y, "neg") and isinstance(x, Sym):
             return PRIMITIVES["neg"](PRIMITIVES["mul"](x, y.node.args[0]))
         if _is_prim(x, "neg") and isinstance(y, Sym):
             return PRIMITIVES["neg"](PRIMITIVES["mul"](x.node.args[0], y))
     if name == "add" and len(args) == 2 and args[0] is args[1] and isinstance(args[0], Sym):
         return PRIMITIVES["mul"](2.0, args[0])  # a + a: the same node twice
+    if name == "add" and len(args) == 2 and all(isinstance(a, Sym) for a in args):
+        x, y = args
+        if _is_prim(x, "neg") and _is_prim(y, "neg"):  # -a + -b -> -(a + b)
+            return PRIMITIVES["neg"](PRIMITIVES["add"](x.node.args[0], y.node.args[0]))
+        if _is_prim(y, "neg") and _same_shape(x, y.node.args[0]):  # a + -b -> a - b
+            return PRIMITIVES["sub"](x, y.node.args[0])
+        if _is_prim(x, "neg") and _same_shape(y, x.node.args[0]):  # -a + b -> b - a
+            return PRIMITIVES["sub"](y, x.node.args[0])
+    if prim.partials is not None and len(args) == 2 and not params:
+        x, y = args
+        for i, (a, b) in enumerate(((x, y), (y, x))):
+            # broadcast_to(g, s) (from a reduction's VJP) times an operand of shape s: the
+            # product broadcasts by itself (np.broadcast_to costs microseconds per call).
+            if _is_prim(a, "broadcast_to") and _shape(b) == tuple(a.node.params["shape"]):
+                new = (a.node.args[0], b) if i == 0 else (b, a.node.args[0])
+                return prim(*new)
+        if name == "mul":
+            for a, b in ((x, y), (y, x)):
+                ca = const_value(a)
+                if ca is not None and not isinstance(a, Sym):
+                    if _is_prim(b, "broadcast_to") and const_value(b.node.args[0]) is not None:
+                        # c * broadcast_to(k, s) -> broadcast_to(c * k, s)
+                        return PRIMITIVES["broadcast_to"](
+                            literal(trace, ca * const_value(b.node.args[0])), **b.node.params)
+                    if _is_prim(b, "mul") and not isinstance(b.node.args[0], Sym) and \
+                            const_value(b.node.args[0]) is not None:
+                        # c1 * (c2 * y) -> (c1 * c2) * y
+                        return PRIMITIVES["mul"](ca * const_value(b.node.args[0]),
+                                                 b.node.args[1])
+    return None
+
+
+def _same_shape(a, b) -> bool:
+    sa, sb = _shape(a), _shape(b)
+    return sa is not None and sa == sb
+
+
+def _shape(x):
+    if isinstance(x, Sym):
+        return x.abs.known_shape
+    if type(x) in (float, int):
+        return ()
     return None
 
 
