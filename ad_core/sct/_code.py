@@ -292,8 +292,15 @@ class Printer:
                                f"{self.value(value)}")
             return out
         if o.inplace:
+            if len(o.terms) == 1 and _is_neg(o.terms[0]):
+                return [f"{o.name} -= {self.value(o.terms[0].node.args[0], P_ADD + 1)}"]
             return [f"{o.name} += {self._sum(o.terms, 0)}"]
         return [f"{o.name} = {o.name} + {self._sum(o.terms)}"]
+
+
+def _is_neg(x) -> bool:
+    return isinstance(x, Sym) and x.name is None and x.node is not None and \
+        getattr(x.node.op, "name", None) == "neg" and len(x.node.args) == 1
 
 
 def _trivial(s: Sym) -> bool:
