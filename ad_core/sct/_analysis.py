@@ -91,13 +91,12 @@ class Analysis:
 
 class Analyzer:
     def __init__(self, fn: ir.Function, arg_abs: dict[str, Abs], varied_params: set[str],
-                 lookup, program, src) -> None:
+                 program, src) -> None:
         self.fn = fn
         self.a = Analysis(fn)
         self.arg_abs = arg_abs
         self.varied_params = varied_params
-        self.lookup = lookup  # global name -> staged value (see Program.lookup)
-        self.program = program
+        self.program = program  # names of the user's module and the callees go through it
         self.src = src
         self.break_envs: list[list[dict]] = []
 

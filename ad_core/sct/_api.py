@@ -16,8 +16,6 @@ table's ``mask_zero_cotangent`` does in ``ad.grad``.
 from __future__ import annotations
 
 import functools
-import inspect
-import math
 import types
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +24,7 @@ import numpy as np
 
 from .._core import Tracer, raw
 from ..api import _argnums, _diff_arg, _like
+from . import runtime
 from ._normalize import normalize
 from ._program import Generated, Program
 from ._source import function_source
@@ -142,8 +141,7 @@ def _run(entry: _Entry, args: list, kwargs: dict, nums: tuple):
         res = None
     # NaN in a gradient (not in the value: that may be the function's own) -> careful.
     if res is None or _has_nan(res[1] if entry.returns_value else res):
-        with np.errstate(all="ignore"):
-            res = entry.careful(*_careful_args(args, nums), **kwargs)
+        res = _careful(entry, args, kwargs, nums)
     return res
 
 
@@ -191,17 +189,7 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
             entry = _Entry(lambda careful: _build(f, "reverse", nums, list(args), kwargs,
                                                   careful, returns_value=True, single=single))
             cache[key] = entry
-        try:
-            out, grads = entry.fast(*args, **kwargs)
-            bad = _has_nan(grads)
-        except (ZeroDivisionError, OverflowError):
-            bad = True
-        except ValueError as e:
-            if str(e) not in _MATH_DOMAIN:
-                raise
-            bad = True
-        if bad:
-            out, grads = _careful(entry, args, kwargs, nums)
+        out, grads = _run(entry, args, kwargs, nums)
         t = type(out)
         if t is float:
             value = out
@@ -231,16 +219,8 @@ def _result(g, x):
 
 
 def _check_scalar(out, f) -> None:
-    if isinstance(out, Tracer):
-        return
-    if out is None or isinstance(out, (tuple, list, str)):
-        raise TypeError(f"grad requires a scalar output, but {getattr(f, '__name__', f)} "
-                        f"returned {type(out).__name__}")
-    s = np.shape(out)
-    if math.prod(s) != 1:
-        raise TypeError(f"grad requires a scalar output, but {getattr(f, '__name__', f)} "
-                        f"returned shape {s}; use jacrev (or jacfwd) for the Jacobian, or vjp "
-                        "for a vector-Jacobian product")
+    if not isinstance(out, Tracer):
+        runtime.seed(out)  # raises the one "grad requires a scalar output" error
 
 
 def grad(f: Callable, argnums=0) -> Callable:
@@ -370,4 +350,4 @@ def source(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None = N
     return generate(f, argnums, mode, like).source
 
 
-__all__ = ["derivative", "generate", "grad", "inspect", "source", "value_and_grad"]
+__all__ = ["derivative", "generate", "grad", "source", "value_and_grad"]

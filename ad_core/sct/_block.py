@@ -212,6 +212,3 @@ class _Fresh:
     def __init__(self, a: Abs) -> None:
         self.abs = a
 
-
-def nodes_of(trace: StageTrace) -> list:
-    return list(trace.nodes)

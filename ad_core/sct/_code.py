@@ -20,13 +20,11 @@ from ._table import (
     P_ATOM,
     P_UNARY,
     Generated,
-    MakeTuple,
     Ph,
     Primitive,
     Ref,
     Runtime,
     Sym,
-    TupleItem,
     index_text,
     spell,
 )
@@ -406,5 +404,4 @@ def _literal(v) -> tuple[str, int]:
     raise ValueError(f"cannot write {type(v).__name__} as code")
 
 
-__all__ = ["Accumulate", "Assign", "Line", "Lines", "MakeTuple", "Printer", "Runtime", "Scatter",
-           "TupleItem"]
+__all__ = ["Accumulate", "Assign", "Buffer", "Line", "Lines", "Printer", "Scatter"]

@@ -22,7 +22,6 @@ from ._table import (
     UNKNOWN,
     Abs,
     MakeTuple,
-    Ph,
     Primitive,
     Runtime,
     Sym,
@@ -414,4 +413,4 @@ def _pass() -> Lines:
     return out
 
 
-__all__ = ["Forward", "Ph"]
+__all__ = ["Forward"]

@@ -64,9 +64,6 @@ class FunctionInfo:
         r = ir.atom_name(self.ir.result)
         return r is not None and r in self.analysis.varied
 
-    def docstring(self) -> str:
-        return ""
-
 
 class Program:
     def __init__(self, mode: str, careful: bool = False, generic: bool = False) -> None:
@@ -155,8 +152,7 @@ class Program:
         return info
 
     def _analyse(self, info: FunctionInfo) -> None:
-        lookup = None
-        an = Analyzer(info.ir, info.arg_abs, info.varied, lookup, self, info.src)
+        an = Analyzer(info.ir, info.arg_abs, info.varied, self, info.src)
         info.analysis = an.run()
         a = info.analysis
         if not info.top:
@@ -170,9 +166,6 @@ class Program:
         a.param_abs = dict(info.arg_abs)
         gen = NameGen(info.ir.names | {info.seed_name})
         info.dot_names = {p: gen.like(f"{p}_dot") for p in info.ir.params if p in info.varied}
-
-    def vjp_of(self, info: FunctionInfo) -> FunctionInfo:
-        return info
 
     # ------------------------------------------------------------ names in the user's code
 

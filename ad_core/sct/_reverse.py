@@ -135,9 +135,6 @@ class Reverse:
         out = Lines()
         header = self.signature()
         out.add(header, fn.line)
-        doc = info.docstring()
-        if doc:
-            out.add(doc, indent=1)
         body = Lines()
         guard = self.program.guard_lines(info)
         body.extend(guard)
@@ -489,14 +486,11 @@ class Reverse:
                 out.append(x)
             return out, False
 
-        guards = [0]
-
         body, jumped = conv(s.body)
         if jumped and any(isinstance(x, _Synthetic) and x.target != flag for x in ir.walk(body)):
             body = [_Synthetic(flag, ast.Constant(False), s.line, ir.OPAQUE)] + body
         elif jumped:
             body = _drop(body, flag)  # the jump was last: nothing to guard
-        del guards
         self._structured[id(s)] = body
         return body
 
@@ -805,7 +799,7 @@ class Reverse:
 
     def call_rule(self, trace, node, g, active: set[int]) -> list:
         info = node.op.info
-        callee = self.program.vjp_of(info)
+        callee = info
         args = node.args
         kw = dict(node.params)
         params = info.ir.params

@@ -522,14 +522,14 @@ def _abstract_eval(prim: Primitive, args, params) -> Abs:
         dargs = [_dummy(a) for a in args]
         dparams = {k: _dummy(v) for k, v in params.items()}
     except ShapeUnknown:
-        return _unknown_like(args)
+        return UNKNOWN
     try:
         with np.errstate(all="ignore"):
             out = prim.impl(*dargs, **dparams)
     except ValueRead:
         raise
     except Exception:  # noqa: BLE001 - shapes that do not fit: known only at run time
-        return _unknown_like(args)
+        return UNKNOWN
     a = abstract(out)
     if a.kind == "int" or a.kind == "bool":
         return a
@@ -538,9 +538,6 @@ def _abstract_eval(prim: Primitive, args, params) -> Abs:
         return a
     return a
 
-
-def _unknown_like(args) -> Abs:
-    return UNKNOWN
 
 
 # ---------------------------------------------------------------- staging user operations

@@ -30,7 +30,7 @@ def seed(out):
     """The cotangent 1 of a scalar output (shape ``()`` or size 1); TypeError otherwise."""
     if isinstance(out, (bool, np.bool_)) or out is None or isinstance(out, (str, tuple, list)):
         raise TypeError(f"grad requires a scalar output, but the function returned "
-                        f"{type(out).__name__}")
+                        f"{'None' if out is None else type(out).__name__}")
     shape = np.shape(out)
     if math.prod(shape) != 1:
         raise TypeError(f"grad requires a scalar output, but the function returned shape "
