@@ -163,6 +163,21 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
         >>> ad.sct.value_and_grad(lambda x: x * x)(3.0)
         (9.0, 6.0)
     """
+    return _reverse(f, argnums, with_value=True)
+
+
+def grad(f: Callable, argnums=0) -> Callable:
+    """Reverse-mode gradient by source transformation (``ad.grad``'s contract).
+
+        >>> ad.sct.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
+        array([2., 4.])
+    """
+    return _reverse(f, argnums, with_value=False)
+
+
+def _reverse(f: Callable, argnums, with_value: bool) -> Callable:
+    """The transformed function, compiled per argument signature. Without the value, the
+    generated code does not compute it (only what the backward sweep reads)."""
     _check_eagerly(f)
     cache: dict = {}
 
@@ -187,8 +202,14 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
         entry = cache.get(key)
         if entry is None or (entry.deps and not entry.ok()):
             entry = _Entry(lambda careful: _build(f, "reverse", nums, list(args), kwargs,
-                                                  careful, returns_value=True, single=single))
+                                                  careful, returns_value=with_value,
+                                                  single=single))
             cache[key] = entry
+        if not with_value:
+            grads = _run(entry, args, kwargs, nums)
+            if single:
+                return _result(grads, args[nums[0]])
+            return tuple([_result(g, args[k]) for g, k in zip(grads, nums)])
         out, grads = _run(entry, args, kwargs, nums)
         t = type(out)
         if t is float:
@@ -221,22 +242,6 @@ def _result(g, x):
 def _check_scalar(out, f) -> None:
     if not isinstance(out, Tracer):
         runtime.seed(out)  # raises the one "grad requires a scalar output" error
-
-
-def grad(f: Callable, argnums=0) -> Callable:
-    """Reverse-mode gradient by source transformation (``ad.grad``'s contract).
-
-        >>> ad.sct.grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
-        array([2., 4.])
-    """
-    vg = value_and_grad(f, argnums)
-
-    @functools.wraps(f)
-    def grad_f(*args, **kwargs):
-        return vg(*args, **kwargs)[1]
-
-    grad_f.sct_cache = vg.sct_cache
-    return grad_f
 
 
 def derivative(f: Callable) -> Callable:

@@ -285,6 +285,9 @@ class Printer:
             for idx, value, fancy in o.scatters:
                 if fancy:
                     out.append(f"np.add.at({o.name}, {self.param(idx)}, {self.value(value)})")
+                elif _is_neg(value):  # x_bar[i] -= v rather than += -v: one pass less
+                    out.append(f"{o.name}[{index_text(idx, self.value)}] -= "
+                               f"{self.value(value.node.args[0])}")
                 else:
                     out.append(f"{o.name}[{index_text(idx, self.value)}] += "
                                f"{self.value(value)}")

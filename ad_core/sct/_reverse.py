@@ -143,6 +143,12 @@ class Reverse:
         result = ir.atom_name(fn.result)
         state: dict = {}
         seed = Lines()
+        if self.top and result is not None and not self.a.active(result) and \
+                not self.info.returns_value and self.a.result.kind != "float":
+            # Nothing to differentiate, but grad still requires a scalar output.
+            seed.add(f"{self.printer.alias(Runtime('rt.seed'))}({result})  "
+                     "# the output must be a scalar")
+            self.bwd_names.add(result)
         if result is not None and self.a.active(result):
             if self.top:
                 ra = self.a.result

@@ -446,7 +446,7 @@ def _simplify(trace: StageTrace, prim: Primitive, args, params):
         if name == "mul":
             for a, b in ((x, y), (y, x)):
                 ca = const_value(a)
-                if ca is not None and not isinstance(a, Sym):
+                if ca is not None:  # a number, or a literal (a scalar: no broadcasting)
                     if _is_prim(b, "broadcast_to") and const_value(b.node.args[0]) is not None:
                         # c * broadcast_to(k, s) -> broadcast_to(c * k, s)
                         return PRIMITIVES["broadcast_to"](
