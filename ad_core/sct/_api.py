@@ -15,6 +15,7 @@ table's ``mask_zero_cotangent`` does in ``ad.grad``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import types
 from collections.abc import Callable
@@ -25,6 +26,7 @@ import numpy as np
 from .._core import Tracer, raw
 from ..api import _argnums, _diff_arg, _like
 from . import runtime
+from ._errors import SourceTransformError
 from ._normalize import normalize
 from ._program import Generated, Program
 from ._source import function_source
@@ -287,10 +289,29 @@ def _build(f, mode: str, nums: tuple, args: list, kwargs: dict, careful: bool,
         if p in bound:
             arg_abs[p] = _generic_abs(bound[p]) if generic else _abs_of_arg(bound[p])
     prog = Program(mode, careful=careful, generic=generic)
-    prog.top(f, src, nums, arg_abs, returns_value=returns_value, single=single)
-    gen = prog.generate()
-    fns = prog.compile(gen)
+    with _internal(f):
+        prog.top(f, src, nums, arg_abs, returns_value=returns_value, single=single)
+        gen = prog.generate()
+        fns = prog.compile(gen)
     return prog, gen, fns[gen.name]
+
+
+@contextlib.contextmanager
+def _internal(f):
+    """A failure of the transformer itself is a SourceTransformError that says so (and
+    keeps the cause), not a stray AssertionError from deep inside."""
+    try:
+        yield
+    except SourceTransformError:
+        raise
+    except Exception as e:  # noqa: BLE001 - reported, with the cause chained
+        code = getattr(f, "__code__", None)
+        raise SourceTransformError(
+            f"ad.sct could not transform {getattr(f, '__qualname__', f)}: "
+            f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} (an error in "
+            "AD Lens itself; ad.grad differentiates the same function by tracing)",
+            line=code.co_firstlineno if code else None, construct="internal",
+            file=code.co_filename if code else None) from e
 
 
 def _generic_abs(v: Any) -> Abs:
@@ -342,8 +363,9 @@ def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None =
         elif generic:
             arg_abs[p] = UNKNOWN if p in varied else Abs("object")
     prog = Program(mode, careful=careful, generic=generic)
-    prog.top(f, src, nums, arg_abs, returns_value=False, single=single)
-    return prog.generate()
+    with _internal(f):
+        prog.top(f, src, nums, arg_abs, returns_value=False, single=single)
+        return prog.generate()
 
 
 def source(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None = None) -> str:
