@@ -13,10 +13,12 @@ from typing import Any
 
 #: Every backend the harness knows, in the order the tables list them.
 #: "numpy" is the baseline (plain float / NumPy code, and hand-written gradients).
-ALL_BACKENDS: tuple[str, ...] = ("numpy", "ad_core", "autograd", "torch", "jax", "micrograd")
+#: "ad_core.sct" is ad_core's source transformation (tables label it "ad.sct").
+ALL_BACKENDS: tuple[str, ...] = ("numpy", "ad_core", "ad_core.sct", "autograd", "torch", "jax",
+                                 "micrograd")
 
-_DIST = {"numpy": "numpy", "ad_core": "adlens", "autograd": "autograd", "torch": "torch",
-         "jax": "jax", "micrograd": "micrograd"}
+_DIST = {"numpy": "numpy", "ad_core": "adlens", "ad_core.sct": "adlens",
+         "autograd": "autograd", "torch": "torch", "jax": "jax", "micrograd": "micrograd"}
 
 
 @dataclass

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
 # Without a hand-written reference, the most established engine is the reference.
-_PRIORITY = ("numpy", "autograd", "torch", "jax", "micrograd", "ad_core")
+_PRIORITY = ("numpy", "autograd", "torch", "jax", "micrograd", "ad_core", "ad_core.sct")
 _DERIV = "deriv"
 
 

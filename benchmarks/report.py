@@ -34,9 +34,10 @@ ISSUE_PEERS = {
 }
 
 _S = Settings()
-GRAD_LABELS = ("numpy (hand)", "ad_core", "autograd", "torch", "jax (eager)", "jax.jit")
-SCALAR_LABELS = ("float (plain)", "float (hand)", "ad_core", "autograd", "torch", "jax (eager)",
-                 "jax.jit", "micrograd")
+GRAD_LABELS = ("numpy (hand)", "ad_core", "ad.sct", "autograd", "torch", "jax (eager)",
+               "jax.jit")
+SCALAR_LABELS = ("float (plain)", "float (hand)", "ad_core", "ad.sct", "autograd", "torch",
+                 "jax (eager)", "jax.jit", "micrograd")
 
 
 # ---------------------------------------------------------------- formatting
@@ -315,7 +316,8 @@ def vector_tables(ix: _Index) -> list[Table]:
             row.append(_cell(ix, w, k, label, "grad", _x(_ratio(g, _own_fn(ix, w, k, label)))))
         t2.rows.append(row)
     t2.notes.append("Own forward: torch under no_grad, eager / jitted JAX, autograd.numpy on "
-                    "plain arrays; ad_core's forward is the plain NumPy function itself.")
+                    "plain arrays; ad_core's (and ad.sct's) forward is the plain NumPy "
+                    "function itself.")
     sys_t = Table("Kernel (sys) share of CPU time, and minor page faults per call",
                   ["backend / task"] + [c[2] for c in cols])
     for label in ["numpy"] + labels:
@@ -432,6 +434,29 @@ def targets(ix: _Index) -> list[Target]:
         out.append(Target("Hessian n=100 faster than torch's (the faster of torch's two)",
                           f"ad_core {_ms(h)} ms vs torch {_ms(min(tt)) if tt else '—'} ms",
                           None if h is None or not tt else h < min(tt)))
+    # Issue 14: the generated gradient (ad.sct) against the plain function.
+    def sct_target(wl: str, key: str, bound: float, name: str, base: str = "numpy",
+                   ahead_of_torch: bool = False) -> None:
+        g, f = ix.t(wl, key, "ad.sct", "grad"), ix.t(wl, key, base, "fn")
+        r = _ratio(g, f)
+        fig = "not measured" if r is None else f"ad.sct {r:.2f}"
+        met = None if r is None else r <= bound
+        if ahead_of_torch and r is not None:
+            tt = ix.t(wl, key, "torch", "grad")
+            fig += f" (torch {_ratio(tt, f):.2f})" if tt else " (torch not measured)"
+            met = met and (tt is None or g < tt)
+        out.append(Target(name, fig, met))
+
+    if ix.has("scalar"):
+        sct_target("scalar", ix.keys("scalar")[0], 5.0,
+                   "ad.sct scalar loop ≤ 5 × the plain-float loop", base="float (plain)")
+    if ix.has("logreg"):
+        sct_target("logreg", ix.keys("logreg")[0], 2.5, "ad.sct logreg gradient / function ≤ 2.5")
+    if "n=10^5" in ix.keys("rosenbrock"):
+        sct_target("rosenbrock", "n=10^5", 3.0, "ad.sct Rosenbrock n=10^5 gradient / function ≤ 3")
+    if ix.has("mlp"):
+        sct_target("mlp", ix.keys("mlp")[0], 2.5,
+                   "ad.sct MLP gradient / function ≤ 2.5 and ahead of torch", ahead_of_torch=True)
     # "Lead autograd and torch on every workload": one line per workload and column.
     for wl, task in (("scalar", "grad"), ("rosenbrock", "grad"), ("logreg", "grad"),
                      ("mlp", "grad"), ("hessian", "hessian"), ("tape", "grad")):
@@ -471,7 +496,7 @@ def targets(ix: _Index) -> list[Target]:
 
 
 def targets_table(ix: _Index) -> Table:
-    t = Table("Targets (issue 7)", ["target", "this run", "met"])
+    t = Table("Targets (issues 7 and 14)", ["target", "this run", "met"])
     for tg in targets(ix):
         t.rows.append([tg.name, tg.figure,
                        "—" if tg.met is None else ("met" if tg.met else "NOT MET")])
@@ -654,7 +679,7 @@ def _markdown(doc: dict[str, Any], meta: dict[str, Any], bad: list[str],
 def readme_table(doc: dict[str, Any]) -> str:
     """The short table of ratios for the README (no absolute times)."""
     ix = _Index(doc)
-    labels = ("ad_core", "autograd", "torch", "jax (eager)", "jax.jit")
+    labels = ("ad_core", "ad.sct", "autograd", "torch", "jax (eager)", "jax.jit")
     rows: list[list[str]] = []
 
     def grad_row(name: str, wl: str, key: str, base_label: str = "numpy",

@@ -36,6 +36,14 @@ def build(backends: Backends, n: int = 100) -> Workload:
         h = ad.hessian(rosenbrock)
         return [Case("ad_core", "ad_core", "hessian", key, lambda: h(x))]
 
+    def sct():
+        import ad_core as ad
+
+        # Forward mode (ad.jacfwd) over the generated gradient: the generated code runs on
+        # traced values (its generic variant: no shapes to specialise to).
+        h = ad.jacfwd(ad.sct.grad(rosenbrock))
+        return [Case("ad.sct", "ad_core.sct", "hessian", key, lambda: h(x))]
+
     def autograd():
         import autograd
         import autograd.numpy as anp
@@ -66,7 +74,7 @@ def build(backends: Backends, n: int = 100) -> Workload:
         return [Case("jax (eager)", "jax", "hessian", key, lambda: block(h(jx))),
                 Case("jax.jit", "jax", "hessian", key, lambda: block(hj(jx)))]
 
-    for name, b in [("ad_core", ad_core), ("autograd", autograd), ("torch", torch),
-                    ("jax", jax)]:
+    for name, b in [("ad_core", ad_core), ("ad_core.sct", sct), ("autograd", autograd),
+                    ("torch", torch), ("jax", jax)]:
         wl.add(backends, name, b)
     return wl

@@ -57,6 +57,14 @@ def build(backends: Backends, iters: int = ITERS) -> Workload:
         vg = ad.value_and_grad(loop, argnums=(0, 1))
         return [Case("ad_core", "ad_core", "grad", "loop", lambda: _flat3(vg(X0, Y0)))]
 
+    def sct():
+        import ad_core as ad
+
+        # The loop function itself, transformed once for (float, float, int) arguments.
+        vg = ad.sct.value_and_grad(scalar_loop, argnums=(0, 1))
+        return [Case("ad.sct", "ad_core.sct", "grad", "loop",
+                     lambda: _flat3(vg(X0, Y0, iters)))]
+
     def autograd():
         import autograd
 
@@ -124,7 +132,7 @@ def build(backends: Backends, iters: int = ITERS) -> Workload:
         return [Case("micrograd", "micrograd", "grad", "loop", grad),
                 Case("micrograd", "micrograd", "fn", "loop", fn)]
 
-    for name, b in [("ad_core", ad_core), ("autograd", autograd), ("torch", torch),
-                    ("jax", jax), ("micrograd", micrograd)]:
+    for name, b in [("ad_core", ad_core), ("ad_core.sct", sct), ("autograd", autograd),
+                    ("torch", torch), ("jax", jax), ("micrograd", micrograd)]:
         wl.add(backends, name, b)
     return wl

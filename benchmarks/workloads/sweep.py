@@ -32,6 +32,10 @@ def build(backends: Backends, sizes: tuple[tuple[int, int], ...] = SIZES) -> Wor
         A = rng.standard_normal((m, n)) / np.sqrt(n)
         x = rng.standard_normal(n)
         _add(wl, backends, key, x, A)
+    b = backends.get("ad_core.sct")
+    if b is not None and b.ok:
+        wl.skipped["ad.sct"] = ("ad.sct transforms gradients of scalar functions (grad) and "
+                                "scalar derivatives; it has no Jacobian transform")
     wl.notes.append("autograd has no jacfwd: its forward column is a loop of "
                     "autograd.make_jvp over the basis vectors. torch uses torch.func "
                     "(vmap-batched), JAX jax.jacfwd/jacrev (also vmap-batched).")

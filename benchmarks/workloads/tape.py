@@ -18,7 +18,8 @@ from ._common import Backends, Result, max_error
 from .scalar import OPS_PER_ITER, X0, Y0, scalar_loop, scalar_loop_grad
 
 ITERS = 200_000  # × 5 ops = 10^6
-TAPE_BACKENDS = ("ad_core", "autograd", "torch")
+TAPE_BACKENDS = ("ad_core", "ad_core.sct", "autograd", "torch")
+LABELS = {"ad_core.sct": "ad.sct"}
 SKIPPED = {
     "micrograd": "scalar workload only (its recursive topological sort cannot take 10^6 nodes)",
     "jax": "eager JAX dispatches every scalar op to XLA: ~10^6 × its µs/op from the scalar "
@@ -32,6 +33,12 @@ def _runner(backend: str, iters: int):
 
         vg = ad.value_and_grad(lambda x, y: scalar_loop(x, y, iters), argnums=(0, 1))
         return lambda: (lambda v: (v[0], *v[1]))(vg(X0, Y0))
+    if backend == "ad_core.sct":
+        import ad_core as ad
+
+        # No tape: the generated loop pushes one float per iteration on a list.
+        vg = ad.sct.value_and_grad(scalar_loop, argnums=(0, 1))
+        return lambda: (lambda v: (v[0], *v[1]))(vg(X0, Y0, iters))
     if backend == "autograd":
         import autograd
 
@@ -107,7 +114,7 @@ def run_all(backends: Backends, iters: int = ITERS, timeout: float = 240.0) -> l
         b = backends.get(name)
         if b is None or not b.ok:
             continue
-        r = Result("tape", key, name, name, "grad")
+        r = Result("tape", key, LABELS.get(name, name), name, "grad")
         env = dict(os.environ)
         try:
             p = subprocess.run([sys.executable, "-m", "benchmarks.workloads.tape", name,

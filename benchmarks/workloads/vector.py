@@ -100,6 +100,12 @@ def add_standard(wl: Workload, backends: Backends, key: str, f: Callable, hand: 
         g = ad.grad(f, argnums=argnums)
         return [Case("ad_core", "ad_core", "grad", key, lambda: g(*args))]
 
+    def sct():
+        import ad_core as ad
+
+        g = ad.sct.grad(f, argnums=argnums)  # source transformation of the same function
+        return [Case("ad.sct", "ad_core.sct", "grad", key, lambda: g(*args))]
+
     def autograd():
         import autograd
         import autograd.numpy as anp
@@ -142,8 +148,8 @@ def add_standard(wl: Workload, backends: Backends, key: str, f: Callable, hand: 
             Case("jax.jit", "jax", "fn", key, lambda: block(jf(*jargs))),
         ]
 
-    for name, b in [("ad_core", ad_core), ("autograd", autograd), ("torch", torch),
-                    ("jax", jax)]:
+    for name, b in [("ad_core", ad_core), ("ad_core.sct", sct), ("autograd", autograd),
+                    ("torch", torch), ("jax", jax)]:
         wl.add(backends, name, b)
 
 
