@@ -198,6 +198,16 @@ class Analyzer:
             return UNKNOWN
 
     def assign(self, s: ir.Assign, env: dict) -> Abs:
+        out = self._assign(s, env)
+        if _complex(out):
+            # Adjoint buffers, guards and staged rules are real; a complex intermediate
+            # would lose its imaginary part (or its derivative) silently. ad.grad has it.
+            self.a.errors[id(s)] = ("a complex value: ad.sct differentiates real-valued code "
+                                    "only (ad.grad follows autograd's complex convention)")
+            return UNKNOWN
+        return out
+
+    def _assign(self, s: ir.Assign, env: dict) -> Abs:
         k = s.kind
         if k == ir.COPY:
             return self.atom(s.value, env)
@@ -487,6 +497,12 @@ def _join_env(a: dict, b: dict) -> dict:
     for k, v in b.items():
         out[k] = join(out.get(k), v)
     return out
+
+
+def _complex(v: Abs) -> bool:
+    if v.kind == "tuple":
+        return any(_complex(e) for e in v.elts)
+    return v.kind == "array" and v.dtype == "c"
 
 
 def _widen(v: Abs) -> Abs:

@@ -10,7 +10,7 @@ the plain code raises an arithmetic error (Python floats divide by zero where
 NumPy gives inf) or a NaN reaches a gradient (0 · inf from the branch
 ``np.where`` did not take), the call runs again through a *careful* variant
 of the same generated code: NumPy arithmetic, 0 · inf counted as 0, as the
-table's ``mask_zero_cotangent`` does in ``ad.grad``.
+table's ``zmul`` does in ``ad.grad``.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ the table at run time instead (``abs_partial0(t, x)``): still the table's
 rule, with the values it needs.
 
 Coupling: ``PRIMITIVES`` (name -> Primitive with ``impl``, ``scalar``,
-``partials``, ``vjp``, ``jvp``), ``unbroadcast`` and ``mask_zero_cotangent``
+``partials``, ``vjp``, ``jvp``), ``unbroadcast`` and ``zmul``
 from ``ad_core.primitives``, and ``Trace``/``Tracer``/``raw`` from ``_core``.
 """
 
@@ -37,10 +37,9 @@ import numpy as np
 from .. import math as admath
 from .._core import Trace, Tracer
 from ..primitives import PRIMITIVES, Primitive
-from ..primitives import table as _table_module
+from ..primitives import ops as _ops
 
-unbroadcast = _table_module.unbroadcast
-mask_zero_cotangent = _table_module.mask_zero_cotangent
+unbroadcast = _ops.unbroadcast
 
 
 class ValueRead(Exception):
@@ -632,13 +631,13 @@ def _trace_of(*xs) -> StageTrace:
 
 def vjp(prim: Primitive, i: int, g, ans, args, params, careful: bool = False):
     """The cotangent of ``args[i]`` for cotangent ``g`` of ``ans = prim(*args)``, staged.
-    ``careful``: 0 · inf counts as 0 (the table's mask_zero_cotangent, at run time)."""
+    ``careful``: 0 · inf counts as 0 (the table's ``zmul``, at run time)."""
     trace = _trace_of(ans, g, *args)
     if prim.partials is not None:
         d = partial(prim, i, ans, args, params)
         c = PRIMITIVES["mul"](g, d)
         if careful and const_value(d) is None:
-            c = trace.record(Runtime("rt.mask"), (g, c), {}, _arg_abs(c))
+            c = trace.record(Runtime("rt.zmul"), (g, d), {}, _arg_abs(c))
         return unbroadcast_staged(trace, c, args[i])
     rules = prim.vjp
     rule = rules[i] if i < len(rules) else None
@@ -660,7 +659,7 @@ def jvp(prim: Primitive, i: int, t, ans, args, params, careful: bool = False):
         d = partial(prim, i, ans, args, params)
         c = PRIMITIVES["mul"](t, d)
         if careful and const_value(d) is None:
-            c = trace.record(Runtime("rt.mask"), (t, c), {}, _arg_abs(c))
+            c = trace.record(Runtime("rt.zmul"), (t, d), {}, _arg_abs(c))
         return c
     rules = prim.jvp
     rule = rules[i] if i < len(rules) else None

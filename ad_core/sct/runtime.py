@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..primitives import table as _table
+from ..primitives import ops as _ops
 
-unbroadcast = _table.unbroadcast
-mask = _table.mask_zero_cotangent
+unbroadcast = _ops.unbroadcast
+zmul = _ops.zmul  # a · b with 0 · inf = 0, the table's convention (careful variant only)
 
 
 def is_array(x, shape: tuple, kind: str = "f") -> bool:
