@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from ._core import Tracer, raw, shape_of
-from .forward import Dual, ForwardTrace, batch_fallbacks, batched_jacobian_tangents
-from .primitives import ops
-from .primitives.batching import NoBatchRule
+from .forward import Dual, ForwardTrace, batched_jacobian_tangents, chunk_rows
+from .primitives import onehot, ops
 from .primitives.complex import is_complex, real
+from .primitives.onehot import OneHot
 from .reverse import ReverseTrace, gc_paused
 
 # ---------------------------------------------------------------- arguments
@@ -273,7 +273,8 @@ def _assemble_rows(rows: list, out_shape: tuple, in_shape: tuple):
 
 
 def jacrev(f: Callable, argnums=0) -> Callable:
-    """Jacobian by reverse mode (one backward sweep per output element).
+    """Jacobian by reverse mode: one recording pass, then one backward sweep that carries
+    all m output cotangents as a batch (chunked when large; docs/ad_core.md, "Jacobians").
 
         >>> jacrev(lambda x: x * 2.0)(np.ones(2))
         array([[2., 0.],
@@ -295,28 +296,82 @@ def _jacrev(f: Callable, argnums, holomorphic: bool) -> Callable:
             if holomorphic:
                 _holomorphic_only(val, xs, "hessian")
             s = shape_of(val)
-            m = math.prod(s)
             # A complex output of a real input: one more sweep gives the imaginary part
             # (seeding -i reads Im of the output), so the Jacobian is jacfwd's.
             imag = is_complex(val) and not all(is_complex(x) for x in xs)
-            rows = [[] for _ in xs]
-            for e in range(m):
-                if idx is None:
-                    for r, x in zip(rows, xs):
-                        r.append(_zeros(shape_of(x)))
-                    continue
-                adj = trace.backward(idx, _basis(e, s))
-                adj_im = trace.backward(idx, -1j * _basis(e, s)) if imag else None
-                for r, i, x in zip(rows, ins, xs):
-                    row = _like(_adjoint(adj, i), x)
-                    if adj_im is not None and not is_complex(x):
-                        row = row + 1j * _like(_adjoint(adj_im, i), x)
-                    r.append(row)
-            jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
+            if idx is None or math.prod(s) <= 1:
+                jacs = _jacrev_rows(trace, idx, s, xs, ins, imag)
+            else:
+                jacs = _jacrev_batched(trace, idx, s, xs, ins, imag)
             results.append(jacs[0] if single else jacs)
         return tuple(results) if is_tuple else results[0]
 
     return jac_f
+
+
+def _jacrev_rows(trace, idx, s, xs, ins, imag):
+    """One backward sweep per output element (an output of one element, or none)."""
+    rows = [[] for _ in xs]
+    for e in range(math.prod(s)):
+        if idx is None:
+            for r, x in zip(rows, xs):
+                r.append(_zeros(shape_of(x)))
+            continue
+        adj = trace.backward(idx, _basis(e, s))
+        adj_im = trace.backward(idx, -1j * _basis(e, s)) if imag else None
+        for r, i, x in zip(rows, ins, xs):
+            row = _like(_adjoint(adj, i), x)
+            if adj_im is not None and not is_complex(x):
+                row = row + 1j * _like(_adjoint(adj_im, i), x)
+            r.append(row)
+    return tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
+
+
+def _jacrev_batched(trace, idx, s, xs, ins, imag):
+    """All m output cotangents in one backward sweep (a few when memory asks for it)."""
+    m = math.prod(s)
+    chunk = chunk_rows(m, trace.largest(idx))
+    blocks = [[] for _ in xs]
+    ones = np.ones(s)
+    for start in range(0, m, chunk):
+        B = min(chunk, m - start)
+        adj = trace.backward(idx, OneHot(ones, start, B), batch=B)
+        adj_im = trace.backward(idx, OneHot(np.full(s, -1j), start, B), batch=B) \
+            if imag else None
+        for blk, i, x in zip(blocks, ins, xs):
+            rows = _like_batched(_adjoint(adj, i), x, B)
+            if adj_im is not None and not is_complex(x):
+                rows = rows + 1j * _like_batched(_adjoint(adj_im, i), x, B)
+            blk.append(rows)
+    return tuple(_join_rows(blk, s, shape_of(x)) for blk, x in zip(blocks, xs))
+
+
+def _like_batched(c, x, B: int):
+    """A batch of cotangents shaped ``(B,) + x.shape`` and typed like ``x`` (zeros if None)."""
+    s = (B,) + shape_of(x)
+    if c is None:
+        return np.zeros(s)
+    c = onehot.dense(c)
+    if not is_complex(x) and is_complex(c):  # a real input's gradient: the real part
+        c = real(c) if isinstance(c, Tracer) else np.real(c)
+    if isinstance(c, Tracer):
+        return c if shape_of(c) == s else ops.broadcast_to(c, shape=s)
+    dtype = raw(x).dtype if isinstance(raw(x), np.ndarray) else (
+        np.complex128 if is_complex(x) else np.float64)
+    c = np.asarray(c, dtype=dtype)
+    if c.shape != s:
+        c = np.broadcast_to(c, s).copy()
+    return c
+
+
+def _join_rows(blocks: list, out_shape: tuple, in_shape: tuple):
+    """Blocks of (B,) + in_shape rows (in output order) -> the Jacobian out + in."""
+    if not any(isinstance(b, Tracer) for b in blocks):
+        J = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=0)
+        J = J.reshape(out_shape + in_shape)
+        return _present(J) if J.shape == () else J
+    J = blocks[0] if len(blocks) == 1 else ops.concatenate(*blocks, axis=0)
+    return ops.reshape(J, shape=out_shape + in_shape)
 
 
 # ---------------------------------------------------------------- forward mode
@@ -352,50 +407,63 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
 
 
 def jacfwd(f: Callable, argnums=0) -> Callable:
-    """Jacobian by forward mode (one forward sweep per input element).
+    """Jacobian by forward mode: one forward sweep that carries all n input tangents as a
+    batch (chunked when large; docs/ad_core.md, "Jacobians").
 
         >>> jacfwd(lambda x: x ** 2)(3.0)
         6.0
     """
-    return _jacfwd(f, argnums, batched=False)
+    return _jacfwd(f, argnums)
 
 
 def hessian(f: Callable, argnums=0) -> Callable:
-    """Hessian by forward-over-reverse: ``jacfwd(jacrev(f))``, with the n forward
-    sweeps batched into one where every primitive on the way has a batching rule.
+    """Hessian by forward-over-reverse: ``jacfwd(jacrev(f))``, the n forward sweeps
+    batched into one.
 
         >>> hessian(lambda x: x ** 3)(2.0)
         12.0
     """
-    return _jacfwd(_jacrev(f, argnums, holomorphic=True), argnums, batched=True)
+    return _jacfwd(_jacrev(f, argnums, holomorphic=True), argnums)
 
 
-def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
+def _jacfwd(f: Callable, argnums) -> Callable:
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), "jacfwd")
         xs = {k: _diff_arg(args[k], f, k, "jacfwd") for k in nums}
-        per_arg = []  # per argnum: one Jacobian per output
-        is_tuple = False
-        for k in nums:
-            jacs = None
-            s_in = shape_of(xs[k])
-            if batched and math.prod(s_in) > 1:
-                try:
-                    is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs, k)
-                    jacs = [_from_batched(T, s_out, s_in) for s_out, T in res]
-                except NoBatchRule as e:
-                    # a primitive without a batching rule: sweep per element (and say so)
-                    batch_fallbacks[str(e)] += 1
-                    jacs = None
-            if jacs is None:
+        n = sum(math.prod(shape_of(x)) for x in xs.values())
+        if n <= 1:  # one direction (or none): the plain forward sweep is the batch
+            per_arg = []
+            is_tuple = False
+            for k in nums:
                 is_tuple, jacs = _jacfwd_columns(f, args, kwargs, nums, xs, k)
-            per_arg.append(jacs)
+                per_arg.append(jacs)
+        else:
+            is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs)
+            for p, _ in res:
+                _holomorphic_only(p, list(xs.values()), "jacfwd")
+            per_arg = []
+            off = 0
+            for k in nums:
+                s_in = shape_of(xs[k])
+                size = math.prod(s_in)
+                per_arg.append([_from_batched(_rows(T, off, size, n), shape_of(p), s_in)
+                                for p, T in res])
+                off += size
         results = [per_arg[0][o] if single else tuple(jacs[o] for jacs in per_arg)
                    for o in range(len(per_arg[0]))]
         return tuple(results) if is_tuple else results[0]
 
     return jac_f
+
+
+def _rows(T, start: int, size: int, n: int):
+    """Rows start:start+size of a batch of n tangents (all of them: T itself)."""
+    if start == 0 and size == n:
+        return T
+    if isinstance(T, Tracer):
+        return ops.getitem(T, idx=slice(start, start + size))
+    return T[start:start + size]
 
 
 def _jacfwd_columns(f, args, kwargs, nums, xs, k):
