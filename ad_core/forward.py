@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from ._core import Trace, Tracer, in_place_level_error, shape_of
-from .primitives import ops
-from .primitives import onehot
+from .primitives import onehot, ops
 from .primitives.batching import (  # noqa: F401  (batch_fallbacks: read by tests and api)
     NoBatchRule,
     batch_fallbacks,

@@ -30,8 +30,8 @@ from .primitives.batching import (
     stack_rows,
 )
 from .primitives.chain import cotangent_term, cotangent_term_batched
-from .primitives.onehot import OneHot
 from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
+from .primitives.onehot import OneHot
 from .primitives.table import ARITH_ERRORS
 
 
