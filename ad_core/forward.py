@@ -7,8 +7,6 @@ owns, the JVP rule of the table applied to their tangents.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._core import Trace, Tracer, in_place_level_error, shape_of
@@ -67,9 +65,14 @@ class ForwardTrace(Trace):
                                         f"its argument {i}")
                     c = rule(a.tangent, ans, *primals, **params)
                 t_out = c if t_out is None else t_out + c
-        if type(ans) is not float:
+        ta = type(ans)
+        if ta is np.ndarray:
+            if type(t_out) is not np.ndarray or t_out.shape != ans.shape:
+                if shape_of(t_out) != ans.shape:  # e.g. only a broadcast operand had a tangent
+                    t_out = ops.broadcast_to(t_out, shape=ans.shape)
+        elif ta is not float:
             s = shape_of(ans)
-            if shape_of(t_out) != s:  # e.g. only a broadcast operand had a tangent
+            if shape_of(t_out) != s:
                 t_out = ops.broadcast_to(t_out, shape=s)
         return Dual(self, ans, t_out)
 
@@ -217,17 +220,66 @@ def chunk_rows(n: int, largest: int) -> int:
     return max(1, min(n, BATCH_ELEMENTS // max(1, largest)))
 
 
-def batched_jacobian_tangents(f, args, kwargs, nums, xs):
-    """The tangents of every output along every basis direction of every argument in
-    ``nums`` together, in as few forward sweeps as memory allows (usually one).
+def jacobian_tangents(f, args, kwargs, nums, xs, shapes, sizes):
+    """The tangents of every output along every basis direction of the arguments in
+    ``nums`` (``xs``: their differentiable values, of ``shapes`` and ``sizes``):
+    ``(is_tuple, [(out_primal, T)])``.
 
-    Returns ``(is_tuple, [(out_primal, T)])`` with ``T`` of shape ``(N,) + out_shape``, N
-    the total number of input elements, rows in the order of ``nums``."""
-    shapes = [shape_of(xs[k]) for k in nums]
-    sizes = [math.prod(s) for s in shapes]
-    offsets = [sum(sizes[:j]) for j in range(len(sizes))]
+    With n > 1 input elements in all, ``T`` has shape ``(n,) + out_shape`` (rows in the
+    order of ``nums``), from one batched sweep (a few when memory asks for it); with
+    n <= 1 it is the output tangent of the one plain forward sweep.
+
+    On plain inputs the sweep skips the 0 · inf checks of the chain rule's products (a
+    pass over every array), as reverse mode's first sweep does; tangents never steer
+    control flow, so if no NaN reached an output tangent the checks would have changed
+    nothing, and if one did the sweep runs again, checking."""
+    zc = ops.ZERO_CHECK
+    prev = zc.lazy
+    plain = True
+    for x in xs:
+        if isinstance(x, Tracer):
+            plain = False
+            break
+    zc.lazy = plain
+    try:
+        res = _sweeps(f, args, kwargs, nums, xs, shapes, sizes)
+        if plain:
+            for p, T in res[1]:
+                if isinstance(p, Tracer) or isinstance(T, Tracer) or _has_nan(T):
+                    zc.lazy = False
+                    res = _sweeps(f, args, kwargs, nums, xs, shapes, sizes)
+                    break
+    finally:
+        zc.lazy = prev
+    return res
+
+
+def _has_nan(T) -> bool:
+    if type(T) is np.ndarray:
+        return T.size > 0 and T.dtype.kind in "fc" and bool(np.isnan(_add_reduce(T, axis=None)))
+    return T != T
+
+
+_add_reduce = np.add.reduce
+
+
+def _sweeps(f, args, kwargs, nums, xs, shapes, sizes):
     n = sum(sizes)
-    chunk = chunk_rows(n, max(sizes, default=1))
+    if n <= 1:  # one direction (or none): the plain forward sweep is the whole batch
+        trace = ForwardTrace()
+        a = list(args)
+        # Every argnum is traced, as in grad: code like `x.dot(y)` needs y traced too.
+        for k, x, s, size in zip(nums, xs, shapes, sizes):
+            a[k] = Dual(trace, x, float(size) if s == () else
+                        (np.ones(s) if size else np.zeros(s)))
+        with gc_paused():
+            out = f(*a, **kwargs)
+        if type(out) is Dual:
+            return False, [trace.unpack(out)]
+        outs, is_tuple = _outputs(out)
+        return is_tuple, [trace.unpack(o) for o in outs]
+    offsets = [sum(sizes[:j]) for j in range(len(sizes))]
+    chunk = chunk_rows(n, max(sizes))
     pieces = []
     is_tuple = False
     start = 0
@@ -235,13 +287,13 @@ def batched_jacobian_tangents(f, args, kwargs, nums, xs):
         B = min(chunk, n - start)
         trace = BatchedForwardTrace(B, BATCH_ELEMENTS)
         a = list(args)
-        for k, s, size, off in zip(nums, shapes, sizes, offsets):
+        for k, x, s, size, off in zip(nums, xs, shapes, sizes, offsets):
             shift = start - off  # row b is element b + shift of argument k
             if -B < shift < size:
                 t = OneHot(np.ones(s) if s else 1.0, shift, B)
             else:
                 t = np.zeros((B,) + s)
-            a[k] = Dual(trace, xs[k], t)
+            a[k] = Dual(trace, x, t)
         try:
             with gc_paused():
                 outs, is_tuple = _outputs(f(*a, **kwargs))
