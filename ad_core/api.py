@@ -308,7 +308,7 @@ def _own(J: np.ndarray) -> np.ndarray:
 def _jacrev_batched(trace, idx, s, xs, ins, imag):
     """All m output cotangents in one backward sweep (a few when memory asks for it)."""
     m = math.prod(s)
-    chunk = chunk_rows(m, trace.largest(idx))
+    chunk = chunk_rows(m, max([trace.largest(idx)] + [math.prod(shape_of(x)) for x in xs]))
     blocks = [[] for _ in xs]
     ones = np.ones(s)
     for start in range(0, m, chunk):
@@ -475,7 +475,9 @@ def _from_batched(T, s_out: tuple, s_in: tuple):
         nd = len(s_out)
         T = ops.transpose(T, axes=tuple(range(1, nd + 1)) + (0,))
         return ops.reshape(T, shape=s_out + s_in)
-    J = np.moveaxis(_array(T), 0, -1).reshape(s_out + s_in)
+    if type(T) is not np.ndarray or T.dtype.kind not in "fc":
+        T = _array(T)
+    J = T.transpose(tuple(range(1, T.ndim)) + (0,)).reshape(s_out + s_in)
     return _present(J) if J.shape == () else _own(J)
 
 

@@ -208,18 +208,18 @@ class ReverseTrace(Trace):
         return RVar(self, out, len(self.nodes) - 1)
 
     def largest(self, out_idx: int) -> int:
-        """Elements of the largest value recorded up to ``out_idx`` (inputs included): a
-        batched sweep's adjoints are B times that at most (``jacrev`` sizes its batch)."""
+        """Elements of the largest value computed up to ``out_idx``: a batched sweep's
+        adjoints are B times such values (``jacrev`` sizes its batch by it). Constants
+        (``A`` in ``A @ x``) never get an adjoint and do not count; inputs are the caller's
+        to count."""
         big = 1
         for node in self.nodes[:out_idx + 1]:
             if node is not None and node[0] is not None:
-                v = raw(node[1])
+                v = node[1]
+                if type(v) is not np.ndarray:
+                    v = raw(v)
                 if type(v) is np.ndarray and v.size > big:
                     big = v.size
-                for p in node[2]:
-                    v = raw(p)
-                    if type(v) is np.ndarray and v.size > big:
-                        big = v.size
         return big
 
     def unpack(self, out):

@@ -17,6 +17,8 @@ zeros are exact zeros, so a zero times an infinite partial is 0, the convention 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._core import Tracer, raw, shape_of
@@ -41,7 +43,7 @@ class OneHot:
 
     def rows(self) -> tuple[int, int]:
         """The rows ``lo:hi`` whose unit vector falls inside ``d``."""
-        n = int(np.prod(shape_of(self.d), dtype=np.int64))
+        n = math.prod(shape_of(self.d))
         return max(0, -self.shift), max(0, min(self.B, n - self.shift))
 
     def scaled(self, factor) -> OneHot:
@@ -177,5 +179,8 @@ VJP: dict = {ops.matmul: (_vjp_matmul_a, _vjp_matmul_b)}
 
 
 def has_nan(t) -> bool:
+    """Whether a (batched, possibly one-hot) adjoint holds a NaN: one reduction."""
     v = raw(t.d) if type(t) is OneHot else raw(t)
-    return bool(np.any(np.isnan(v)))
+    if type(v) is np.ndarray:
+        return v.size > 0 and v.dtype.kind in "fc" and bool(np.isnan(np.add.reduce(v, axis=None)))
+    return v != v
