@@ -18,11 +18,13 @@ from .model import (
     Span,
     Target,
 )
+from .notebook import CellView, cell_views
 from .points import PointError, format_point, parse_assignments
 
 __all__ = [
     "MISSING",
     "BlockError",
+    "CellView",
     "DocumentModel",
     "Fix",
     "FunctionInfo",
@@ -33,6 +35,7 @@ __all__ = [
     "Span",
     "Target",
     "analyze",
+    "cell_views",
     "format_point",
     "parse_assignments",
     "point_from_text",

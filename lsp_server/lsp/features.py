@@ -124,6 +124,28 @@ async def did_close(ls: AdLensServer, params: types.DidCloseTextDocumentParams) 
     ls.close(params.text_document.uri)
 
 
+# pygls keeps the notebook's structure and its cells' texts (it has applied the change
+# before calling us); the server turns each Python cell into a document (`sync_notebook`).
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+async def notebook_did_open(ls: AdLensServer, params: types.DidOpenNotebookDocumentParams
+                            ) -> None:
+    ls.sync_notebook(params.notebook_document.uri, edited=False)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+async def notebook_did_change(ls: AdLensServer, params: types.DidChangeNotebookDocumentParams
+                              ) -> None:
+    ls.sync_notebook(params.notebook_document.uri, edited=True)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+async def notebook_did_close(ls: AdLensServer, params: types.DidCloseNotebookDocumentParams
+                             ) -> None:
+    ls.close_notebook(params.notebook_document.uri)
+
+
 # -- hover ----------------------------------------------------------------------------
 
 
@@ -155,7 +177,7 @@ async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | No
     await _settle(ls, params.text_document.uri)
     if (doc := await ls.document(params.text_document.uri)) is None:
         return None
-    pos = doc.index.to_codepoint(params.position.line, params.position.character)
+    pos = doc.position(params.position.line, params.position.character)
     if pos is None or (target := doc.model.locate(*pos)) is None:
         return None
     fn = target.function
@@ -165,16 +187,17 @@ async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | No
     except Exception as exc:  # a bug in a lower layer: say so in the hover, log it
         logger.exception("card for %s failed", fn.name)
         return _hover(f"**{fn.name}**: AD Lens failed: `{exc}`", doc, fn.name_span)
-    if target.kind == "def":
-        return _hover(render.markdown(card), doc, fn.name_span)
-    if target.kind == "param" and target.param is not None:
-        param = fn.param(target.param)
-        return _hover(render.param_markdown(card, target.param), doc,
-                      param.span if param is not None else None)
-    line = target.line if target.line is not None else pos[0]
-    text = render.line_markdown(card, line)
-    if text is None and card.pending:
-        text = f"**line {line + 1}**: {render.words.COMPUTING}"
+    with render.line_names(doc.line_namer):
+        if target.kind == "def":
+            return _hover(render.markdown(card), doc, fn.name_span)
+        if target.kind == "param" and target.param is not None:
+            param = fn.param(target.param)
+            return _hover(render.param_markdown(card, target.param), doc,
+                          param.span if param is not None else None)
+        line = target.line if target.line is not None else pos[0]
+        text = render.line_markdown(card, line)
+        if text is None and card.pending:
+            text = f"**{render.line_name(line)}**: {render.words.COMPUTING}"
     return _hover(text, doc, None) if text is not None else None
 
 
@@ -211,17 +234,18 @@ async def code_lens(ls: AdLensServer, params: types.CodeLensParams) -> list[type
     if not ls.settings.code_lens or (doc := await ls.document(params.text_document.uri)) is None:
         return None
     lenses = []
-    for fn in doc.model.functions:
+    for fn in doc.functions:
         # On the def line itself (not the decorators), at column 0 of the name's line.
-        line, _ = doc.index.to_utf16(fn.name_span.line, 0)
-        rng = types.Range(types.Position(line, 0), types.Position(line, 0))
+        at = doc.wire(fn.name_span.line, 0)
+        rng = types.Range(at, at)
         # A card that has landed fills its lenses in now: after a refresh, a client
         # shows them without a resolve round trip.
         card = ls.cards.landed(doc, fn)
         for i in range(_lens_count(fn)):
             command = None
             if card is not None:
-                command = types.Command(title=_lens_title(card, i), command="")
+                with render.line_names(doc.line_namer):
+                    command = types.Command(title=_lens_title(card, i), command="")
             data = {"uri": doc.uri, "function": fn.name, "index": i}
             lenses.append(types.CodeLens(range=rng, command=command, data=data))
     return lenses
@@ -237,7 +261,9 @@ async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.Cod
     if doc is not None and fn is not None and isinstance(index, int):
         await ls.wait_configured()
         try:
-            title = _lens_title(await ls.cards.within(doc, fn, RESOLVE_BUDGET), index)
+            card = await ls.cards.within(doc, fn, RESOLVE_BUDGET)
+            with render.line_names(doc.line_namer):
+                title = _lens_title(card, index)
         except Exception as exc:
             logger.exception("card for %s failed", fn.name)
             title = f"AD Lens failed: {exc}"
@@ -270,9 +296,9 @@ async def check_gradient(ls: AdLensServer, uri: str, function: str, point_text: 
     except PointError as exc:
         raise JsonRpcInvalidParams(f"point {point_text!r}: {exc}") from None
     card = await ls.cancellable(f"AD Lens: checking {function}", ls.cards.run(doc, fn, point))
-    ls.window_show_message(
-        types.ShowMessageParams(type=types.MessageType.Info, message=render.summary(card))
-    )
+    with render.line_names(doc.line_namer):
+        message = render.summary(card)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
     return render.to_json(card)
 
 
@@ -283,7 +309,8 @@ async def show_derivatives(ls: AdLensServer, uri: str, function: str) -> str:
     card = ls.cards.ready(doc, fn) or await ls.cancellable(
         f"AD Lens: derivatives of {function}", ls.cards.run(doc, fn)
     )
-    return render.document_markdown(card)
+    with render.line_names(doc.line_namer):
+        return render.document_markdown(card)
 
 
 @server.command("adlens.insertGradient")
@@ -297,11 +324,11 @@ async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
     # Below the function: at the start of the line after its last line, blank-line
     # separated as PEP 8 wants between top-level defs.
     line = fn.span.end_line + 1
-    if line >= len(doc.index):
-        at = types.Position(*doc.index.to_utf16(len(doc.index) - 1, 1 << 30))
+    if line > doc.last_line:
+        at = doc.wire(doc.last_line, 1 << 30)
         new_text = "\n\n\n" + source.rstrip("\n") + "\n"
     else:
-        at = types.Position(line, 0)
+        at = doc.wire(line, 0)
         new_text = "\n\n" + source.rstrip("\n") + "\n"
     edit = types.WorkspaceEdit(
         document_changes=[

@@ -20,7 +20,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcRe
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import render
-from lsp_server.analysis import FunctionInfo, Span
+from lsp_server.analysis import CellView, FunctionInfo, Span, cell_views
 from lsp_server.cards import CardScheduler
 from lsp_server.tasks import Debouncer
 
@@ -45,6 +45,17 @@ REFRESH_DELAY = 0.1
 _SEVERITY = {"warning": types.DiagnosticSeverity.Warning,
              "information": types.DiagnosticSeverity.Information}
 
+# LSP 3.17 notebook sync: the Python cells of any notebook (Jupyter's and VS Code's
+# interactive window alike), as Microsoft's Python tools template selects them. A client
+# that supports it then sends those cells as one notebook (notebookDocument/did*), which
+# is what lets a cell see the cells above it. ("*" rather than no `notebook` at all:
+# lsprotocol's converter cannot read a selector without it, so Python clients would fail.)
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[types.NotebookDocumentFilterWithNotebook(
+        notebook="*", cells=[types.NotebookCellLanguage(language="python")])],
+    save=False,
+)
+
 
 class AdLensServer(LanguageServer):
     def __init__(self) -> None:
@@ -52,11 +63,13 @@ class AdLensServer(LanguageServer):
             NAME,
             VERSION,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
             protocol_cls=AdLensProtocol,
         )
         self.settings = Settings()
         self.init_options: dict[str, Any] = {}
         self.documents: dict[str, Document] = {}
+        self.notebooks: dict[str, tuple[str, ...]] = {}  # notebook uri -> its code cells' uris
         self.cards = CardScheduler(on_ready=self._card_landed)
         self.diagnostics: Debouncer[str] = Debouncer(DIAGNOSTICS_DELAY)
         self.analyses: Debouncer[str] = Debouncer(ANALYSIS_DELAY)
@@ -76,12 +89,14 @@ class AdLensServer(LanguageServer):
 
     # -- documents ----------------------------------------------------------------------
 
-    def open(self, uri: str, version: int | None, text: str, edited: bool) -> None:
-        """A new version of a document (didOpen, didChange)."""
+    def open(self, uri: str, version: int | None, text: str, edited: bool,
+             cell: CellView | None = None, notebook: str | None = None,
+             cell_numbers: tuple[int, ...] = ()) -> None:
+        """A new version of a document (didOpen, didChange), or of a notebook cell's view."""
         old = self.documents.get(uri)
         if old is not None:
             old.superseded = True
-        doc = Document(uri, version, text)
+        doc = Document(uri, version, text, cell, notebook, cell_numbers)
         if edited:
             doc.edited_at = time.monotonic()
         self.documents[uri] = doc
@@ -96,6 +111,42 @@ class AdLensServer(LanguageServer):
         self.cards.retain(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri,
                                                                               diagnostics=[]))
+
+    def sync_notebook(self, notebook: str, edited: bool) -> None:
+        """Bring the cells of a notebook (pygls keeps its structure and cell texts) up to
+        date: each Python code cell becomes a document whose text is its view, the code
+        of the cells above it then its own. A cell whose view did not change keeps its
+        document (and its cards); cells that left the notebook are closed."""
+        nb = self.workspace.get_notebook_document(notebook_uri=notebook)
+        if nb is None:
+            return
+        uris: list[str] = []
+        texts: list[str] = []
+        versions: list[int] = []
+        numbers: list[int] = []
+        for number, cell in enumerate(nb.cells):
+            if cell.kind != types.NotebookCellKind.Code:
+                continue
+            doc = self.workspace.get_text_document(cell.document)
+            if (doc.language_id or "python") != "python":
+                continue
+            uris.append(cell.document)
+            texts.append(doc.source)
+            versions.append(doc.version or 0)
+            numbers.append(number)
+        for uri, view, version in zip(uris, cell_views(texts), versions, strict=True):
+            old = self.documents.get(uri)
+            shown = tuple(numbers[: view.index + 1])
+            if old is None or old.cell != view or old.cell_numbers != shown:
+                self.open(uri, version, view.text, edited, cell=view, notebook=notebook,
+                          cell_numbers=shown)
+        for uri in set(self.notebooks.get(notebook, ())) - set(uris):
+            self.close(uri)
+        self.notebooks[notebook] = tuple(uris)
+
+    def close_notebook(self, notebook: str) -> None:
+        for uri in self.notebooks.pop(notebook, ()):
+            self.close(uri)
 
     async def document(self, uri: str) -> Document | None:
         """The open document, analysed. When a version is analysed for the first time,
@@ -118,7 +169,7 @@ class AdLensServer(LanguageServer):
             self.cards.retain(uri, doc.model)
             if doc.edited_at is None:  # opened, not edited: nobody is typing
                 await self.wait_configured()
-                self.cards.prefetch(doc, doc.model.functions)
+                self.cards.prefetch(doc, doc.functions)
         return doc
 
     async def analyse(self, uri: str) -> None:
@@ -168,7 +219,7 @@ class AdLensServer(LanguageServer):
             for uri, doc in self.documents.items():
                 self.diagnostics.schedule(uri, lambda uri=uri: self.publish_diagnostics(uri))
                 if doc.analyzed:
-                    self.cards.prefetch(doc, doc.model.functions)
+                    self.cards.prefetch(doc, doc.functions)
         self.configured.set()
 
     async def wait_configured(self) -> None:
@@ -189,12 +240,12 @@ class AdLensServer(LanguageServer):
             # diagnostics are the point. Other functions' cards are used once something
             # (a hover, a visible lens, the prefetch on open) asked for them.
             grads = [self.cards.full(doc, fn, background=True)
-                     for fn in doc.model.functions if fn.gradient_of]
+                     for fn in doc.functions if fn.gradient_of]
             if grads:
                 await asyncio.wait(grads, timeout=self.settings.time_limit + 5.0)
         if self.documents.get(uri) is not doc:
             return  # a newer version arrived meanwhile: its own run will publish
-        diagnostics = [d for fn in doc.model.functions for d in self._diagnostics(doc, fn)]
+        diagnostics = [d for fn in doc.functions for d in self._diagnostics(doc, fn)]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version)
         )
@@ -202,9 +253,15 @@ class AdLensServer(LanguageServer):
     def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:
         out = [self.diagnostic(doc, p.span, p.code, p.message) for p in fn.problems]
         card = self.cards.ready(doc, fn)
-        for d in render.diagnostics(card) if card is not None else ():
-            span = d.span if d.span is not None else fn.name_span
-            out.append(self.diagnostic(doc, span, d.code, d.message, d.severity))
+        with render.line_names(doc.line_namer):
+            found = render.diagnostics(card) if card is not None else []
+        for d in found:
+            span, message = d.span if d.span is not None else fn.name_span, d.message
+            if not doc.owns(span):
+                # A line in a cell above (a helper this function calls): the diagnostic
+                # goes on the def, saying where.
+                span, message = fn.name_span, f"{doc.line_name(span.line)}: {message}"
+            out.append(self.diagnostic(doc, span, d.code, message, d.severity))
         return out
 
     @staticmethod

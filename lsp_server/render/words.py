@@ -11,7 +11,10 @@ decides anything the card does not say.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lsp_server.cards import Card
@@ -82,9 +85,33 @@ def point_text(card: Card) -> str:
     return card.point.text or "the evaluation point"
 
 
+# How a 0-based document line is named: ``line 12`` in a file. A notebook cell's card
+# is computed on the cell's view (the cells above it, then its own: see
+# `lsp_server.analysis.notebook`), whose lines are not the ones the user sees; the editor
+# names them for the cell while it renders (`line_names`).
+_LINE_NAMER: contextvars.ContextVar[Callable[[int], str] | None] = contextvars.ContextVar(
+    "adlens_line_namer", default=None)
+
+
+def line_name(line: int) -> str:
+    """``line 12`` for 0-based document line 11 (or what the current `line_names` says)."""
+    namer = _LINE_NAMER.get()
+    return namer(line) if namer is not None else f"line {line + 1}"
+
+
+@contextlib.contextmanager
+def line_names(namer: Callable[[int], str] | None) -> Iterator[None]:
+    """Render with another naming of lines (a notebook cell: ``line 3``, ``cell 1, line 5``)."""
+    token = _LINE_NAMER.set(namer)
+    try:
+        yield
+    finally:
+        _LINE_NAMER.reset(token)
+
+
 def at_line(failure: Failure | None) -> str:
     """`` (line 6)`` for a failure that knows its (0-based) document line."""
-    return f" (line {failure.line + 1})" if failure is not None and failure.line is not None \
+    return f" ({line_name(failure.line)})" if failure is not None and failure.line is not None \
         else ""
 
 
