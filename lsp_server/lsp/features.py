@@ -272,6 +272,48 @@ async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.Cod
     return lens
 
 
+# -- quick fixes ----------------------------------------------------------------------------
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix]))
+async def code_action(ls: AdLensServer, params: types.CodeActionParams
+                      ) -> list[types.CodeAction] | None:
+    """Every fix carried by a finding in the range (a static `Problem`, or a
+    `CardDiagnostic` of a card that has landed) as a quick fix. Nothing is computed
+    here: a fix exists once its finding does."""
+    only = params.context.only
+    if only and not any(str(k).startswith(types.CodeActionKind.QuickFix) for k in only):
+        return None
+    if (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    actions: list[types.CodeAction] = []
+    seen: set[tuple[str, Any, str]] = set()
+    for found in ls.findings(doc):
+        fix = found.fix
+        if fix is None or not doc.owns(fix.span):
+            continue
+        rng = doc.range(found.span)
+        if not _overlaps(rng, params.range) or (fix.title, fix.span, fix.text) in seen:
+            continue
+        seen.add((fix.title, fix.span, fix.text))
+        matching = [d for d in params.context.diagnostics
+                    if d.code == found.code and _overlaps(d.range, rng)]
+        edit = types.TextEdit(range=doc.range(fix.span), new_text=fix.text)
+        actions.append(types.CodeAction(
+            title=fix.title, kind=types.CodeActionKind.QuickFix,
+            diagnostics=matching or None, is_preferred=True,
+            edit=types.WorkspaceEdit(changes={doc.uri: [edit]})))
+    return actions
+
+
 # -- commands --------------------------------------------------------------------------
 
 

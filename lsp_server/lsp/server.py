@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
@@ -20,7 +21,7 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcRe
 from pygls.lsp.server import LanguageServer
 
 from lsp_server import render
-from lsp_server.analysis import CellView, FunctionInfo, Span, cell_views
+from lsp_server.analysis import CellView, Fix, FunctionInfo, Span, cell_views
 from lsp_server.cards import CardScheduler
 from lsp_server.tasks import Debouncer
 
@@ -44,6 +45,21 @@ ANALYSIS_DELAY = 0.05
 REFRESH_DELAY = 0.1
 _SEVERITY = {"warning": types.DiagnosticSeverity.Warning,
              "information": types.DiagnosticSeverity.Information}
+# Static problems are warnings, except a where trap: statically it is only possible
+# (the values decide); the card's own finding at the point is the warning.
+_PROBLEM_SEVERITY = {"where-trap": "information"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic before it is a protocol type: a static problem or a card's finding,
+    with the fix it offers (`code_action` reads these)."""
+
+    span: Span
+    code: str
+    message: str
+    severity: str
+    fix: Fix | None = None
 
 # LSP 3.17 notebook sync: the Python cells of any notebook (Jupyter's and VS Code's
 # interactive window alike), as Microsoft's Python tools template selects them. A client
@@ -250,19 +266,27 @@ class AdLensServer(LanguageServer):
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version)
         )
 
-    def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:
-        out = [self.diagnostic(doc, p.span, p.code, p.message) for p in fn.problems]
-        card = self.cards.ready(doc, fn)
-        with render.line_names(doc.line_namer):
-            found = render.diagnostics(card) if card is not None else []
-        for d in found:
-            span, message = d.span if d.span is not None else fn.name_span, d.message
-            if not doc.owns(span):
-                # A line in a cell above (a helper this function calls): the diagnostic
-                # goes on the def, saying where.
-                span, message = fn.name_span, f"{doc.line_name(span.line)}: {message}"
-            out.append(self.diagnostic(doc, span, d.code, message, d.severity))
+    def findings(self, doc: Document, fn: FunctionInfo | None = None) -> list[Finding]:
+        """What the diagnostics say about `fn` (every function of `doc` when None): its
+        static problems, then what its card found if it has landed, each placed in `doc`
+        (a finding on a line of a cell above goes on the def, saying where)."""
+        out: list[Finding] = []
+        for f in (fn,) if fn is not None else doc.functions:
+            out.extend(Finding(p.span, p.code, p.message, _PROBLEM_SEVERITY.get(p.code, "warning"),
+                               p.fix) for p in f.problems)
+            card = self.cards.ready(doc, f)
+            with render.line_names(doc.line_namer):
+                found = render.diagnostics(card) if card is not None else []
+            for d in found:
+                span, message = d.span if d.span is not None else f.name_span, d.message
+                if not doc.owns(span):
+                    span, message = f.name_span, f"{doc.line_name(span.line)}: {message}"
+                out.append(Finding(span, d.code, message, d.severity, d.fix))
         return out
+
+    def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:
+        return [self.diagnostic(doc, f.span, f.code, f.message, f.severity)
+                for f in self.findings(doc, fn)]
 
     @staticmethod
     def diagnostic(doc: Document, span: Span, code: str, message: str,
