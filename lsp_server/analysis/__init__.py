@@ -20,9 +20,11 @@ from .model import (
 )
 from .notebook import CellView, cell_views
 from .points import PointError, format_point, parse_assignments
+from .statements import Assignment, assignments
 
 __all__ = [
     "MISSING",
+    "Assignment",
     "BlockError",
     "CellView",
     "DocumentModel",
@@ -35,6 +37,7 @@ __all__ = [
     "Span",
     "Target",
     "analyze",
+    "assignments",
     "cell_views",
     "format_point",
     "parse_assignments",

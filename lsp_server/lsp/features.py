@@ -20,8 +20,9 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from lsp_server import render
-from lsp_server.analysis import FunctionInfo, PointError, point_from_text
+from lsp_server.analysis import FunctionInfo, PointError, assignments, point_from_text
 from lsp_server.cards import Card, gradient_source
+from lsp_server.kernel.schema import Binding
 
 from .documents import Document
 from .server import NAME, AdLensServer
@@ -270,6 +271,107 @@ async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.Cod
     # An empty command id: an informational lens (a click does nothing).
     lens.command = types.Command(title=title, command="")
     return lens
+
+
+# -- inlay hints ------------------------------------------------------------------------------
+
+# A card's bindings by (line, variable), built once per card: a listing of a large file
+# looks up hundreds of them, and clients list again on every scroll and refresh.
+_BINDINGS: dict[int, tuple[Card, dict[tuple[int, str], Binding]]] = {}
+
+
+def _bindings(card: Card) -> dict[tuple[int, str], Binding]:
+    hit = _BINDINGS.get(id(card))
+    if hit is None or hit[0] is not card:
+        if len(_BINDINGS) > 4096:
+            _BINDINGS.clear()
+        found = {(b.line, b.name): b for b in card.debug.bindings} if card.debug else {}
+        hit = _BINDINGS[id(card)] = (card, found)
+    return hit[1]
+
+
+def _hints(doc: Document, fn: FunctionInfo, card: Card, lo: int, hi: int
+           ) -> list[types.InlayHint]:
+    """At the end of each assignment of `fn` on lines `lo`..`hi`: the values it bound at
+    the point and their adjoints; after a parameter whose adjoint vanishes or explodes,
+    that flag (the rest of the gradient is in the hover)."""
+    found = _bindings(card)
+    out_adjoint = card.debug.output_adjoint if card.debug is not None else None
+    hints = []
+    for a in assignments(fn):
+        if not lo <= a.end_line <= hi:
+            continue
+        parts: list[tuple[Binding, str]] = []
+        for name in a.names:
+            b = next((found[k] for k in ((x, name) for x in range(a.line, a.end_line + 1))
+                      if k in found), None)
+            if b is not None:
+                label = render.words.hint_label(b, out_adjoint)
+                parts.append((b, label if len(a.names) == 1 else f"{name} {label}"))
+        if parts:
+            hints.append(types.InlayHint(
+                position=doc.wire(a.end_line, a.end_col), label=";  ".join(p for _, p in parts),
+                padding_left=True,
+                tooltip=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n"
+                                            .join(render.words.hint_tooltip(b, card)
+                                                  for b, _ in parts))))
+    gradient = card.gradient.values if card.gradient is not None else {}
+    for p in fn.params:
+        if not (lo <= p.span.line <= hi) or p.name not in gradient:
+            continue
+        b = Binding(p.span.line, p.name, None, [], None, None, None, None)
+        v = gradient[p.name]
+        if isinstance(v, list):
+            flat = _flat(v)
+            b.adjoint_max = max((abs(x) for x in flat), default=None)
+        elif isinstance(v, (int, float)):
+            b.adjoint = v
+        flag = render.words.adjoint_flag(b, out_adjoint)
+        if flag in ("vanishing", "exploding"):
+            hints.append(types.InlayHint(
+                position=doc.wire(p.span.end_line, p.span.end_col),
+                label=f"⚠ {render.words.bar(p.name)} {flag}", padding_left=True))
+    return hints
+
+
+def _flat(v: Any) -> list[float]:
+    out: list[float] = []
+    todo = [v]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            out.append(float(x))
+    return out
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def inlay_hint(ls: AdLensServer, params: types.InlayHintParams
+                     ) -> list[types.InlayHint] | None:
+    """Values and adjoints at the point, at the end of each assignment of the functions
+    whose card has landed (nothing is computed here: the server asks the client to list
+    again when a card lands)."""
+    if not ls.inlay_hints or (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    lo = params.range.start.line + doc.first_line
+    hi = params.range.end.line + doc.first_line
+    hints: list[types.InlayHint] = []
+    with render.line_names(doc.line_namer):
+        for fn in doc.functions:
+            if fn.span.end_line < lo or fn.span.line > hi or not fn.differentiable:
+                continue
+            card = ls.cards.landed(doc, fn)
+            if card is not None and card.debug is not None:
+                hints.extend(_hints(doc, fn, card, lo, hi))
+    return hints
+
+
+@server.command("adlens.toggleInlayHints")
+async def toggle_inlay_hints(ls: AdLensServer, *args: Any) -> Any:
+    """Turn the inlay hints off or on (until the `adlens.inlayHints.enabled` setting
+    changes); the client is asked to list them again."""
+    return {"enabled": ls.toggle_inlay_hints()}
 
 
 # -- quick fixes ----------------------------------------------------------------------------

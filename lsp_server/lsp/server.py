@@ -86,6 +86,7 @@ class AdLensServer(LanguageServer):
         self.init_options: dict[str, Any] = {}
         self.documents: dict[str, Document] = {}
         self.notebooks: dict[str, tuple[str, ...]] = {}  # notebook uri -> its code cells' uris
+        self.hints_toggled: bool | None = None  # set by adlens.toggleInlayHints
         self.cards = CardScheduler(on_ready=self._card_landed)
         self.diagnostics: Debouncer[str] = Debouncer(DIAGNOSTICS_DELAY)
         self.analyses: Debouncer[str] = Debouncer(ANALYSIS_DELAY)
@@ -206,6 +207,22 @@ class AdLensServer(LanguageServer):
         caps = self.client_capabilities.workspace
         if caps and caps.code_lens and caps.code_lens.refresh_support:
             self.workspace_code_lens_refresh(None)
+        self._refresh_hints()
+
+    def _refresh_hints(self) -> None:
+        caps = self.client_capabilities.workspace
+        if caps and caps.inlay_hint and caps.inlay_hint.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
+
+    @property
+    def inlay_hints(self) -> bool:
+        """Inlay hints on: the setting, unless the toggle command said otherwise since."""
+        return self.settings.inlay_hints if self.hints_toggled is None else self.hints_toggled
+
+    def toggle_inlay_hints(self) -> bool:
+        self.hints_toggled = not self.inlay_hints
+        self._refresh_hints()
+        return self.hints_toggled
 
     # -- settings -----------------------------------------------------------------------
 
@@ -227,6 +244,9 @@ class AdLensServer(LanguageServer):
         self.apply_settings(Settings.from_client(config, self.init_options))
 
     def apply_settings(self, settings: Settings) -> None:
+        if settings.inlay_hints != self.settings.inlay_hints:
+            self.hints_toggled = None  # the setting changed: it decides again
+            self._refresh_hints()
         self.settings = settings
         logging.getLogger("adlens").setLevel(settings.log_level.upper())
         if self.cards.configure(settings):
@@ -272,16 +292,27 @@ class AdLensServer(LanguageServer):
         (a finding on a line of a cell above goes on the def, saying where)."""
         out: list[Finding] = []
         for f in (fn,) if fn is not None else doc.functions:
-            out.extend(Finding(p.span, p.code, p.message, _PROBLEM_SEVERITY.get(p.code, "warning"),
-                               p.fix) for p in f.problems)
+            static = [Finding(p.span, p.code, p.message, _PROBLEM_SEVERITY.get(p.code, "warning"),
+                              p.fix) for p in f.problems]
             card = self.cards.ready(doc, f)
             with render.line_names(doc.line_namer):
                 found = render.diagnostics(card) if card is not None else []
+            computed: list[Finding] = []
             for d in found:
                 span, message = d.span if d.span is not None else f.name_span, d.message
                 if not doc.owns(span):
                     span, message = f.name_span, f"{doc.line_name(span.line)}: {message}"
-                out.append(Finding(span, d.code, message, d.severity, d.fix))
+                fix = d.fix
+                if d.code == "where-trap":
+                    # Found at the point, where the text saw only a possibility: one
+                    # warning, on the where itself, with the text's rewrite as its fix.
+                    seen = next((p for p in static if p.code == d.code
+                                 and p.span.line <= span.line <= p.span.end_line), None)
+                    if seen is not None:
+                        static.remove(seen)
+                        span, fix = seen.span, fix or seen.fix
+                computed.append(Finding(span, d.code, message, d.severity, fix))
+            out += static + computed
         return out
 
     def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:

@@ -76,9 +76,11 @@ def markdown(card: Card) -> str:
         picture = plot_markdown(card)
         if picture:
             parts.append(picture)
-    notes = [f"- ⚠ `{p.code}` {words.line_name(p.line)}: {p.message}" for p in card.problems]
+    notes = [f"- ⚠ `{p.code}` {words.line_name(p.line)}: {p.message}"
+             for p in words.problems_shown(card)]
     notes += [f"- ⚠ {words.line_name(line)}: {note}" if line is not None else f"- ⚠ {note}"
               for line, note in words.kinks(card)]
+    notes += [f"- ⚠ {note}" for _, _, note in words.debug_notes(card)]
     notes += _unavailable(card)
     if notes:
         parts.append("\n".join(notes))
@@ -157,6 +159,9 @@ def line_markdown(card: Card, line: int) -> str | None:
         out.append(f"| `{r.text}` | `{fmt(r.value)}` | `{fmt(r.adjoint)}` |")
     if len(rows) > 20:
         out.append(f"| … {len(rows) - 20} more | | |")
+    notes = [note for at, _, note in words.debug_notes(card) if at == line]
+    if notes:
+        out += [""] + [f"⚠ {note}" for note in notes]
     return "\n".join(out)
 
 

@@ -1,0 +1,174 @@
+"""ad.trace for debugging a gradient: where NaN or inf started (forward and backward),
+the where trap (NaN without ad_core's masking, as PyTorch and JAX compute), and the local
+variables each statement bound (``names=True``)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import ad_core as ad
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # log(0), sqrt(-1): the point
+
+
+def line_in(f, text: str) -> int:
+    """The 1-based line of ``f``'s file where ``text`` is."""
+    lines, first = inspect.getsourcelines(f)
+    return first + next(i for i, s in enumerate(lines) if text in s)
+
+
+def radius(x, y):
+    r2 = x * x + y * y
+    r = np.sqrt(r2)
+    return r
+
+
+def test_an_infinite_adjoint_is_traced_to_the_operation_that_made_it():
+    t = ad.trace(radius, 0.0, 0.0, names=True)
+    assert math.isnan(t.rows[0].adjoint) and math.isnan(t.rows[1].adjoint)
+    (n,) = t.nonfinite
+    assert (n.sweep, n.op, n.kind, n.target) == ("backward", "sqrt", "inf", "r2")
+    assert n.operands == [("r2", 0.0)]
+    assert n.line == line_in(radius, "np.sqrt(r2)")
+    assert n.reaches == ["x", "y"] and n.through == [line_in(radius, "r2 = x * x")]
+    assert n.message == (f"adjoint of sqrt(r2) is inf at r2 = 0 (line {n.line}); it reaches "
+                         f"∂radius/∂x, ∂radius/∂y through line {n.line - 1}")
+    # and the printout marks the row, then says it
+    text = str(t)
+    assert "sqrt(v5)" in text and "⚠ adjoint of r2 becomes inf here" in text
+    assert text.endswith("⚠ " + n.message)
+
+
+def test_without_names_the_rows_are_named_as_in_the_list():
+    (n,) = ad.trace(radius, 0.0, 0.0).nonfinite
+    assert n.what == "adjoint of sqrt(v5) is inf at v5 = 0"
+
+
+def likelihood(p, counts):
+    logs = np.log(p)
+    return np.sum(counts * logs)
+
+
+def test_a_nan_value_is_traced_forward_to_where_it_started():
+    t = ad.trace(likelihood, np.array([0.0, 0.5]), np.array([0.0, 2.0]), names=True)
+    forward = [n for n in t.nonfinite if n.sweep == "forward"]
+    (n,) = forward
+    assert (n.op, n.kind, n.element, n.operands) == ("log", "-inf", (0,), [("p[0]", 0.0)])
+    assert n.line == line_in(likelihood, "np.log(p)")
+    assert n.message.endswith(f"it reaches likelihood's value through line {n.line + 1}")
+
+
+def test_what_does_not_reach_the_output_is_not_reported():
+    # log(0) in the branch not taken: the value is finite, nothing to report forward;
+    # ad_core's gradient is finite too, so nothing backward
+    def f(x):
+        return np.sum(np.where(x > 0, np.log(np.abs(x) + (x == 0)), 0.0))
+
+    assert ad.trace(f, np.array([0.0, 2.0])).nonfinite == []
+    assert ad.trace(lambda x: x * x + 1.0, 3.0).nonfinite == []
+
+
+def sqrt_or_zero(x):
+    r = np.where(x > 0, np.sqrt(x), 0.0)
+    return np.sum(r)
+
+
+def sqrt_or_zero_fixed(x):
+    r = np.where(x > 0, np.sqrt(np.where(x > 0, x, 1.0)), 0.0)
+    return np.sum(r)
+
+
+def log_floor(x):
+    return np.maximum(np.log(x), -10.0) * 2.0
+
+
+@pytest.mark.parametrize("x, slope", [(np.array([-1.0, 0.25, 4.0]), "nan"),
+                                      (np.array([0.0, 0.25]), "inf")])
+def test_the_where_trap_is_found_where_masking_made_the_difference(x, slope):
+    t = ad.trace(sqrt_or_zero, x, names=True)
+    assert np.all(np.isfinite(t.rows[0].adjoint))  # ad_core: finite
+    (w,) = t.where_traps
+    assert (w.op, w.branch, w.kind, w.inputs) == ("where", "sqrt(x)", slope, ["x"])
+    assert w.line == line_in(sqrt_or_zero, "np.where")
+    assert w.operands == [("x[0]", float(x[0]))]
+    assert w.what.endswith("PyTorch and JAX give NaN here (in ∂sqrt_or_zero/∂x); "
+                           "ad_core masks it")
+    # the double where: no trap, the same gradient
+    fixed = ad.trace(sqrt_or_zero_fixed, x)
+    assert fixed.where_traps == []
+    assert np.array_equal(fixed.rows[0].adjoint, t.rows[0].adjoint)
+
+
+def test_the_trap_in_maximum_and_no_trap_where_the_branch_is_taken():
+    (w,) = ad.trace(log_floor, 0.0).where_traps
+    assert (w.op, w.branch, w.kind) == ("maximum", "log(x)", "inf")
+    assert w.what.startswith("the maximum does not pick log(x) at x = 0")
+    assert ad.trace(log_floor, 1.0).where_traps == []
+    assert ad.trace(sqrt_or_zero, np.array([0.5, 4.0])).where_traps == []
+
+
+def test_the_ieee_sweep_agrees_with_pytorch_style_arithmetic():
+    # Reverse mode by hand, IEEE arithmetic, no masking: what autograd, PyTorch and JAX do.
+    x = np.array([-1.0, 0.0, 4.0])
+    with np.errstate(all="ignore"):
+        g_sqrt = np.where(x > 0, 1.0, 0.0)  # where's VJP into the sqrt branch
+        naive = g_sqrt * 0.5 / np.sqrt(x)  # sqrt's VJP: 0 * inf = nan, 0 * nan = nan
+    assert np.isnan(naive[0]) and np.isnan(naive[1]) and naive[2] == 0.25
+    t = ad.trace(sqrt_or_zero, x)
+    ieee, _ = t._sweep(ieee=True)
+    assert np.array_equal(ieee[0], naive, equal_nan=True)
+    masked, _ = t._sweep(ieee=False)
+    assert np.array_equal(masked[0], t.rows[0].adjoint)
+
+
+def layers(x, w):
+    h = x
+    for _ in range(3):
+        h = np.tanh(w * h)
+    a, b = h, 2.0 * h
+    total = a + b
+    return total
+
+
+def test_names_records_what_each_statement_bound():
+    t = ad.trace(layers, 0.5, 1.5, names=True)
+    by = {(b.line, b.name): b for b in t.bindings}
+    loop = line_in(layers, "h = np.tanh")
+    h = by[(loop, "h")]
+    assert h.count == 3 and h.row is not None
+    assert h.value == pytest.approx(t.rows[h.row - 1].value)
+    assert t.rows[h.row - 1].var == "h" or t.rows[h.row - 1].var is None
+    pair = line_in(layers, "a, b = h")
+    assert {n for (line, n) in by if line == pair} == {"a", "b"}
+    assert by[(line_in(layers, "h = x"), "h")].row == 1  # the input itself
+    total = by[(line_in(layers, "total ="), "total")]
+    assert t.rows[total.row - 1].adjoint == 1.0
+    # the adjoint of the last h: ∂total/∂h = 3
+    assert t.rows[h.row - 1].adjoint == pytest.approx(3.0)
+    # the loop counter is an int: recorded with its value, no row
+    assert by[(line_in(layers, "for _ in"), "_")].row is None
+
+
+def test_names_leaves_a_debuggers_trace_function_in_place():
+    calls = []
+
+    def tracer(frame, event, arg):
+        calls.append(event)
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        ad.trace(layers, 0.5, 1.5, names=True)
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(old)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ad.trace(layers, 0.5, 1.5).bindings == []  # off by default
