@@ -179,3 +179,22 @@ async def test_cells_added_and_removed(client: LanguageClient) -> None:
         cell_text_documents=[types.TextDocumentIdentifier(uri=uris[0])]))
     assert await until(lambda: hover_until(client, uris[0], pos, timeout=0),
                        lambda t: t is None) is None
+
+
+async def test_inlay_hints_are_on_the_cells_own_lines(client: LanguageClient) -> None:
+    cell = "# adlens: x=1.5\ndef g(x):\n    y = softplus(x)\n    return y * y\n"
+    uris = open_notebook(client, "hints", [("code", HELPER), ("code", cell)])
+
+    async def hints() -> list[types.InlayHint]:
+        return await client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uris[1]),
+            range=types.Range(types.Position(0, 0), types.Position(4, 0)))) or []
+
+    (hint,) = await until(hints, lambda hs: len(hs) == 1)
+    assert hint.position == types.Position(2, len("    y = softplus(x)"))
+    y = math.log1p(math.exp(1.5))
+    assert hint.label == f"= {y:.4g}  y\u0304 = {2 * y:.4g}"
+    # cell 1 lists its own (softplus has no assignment: none)
+    assert not await client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=types.TextDocumentIdentifier(uri=uris[0]),
+        range=types.Range(types.Position(0, 0), types.Position(9, 0))))
