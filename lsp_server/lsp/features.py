@@ -275,32 +275,30 @@ async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.Cod
 
 # -- inlay hints ------------------------------------------------------------------------------
 
-# A card's bindings by (line, variable), built once per card: a listing of a large file
-# looks up hundreds of them, and clients list again on every scroll and refresh.
-_BINDINGS: dict[int, tuple[Card, dict[tuple[int, str], Binding]]] = {}
+# A function's inlay hints, built once per card (and the line its document starts at on
+# the wire: a notebook cell's view): a listing of a large file fills in hundreds of them,
+# and clients list again on every scroll, edit and refresh.
+_HINTS: dict[int, tuple[Card, int, list[types.InlayHint]]] = {}
 
 
-def _bindings(card: Card) -> dict[tuple[int, str], Binding]:
-    hit = _BINDINGS.get(id(card))
-    if hit is None or hit[0] is not card:
-        if len(_BINDINGS) > 4096:
-            _BINDINGS.clear()
-        found = {(b.line, b.name): b for b in card.debug.bindings} if card.debug else {}
-        hit = _BINDINGS[id(card)] = (card, found)
-    return hit[1]
+def _card_hints(doc: Document, fn: FunctionInfo, card: Card) -> list[types.InlayHint]:
+    hit = _HINTS.get(id(card))
+    if hit is None or hit[0] is not card or hit[1] != doc.first_line:
+        if len(_HINTS) > 4096:
+            _HINTS.clear()
+        with render.line_names(doc.line_namer):
+            hit = _HINTS[id(card)] = (card, doc.first_line, _hints(doc, fn, card))
+    return hit[2]
 
 
-def _hints(doc: Document, fn: FunctionInfo, card: Card, lo: int, hi: int
-           ) -> list[types.InlayHint]:
-    """At the end of each assignment of `fn` on lines `lo`..`hi`: the values it bound at
-    the point and their adjoints; after a parameter whose adjoint vanishes or explodes,
-    that flag (the rest of the gradient is in the hover)."""
-    found = _bindings(card)
+def _hints(doc: Document, fn: FunctionInfo, card: Card) -> list[types.InlayHint]:
+    """At the end of each assignment of `fn`: the values it bound at the point and their
+    adjoints; after a parameter whose adjoint vanishes or explodes, that flag (the rest
+    of the gradient is in the hover)."""
+    found = {(b.line, b.name): b for b in card.debug.bindings} if card.debug else {}
     out_adjoint = card.debug.output_adjoint if card.debug is not None else None
     hints = []
     for a in assignments(fn):
-        if not lo <= a.end_line <= hi:
-            continue
         parts: list[tuple[Binding, str]] = []
         for name in a.names:
             b = next((found[k] for k in ((x, name) for x in range(a.line, a.end_line + 1))
@@ -317,13 +315,12 @@ def _hints(doc: Document, fn: FunctionInfo, card: Card, lo: int, hi: int
                                                   for b, _ in parts))))
     gradient = card.gradient.values if card.gradient is not None else {}
     for p in fn.params:
-        if not (lo <= p.span.line <= hi) or p.name not in gradient:
+        if p.name not in gradient:
             continue
         b = Binding(p.span.line, p.name, None, [], None, None, None, None)
         v = gradient[p.name]
         if isinstance(v, list):
-            flat = _flat(v)
-            b.adjoint_max = max((abs(x) for x in flat), default=None)
+            b.adjoint_max = max((abs(x) for x in _flat(v)), default=None)
         elif isinstance(v, (int, float)):
             b.adjoint = v
         flag = render.words.adjoint_flag(b, out_adjoint)
@@ -354,16 +351,16 @@ async def inlay_hint(ls: AdLensServer, params: types.InlayHintParams
     again when a card lands)."""
     if not ls.inlay_hints or (doc := await ls.document(params.text_document.uri)) is None:
         return None
-    lo = params.range.start.line + doc.first_line
-    hi = params.range.end.line + doc.first_line
+    first, last = params.range.start.line, params.range.end.line  # on the wire
+    lo, hi = first + doc.first_line, last + doc.first_line  # in the analysed text
     hints: list[types.InlayHint] = []
-    with render.line_names(doc.line_namer):
-        for fn in doc.functions:
-            if fn.span.end_line < lo or fn.span.line > hi or not fn.differentiable:
-                continue
-            card = ls.cards.landed(doc, fn)
-            if card is not None and card.debug is not None:
-                hints.extend(_hints(doc, fn, card, lo, hi))
+    for fn in doc.functions:
+        if fn.span.end_line < lo or fn.span.line > hi or not fn.differentiable:
+            continue
+        card = ls.cards.landed(doc, fn)
+        if card is not None and card.debug is not None:
+            hints.extend(h for h in _card_hints(doc, fn, card)
+                         if first <= h.position.line <= last)
     return hints
 
 
