@@ -13,7 +13,7 @@ an input's adjoint (backward); each says the lines it passes through on the way.
 The where trap: ``np.where(c, a, b)`` (also ``maximum``/``minimum``) differentiates both
 branches, and the one not taken gets a zero cotangent; where that branch's derivative
 is infinite, 0 · inf is NaN. PyTorch and JAX compute that product as IEEE arithmetic
-says; ad_core counts 0 · inf as 0 (`mask_zero_cotangent`). The trap is found by running
+says; ad_core counts 0 · inf as 0 ("zero wins", `primitives/chain.py`). The trap is found by running
 the backward sweep both ways, with ad_core's masking and without any (as they compute):
 where an input's adjoint is NaN only without, the zero cotangent that met the infinite
 derivative is traced back to the ``where`` that produced it.
@@ -32,7 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from .primitives.table import cotangent_term, unbroadcast
+from .primitives import ops
+from .primitives.chain import cotangent_term
+from .primitives.ops import unbroadcast
 
 # Primitives that pick one of their operands per element: the where trap lives there.
 SELECTS = ("where", "maximum", "minimum")
@@ -335,6 +337,18 @@ def sweep(nodes: list, out_idx: int, seed: Any, ieee: bool) -> tuple[list, list[
     adj: list[Any] = [None] * (out_idx + 1)
     adj[out_idx] = seed
     events: list[_Event] = []
+    # The rules of matmul, einsum... apply zero-wins themselves unless told not to: the
+    # IEEE sweep tells them (as reverse mode's own first, unchecked sweep does).
+    lazy = ops.ZERO_CHECK.lazy
+    ops.ZERO_CHECK.lazy = ieee
+    try:
+        _sweep_into(nodes, out_idx, adj, events, ieee)
+    finally:
+        ops.ZERO_CHECK.lazy = lazy
+    return adj, events
+
+
+def _sweep_into(nodes: list, out_idx: int, adj: list, events: list[_Event], ieee: bool) -> None:
     with np.errstate(all="ignore"):
         for i in range(out_idx, -1, -1):
             gi = adj[i]
@@ -375,7 +389,6 @@ def sweep(nodes: list, out_idx: int, seed: Any, ieee: bool) -> tuple[list, list[
                     if finite and bad(c):
                         events.append(_Event(i, pos, j, _kind(c), _firstbad(c), None, False))
                 _add(adj, j, c)
-    return adj, events
 
 
 def _add(adj: list, j: int, c: Any) -> None:

@@ -192,9 +192,9 @@ class Trace:
         """Where a value (forward sweep) or an adjoint (backward sweep) first became NaN or
         ±inf, for what reached the output's value or an input's adjoint.
 
-            >>> t = trace(lambda x: np.sqrt(x * x), 0.0)
-            >>> t.nonfinite[0].message
-            'adjoint of sqrt(v2) is inf at v2 = 0 (line 1); it reaches ∂<lambda>/∂x'
+            >>> t = trace(lambda x: np.sqrt(x), 0.0)
+            >>> t.nonfinite[0].what
+            'adjoint of sqrt(x) is inf at x = 0'
         """
         if "nonfinite" not in self._debug:
             g = self._graph()

@@ -19,12 +19,12 @@ above the output's).
 import numpy as np
 
 
-# adlens: x=0.0, y=0.0
-def radius(x, y):
-    """The distance to the origin, at the origin: sqrt'(0) is infinite, 2x is 0."""
-    r2 = x * x + y * y
-    r = np.sqrt(r2)
-    return r
+# adlens: u=[1.0, 0.0], v=[1.0, 0.0]
+def angle(u, v):
+    """The angle between two vectors, at parallel vectors: arccos'(1) is infinite."""
+    c = np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))
+    theta = np.arccos(c)
+    return theta
 
 
 # adlens: p=[0.0, 0.25, 0.75], counts=[0.0, 1.0, 3.0]

@@ -75,10 +75,10 @@ def load(text: str, name: str):
 async def test_a_nan_gradient_gets_a_diagnostic_where_it_started(client: LanguageClient) -> None:
     uri = uri_for("nan_adjoint.py")
     track(client, uri, EXAMPLE)
-    hover = await card_of(client, uri, EXAMPLE, "radius")
-    line = line_of("    r = np.sqrt(r2)")
-    sentence = (f"adjoint of sqrt(r2) is inf at r2 = 0 (line {line + 1}); it reaches "
-                f"∂radius/∂x, ∂radius/∂y through line {line}")
+    hover = await card_of(client, uri, EXAMPLE, "angle")
+    line = line_of("    theta = np.arccos(c)")
+    sentence = (f"adjoint of arccos(c) is -inf at c = 1 (line {line + 1}); it reaches "
+                f"∂angle/∂u, ∂angle/∂v through line {line}")
     assert sentence in hover  # the hover says it too
     ds = await diagnostics_until(client, uri, lambda ds: any(d.code == "nonfinite" for d in ds))
     (d,) = [d for d in ds if d.code == "nonfinite"]
