@@ -147,7 +147,7 @@ def _kind(v: Any) -> str:
     return "inf" if e > 0 else "-inf"
 
 
-def _firstbad(v: Any) -> tuple[int, ...] | None:
+def _first_bad(v: Any) -> tuple[int, ...] | None:
     """Index of the first non-finite element of an array (None for a scalar)."""
     a = np.asarray(v)
     if a.ndim == 0:
@@ -295,7 +295,7 @@ def forward_sources(g: Graph, output: int | None) -> list[NonFinite]:
         if node is not None and any(bad(p) for p in node[2] if _numeric(p)):
             continue  # a constant operand already non-finite: not born here
         value = g.values[i]
-        element = _firstbad(value)
+        element = _first_bad(value)
         shape = np.shape(value) if element is not None else None
         operands = g.operands(i, element, shape)
         kind = _kind(value)
@@ -328,6 +328,9 @@ class _Event:
     shape: tuple[int, ...] | None  # the elementwise product's shape (None: not elementwise)
     zero: bool  # the cotangent there was exactly 0 (0 · inf: the where trap)
     slope: str = ""  # the local derivative there when it is not finite: "inf", "nan"
+    # an infinite cotangent times a zero partial (inf · 0): a maximum passing an infinite
+    # adjoint back to the operand it did not pick
+    blocked: bool = False
 
 
 def sweep(nodes: list, out_idx: int, seed: Any, ieee: bool) -> tuple[list, list[_Event]]:
@@ -357,6 +360,7 @@ def _sweep_into(nodes: list, out_idx: int, adj: list, events: list[_Event], ieee
                 continue
             prim, ans, primals, params, parents = node
             finite = not bad(gi)
+            select = ieee and not finite and prim is not None and prim.name in SELECTS
             if prim is None:  # custom_vjp: one call gives every cotangent
                 cts = ans(gi)
                 for pos, j in parents:
@@ -364,7 +368,7 @@ def _sweep_into(nodes: list, out_idx: int, adj: list, events: list[_Event], ieee
                     if c is not None:
                         _add(adj, j, c)
                         if finite and bad(c):
-                            events.append(_Event(i, pos, j, _kind(c), _firstbad(c), None, False))
+                            events.append(_Event(i, pos, j, _kind(c), _first_bad(c), None, False))
                 continue
             partials = prim.partials
             for pos, j in parents:
@@ -373,8 +377,10 @@ def _sweep_into(nodes: list, out_idx: int, adj: list, events: list[_Event], ieee
                     product = gi * d
                     c = unbroadcast(product, primals[pos]) if ieee else \
                         cotangent_term(gi, d, primals[pos], mask=True)
+                    if select and bad(c):
+                        _blocked(events, i, pos, j, gi, d, product)
                     if finite and bad(c):
-                        element = _firstbad(product)
+                        element = _first_bad(product)
                         zero = bool(np.asarray(gi if np.ndim(gi) == 0 or element is None else
                                                np.broadcast_to(gi, np.shape(product))[element])
                                     == 0)
@@ -387,8 +393,22 @@ def _sweep_into(nodes: list, out_idx: int, adj: list, events: list[_Event], ieee
                     rule = prim.vjp[pos]
                     c = rule(gi, ans, *primals, **(params or {}))
                     if finite and bad(c):
-                        events.append(_Event(i, pos, j, _kind(c), _firstbad(c), None, False))
+                        events.append(_Event(i, pos, j, _kind(c), _first_bad(c), None, False))
                 _add(adj, j, c)
+
+
+def _blocked(events: list[_Event], i: int, pos: int, j: int, g: Any, d: Any, product: Any
+             ) -> None:
+    """A NaN where an infinite cotangent met a zero partial of a select (inf · 0)."""
+    with np.errstate(all="ignore"):
+        where = np.isnan(product) & (np.asarray(d) == 0) & ~np.isfinite(g)
+    if not np.any(where):
+        return
+    shape = np.shape(product)
+    flat = np.flatnonzero(where)
+    element = tuple(int(k) for k in np.unravel_index(int(flat[0]), shape)) if shape else None
+    events.append(_Event(i, pos, j, "nan", element, shape if element is not None else None,
+                         False, "", True))
 
 
 def _add(adj: list, j: int, c: Any) -> None:
@@ -445,6 +465,10 @@ def where_traps(g: Graph, inputs: Sequence[int], masked: list, ieee: list,
         return []
     traps: dict[int, WhereTrap] = {}
     for e in ieee_events:
+        if e.blocked:
+            if e.i not in traps and (trap := _blocked_trap(g, e, trapped, ieee_events)):
+                traps[e.i] = trap
+            continue
         if not (e.zero and e.slope):
             continue
         select = next((w for w in sorted(g.down(e.i, lambda r: True) - {e.i})
@@ -467,3 +491,28 @@ def where_traps(g: Graph, inputs: Sequence[int], masked: list, ieee: list,
         if len(traps) >= MAX_SOURCES:
             break
     return list(traps.values())
+
+
+def _blocked_trap(g: Graph, e: _Event, trapped: list[int], events: list[_Event]
+                  ) -> WhereTrap | None:
+    """A maximum (minimum) that received an infinite adjoint and passes it, times 0, to the
+    operand it did not pick: ``np.sqrt(np.maximum(x, 0))`` at x < 0."""
+    up = g.up(e.j, lambda r: True)
+    inputs_hit = [g.name(k) for k in trapped if k in up]
+    if not inputs_hit:
+        return None
+    # where the infinite adjoint came from: a source below the select, in sweep order
+    source = next((s for s in events if not s.blocked and not s.zero
+                   and e.i in g.up(s.j, lambda r: True)), None)
+    operands = g.operands(e.i, e.element, e.shape)
+    at = f" at {_said(operands)}" if operands else ""
+    refs = g.refs(e.i)
+    skipped = refs[e.pos] if e.pos < len(refs) else g.name(e.j)
+    sel = g.op(e.i)
+    via = f" (from {g.expr(source.i)})" if source is not None else ""
+    grads = ", ".join(f"∂{g.fname}/∂{n}" for n in inputs_hit)
+    what = (f"the {sel} does not pick {skipped}{at}, but the adjoint it passes back is "
+            f"inf{via}, times 0: PyTorch and JAX give NaN here (in {grads}); ad_core masks it")
+    return WhereTrap(e.i + 1, sel, g.lines[e.i], g.expr(e.i),
+                     g.lines[source.i] if source is not None else None, "inf", operands,
+                     inputs_hit, what, g.fname)

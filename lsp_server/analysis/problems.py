@@ -156,6 +156,12 @@ _EDGY = {
     "arcsin": "0.0", "arccos": "0.0", "arctanh": "0.0", "asin": "0.0", "acos": "0.0",
     "atanh": "0.0", "reciprocal": "1.0", "cbrt": "1.0",
 }  # fmt: skip
+# Where each of them has its infinite derivative.
+_EDGE_AT = {
+    "sqrt": (0,), "log": (0,), "log2": (0,), "log10": (0,), "log1p": (-1,),
+    "arcsin": (-1, 1), "arccos": (-1, 1), "arctanh": (-1, 1), "asin": (-1, 1),
+    "acos": (-1, 1), "atanh": (-1, 1), "reciprocal": (0,), "cbrt": (0,),
+}  # fmt: skip
 _NUMPY = {"np", "numpy", "jnp"}
 _SELECTS = {"where": "where", "maximum": "maximum", "minimum": "minimum", "fmax": "maximum",
             "fmin": "minimum"}
@@ -216,6 +222,10 @@ def _where_traps(src: Source, fn: ast.AST, derived: set[str]) -> list[Problem]:
     for node in ast.walk(fn):
         if not isinstance(node, ast.Call):
             continue
+        clamped = _clamped(node, derived)
+        if clamped is not None:
+            out.append(_clamp_trap(src, node, *clamped))
+            continue
         kind = _select(node)
         if kind is None:
             continue
@@ -243,6 +253,63 @@ def _where_traps(src: Source, fn: ast.AST, derived: set[str]) -> list[Problem]:
                         "argument also replaced by a safe value where it is not picked.")
         out.append(Problem(src.span(node), "where-trap", message, fix))
     return out
+
+
+def _clamped(node: ast.Call, derived: set[str]) -> tuple[str, ast.Call, ast.expr] | None:
+    """``sqrt(np.maximum(u, c))``: (the edgy function, the maximum/minimum call, u) when an
+    edgy function is applied to a maximum or minimum of a parameter-derived value."""
+    f = node.func
+    name = f.attr if isinstance(f, ast.Attribute) else (f.id if isinstance(f, ast.Name) else "")
+    if name not in _EDGY or len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
+        return None
+    inner = node.args[0]
+    if _select(inner) not in ("maximum", "minimum"):
+        return None
+    derived_args = [a for a in inner.args if _names(a) & derived]
+    if len(derived_args) != 1:
+        return None
+    bound = _literal(next(a for a in inner.args if a is not derived_args[0]))
+    if bound is not None and bound not in _EDGE_AT[name]:
+        return None  # clamped away from the edge: the derivative there is finite
+    return name, inner, derived_args[0]
+
+
+def _literal(node: ast.expr) -> float | None:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _clamp_trap(src: Source, node: ast.Call, what: str, clamp: ast.Call, u: ast.expr
+                ) -> Problem:
+    """The maximum picks the bound where ``u`` is past it, and passes ``what``'s infinite
+    derivative at the bound back to ``u`` times 0: NaN in PyTorch and JAX. The rewrite
+    ``np.where(u > c, f(np.where(u > c, u, safe)), f(c))`` has the same value and gradient
+    and meets no inf there."""
+    kind = _select(clamp)
+    other = next(a for a in clamp.args if a is not u)
+    call = _short(ast.unparse(node), 60)
+    a, c = _short(ast.unparse(u), 30), _short(ast.unparse(other), 30)
+    bound = _literal(other)
+    infinite = f"{what}'s derivative at {c} is infinite, so" if bound is not None else \
+        f"if {what}'s derivative at {c} is infinite,"
+    message = (f"{call}: where {a} is {'below' if kind == 'maximum' else 'above'} {c}, the "
+               f"{kind} passes {what}'s derivative at {c} back to {a} times 0; {infinite} "
+               "PyTorch and JAX give NaN here (inf · 0); ad_core masks it.")
+    fix = None
+    if bound is not None and isinstance(clamp.func, ast.Attribute):
+        np_name = ast.unparse(clamp.func.value)
+        fn = ast.unparse(node.func)
+        ut, ct = src.segment(src.span(u)), src.segment(src.span(other))
+        cond = f"{ut} {'>' if kind == 'maximum' else '<'} {ct}"
+        text = (f"{np_name}.where({cond}, {fn}({np_name}.where({cond}, {ut}, {_EDGY[what]})), "
+                f"{fn}({ct}))")
+        fix = Fix("Rewrite as a double where (a finite gradient in PyTorch and JAX too)",
+                  src.span(node), text)
+    return Problem(src.span(node), "where-trap", message, fix)
 
 
 def _double_where(src: Source, node: ast.Call, edges: list[tuple[int, str, ast.expr]]

@@ -198,7 +198,7 @@ class WhereTrap:
     (``ad.Trace.where_traps``)."""
 
     line: int | None  # document line of the where
-    branch_line: int | None  # and of the operation in the branch not taken
+    branch_line: int | None  # and of the operation whose derivative is infinite there
     what: str  # ad_core's words, without lines
     inputs: list[str] = field(default_factory=list)
 

@@ -337,7 +337,7 @@ def trap_line(w: WhereTrap) -> str:
     and JAX give NaN here (in ∂f/∂x); ad_core masks it (line 9)``."""
     where = [line_name(w.line)] if w.line is not None else []
     if w.branch_line is not None and w.branch_line != w.line:
-        where.append(f"the branch is on {line_name(w.branch_line)}")
+        where.append(f"the infinite derivative is on {line_name(w.branch_line)}")
     return f"{w.what} ({'; '.join(where)})" if where else w.what
 
 

@@ -188,3 +188,22 @@ def test_names_leaves_a_debuggers_trace_function_in_place():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert ad.trace(layers, 0.5, 1.5).bindings == []  # off by default
+
+
+def sqrt_relu(x):
+    m = np.maximum(x, 0.0)
+    return np.sum(np.sqrt(m))
+
+
+def test_a_maximum_passing_an_infinite_adjoint_back_times_zero_is_a_trap():
+    x = np.array([-1.0, 4.0])
+    t = ad.trace(sqrt_relu, x, names=True)
+    assert np.array_equal(t.rows[0].adjoint, [0.0, 0.25])  # ad_core: zero wins
+    ieee, _ = t._sweep(ieee=True)
+    assert np.isnan(ieee[0][0])  # IEEE: inf · 0
+    (w,) = t.where_traps
+    assert (w.op, w.line, w.branch_line) == ("maximum", line_in(sqrt_relu, "np.maximum"),
+                                             line_in(sqrt_relu, "np.sqrt"))
+    assert w.what.startswith("the maximum does not pick x at x[0] = -1, but the adjoint it "
+                             "passes back is inf (from sqrt(m)), times 0")
+    assert ad.trace(sqrt_relu, np.array([1.0, 4.0])).where_traps == []

@@ -94,3 +94,25 @@ def test_maximum_is_flagged_without_a_rewrite_and_safe_code_is_not_flagged():
     found = traps(text)
     assert [(p.span.line, p.fix) for p in found] == [(5, None)]
     assert "where np.log(x) is not the larger" in found[0].message
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the original meets sqrt'(0) = inf
+def test_an_edgy_function_of_a_clamp_is_flagged_and_rewritten():
+    # sqrt(max(x, 0)): where x < 0 the maximum passes sqrt'(0) = inf back times 0
+    text = ("import numpy as np\n\n\ndef f(x):\n"
+            "    return np.sum(np.sqrt(np.maximum(x, 0.0)))\n\n\n"
+            "def g(x):\n"
+            "    return np.sum(np.log(np.minimum(x, 2.0)))\n")  # clamped away from log's edge
+    (p,) = traps(text)
+    assert p.fix is not None and "sqrt's derivative at 0.0 is infinite" in p.message
+    assert traps(text, "g") == []
+    fixed = apply(text, p.fix)
+    assert "np.where(x > 0.0, np.sqrt(np.where(x > 0.0, x, 1.0)), np.sqrt(0.0))" in fixed
+    x = np.array([-1.0, 0.25, 4.0])
+    f, g = load(text, "f"), load(fixed, "f")
+    assert g(x) == pytest.approx(f(x))
+    assert ad.trace(f, x).where_traps  # at the point: the trap, found by the IEEE sweep
+    t = ad.trace(g, x)
+    assert t.where_traps == [] and t.nonfinite == []
+    assert np.array_equal(t.rows[0].adjoint, ad.grad(f)(x))
+    assert np.array_equal(t.rows[0].adjoint, [0.0, 1.0, 0.25])
