@@ -195,30 +195,38 @@ class Graph:
         m = self.meta.get(i)
         return m[0] if m is not None else ("input" if self.nodes[i] is None else "?")
 
-    def name(self, i: int) -> str:
-        return self.names.get(i, f"v{i + 1}")
+    def name(self, i: int, depth: int = 1) -> str:
+        """A row as the user knows it: the variable bound to it, else the expression that
+        made it when that is short (``log(p)``), else its place in the list (``v3``)."""
+        if i in self.names:
+            return self.names[i]
+        if depth > 0 and self.nodes[i] is not None:
+            text = self.expr(i, depth - 1)
+            if len(text) <= 24:
+                return text
+        return f"v{i + 1}"
 
-    def refs(self, i: int) -> list[str]:
-        """The operands of row i as the user knows them: names, else ``v3``, or constants."""
+    def refs(self, i: int, depth: int = 1) -> list[str]:
+        """The operands of row i as the user knows them (see `name`), or constants."""
         m = self.meta.get(i)
         refs = list(m[1]) if m is not None else []
         out = []
         for r in refs:
             if r.startswith("v") and r[1:].isdigit():
-                out.append(self.name(int(r[1:]) - 1))
+                out.append(self.name(int(r[1:]) - 1, depth))
             else:
                 out.append(r)
         return out
 
-    def expr(self, i: int) -> str:
+    def expr(self, i: int, depth: int = 1) -> str:
         """``sqrt(r)``, ``x / y``: the operation of row i with its operands' names."""
-        op, args = self.op(i), self.refs(i)
+        op, args = self.op(i), self.refs(i, depth)
         if op == "input":
             return self.name(i)
         if op in _INFIX and len(args) == 2:
-            return f"{args[0]} {_INFIX[op]} {args[1]}"
+            return f"{_paren(args[0])} {_INFIX[op]} {_paren(args[1])}"
         if op == "neg" and len(args) == 1:
-            return f"-{args[0]}"
+            return f"-{_paren(args[0])}"
         return f"{op}({', '.join(args)})"
 
     def operands(self, i: int, element: tuple[int, ...] | None, shape: tuple[int, ...] | None
@@ -237,8 +245,8 @@ class Graph:
             if element is not None and shape is not None and isinstance(v, np.ndarray | float):
                 try:
                     v = np.broadcast_to(v, shape)[element].item()
-                    name = f"{name}[{', '.join(map(str, element))}]" if np.ndim(primals[pos]) \
-                        else name
+                    name = f"{_paren(name)}[{', '.join(map(str, element))}]" if np.ndim(
+                        primals[pos]) else name
                 except (ValueError, IndexError):
                     pass
             out.append((name, v))
@@ -273,8 +281,12 @@ class Graph:
                        and (ln := self.lines[k]) is not None and ln != but})
 
 
+def _paren(text: str) -> str:
+    return f"({text})" if " " in text else text
+
+
 def _said(operands: list[tuple[str, Any]]) -> str:
-    return ", ".join(f"{n} = {_fmt(v)}" for n, v in operands)
+    return ", ".join(f"{_paren(n)} = {_fmt(v)}" for n, v in operands)
 
 
 # -- forward ---------------------------------------------------------------------------------
