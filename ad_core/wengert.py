@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,6 +118,8 @@ class Trace:
         self.outputs = outputs
         #: the local variables each statement of f bound (``trace(..., names=True)``)
         self.bindings = bindings or []
+        #: True when f ran too long to watch every statement (see NAMES_BUDGET)
+        self.bindings_cut = False
         self._tape = tape
         self._input_rows = input_rows
         self._swept: tuple[int, Any] | None = None  # (output row, seed) of the last sweep
@@ -382,15 +385,19 @@ class _Bindings:
     on ``f``'s own frames only: at each line event, the locals that changed (by identity)
     since the previous one were bound by the previous line's statement."""
 
-    def __init__(self, code, tape: _Recorder) -> None:
+    def __init__(self, code, tape: _Recorder, budget: float) -> None:
         self.code = code
         self.tape = tape
         self.found: dict[tuple[int, str], Binding] = {}
         self.row_names: dict[int, str] = {}  # node index -> first variable bound to it
+        self.budget = budget
+        self.cut = False  # stopped watching after `budget` seconds: `found` is incomplete
         self._old = None
+        self._deadline = 0.0
 
     def __enter__(self) -> _Bindings:
         self._old = sys.gettrace()
+        self._deadline = time.perf_counter() + self.budget
         sys.settrace(self._call)
         return self
 
@@ -398,11 +405,19 @@ class _Bindings:
         sys.settrace(self._old)
 
     def _call(self, frame, event, arg):
-        if frame.f_code is not self.code:
+        if frame.f_code is not self.code or self.cut:
             return None
         state: list = [None, dict(frame.f_locals)]  # previous line, locals then
 
         def local(frame, event, arg):
+            if self.cut:
+                return None
+            if time.perf_counter() > self._deadline:
+                # Watching every line costs: a long loop is not worth a slow card. The
+                # rest of f runs at full speed; what was seen is incomplete, so dropped.
+                self.cut = True
+                sys.settrace(self._old)
+                return None
             if event in ("line", "return"):
                 now = frame.f_locals
                 line, before = state
@@ -432,6 +447,9 @@ class _Bindings:
 
 
 _UNSET = object()
+#: How long ``trace(..., names=True)`` watches f's statements (seconds of f's running
+#: time); past it, ``bindings`` is empty and ``bindings_cut`` True.
+NAMES_BUDGET = 1.0
 
 
 def _run(f, args, nums, watch_names: bool = False) -> Trace:
@@ -446,7 +464,8 @@ def _run(f, args, nums, watch_names: bool = False) -> Trace:
         a[k] = tape.new_input(x)
         input_rows.append(len(tape.nodes) - 1)
         input_values[input_rows[-1]] = x
-    watch = _Bindings(tape.code, tape) if watch_names and tape.code is not None else None
+    watch = _Bindings(tape.code, tape, NAMES_BUDGET) if watch_names and tape.code is not None \
+        else None
     if watch is not None:
         with watch:
             out = f(*a)
@@ -470,7 +489,9 @@ def _run(f, args, nums, watch_names: bool = False) -> Trace:
                         flops=flops, kink=kink,
                         var=watch.row_names.get(i) if watch is not None else None))
     t = Trace(getattr(f, "__name__", "f"), rows, [(raw(v), i) for v, i in outputs], tape,
-              input_rows, list(watch.found.values()) if watch is not None else None)
+              input_rows, list(watch.found.values()) if watch is not None and not watch.cut
+              else None)
+    t.bindings_cut = watch is not None and watch.cut
     if len(outputs) == 1 and outputs[0][1] is not None and np.size(outputs[0][0]) == 1:
         t.backward()
     return t

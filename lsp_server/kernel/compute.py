@@ -387,6 +387,7 @@ def piece_debug(call: Call) -> schema.Debug:
         [schema.WhereTrap(_line0(w.line), _line0(w.branch_line), w.what, list(w.inputs))
          for w in t.where_traps],
         float(output_adjoint) if isinstance(output_adjoint, float) else None,
+        t.bindings_cut,
     )
 
 

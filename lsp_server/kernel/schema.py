@@ -212,6 +212,7 @@ class Debug:
     nonfinite: list[NonFinite]
     traps: list[WhereTrap]
     output_adjoint: float | None  # the output's own adjoint (1.0); None: not a scalar output
+    bindings_cut: bool = False  # the function ran too long to record every statement
 
 
 #: The pieces a function's request computes, in the order they are sent.

@@ -81,6 +81,8 @@ def markdown(card: Card) -> str:
     notes += [f"- ⚠ {words.line_name(line)}: {note}" if line is not None else f"- ⚠ {note}"
               for line, note in words.kinks(card)]
     notes += [f"- ⚠ {note}" for _, _, note in words.debug_notes(card)]
+    if card.debug is not None and card.debug.bindings_cut:
+        notes.append(f"- {words.BINDINGS_CUT}")
     notes += _unavailable(card)
     if notes:
         parts.append("\n".join(notes))

@@ -361,6 +361,9 @@ def debug_notes(card: Card) -> list[tuple[int | None, str, str]]:
     return out
 
 
+BINDINGS_CUT = ("inlay hints: none (the function runs too long under tracing to record "
+                "each statement's values)")
+
 #: An adjoint is flagged as vanishing or exploding when its largest element, relative to
 #: the output's own adjoint (1), is below VANISHING or above EXPLODING: six orders of
 #: magnitude either way. An adjoint of exactly 0 is not flagged (the variable does not

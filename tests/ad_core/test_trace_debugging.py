@@ -207,3 +207,14 @@ def test_a_maximum_passing_an_infinite_adjoint_back_times_zero_is_a_trap():
     assert w.what.startswith("the maximum does not pick x at x[0] = -1, but the adjoint it "
                              "passes back is inf (from sqrt(m)), times 0")
     assert ad.trace(sqrt_relu, np.array([1.0, 4.0])).where_traps == []
+
+
+def test_watching_stops_after_its_budget_and_says_so(monkeypatch):
+    from ad_core import wengert
+
+    monkeypatch.setattr(wengert, "NAMES_BUDGET", 0.0)
+    before = sys.gettrace()
+    t = ad.trace(layers, 0.5, 1.5, names=True)
+    assert t.bindings_cut and t.bindings == []  # what was seen is incomplete: dropped
+    assert t.rows[0].adjoint == ad.grad(layers)(0.5, 1.5)  # the trace itself is whole
+    assert sys.gettrace() is before
