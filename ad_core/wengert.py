@@ -278,7 +278,7 @@ class Trace:
 
 
 def trace(f: Callable, *args: Any, argnums: int | tuple[int, ...] | None = None,
-          names: bool = False) -> Trace:
+          names: bool | float = False) -> Trace:
     """Run ``f(*args)`` once and return its Wengert list (with adjoints for a scalar f).
 
         >>> print(trace(lambda x, y: np.sin(x) * y, 1.5, 2.0))   # doctest: +SKIP
@@ -291,9 +291,11 @@ def trace(f: Callable, *args: Any, argnums: int | tuple[int, ...] | None = None,
     ``argnums`` only those arguments are traced, and a bad one is a TypeError.
 
     ``names=True`` also records the local variables each statement of ``f`` binds
-    (``.bindings``; rows get ``.var``). It watches ``f``'s frames with ``sys.settrace``
-    for the duration of the call, so a debugger's own trace function is suspended
-    meanwhile (and restored after).
+    (``.bindings``; rows get ``.var``). It watches ``f``'s frames with ``sys.settrace``,
+    so a debugger's own trace function is suspended meanwhile (and restored after), for
+    at most `NAMES_BUDGET` seconds of ``f``'s running time (a number instead of True sets
+    another limit); past it ``f`` runs on at full speed, ``.bindings`` is empty and
+    ``.bindings_cut`` True.
     """
     if argnums is not None:
         nums, _ = _argnums(argnums, len(args), "trace")
@@ -452,7 +454,7 @@ _UNSET = object()
 NAMES_BUDGET = 1.0
 
 
-def _run(f, args, nums, watch_names: bool = False) -> Trace:
+def _run(f, args, nums, watch_names: bool | float = False) -> Trace:
     tape = _Recorder(_code_of(f))
     names = _param_names(f, len(args))
     a = list(args)
@@ -464,8 +466,9 @@ def _run(f, args, nums, watch_names: bool = False) -> Trace:
         a[k] = tape.new_input(x)
         input_rows.append(len(tape.nodes) - 1)
         input_values[input_rows[-1]] = x
-    watch = _Bindings(tape.code, tape, NAMES_BUDGET) if watch_names and tape.code is not None \
-        else None
+    budget = NAMES_BUDGET if watch_names is True else float(watch_names)
+    watch = _Bindings(tape.code, tape, budget) if watch_names is not False and \
+        tape.code is not None else None
     if watch is not None:
         with watch:
             out = f(*a)

@@ -365,12 +365,15 @@ def piece_plot(call: Call) -> schema.Plot:
 
 MAX_BINDINGS = 2000  # statements x variables sent for the inlay hints
 HINT_ELEMENTS = 8  # an array value with more elements is sent as its norm only
+# How long the statements are watched (seconds): the hints are a nicety, never worth
+# pushing a card past its time limit (the rest of the run is at full speed).
+WATCH_BUDGET = 0.25
 
 
 def piece_debug(call: Call) -> schema.Debug:
     """One ``ad.trace`` run that records the variables each statement binds: their values
     and adjoints (inlay hints), where NaN or inf came from, and where traps."""
-    t = ad.trace(call.f, *call.args, argnums=call.argnums or None, names=True)
+    t = ad.trace(call.f, *call.args, argnums=call.argnums or None, names=WATCH_BUDGET)
     out_row = t.outputs[0][1] if len(t.outputs) == 1 else None
     output_adjoint = t.rows[out_row].adjoint if out_row is not None else None
     bindings = []
