@@ -317,30 +317,12 @@ def _hints(doc: Document, fn: FunctionInfo, card: Card) -> list[types.InlayHint]
     for p in fn.params:
         if p.name not in gradient:
             continue
-        b = Binding(p.span.line, p.name, None, [], None, None, None, None)
-        v = gradient[p.name]
-        if isinstance(v, list):
-            b.adjoint_max = max((abs(x) for x in _flat(v)), default=None)
-        elif isinstance(v, (int, float)):
-            b.adjoint = v
-        flag = render.words.adjoint_flag(b, out_adjoint)
+        flag = render.words.adjoint_flag(render.words.largest(gradient[p.name]), out_adjoint)
         if flag in ("vanishing", "exploding"):
             hints.append(types.InlayHint(
                 position=doc.wire(p.span.end_line, p.span.end_col),
                 label=f"⚠ {render.words.bar(p.name)} {flag}", padding_left=True))
     return hints
-
-
-def _flat(v: Any) -> list[float]:
-    out: list[float] = []
-    todo = [v]
-    while todo:
-        x = todo.pop()
-        if isinstance(x, list):
-            todo.extend(x)
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
-            out.append(float(x))
-    return out
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))

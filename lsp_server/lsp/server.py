@@ -61,6 +61,7 @@ class Finding:
     severity: str
     fix: Fix | None = None
 
+
 # LSP 3.17 notebook sync: the Python cells of any notebook (Jupyter's and VS Code's
 # interactive window alike), as Microsoft's Python tools template selects them. A client
 # that supports it then sends those cells as one notebook (notebookDocument/did*), which

@@ -378,11 +378,25 @@ def bar(name: str) -> str:
     return name + "\u0304"
 
 
-def adjoint_flag(b: Binding, output_adjoint: float | None) -> str:
-    """"vanishing", "exploding", "non-finite" or "" for a binding's adjoint."""
-    top = b.adjoint_max
-    if top is None and isinstance(b.adjoint, (int, float)) and not isinstance(b.adjoint, bool):
-        top = abs(float(b.adjoint))
+def largest(v: Any) -> float | None:
+    """max |x| over a number or nested lists of numbers (None: there are none)."""
+    top: float | None = None
+    todo = [v]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            a = abs(float(x))
+            if math.isnan(a):
+                return a  # flagged as non-finite, whatever the rest
+            top = a if top is None else max(top, a)
+    return top
+
+
+def adjoint_flag(top: float | None, output_adjoint: float | None) -> str:
+    """"vanishing", "exploding", "non-finite" or "" for an adjoint whose largest element
+    (in absolute value) is ``top``, against the output's own adjoint."""
     if top is None:
         return ""
     if not math.isfinite(top):
@@ -398,6 +412,11 @@ def adjoint_flag(b: Binding, output_adjoint: float | None) -> str:
     return ""
 
 
+def binding_flag(b: Binding, output_adjoint: float | None) -> str:
+    top = b.adjoint_max if b.adjoint_max is not None else largest(b.adjoint)
+    return adjoint_flag(top, output_adjoint)
+
+
 def hint_label(b: Binding, output_adjoint: float | None) -> str:
     """An inlay hint at the end of an assignment: ``= 0.47  x̄ = -1.2``; for an array
     ``= [0.1, 0.2]  ‖x̄‖ = 1.2`` (its norm alone when it is large); ``⚠ vanishing`` or
@@ -411,7 +430,7 @@ def hint_label(b: Binding, output_adjoint: float | None) -> str:
         parts.append(f"‖{bar(b.name)}‖ = {fmt(b.adjoint_norm, _HINT_DIGITS)}")
     elif b.adjoint is not None:
         parts.append(f"{bar(b.name)} = {fmt(b.adjoint, _HINT_DIGITS)}")
-    flag = adjoint_flag(b, output_adjoint)
+    flag = binding_flag(b, output_adjoint)
     if flag:  # a non-finite adjoint says so itself (and a diagnostic says where it came from)
         parts[-1] += " ⚠" if flag == "non-finite" else f" ⚠ {flag}"
     if b.count > 1:
@@ -432,7 +451,7 @@ def hint_tooltip(b: Binding, card: Card) -> str:
     else:
         lines.append(f"no adjoint: {b.name} does not reach the output through "
                      "differentiable operations here")
-    flag = adjoint_flag(b, card.debug.output_adjoint if card.debug else None)
+    flag = binding_flag(b, card.debug.output_adjoint if card.debug else None)
     if flag in ("vanishing", "exploding"):
         lines.append(f"⚠ {flag}: its largest element is "
                      f"{'below' if flag == 'vanishing' else 'above'} "
