@@ -253,7 +253,13 @@ class Trace:
         w2 = max((len(s) for s in vals), default=0)
         show_adj = self.has_adjoints
         marks: dict[int, list[str]] = {}
-        for n in self.nonfinite:
+        try:
+            nonfinite = self.nonfinite
+        except Exception as e:  # the printout stands without it; say why
+            nonfinite, failed = [], f"⚠ where NaN or inf came from could not be traced: {e!r}"
+        else:
+            failed = ""
+        for n in nonfinite:
             marks.setdefault(n.row, []).append(
                 f"⚠ value becomes {n.kind} here" if n.sweep == "forward" else
                 f"⚠ adjoint of {n.target} becomes {n.kind} here")
@@ -270,7 +276,9 @@ class Trace:
             lines.append(line.rstrip())
         outs = ", ".join(f"v{i + 1}" if i is not None else "constant" for _, i in self.outputs)
         lines.append(f"output: {outs}")
-        lines.extend(f"⚠ {n.message}" for n in self.nonfinite)
+        lines.extend(f"⚠ {n.message}" for n in nonfinite)
+        if failed:
+            lines.append(failed)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
