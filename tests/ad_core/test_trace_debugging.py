@@ -273,3 +273,19 @@ def test_the_watching_sweep_computes_what_reverse_mode_computes(f, args):
             continue
         assert np.allclose(adj, row.adjoint, rtol=1e-12, atol=1e-12), (row, adj)
     assert t.nonfinite == [] and t.where_traps == []  # finite everywhere here
+
+
+def test_names_after_a_time_boxed_sympy_call_does_not_hang():
+    # The symbolic path's time box once cleared a pending async exception with
+    # PyThreadState_SetAsyncExc(id, NULL), which leaves the interpreter's signal set:
+    # on Python 3.11 a traced frame then loops forever on its first line. In a
+    # subprocess, so that a regression fails this test instead of hanging the suite.
+    import subprocess
+
+    code = ("import ad_core as ad\nfrom ad_core.symbolic import _budget\n"
+            "assert _budget.run(lambda: 1, 5.0) == (True, 1)\n"
+            "def f(x):\n    y = x * x\n    return y\n"
+            "print(ad.trace(f, 3.0, names=True).bindings[0].value)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "9.0", r.stderr
