@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lsp_server.kernel.schema import Check, Cost, Failure, Gradient, Plot, Trace, Value
+from lsp_server.kernel.schema import Check, Cost, Debug, Failure, Gradient, Plot, Trace, Value
 
 CardStatus = Literal["ok", "pending", "static", "timeout", "oom", "crashed", "error"]
 
 #: The sections the kernel fills, in the order the cards show them.
-KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot")
+KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug")
 
 
 @dataclass
@@ -72,6 +72,7 @@ class Card:
     cost: Cost | None = None  # measured when the kernel ran, else static
     trace: Trace | None = None
     plot: Plot | None = None
+    debug: Debug | None = None  # variables and adjoints per statement, NaN provenance, traps
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
     problems: list[ProblemInfo] = field(default_factory=list)
     error: Failure | None = None  # why the kernel request failed as a whole

@@ -361,6 +361,55 @@ def piece_plot(call: Call) -> schema.Plot:
     return schema.Plot(call.names[k], x0, xs.tolist(), fs, dfs)
 
 
+# -- debugging a gradient ------------------------------------------------------------------
+
+MAX_BINDINGS = 2000  # statements x variables sent for the inlay hints
+HINT_ELEMENTS = 8  # an array value with more elements is sent as its norm only
+# How long the statements are watched (seconds): the hints are a nicety, never worth
+# pushing a card past its time limit (the rest of the run is at full speed).
+WATCH_BUDGET = 0.25
+
+
+def piece_debug(call: Call) -> schema.Debug:
+    """One ``ad.trace`` run that records the variables each statement binds: their values
+    and adjoints (inlay hints), where NaN or inf came from, and where traps."""
+    t = ad.trace(call.f, *call.args, argnums=call.argnums or None, names=WATCH_BUDGET)
+    out_row = t.outputs[0][1] if len(t.outputs) == 1 else None
+    output_adjoint = t.rows[out_row].adjoint if out_row is not None else None
+    bindings = []
+    for b in t.bindings[:MAX_BINDINGS]:
+        adjoint = t.rows[b.row - 1].adjoint if b.row is not None else None
+        bindings.append(schema.Binding(
+            _line0(b.line), b.name, _small(b.value), list(np.shape(b.value)),
+            _norm(b.value), _small(adjoint), _norm(adjoint),
+            float(np.max(np.abs(adjoint))) if _real(adjoint) else None, b.count))
+    return schema.Debug(
+        bindings,
+        [schema.NonFinite(n.sweep, _line0(n.line), n.what, n.reached,  # type: ignore[arg-type]
+                          [x - 1 for x in n.through]) for n in t.nonfinite],
+        [schema.WhereTrap(_line0(w.line), _line0(w.branch_line), w.what, list(w.inputs))
+         for w in t.where_traps],
+        float(output_adjoint) if isinstance(output_adjoint, float) else None,
+        t.bindings_cut,
+    )
+
+
+def _real(x: Any) -> bool:
+    return x is not None and np.asarray(x).dtype.kind in "fiu" and np.size(x) > 0
+
+
+def _small(x: Any) -> schema.Json:
+    if x is None or np.size(x) > HINT_ELEMENTS:
+        return None
+    return to_json(x)
+
+
+def _norm(x: Any) -> float | None:
+    if not (_real(x) and np.ndim(x) > 0):
+        return None
+    return float(np.linalg.norm(np.ravel(np.asarray(x, dtype=float))))
+
+
 def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
                point: dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
     """(piece name, computation) in the order they are sent: a hand-written derivative
@@ -378,4 +427,5 @@ def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
         ("cost", lambda: piece_cost(call)),
         ("trace", lambda: piece_trace(call)),
         ("plot", lambda: piece_plot(call)),
+        ("debug", lambda: piece_debug(call)),
     ]

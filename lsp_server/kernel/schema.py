@@ -160,12 +160,67 @@ class Plot:
     df: list[float | None]
 
 
+# -- debugging a gradient: what each statement bound, NaN provenance, the where trap --------
+
+
+@dataclass
+class Binding:
+    """A local variable a statement of the function bound at the point, with its adjoint
+    (``ad.trace(..., names=True)``): what an inlay hint at the end of the statement shows."""
+
+    line: int  # document line of the statement
+    name: str
+    value: Json  # its last value there; None for an array too large to send (see norm)
+    shape: list[int]
+    norm: float | None  # ‖value‖₂ of an array
+    adjoint: Json  # ∂f/∂name at that value; None: not traced, or no adjoint reached it
+    adjoint_norm: float | None  # ‖adjoint‖₂ of an array
+    adjoint_max: float | None  # max |adjoint| (the vanishing / exploding flag reads it)
+    count: int = 1  # how many times the statement bound it (a loop: the last value is shown)
+
+
+@dataclass
+class NonFinite:
+    """Where a value (``sweep`` "forward") or an adjoint ("backward") first became NaN or
+    ±inf at the point (``ad.Trace.nonfinite``), and what of it the user sees."""
+
+    sweep: Literal["forward", "backward"]
+    line: int | None  # document line of the operation
+    what: str  # ad_core's words, without lines: "adjoint of sqrt(r) is inf at r = 0"
+    reaches: str  # "f's value" or "∂f/∂x, ∂f/∂y"
+    through: list[int] = field(default_factory=list)  # document lines on the way there
+
+
+@dataclass
+class WhereTrap:
+    """A ``where``/``maximum``/``minimum`` whose branch not taken has an infinite or
+    undefined derivative at the point: NaN in PyTorch and JAX, masked by ad_core
+    (``ad.Trace.where_traps``)."""
+
+    line: int | None  # document line of the where
+    branch_line: int | None  # and of the operation whose derivative is infinite there
+    what: str  # ad_core's words, without lines
+    inputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Debug:
+    """What helps debug the gradient at the point: each statement's variables with their
+    adjoints, and where NaN or inf came from."""
+
+    bindings: list[Binding]
+    nonfinite: list[NonFinite]
+    traps: list[WhereTrap]
+    output_adjoint: float | None  # the output's own adjoint (1.0); None: not a scalar output
+    bindings_cut: bool = False  # the function ran too long to record every statement
+
+
 #: The pieces a function's request computes, in the order they are sent.
 PIECES: dict[str, type] = {
     "value": Value, "gradient": Gradient, "check": Check, "cost": Cost, "trace": Trace,
-    "plot": Plot,
+    "plot": Plot, "debug": Debug,
 }  # fmt: skip
-Piece = Value | Gradient | Check | Cost | Trace | Plot
+Piece = Value | Gradient | Check | Cost | Trace | Plot | Debug
 
 
 @dataclass

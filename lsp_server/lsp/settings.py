@@ -25,6 +25,7 @@ class Settings:
     time_limit: float = 2.0
     code_lens: bool = True
     hover: bool = True
+    inlay_hints: bool = True  # values and adjoints at the end of assignments (docs/server.md)
     log_level: str = "info"
     # From initializationOptions only: the client knows about workspace trust, we don't.
     # A client that says nothing (Neovim, Helix, ...) is not trusted: running the user's
@@ -62,6 +63,7 @@ class Settings:
             time_limit=_positive(config.get("timeLimit"), default.time_limit),
             code_lens=_flag(_section(config, "codeLens").get("enabled"), default.code_lens),
             hover=_flag(_section(config, "hover").get("enabled"), default.hover),
+            inlay_hints=_flag(_section(config, "inlayHints").get("enabled"), default.inlay_hints),
             log_level=_choice(config.get("logLevel"), _LOG_LEVELS, default.log_level),
             trusted=_flag(init.get("trusted"), default.trusted),
         )

@@ -76,9 +76,13 @@ def markdown(card: Card) -> str:
         picture = plot_markdown(card)
         if picture:
             parts.append(picture)
-    notes = [f"- ⚠ `{p.code}` line {p.line + 1}: {p.message}" for p in card.problems]
-    notes += [f"- ⚠ line {line + 1}: {note}" if line is not None else f"- ⚠ {note}"
+    notes = [f"- ⚠ `{p.code}` {words.line_name(p.line)}: {p.message}"
+             for p in words.problems_shown(card)]
+    notes += [f"- ⚠ {words.line_name(line)}: {note}" if line is not None else f"- ⚠ {note}"
               for line, note in words.kinks(card)]
+    notes += [f"- ⚠ {note}" for _, _, note in words.debug_notes(card)]
+    if card.debug is not None and card.debug.bindings_cut:
+        notes.append(f"- {words.BINDINGS_CUT}")
     notes += _unavailable(card)
     if notes:
         parts.append("\n".join(notes))
@@ -148,7 +152,7 @@ def line_markdown(card: Card, line: int) -> str | None:
     if not rows:
         return None
     out = [
-        f"**line {line + 1}** {words.point_line(card)}",
+        f"**{words.line_name(line)}** {words.point_line(card)}",
         "",
         f"| step | value | adjoint ∂{card.function}/∂· |",
         "|---|---|---|",
@@ -157,6 +161,9 @@ def line_markdown(card: Card, line: int) -> str | None:
         out.append(f"| `{r.text}` | `{fmt(r.value)}` | `{fmt(r.adjoint)}` |")
     if len(rows) > 20:
         out.append(f"| … {len(rows) - 20} more | | |")
+    notes = [note for at, _, note in words.debug_notes(card) if at == line]
+    if notes:
+        out += [""] + [f"⚠ {note}" for note in notes]
     return "\n".join(out)
 
 
@@ -170,7 +177,7 @@ def document_markdown(card: Card) -> str:
         swell = f"{e.partial_ops} operations in the partials, {e.ops} in {card.target}"
         out.append(f"\nExpression size: {swell}.")
         for line, msg in e.errors:
-            out.append(f"- line {line + 1 if line is not None else '?'}: {msg}")
+            out.append(f"- {words.line_name(line) if line is not None else 'line ?'}: {msg}")
     else:
         out.append(words.unavailable(card, "expressions"))
     out += ["", "## At the point", "", markdown(card).split("\n\n", 1)[-1]]

@@ -61,11 +61,13 @@ def text(card: Card, trace: bool = False) -> str:
     lines += [_INDENT + line for line in words.failure_lines(card)]
     if card.kind == "function":
         lines.append(f"  cost    {words.cost_line(card)}{cost_detail(card)}")
-    for p in card.problems:
+    for p in words.problems_shown(card):
         lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
     for line, note in words.kinks(card):
         where = f" (line {line + 1})" if line is not None else ""
         lines.append(f"  ⚠ non-differentiable{where}: {note}")
+    for _, code, note in words.debug_notes(card):
+        lines.append(f"  ⚠ {code}: {note}")
     if trace:
         if card.trace is not None:
             lines.append("  trace   (Wengert list: value, adjoint ∂out/∂v)")
