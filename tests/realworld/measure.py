@@ -59,6 +59,23 @@ def run(adlens: str, path: Path, timeout: float) -> tuple[dict | None, str, int,
     return doc, out, p.returncode, time.perf_counter() - t0
 
 
+def hand_check(card: dict) -> bool:
+    """The card holds a verdict on a hand-written derivative (its output fit the rule)."""
+    check, pairing = card.get("check") or {}, card.get("pairing") or {}
+    return check.get("subject") == "hand" and pairing.get("fits", True)
+
+
+def _why(card: dict) -> str:
+    pairing = card.get("pairing") or {}
+    if pairing and not pairing.get("fits", True):
+        return f"not a pair: {pairing.get('message', '')}"
+    missing = card.get("missing", {})
+    for key in ("value", "pairing", "check"):
+        if key in missing:
+            return f"{key}: {missing[key].get('message', '')}"
+    return card.get("status", "")
+
+
 def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[dict, list[str]]:
     functions = entry.get("functions", [])
     ders = [d for d in entry.get("derivatives", []) if in_reach(d)]
@@ -68,7 +85,7 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
         by_name.setdefault(c["function"], []).append(c)
     names = {f["name"] for f in functions}
     found = [n for n in names if n in by_name]
-    grads = [n for n in found if any(c["gradient"].get("available") for c in by_name[n])]
+    grads = [n for n in found if any(c.get("gradient") for c in by_name[n])]
 
     # one row per (derivative, function) pair; it is wrong when any of its entries is
     pairs: dict[tuple[str, str], bool] = {}
@@ -81,35 +98,30 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     paired = verified = caught = 0
     notes = []
     for (name, of), ok in pairs.items():
-        verdicts = [c["verdict"] for c in by_name.get(name, [])
-                    if c.get("verdict") and (c.get("gradient_of") == of or name == of)]
+        cands = [c for c in by_name.get(name, []) if c.get("gradient_of") == of]
+        verdicts = [c["check"] for c in cands if hand_check(c)]
         if not verdicts:
-            notes.append(f"not paired: {name} (derivative of {of})")
+            why = "; ".join(_why(c) for c in cands) or "no card names it a derivative of it"
+            notes.append(f"not paired: {name} (derivative of {of}): {why[:200]}")
             continue
         paired += 1
-        v = verdicts[0]
-        if ok and v.get("correct") is True:
+        outcome = verdicts[0]["outcome"]
+        if ok and outcome == "verified":
             verified += 1
-        elif not ok and v.get("correct") is False:
+        elif not ok and outcome == "wrong":
             caught += 1
         else:
-            notes.append(f"verdict {v.get('correct')!r} on {name} (of {of}); ground truth "
-                         f"{'correct' if ok else 'wrong'}: {v.get('reason') or ''}".rstrip(": "))
+            notes.append(f"verdict {outcome} on {name} (of {of}); ground truth "
+                         f"{'correct' if ok else 'wrong'}: {verdicts[0].get('message', '')[:200]}")
 
     false_x = 0
     for c in cards:
-        verdict, check = c.get("verdict") or {}, c.get("check") or {}
-        x_verdict = verdict.get("correct") is False
-        x_check = check.get("available") and check.get("passed") is False
-        if not (x_verdict or x_check):
-            continue
-        if c["function"] in wrong_names:
+        check = c.get("check") or {}
+        if check.get("outcome") != "wrong" or c["function"] in wrong_names:
             continue
         false_x += 1
-        what = "verdict" if x_verdict else "finite-difference check"
-        reason = (verdict.get("reason") or verdict.get("fd_message") if x_verdict
-                  else check.get("message")) or ""
-        notes.append(f"false ✗ ({what}) on {c['function']}: {reason[:160]}")
+        what = "verdict" if check.get("subject") == "hand" else "finite-difference check"
+        notes.append(f"false ✗ ({what}) on {c['function']}: {check.get('message', '')[:160]}")
 
     expected = 1 if wrong_pairs else 0
     row = dict(file=entry["path"], functions=len(names), cards=len(found), gradients=len(grads),
