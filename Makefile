@@ -40,9 +40,10 @@ bench: $(STAMP)
 e2e: $(STAMP)
 	bash $(EXT)/e2e/run.sh
 
-## make fuzz: the long fuzzing run
+## make fuzz: the long fuzzing run (robustness suite, and the systematic gradient check
+## with 200 hypothesis examples per primitive and NumPy function)
 fuzz: $(STAMP)
-	ADLENS_FUZZ_LONG=1 $(BIN)/python -m pytest -q tests/robustness
+	ADLENS_FUZZ_LONG=1 $(BIN)/python -m pytest -q tests/robustness tests/ad_core/test_check_grads.py
 
 clean:
 	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/dist

@@ -17,6 +17,8 @@ With no tracer among the arguments, the primitive is just evaluated.
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -77,11 +79,47 @@ def shape_of(x) -> tuple:
     return np.shape(x)
 
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_NUMPY = os.path.dirname(os.path.abspath(np.__file__))
+
+
+def user_site() -> str:
+    """Where the user's code is: "line N of FILE" for the innermost frame outside
+    ad_core and NumPy (what an error about an in-place write or a conversion names)."""
+    f = sys._getframe(1)
+    while f is not None:
+        path = os.path.abspath(f.f_code.co_filename)
+        if not (path.startswith(_HERE) or path.startswith(_NUMPY)):
+            return f"line {f.f_lineno} of {f.f_code.co_filename}"
+        f = f.f_back
+    return "an unknown line"
+
+
+def in_place_level_error(target, new) -> TypeError:
+    """An in-place write whose new value belongs to another trace than the array written."""
+    if isinstance(new, Tracer) and new._trace.level > target._trace.level:
+        why = ("the value written is traced by an inner transform (a derivative taken inside "
+               "the one that traced the array): the array cannot hold it")
+    else:
+        why = "the new value does not belong to the array's trace"
+    return TypeError(f"in-place write into a traced array at {user_site()}: {why}; build a "
+                     "new array instead (y = np.where(mask, v, x), np.concatenate, np.stack)")
+
+
 class Tracer:
     """A value followed by a trace. Operators, NumPy protocols and array
-    methods all route through the primitive table (see ``_dispatch``)."""
+    methods all route through the primitive table (see ``_dispatch``).
 
-    __slots__ = ()
+    A tracer is a handle on a value: an in-place write (``x[i] = v``, ``x += v``,
+    ``out=x``) points the handle at a new value of the same trace (``become``), so
+    every name bound to this object sees the write, as with a NumPy array. Tracers
+    made by a view operation (a slice, ``reshape``, ``.T``...) record their base in
+    ``_view``, and the base is weakly linked to them: a write into one is carried to
+    the others, as NumPy's shared memory would (``ad_core/_numpy/inplace.py``). The
+    slot stays unset on the hot path.
+    """
+
+    __slots__ = ("_view", "__weakref__")
     __array_priority__ = 1000
 
     # -- what a value is (read from the innermost primal) -------------------
@@ -146,10 +184,13 @@ class Tracer:
 
     def __float__(self):
         raise TypeError(
-            "float() of a traced value would drop its derivative. If this came from the "
-            "built-in `math` module, use `numpy` (np.sin) or `ad_core.math` instead; if you "
-            "assigned into a NumPy array (a[i] = x), build the array with np.stack / "
-            "np.concatenate / np.where instead; to read the number itself use `x.value`."
+            f"float() of a traced value, at {user_site()}, would drop its derivative. If this "
+            "came from the built-in `math` module, use `numpy` (np.sin) or `ad_core.math` "
+            "instead. If you assigned into a plain NumPy array (a[i] = x), NumPy stores a "
+            "float there: start from a traced array instead (a = np.zeros_like(x) of a "
+            "traced x is one; then a[i] = v is an in-place write ad_core follows), or build "
+            "the array with np.stack / np.concatenate / np.where. To read the number itself "
+            "use `x.value`."
         )
 
     def __complex__(self):
@@ -161,18 +202,17 @@ class Tracer:
             "(x[()] or x.reshape(())), or use `x.value` to read the number"
         )
 
-    def __setitem__(self, key, value):
-        raise TypeError(
-            "in-place assignment into a traced array (x[i] = v) is not supported: build a new "
-            "array instead, e.g. np.where(mask, v, x), np.concatenate([x[:i], [v], x[i+1:]]) "
-            "or np.stack([...])"
-        )
+    def become(self, new) -> None:  # pragma: no cover - each trace's tracer defines it
+        """Point this handle at ``new`` (a value of the same trace): an in-place write."""
+        raise NotImplementedError
 
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
-            "a traced value cannot become a plain NumPy array (np.array/np.asarray of traced "
-            "values drops their derivatives): use np.stack([...]) or np.concatenate to build "
-            "arrays from traced values"
+            f"a traced value cannot become a plain NumPy array, at {user_site()}: "
+            "np.array / np.asarray (and a plain array's methods such as .dot) take no "
+            "derivatives, and NumPy gives ad_core no way to step in there. Build arrays from "
+            "traced values with np.stack([...]) / np.concatenate, call np.dot(a, x) rather "
+            "than a.dot(x), and leave np.asarray out on traced inputs"
         )
 
     def __repr__(self) -> str:

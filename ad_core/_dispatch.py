@@ -2,10 +2,21 @@
 
 ``np.sin(x)`` on a tracer reaches ``Tracer.__array_ufunc__``; ``np.sum(x)``
 reaches ``Tracer.__array_function__``. Both look the function up here and
-bind the matching primitive, or a composite of primitives. Functions with a
-derivative of zero wherever they have one (comparisons, ``floor``,
-``argmax``...) run on the primal values. Anything else is an error that names
-the function: nothing is differentiated silently wrong.
+call its handler: a primitive of the table, or a composite of primitives
+(the handlers for NumPy functions live in ``ad_core/_numpy/``, by family).
+Functions with a derivative of zero wherever they have one (comparisons,
+``floor``, ``argmax``...) run on the primal values. Anything else is an error
+that names the function: nothing is differentiated silently wrong.
+
+This module is the single registration point:
+
+- ``UFUNCS`` ({ufunc: primitive}), ``COMPOSITE_UFUNCS`` ({ufunc: function of
+  the inputs}) and ``PRIMAL_UFUNCS`` (a set) for ufuncs;
+- ``FAMILIES``: the modules whose ``FUNCTIONS`` tables ({numpy function:
+  handler}) are merged into ``FUNCTIONS``. A new family (``linalg``, ``fft``,
+  ``special``...) is one more module in that tuple;
+- ``PRIMAL_FUNCTIONS``: functions run on the primal values;
+- ``METHODS``: the array methods and operators installed on ``Tracer``.
 """
 
 from __future__ import annotations
@@ -14,7 +25,9 @@ import math
 
 import numpy as np
 
-from ._core import Tracer, raw, shape_of
+from ._core import Tracer, raw, shape_of, user_site
+from ._numpy import creation, indexing, inplace, products, reductions, shapes
+from ._numpy._common import check_dtype, operand, refuse
 from .primitives import ops
 
 # ---------------------------------------------------------------- helpers
@@ -28,327 +41,12 @@ def _axis(axis, ndim: int):
     return (int(axis) % max(ndim, 1),)
 
 
-def _no_out(name: str, out) -> None:
-    if out is not None:
-        raise TypeError(f"numpy.{name}(..., out=...) writes in place, which cannot be "
-                        "differentiated: use the returned value instead")
-
-
 def _ndim(x) -> int:
     return len(shape_of(x))
 
 
 def unsupported(name: str):
     return NotImplementedError(f"{name} has no derivative rule in ad_core")
-
-
-# ---------------------------------------------------------------- reductions
-
-
-def np_sum(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    _no_out("sum", out)
-    return ops.sum_(a, axis=_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-
-
-def _count(a, axis) -> int:
-    s = shape_of(a)
-    if axis is None:
-        return math.prod(s)
-    return math.prod(s[i] for i in axis)
-
-
-def np_mean(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    _no_out("mean", out)
-    ax = _axis(axis, _ndim(a))
-    return ops.div(ops.sum_(a, axis=ax, keepdims=bool(keepdims)), float(_count(a, ax)))
-
-
-def np_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    _no_out("var", out)
-    ax = _axis(axis, _ndim(a))
-    m = ops.div(ops.sum_(a, axis=ax, keepdims=True), float(_count(a, ax)))
-    d = ops.square(ops.sub(a, m))
-    return ops.div(ops.sum_(d, axis=ax, keepdims=bool(keepdims)), float(_count(a, ax) - ddof))
-
-
-def np_std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    return ops.sqrt(np_var(a, axis=axis, out=out, ddof=ddof, keepdims=keepdims))
-
-
-def np_prod(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-    _no_out("prod", out)
-    return ops.prod(a, axis=_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-
-
-def np_max(a, axis=None, out=None, keepdims=False, **kw):
-    _no_out("max", out)
-    return ops.max_(a, axis=_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-
-
-def np_min(a, axis=None, out=None, keepdims=False, **kw):
-    _no_out("min", out)
-    return ops.min_(a, axis=_axis(axis, _ndim(a)), keepdims=bool(keepdims))
-
-
-def np_cumsum(a, axis=None, dtype=None, out=None):
-    _no_out("cumsum", out)
-    if axis is None:
-        a, axis = np_ravel(a), 0
-    return ops.cumsum(a, axis=int(axis) % _ndim(a))
-
-
-# ---------------------------------------------------------------- shape
-
-
-def _shape_arg(shape, size: int):
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    shape = tuple(int(s) for s in shape)
-    if shape.count(-1) == 1:
-        known = math.prod(s for s in shape if s != -1)
-        shape = tuple(size // max(known, 1) if s == -1 else s for s in shape)
-    return shape
-
-
-def np_reshape(a, *args, shape=None, newshape=None, order="C", **kw):
-    if order != "C":
-        raise NotImplementedError(f"numpy.reshape with order={order!r} in ad_core")
-    if shape is None:
-        shape = newshape if newshape is not None else (args[0] if len(args) == 1 else args)
-    size = math.prod(shape_of(a))
-    return ops.reshape(a, shape=_shape_arg(shape, size))
-
-
-def np_ravel(a, order="C"):
-    return np_reshape(a, (-1,), order=order)
-
-
-def np_transpose(a, axes=None):
-    n = _ndim(a)
-    axes = tuple(reversed(range(n))) if axes is None else tuple(int(i) % n for i in axes)
-    return ops.transpose(a, axes=axes)
-
-
-def np_swapaxes(a, axis1, axis2):
-    n = _ndim(a)
-    axes = list(range(n))
-    i, j = int(axis1) % n, int(axis2) % n
-    axes[i], axes[j] = axes[j], axes[i]
-    return ops.transpose(a, axes=tuple(axes))
-
-
-def np_moveaxis(a, source, destination):
-    n = _ndim(a)
-    src = [int(source) % n] if np.ndim(source) == 0 else [int(s) % n for s in source]
-    dst = [int(destination) % n] if np.ndim(destination) == 0 else [int(d) % n
-                                                                     for d in destination]
-    order = [i for i in range(n) if i not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return ops.transpose(a, axes=tuple(order))
-
-
-def np_expand_dims(a, axis):
-    s = list(shape_of(a))
-    axes = [axis] if np.ndim(axis) == 0 else list(axis)
-    n = len(s) + len(axes)
-    for ax in sorted(int(x) % n for x in axes):
-        s.insert(ax, 1)
-    return ops.reshape(a, shape=tuple(s))
-
-
-def np_squeeze(a, axis=None):
-    s = shape_of(a)
-    if axis is None:
-        new = tuple(n for n in s if n != 1)
-    else:
-        axes = {int(x) % len(s) for x in ([axis] if np.ndim(axis) == 0 else axis)}
-        for ax in axes:
-            if s[ax] != 1:
-                raise ValueError("cannot select an axis to squeeze out which has size not "
-                                 "equal to one")
-        new = tuple(n for i, n in enumerate(s) if i not in axes)
-    return ops.reshape(a, shape=new)
-
-
-def np_broadcast_to(array, shape, subok=False):
-    return ops.broadcast_to(array, shape=_shape_arg(shape, 0))
-
-
-def _as_operand(x):
-    return x if isinstance(x, (Tracer, np.ndarray)) else np.asarray(x, dtype=float) \
-        if not isinstance(x, (float, int)) else np.asarray(float(x))
-
-
-def np_concatenate(arrays, axis=0, out=None, **kw):
-    _no_out("concatenate", out)
-    xs = [_as_operand(x) for x in arrays]
-    if axis is None:
-        xs = [np_ravel(x) for x in xs]
-        axis = 0
-    return ops.concatenate(*xs, axis=int(axis) % _ndim(xs[0]))
-
-
-def np_stack(arrays, axis=0, out=None, **kw):
-    _no_out("stack", out)
-    xs = [_as_operand(x) for x in arrays]
-    n = _ndim(xs[0]) + 1
-    ax = int(axis) % n
-    return ops.concatenate(*[np_expand_dims(x, ax) for x in xs], axis=ax)
-
-
-def np_hstack(tup, **kw):
-    xs = [_as_operand(x) for x in tup]
-    xs = [np_reshape(x, (1,)) if _ndim(x) == 0 else x for x in xs]
-    return np_concatenate(xs, axis=0 if _ndim(xs[0]) == 1 else 1)
-
-
-def np_vstack(tup, **kw):
-    xs = [_as_operand(x) for x in tup]
-    xs = [np_reshape(x, (1, -1)) if _ndim(x) <= 1 else x for x in xs]
-    return np_concatenate(xs, axis=0)
-
-
-def np_atleast_1d(*arys):
-    out = [np_reshape(a, (1,)) if _ndim(a) == 0 else a for a in arys]
-    return out[0] if len(out) == 1 else out
-
-
-def np_diff(a, n=1, axis=-1, **kw):
-    for _ in range(n):
-        nd = _ndim(a)
-        ax = int(axis) % nd
-        hi = [slice(None)] * nd
-        lo = [slice(None)] * nd
-        hi[ax] = slice(1, None)
-        lo[ax] = slice(None, -1)
-        a = ops.sub(ops.getitem(a, idx=tuple(hi)), ops.getitem(a, idx=tuple(lo)))
-    return a
-
-
-def np_flip(m, axis=None):
-    nd = _ndim(m)
-    axes = range(nd) if axis is None else [int(a) % nd for a in np.atleast_1d(axis)]
-    idx = [slice(None)] * nd
-    for a in axes:
-        idx[a] = slice(None, None, -1)
-    return ops.getitem(m, idx=tuple(idx))
-
-
-def np_sort(a, axis=-1, **kw):
-    r = raw(a)
-    if axis is None:
-        a, r, axis = np_ravel(a), np.ravel(r), 0
-    order = np.argsort(r, axis=axis, kind="stable")
-    idx = list(np.indices(r.shape, sparse=True))
-    idx[int(axis) % r.ndim] = order
-    return ops.getitem(a, idx=tuple(idx))
-
-
-def np_where(condition, x=None, y=None):
-    if x is None and y is None:
-        return np.where(raw(condition))
-    return ops.where(np.asarray(raw(condition), dtype=bool), x, y)
-
-
-def np_clip(a, a_min=None, a_max=None, out=None, **kw):
-    _no_out("clip", out)
-    a_min = kw.pop("min", a_min)
-    a_max = kw.pop("max", a_max)
-    if a_min is not None:
-        a = ops.maximum(a, a_min)
-    if a_max is not None:
-        a = ops.minimum(a, a_max)
-    return a
-
-
-def np_copy(a, **kw):
-    return a
-
-
-# ---------------------------------------------------------------- products
-
-
-def np_dot(a, b, out=None):
-    _no_out("dot", out)
-    na, nb = _ndim(a), _ndim(b)
-    if na == 0 or nb == 0:
-        return ops.mul(a, b)
-    if na <= 2 and nb <= 2:
-        return ops.matmul(a, b)
-    return np_tensordot(a, b, axes=([na - 1], [nb - 2]))
-
-
-def np_vdot(a, b):
-    return ops.sum_(ops.mul(np_ravel(a), np_ravel(b)), axis=None, keepdims=False)
-
-
-def np_inner(a, b):
-    na, nb = _ndim(a), _ndim(b)
-    if na == 0 or nb == 0:
-        return ops.mul(a, b)
-    return np_tensordot(a, b, axes=([na - 1], [nb - 1]))
-
-
-def np_outer(a, b, out=None):
-    _no_out("outer", out)
-    return ops.mul(np_reshape(a, (-1, 1)), np_reshape(b, (1, -1)))
-
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def np_tensordot(a, b, axes=2):
-    na, nb = _ndim(a), _ndim(b)
-    if isinstance(axes, (int, np.integer)):
-        ax_a = list(range(na - int(axes), na))
-        ax_b = list(range(int(axes)))
-    else:
-        ax_a, ax_b = axes
-        ax_a = [int(ax_a) % na] if np.ndim(ax_a) == 0 else [int(i) % na for i in ax_a]
-        ax_b = [int(ax_b) % nb] if np.ndim(ax_b) == 0 else [int(i) % nb for i in ax_b]
-    if na + nb > len(_LETTERS):
-        raise NotImplementedError("numpy.tensordot with more than 52 axes in ad_core")
-    sa = list(_LETTERS[:na])
-    sb = list(_LETTERS[na:na + nb])
-    for i, j in zip(ax_a, ax_b):
-        sb[j] = sa[i]
-    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb)
-                                                              if j not in ax_b]
-    return ops.einsum(a, b, subscripts="".join(sa) + "," + "".join(sb) + "->" + "".join(out))
-
-
-def np_einsum(subscripts, *operands, out=None, optimize=False, **kw):
-    _no_out("einsum", out)
-    if not isinstance(subscripts, str):
-        raise NotImplementedError("numpy.einsum in sublist form has no derivative rule in "
-                                  "ad_core; use a subscripts string")
-    ops._einsum_parse(subscripts, len(operands))  # fail early with a named error
-    return ops.einsum(*operands, subscripts=subscripts)
-
-
-def np_trace(a, offset=0, axis1=0, axis2=1, **kw):
-    if _ndim(a) != 2 or offset != 0:
-        raise NotImplementedError("numpy.trace beyond 2-D, offset 0 in ad_core")
-    n = min(shape_of(a))
-    i = np.arange(n)
-    return ops.sum_(ops.getitem(a, idx=(i, i)), axis=None, keepdims=False)
-
-
-def np_diagonal(a, offset=0, axis1=0, axis2=1):
-    if _ndim(a) != 2 or offset != 0:
-        raise NotImplementedError("numpy.diagonal beyond 2-D, offset 0 in ad_core")
-    i = np.arange(min(shape_of(a)))
-    return ops.getitem(a, idx=(i, i))
-
-
-def np_diag(v, k=0):
-    if k != 0:
-        raise NotImplementedError("numpy.diag with k != 0 in ad_core")
-    if _ndim(v) == 2:
-        return np_diagonal(v)
-    n = shape_of(v)[0]
-    return ops.mul(np.eye(n), np_reshape(v, (1, n)))
 
 
 # ---------------------------------------------------------------- linalg
@@ -383,14 +81,92 @@ def np_solve(a, b):
     return ops.solve(a, b)
 
 
-# ---------------------------------------------------------------- tables
+# ---------------------------------------------------------------- ufuncs
 
 
-def _on_primals(fn):
-    """Derivative zero wherever defined: run on the plain values."""
-    def run(*args, **kwargs):
-        return fn(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
-    return run
+def _power(x, y):
+    # x**2 is the most common power: square has a cheaper, non-singular rule.
+    if type(y) in (int, float) and y == 2:
+        return ops.square(x)
+    return ops.power(x, y)
+
+
+def _fmax(x, y):
+    """maximum that ignores NaN, as NumPy's fmax (maximum propagates it)."""
+    m = ops.maximum(x, y)
+    rx, ry = np.isnan(raw(x)), np.isnan(raw(y))
+    if not (np.any(rx) or np.any(ry)):
+        return m
+    return ops.where(rx, y, ops.where(ry, x, m))
+
+
+def _fmin(x, y):
+    m = ops.minimum(x, y)
+    rx, ry = np.isnan(raw(x)), np.isnan(raw(y))
+    if not (np.any(rx) or np.any(ry)):
+        return m
+    return ops.where(rx, y, ops.where(ry, x, m))
+
+
+def _fresh(x):
+    """A new handle on the same value (NumPy returns a new array: a later in-place write
+    into one must not show in the other)."""
+    if isinstance(x, Tracer) and type(raw(x)) is np.ndarray:
+        return ops.reshape(x, shape=shape_of(x))
+    return x
+
+
+def _fmod(x, y):
+    # x - trunc(x / y) * y: derivative 1 in x, -trunc(x / y) in y (trunc is piecewise constant)
+    q = np.trunc(np.true_divide(raw(x), raw(y)))
+    r = ops.sub(x, ops.mul(q, y))
+    want = np.fmod(raw(x), raw(y))  # NumPy's exact value; the derivative is the composite's
+    return ops.add(r, want - raw(r)) if np.any(want != raw(r)) else r
+
+
+def _copysign(x, y):
+    flip = np.signbit(raw(x)) != np.signbit(raw(y))
+    return ops.where(flip, ops.neg(x), x)
+
+
+def _ldexp(x, i):
+    if isinstance(i, Tracer):
+        raise TypeError(f"numpy.ldexp: the exponent must be a plain integer (at {user_site()})")
+    return ops.mul(x, np.ldexp(1.0, i))
+
+
+def _modf(x):
+    whole = np.trunc(raw(x))
+    return ops.sub(x, whole), whole
+
+
+def _frexp(x):
+    m, e = np.frexp(raw(x))
+    return ops.mul(x, np.ldexp(1.0, -e)), e
+
+
+def _divmod(x, y):
+    return np.floor_divide(raw(x), raw(y)), ops.mod(x, y)
+
+
+def _nextafter(x, y):
+    rx = raw(x)
+    return ops.add(x, np.nextafter(rx, raw(y)) - rx)
+
+
+def _vecdot(x, y, axis=-1):
+    return ops.sum_(ops.mul(x, y), axis=(int(axis) % max(len(np.broadcast_shapes(
+        shape_of(x), shape_of(y))), 1),), keepdims=False)
+
+
+def _matvec(a, v):
+    r = ops.matmul(a, ops.reshape(v, shape=shape_of(v) + (1,)))
+    return ops.reshape(r, shape=shape_of(r)[:-1])
+
+
+def _vecmat(v, a):
+    r = ops.matmul(ops.reshape(v, shape=shape_of(v)[:-1] + (1, shape_of(v)[-1])), a)
+    return ops.reshape(r, shape=shape_of(r)[:-2] + shape_of(r)[-1:])
 
 
 UFUNCS = {
@@ -406,81 +182,253 @@ UFUNCS = {
     np.sqrt: ops.sqrt, np.cbrt: ops.cbrt, np.square: ops.square,
     np.reciprocal: ops.reciprocal,
     np.maximum: ops.maximum, np.minimum: ops.minimum,
-    np.fmax: ops.maximum, np.fmin: ops.minimum,
     np.arctan2: ops.arctan2, np.hypot: ops.hypot, np.logaddexp: ops.logaddexp,
     np.remainder: ops.mod, np.matmul: ops.matmul,
 }
 
-_COMPOSITE_UFUNCS = {
-    np.positive: lambda x: x,
+COMPOSITE_UFUNCS = {
+    np.positive: _fresh,
+    np.conjugate: _fresh,
     np.deg2rad: lambda x: ops.mul(x, math.pi / 180.0),
     np.radians: lambda x: ops.mul(x, math.pi / 180.0),
     np.rad2deg: lambda x: ops.mul(x, 180.0 / math.pi),
     np.degrees: lambda x: ops.mul(x, 180.0 / math.pi),
     np.logaddexp2: lambda x, y: ops.div(ops.logaddexp(ops.mul(x, ops.LN2), ops.mul(y, ops.LN2)),
                                         ops.LN2),
-    np.conjugate: lambda x: x,
+    np.fmax: _fmax, np.fmin: _fmin, np.fmod: _fmod, np.copysign: _copysign,
+    np.ldexp: _ldexp, np.modf: _modf, np.frexp: _frexp, np.divmod: _divmod,
+    np.nextafter: _nextafter,
 }
+for _name, _fn in (("vecdot", _vecdot), ("matvec", _matvec), ("vecmat", _vecmat)):
+    if hasattr(np, _name):  # NumPy >= 2.0 / 2.2
+        COMPOSITE_UFUNCS[getattr(np, _name)] = _fn
 
 # Derivative zero (or undefined) everywhere it exists: computed on primal values.
-_PRIMAL_UFUNCS = {
+PRIMAL_UFUNCS = {
     np.sign, np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit,
     np.isnan, np.isinf, np.isfinite, np.greater, np.greater_equal, np.less, np.less_equal,
     np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, np.spacing,
 }
 
-_REDUCE = {np.add: np_sum, np.multiply: np_prod, np.maximum: np_max, np.minimum: np_min}
+# Keyword arguments of a ufunc call that choose how NumPy computes, not what: honoured
+# by computing the same values (order, casting and subok only shape memory and errors).
+_UFUNC_LAYOUT = ("casting", "order", "subok")
+
+
+def _ufunc_call(name: str, ufunc, inputs, kwargs):
+    if kwargs:
+        # NumPy judges the keywords first (a bad signature, dtype or axes raises there,
+        # as without tracers); a ufunc with no derivative is then NumPy's answer itself.
+        checked = ufunc(*[raw(x) for x in inputs], **kwargs)
+        if ufunc in PRIMAL_UFUNCS:
+            return checked
+    check_dtype(name, kwargs.pop("dtype", None))
+    if kwargs.pop("signature", None) is not None:
+        raise refuse(name, "signature", "...", "traced values use the float64 loop")
+    axis = kwargs.pop("axis", None)
+    if axis is not None and not (hasattr(np, "vecdot") and ufunc is np.vecdot):
+        raise refuse(name, "axis", axis)
+    for k in ("axes", "keepdims"):
+        v = kwargs.pop(k, None)
+        if v is not None and v is not False:
+            raise refuse(name, k, v)
+    for k in _UFUNC_LAYOUT:
+        kwargs.pop(k, None)
+    if kwargs:
+        raise TypeError(f"{name}() got unexpected keyword argument(s) {sorted(kwargs)}")
+    if ufunc is np.power and len(inputs) == 2:
+        return _power(*inputs)
+    prim = UFUNCS.get(ufunc)
+    if prim is not None:
+        return prim(*inputs)
+    comp = COMPOSITE_UFUNCS.get(ufunc)
+    if comp is not None:
+        return comp(*inputs) if axis is None else comp(*inputs, axis=axis)
+    if ufunc in PRIMAL_UFUNCS:
+        return ufunc(*[raw(x) for x in inputs])
+    raise unsupported(name)
+
+
+def _out_value(out):
+    o = out[0] if isinstance(out, tuple) else out
+    return o
 
 
 def array_ufunc(self, ufunc, method, *inputs, **kwargs):
-    out = kwargs.pop("out", None)
-    if out is not None:
-        raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes in place, which cannot "
-                        "be differentiated: use the returned value instead")
-    if kwargs.get("where", True) is not True:
-        raise NotImplementedError(f"numpy.{ufunc.__name__}(..., where=...) in ad_core: use "
-                                  "np.where on the result")
-    if method == "__call__":
-        if ufunc is np.power and len(inputs) == 2:
-            return _power(*inputs)
+    if not kwargs and method == "__call__":  # the common call: np.sin(x), np.add(x, y)
         prim = UFUNCS.get(ufunc)
-        if prim is not None:
+        if prim is not None and ufunc is not np.power:
             return prim(*inputs)
-        comp = _COMPOSITE_UFUNCS.get(ufunc)
-        if comp is not None:
-            return comp(*inputs)
-        if ufunc in _PRIMAL_UFUNCS:
-            return ufunc(*[raw(x) for x in inputs])
-        raise unsupported(f"numpy.{ufunc.__name__}")
-    if method == "reduce" and ufunc in _REDUCE:
-        axis = kwargs.get("axis", 0)
-        return _REDUCE[ufunc](inputs[0], axis=axis, keepdims=kwargs.get("keepdims", False))
-    raise unsupported(f"numpy.{ufunc.__name__}.{method}")
+    name = f"numpy.{ufunc.__name__}"
+    out = kwargs.pop("out", None)
+    if isinstance(out, tuple) and all(o is None for o in out):
+        out = None
+    if method == "__call__":
+        where = kwargs.pop("where", True)
+        compute = lambda: _ufunc_call(name, ufunc, inputs, dict(kwargs))  # noqa: E731
+        if where is not True:
+            if out is None:
+                raise refuse(name, "where", "...", "without out=, NumPy leaves the elements "
+                             "where the mask is False uninitialized; pass out= or use np.where")
+            mask = np.asarray(raw(where), dtype=bool)
+            prev = _out_value(out)
+            full = compute
+            compute = lambda: ops.where(mask, full(), prev)  # noqa: E731
+        if out is not None:
+            o = _out_value(out)
+            if ufunc.nout != 1:
+                raise refuse(name, "out", "...", "ufuncs with several outputs")
+            if type(o) is np.ndarray:
+                if not any(isinstance(x, Tracer) for x in inputs):
+                    return inplace.store(name, out, compute())
+                return inplace.plain_inplace(name, ufunc, inputs, o, compute)
+        return inplace.store(name, out, compute())
+    if method == "reduce":
+        red = _REDUCE.get(ufunc)
+        if red is None:
+            raise unsupported(f"{name}.reduce")
+        kw = dict(kwargs)
+        kw.setdefault("axis", 0)
+        return red(inputs[0], out=out, **kw)
+    if method == "accumulate":
+        acc = _ACCUMULATE.get(ufunc)
+        if acc is None:
+            raise unsupported(f"{name}.accumulate")
+        kw = dict(kwargs)
+        kw.setdefault("axis", 0)
+        return acc(inputs[0], out=out, **kw)
+    if method == "outer" and len(inputs) == 2:
+        a, b = operand(inputs[0]), operand(inputs[1])
+        a = ops.reshape(a, shape=shape_of(a) + (1,) * len(shape_of(b)))
+        return array_ufunc(self, ufunc, "__call__", a, b, out=out, **kwargs)
+    if method == "at" and ufunc in (np.add, np.subtract) and len(inputs) == 3:
+        a, idx, b = inputs
+        if not isinstance(a, Tracer):
+            raise TypeError(f"{name}.at at {user_site()} writes traced values into a plain "
+                            "NumPy array, where their derivative is lost: make the array "
+                            "traced first (np.zeros_like(x) of a traced x)")
+        sub_shape = np.broadcast_to(np.empty((), np.int8), shape_of(a))[idx].shape
+        b = operand(b)
+        b = ops.broadcast_to(b, shape=sub_shape) if shape_of(b) != sub_shape else b
+        placed = ops.untake(b, idx=idx, shape=shape_of(a))
+        inplace.assign(a, (ops.add if ufunc is np.add else ops.sub)(a, placed))
+        return None
+    raise unsupported(f"{name}.{method}")
 
 
-FUNCTIONS = {
-    np.sum: np_sum, np.mean: np_mean, np.var: np_var, np.std: np_std, np.prod: np_prod,
-    np.max: np_max, np.amax: np_max, np.min: np_min, np.amin: np_min, np.cumsum: np_cumsum,
-    np.reshape: np_reshape, np.ravel: np_ravel, np.transpose: np_transpose,
-    np.swapaxes: np_swapaxes, np.moveaxis: np_moveaxis, np.expand_dims: np_expand_dims,
-    np.squeeze: np_squeeze, np.broadcast_to: np_broadcast_to,
-    np.concatenate: np_concatenate, np.stack: np_stack, np.hstack: np_hstack,
-    np.vstack: np_vstack, np.atleast_1d: np_atleast_1d, np.diff: np_diff, np.flip: np_flip,
-    np.sort: np_sort, np.where: np_where, np.clip: np_clip, np.copy: np_copy,
-    np.dot: np_dot, np.vdot: np_vdot, np.inner: np_inner, np.outer: np_outer,
-    np.tensordot: np_tensordot, np.einsum: np_einsum, np.trace: np_trace,
-    np.diagonal: np_diagonal, np.diag: np_diag,
+_REDUCE = {np.add: reductions.np_sum, np.multiply: reductions.np_prod,
+           np.maximum: reductions.np_max, np.minimum: reductions.np_min}
+_ACCUMULATE = {np.add: reductions.np_cumsum, np.multiply: reductions.np_cumprod}
+
+
+# ---------------------------------------------------------------- functions
+
+
+def np_clip(a, a_min=np._NoValue, a_max=np._NoValue, out=None, *, min=np._NoValue,  # noqa: A002
+            max=np._NoValue, **kwargs):  # noqa: A002
+    if min is not np._NoValue:
+        if a_min is not np._NoValue:
+            raise ValueError("Passed more than one argument for the same parameter: 'a_min' "
+                             "and 'min'")
+        a_min = min
+    if max is not np._NoValue:
+        if a_max is not np._NoValue:
+            raise ValueError("Passed more than one argument for the same parameter: 'a_max' "
+                             "and 'max'")
+        a_max = max
+    if a_min is np._NoValue and a_max is np._NoValue:
+        raise ValueError("One of max or min must be given")
+    where = kwargs.pop("where", True)
+    check_dtype("numpy.clip", kwargs.pop("dtype", None))
+    for k in _UFUNC_LAYOUT:
+        kwargs.pop(k, None)
+    if kwargs:
+        raise TypeError(f"clip() got unexpected keyword argument(s) {sorted(kwargs)}")
+    x = operand(a)
+    r = x
+    if a_min is not None and a_min is not np._NoValue:
+        r = ops.maximum(r, a_min)
+    if a_max is not None and a_max is not np._NoValue:
+        r = ops.minimum(r, a_max)
+    if r is x:
+        r = _fresh(x)
+    if where is not True:
+        if out is None:
+            raise refuse("numpy.clip", "where", "...", "without out=, NumPy leaves the "
+                         "elements where the mask is False uninitialized")
+        r = ops.where(np.asarray(raw(where), dtype=bool), r, _out_value(out))
+    return inplace.store("numpy.clip", out, r)
+
+
+def np_nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    v = operand(x)
+    rv = raw(v)
+    big = np.finfo(np.float64).max
+    r = ops.where(np.isnan(rv), nan, v)
+    r = ops.where(np.isposinf(rv), big if posinf is None else posinf, r)
+    r = ops.where(np.isneginf(rv), -big if neginf is None else neginf, r)
+    if not copy and isinstance(x, Tracer):
+        inplace.assign(x, r)
+        return x
+    return r
+
+
+def np_bincount(x, /, weights=None, minlength=0):
+    if isinstance(x, Tracer):
+        raise TypeError(f"numpy.bincount of traced values at {user_site()}: bins are indices "
+                        "and have no derivative; pass x.value")
+    if weights is None or not isinstance(weights, Tracer):
+        return np.bincount(x, weights=raw(weights) if weights is not None else None,
+                           minlength=minlength)
+    idx = np.asarray(x)
+    n = int(max(minlength, (idx.max() + 1) if idx.size else 0))
+    w = operand(weights)
+    if shape_of(w) != idx.shape:
+        raise ValueError("The weights and list don't have the same length.")
+    return ops.untake(w, idx=idx, shape=(n,))
+
+
+def _on_primals(fn):
+    """Derivative zero wherever defined: run on the plain values (an ``out=`` that is a
+    traced array takes the result as a constant)."""
+    def run(*args, **kwargs):
+        out = kwargs.get("out")
+        if isinstance(out, Tracer):
+            kwargs = dict(kwargs)
+            kwargs["out"] = np.array(raw(out), dtype=float)  # NumPy checks shape and casting
+            r = fn(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+            return inplace.store(f"numpy.{fn.__name__}", out, np.asarray(r, dtype=float))
+        return fn(*[raw(a) for a in args], **{k: raw(v) for k, v in kwargs.items()})
+    run.__name__ = f"primal_{getattr(fn, '__name__', 'fn')}"
+    return run
+
+
+FAMILIES = (reductions, shapes, indexing, products, creation)
+
+FUNCTIONS = {}
+for _family in FAMILIES:
+    FUNCTIONS.update(_family.FUNCTIONS)
+FUNCTIONS.update({
+    np.clip: np_clip, np.nan_to_num: np_nan_to_num, np.bincount: np_bincount,
+    np.sinc: lambda x: ops.sinc(operand(x)),
+    np.real_if_close: lambda a, tol=100: _fresh(a),
     np.linalg.norm: np_norm, np.linalg.det: np_det, np.linalg.inv: np_inv,
     np.linalg.solve: np_solve,
-    np.abs: lambda x, **kw: ops.absolute(x),
-}
+})
 
-for _f in (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.empty_like,
-           np.full_like, np.isclose, np.allclose, np.array_equal, np.argmax, np.argmin,
-           np.argsort, np.nonzero, np.count_nonzero, np.any, np.all, np.round, np.around,
-           np.sign, np.floor, np.ceil, np.isnan, np.isinf, np.isfinite, np.result_type,
-           np.searchsorted, np.digitize, np.unique, np.argwhere, np.flatnonzero):
+# Derivative zero wherever it exists (or no derivative: indices, booleans, shapes).
+PRIMAL_FUNCTIONS = (
+    np.shape, np.ndim, np.size, np.isclose, np.allclose, np.array_equal, np.array_equiv,
+    np.argmax, np.argmin, np.nanargmax, np.nanargmin, np.argsort, np.argpartition,
+    np.nonzero, np.count_nonzero, np.any, np.all, np.round, np.around, np.fix,
+    np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj, np.isposinf, np.isneginf,
+    np.result_type, np.searchsorted, np.digitize, np.argwhere, np.flatnonzero, np.isin,
+    np.lexsort, np.shares_memory, np.may_share_memory, np.array_repr, np.array_str,
+    np.array2string, np.tril_indices_from, np.triu_indices_from, np.diag_indices_from,
+    np.min_scalar_type, np.angle,
+)
+for _f in PRIMAL_FUNCTIONS:
     FUNCTIONS[_f] = _on_primals(_f)
 
 
@@ -495,33 +443,35 @@ def array_function(self, func, types, args, kwargs):
 # ---------------------------------------------------------------- Tracer methods
 
 
-def _getitem(self, idx):
-    if isinstance(idx, Tracer):
-        raise TypeError("indexing with a traced value: indices must be plain integers or arrays")
-    if isinstance(idx, tuple):
-        idx = tuple(raw(i) for i in idx)
-    elif isinstance(idx, list):
-        idx = np.asarray(idx)
-    return ops.getitem(self, idx=idx)
+def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    if np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize == 8:
+        return _fresh(self) if copy else self
+    raise TypeError(f"astype({np.dtype(dtype).name}) of a traced value drops its derivative "
+                    f"(at {user_site()}); use `x.value.astype(...)` for the plain value")
 
 
-def _astype(self, dtype, *a, **kw):
-    if np.dtype(dtype).kind == "f":
-        return self
-    raise TypeError(f"astype({np.dtype(dtype).name}) of a traced value drops its derivative; "
-                    "use `x.value.astype(...)` for the plain value")
-
-
-def _method_reshape(self, *shape, order="C"):
+def _method_reshape(self, *shape, order="C", copy=None):
     if len(shape) == 1:
         shape = shape[0]
-    return np_reshape(self, shape, order=order)
+    return shapes.np_reshape(self, shape, order=order, copy=copy)
 
 
 def _method_transpose(self, *axes):
     if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], (int, np.integer))):
         axes = axes[0]
-    return np_transpose(self, axes if axes else None)
+    return shapes.np_transpose(self, axes if axes else None)
+
+
+def _method_sort(self, axis=-1, kind=None, order=None, *, stable=None):
+    inplace.assign(self, indexing.np_sort(self, axis, kind, order, stable=stable))
+
+
+def _method_partition(self, kth, axis=-1, kind="introselect", order=None):
+    inplace.assign(self, indexing.np_partition(self, kth, axis, kind, order))
+
+
+def _method_dot(self, b, out=None):
+    return products.np_dot(self, b, out=out)
 
 
 _NO_PARAMS: dict = {}  # shared by operator calls; never mutated
@@ -550,18 +500,31 @@ def _un(prim):
     return lambda self: prim(self)
 
 
-def _power(x, y):
-    # x**2 is the most common power: square has a cheaper, non-singular rule.
-    if type(y) in (int, float) and y == 2:
-        return ops.square(x)
-    return ops.power(x, y)
-
-
 def _floordiv(a, b):
     return np.floor_divide(raw(a), raw(b))
 
 
-_METHODS = {
+def _primal_method(name):
+    run = _on_primals(getattr(np, name))
+
+    def method(self, *a, **k):
+        return run(self, *a, **k)
+    method.__name__ = name
+    return method
+
+
+def _method_var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *,
+                where=np._NoValue, mean=np._NoValue):
+    # ndarray.var has no correction= (np.var has): mirror the method, not the function
+    return reductions.np_var(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
+
+
+def _method_std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoValue, *,
+                where=np._NoValue, mean=np._NoValue):
+    return reductions.np_std(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
+
+
+METHODS = {
     "__add__": _bin(ops.add), "__radd__": _rbin(ops.add),
     "__sub__": _bin(ops.sub), "__rsub__": _rbin(ops.sub),
     "__mul__": _bin(ops.mul), "__rmul__": _rbin(ops.mul),
@@ -570,22 +533,43 @@ _METHODS = {
     "__matmul__": _bin(ops.matmul), "__rmatmul__": _rbin(ops.matmul),
     "__mod__": _bin(ops.mod), "__rmod__": _rbin(ops.mod),
     "__floordiv__": _floordiv, "__rfloordiv__": lambda s, o: _floordiv(o, s),
-    "__neg__": _un(ops.neg), "__pos__": lambda self: self, "__abs__": _un(ops.absolute),
-    "__getitem__": _getitem,
+    "__neg__": _un(ops.neg), "__pos__": _fresh, "__abs__": _un(ops.absolute),
+    "__iadd__": inplace.inplace_operator(ops.add),
+    "__isub__": inplace.inplace_operator(ops.sub),
+    "__imul__": inplace.inplace_operator(ops.mul),
+    "__itruediv__": inplace.inplace_operator(ops.div),
+    "__ipow__": inplace.inplace_operator(_power),
+    "__imatmul__": inplace.inplace_operator(ops.matmul),
+    "__imod__": inplace.inplace_operator(ops.mod),
+    "__getitem__": indexing.getitem,
+    "__setitem__": inplace.setitem,
     "__array_ufunc__": array_ufunc, "__array_function__": array_function,
-    "sum": np_sum, "mean": np_mean, "prod": np_prod, "max": np_max, "min": np_min,
-    "var": np_var, "std": np_std, "cumsum": np_cumsum,
-    "dot": np_dot, "reshape": _method_reshape, "transpose": _method_transpose,
-    "ravel": np_ravel, "flatten": np_ravel, "squeeze": np_squeeze, "swapaxes": np_swapaxes,
-    "clip": np_clip, "astype": _astype, "copy": np_copy, "conj": lambda self: self,
-    "argmax": lambda self, *a, **k: np.argmax(raw(self), *a, **k),
-    "argmin": lambda self, *a, **k: np.argmin(raw(self), *a, **k),
-    "any": lambda self, *a, **k: np.any(raw(self), *a, **k),
-    "all": lambda self, *a, **k: np.all(raw(self), *a, **k),
+    "sum": reductions.np_sum, "mean": reductions.np_mean, "prod": reductions.np_prod,
+    "max": reductions.np_max, "min": reductions.np_min, "var": _method_var,
+    "std": _method_std, "cumsum": reductions.np_cumsum,
+    "cumprod": reductions.np_cumprod,
+    "dot": _method_dot, "reshape": _method_reshape, "transpose": _method_transpose,
+    "ravel": shapes.np_ravel, "flatten": lambda self, order="C": _fresh(
+        shapes.np_ravel(self, order)),
+    "squeeze": shapes.np_squeeze, "swapaxes": shapes.np_swapaxes,
+    "diagonal": shapes.np_diagonal, "trace": shapes.np_trace, "repeat": shapes.np_repeat,
+    "take": indexing.np_take, "compress": lambda self, condition, axis=None, out=None:
+        indexing.np_compress(condition, self, axis, out),
+    "clip": np_clip, "astype": _astype, "copy": lambda self, order="C": _fresh(self),
+    "conj": _fresh, "conjugate": _fresh,
+    "sort": _method_sort, "partition": _method_partition, "fill": indexing.method_fill,
+    "put": indexing.np_put,
+    "argmax": _primal_method("argmax"), "argmin": _primal_method("argmin"),
+    "argsort": _primal_method("argsort"), "argpartition": _primal_method("argpartition"),
+    "nonzero": _primal_method("nonzero"), "round": _primal_method("round"),
+    "searchsorted": _primal_method("searchsorted"),
+    "any": _primal_method("any"), "all": _primal_method("all"),
     "tolist": lambda self: raw(self).tolist() if hasattr(raw(self), "tolist") else raw(self),
 }
 
-for _name, _fn in _METHODS.items():
+for _name, _fn in METHODS.items():
     setattr(Tracer, _name, _fn)
-Tracer.T = property(lambda self: np_transpose(self))
-Tracer.real = property(lambda self: self)
+Tracer.T = property(lambda self: shapes.np_transpose(self))
+Tracer.mT = property(lambda self: shapes.np_swapaxes(self, -1, -2))
+Tracer.real = property(lambda self: shapes.np_real(self))
+Tracer.imag = property(lambda self: shapes.np_imag(self))

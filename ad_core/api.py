@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ._core import Tracer, raw, shape_of
-from .forward import Dual, ForwardTrace, batched_jacobian_tangents
+from .forward import Dual, ForwardTrace, batch_fallbacks, batched_jacobian_tangents
 from .primitives import ops
 from .primitives.batching import NoBatchRule
 from .reverse import ReverseTrace, gc_paused
@@ -50,8 +50,9 @@ def _diff_arg(x: Any, f: Callable, k: int, who: str):
             return x.astype(np.float64)
     what = type(x).__name__ if not isinstance(x, np.ndarray) else f"ndarray of {x.dtype}"
     hint = " (wrap lists with np.array(...))" if isinstance(x, (list, tuple)) else ""
+    leave_out = ", or leave it out of argnums" if who not in ("derivative", "jvp", "vjp") else ""
     raise TypeError(f"{who}: {_param_name(f, k)} is a {what}, which cannot be differentiated; "
-                    f"pass a float or a float ndarray{hint}, or leave it out of argnums")
+                    f"pass a float or a float ndarray{hint}{leave_out}")
 
 
 def _argnums(argnums, nargs: int, who: str) -> tuple[tuple[int, ...], bool]:
@@ -109,10 +110,12 @@ def _like(c, x):
     return c
 
 
-def _adjoint(adj: list, inp):
-    """The adjoint of input ``inp``; None when it was recorded after the output
-    (e.g. ``lambda x, y: x`` with argnums (0, 1): the backward pass stops at x)."""
-    return adj[inp._idx] if inp._idx < len(adj) else None
+def _adjoint(adj: list, idx: int):
+    """The adjoint of the input recorded at node ``idx``; None when it was recorded after
+    the output (e.g. ``lambda x, y: x`` with argnums (0, 1): the backward pass stops at x).
+    Inputs are found by node index, not through their tracers: an in-place write in ``f``
+    (``x += 1``) points an input's tracer at a later node."""
+    return adj[idx] if idx < len(adj) else None
 
 
 def _basis(e: int, shape: tuple):
@@ -140,6 +143,7 @@ def vjp(f: Callable, *primals):
     trace = ReverseTrace()
     xs = [_diff_arg(p, f, k, "vjp") for k, p in enumerate(primals)]
     ins = [trace.new_input(x) for x in xs]
+    in_idx = [i._idx for i in ins]
     with gc_paused():
         out, idx = trace.unpack(f(*ins))
     _real(out, "vjp")
@@ -153,21 +157,22 @@ def vjp(f: Callable, *primals):
             return tuple(_like(None, x) for x in xs)
         adj = trace.backward(idx, ct if isinstance(ct, Tracer) else
                              (float(ct) if out_shape == () else np.asarray(ct, dtype=float)))
-        return tuple(_like(_adjoint(adj, i), x) for i, x in zip(ins, xs))
+        return tuple(_like(_adjoint(adj, i), x) for i, x in zip(in_idx, xs))
 
     return _present(out), vjp_fn
 
 
 def _reverse_inputs(f: Callable, args: tuple, nums: tuple[int, ...], who: str):
-    """A new tape, and ``args`` with the differentiated ones replaced by its inputs."""
+    """A new tape, ``args`` with the differentiated ones replaced by its inputs, their
+    plain values and their node indices."""
     trace = ReverseTrace()
     args = list(args)
     xs, ins = [], []
     for k in nums:
         x = _diff_arg(args[k], f, k, who)
         xs.append(x)
-        ins.append(trace.new_input(x))
-        args[k] = ins[-1]
+        args[k] = trace.new_input(x)
+        ins.append(args[k]._idx)
     return trace, args, xs, ins
 
 
@@ -350,8 +355,10 @@ def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
                 try:
                     is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs, k)
                     jacs = [_from_batched(T, s_out, s_in) for s_out, T in res]
-                except NoBatchRule:
-                    jacs = None  # a primitive without a batching rule: sweep per element
+                except NoBatchRule as e:
+                    # a primitive without a batching rule: sweep per element (and say so)
+                    batch_fallbacks[str(e)] += 1
+                    jacs = None
             if jacs is None:
                 is_tuple, jacs = _jacfwd_columns(f, args, kwargs, nums, xs, k)
             per_arg.append(jacs)
@@ -408,9 +415,11 @@ def derivative(f: Callable) -> Callable:
     """
     @functools.wraps(f)
     def df(x, *args, **kwargs):
+        # Checked here, against f, so that a message names f's parameter, not the lambda's.
+        x = _diff_arg(x, f, 0, "derivative")
         if shape_of(x) != ():
-            raise TypeError(f"derivative expects a scalar argument, got shape {shape_of(x)}; "
-                            "use jacfwd for arrays")
+            raise TypeError(f"derivative: {_param_name(f, 0)} has shape {shape_of(x)}, but "
+                            "derivative expects a scalar; use jacfwd for arrays")
         return jvp(lambda v: f(v, *args, **kwargs), (x,), (1.0,))[1]
 
     return df

@@ -19,8 +19,10 @@ import weakref
 
 import numpy as np
 
-from ._core import Trace, Tracer, raw, shape_of
-from .primitives.table import ARITH_ERRORS, cotangent_term
+from ._core import Trace, Tracer, in_place_level_error, raw, shape_of, user_site
+from .primitives import ops
+from .primitives.chain import cotangent_term
+from .primitives.table import ARITH_ERRORS
 
 
 @contextlib.contextmanager
@@ -63,6 +65,12 @@ class RVar(Tracer):
         self._trace = trace
         self.primal = primal
         self._idx = idx
+
+    def become(self, new) -> None:
+        if not isinstance(new, RVar) or new._trace is not self._trace:
+            raise in_place_level_error(self, new)
+        self.primal = new.primal
+        self._idx = new._idx
 
     def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """PyTorch-style: accumulate d(self)/d(leaf) into each live ``Variable``'s ``.grad``.
@@ -167,9 +175,23 @@ class ReverseTrace(Trace):
         Intermediate adjoints are dropped as soon as their node is processed (memory
         stays near the live frontier); ``keep=True`` keeps them all (``ad.trace``)."""
         with gc_paused():
-            adj = self._sweep(out_idx, seed, mask, keep)
-            if not mask and any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
+            out = self.nodes[out_idx]
+            plain = out is not None and not isinstance(out[1], Tracer) and \
+                not isinstance(seed, Tracer)
+            if mask:
                 adj = self._sweep(out_idx, seed, True, keep)
+            else:
+                # A first-order sweep (plain values; a nested one carries outer tracers,
+                # whose forward rules must keep checking) skips the 0 · inf check in
+                # matmul / einsum / share products too.
+                lazy = ops.ZERO_CHECK.lazy
+                ops.ZERO_CHECK.lazy = plain
+                try:
+                    adj = self._sweep(out_idx, seed, False, keep)
+                finally:
+                    ops.ZERO_CHECK.lazy = lazy
+                if any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
+                    adj = self._sweep(out_idx, seed, True, keep)
         return adj
 
     def _sweep(self, out_idx: int, seed, mask: bool, keep: bool) -> list:
@@ -205,7 +227,7 @@ class ReverseTrace(Trace):
                         partials[pos](ans, *primals)
                     if type(d) is float and type(g) is float and type(primals[pos]) is float:
                         c = g * d  # the scalar path of cotangent_term, inlined
-                        if c != c and g == 0.0:
+                        if c != c and (g == 0.0 or d == 0.0):
                             c = 0.0
                     else:
                         c = cotangent_term(g, d, primals[pos], mask)
@@ -304,7 +326,7 @@ class Variable(RVar):
         7.0
     """
 
-    __slots__ = ("grad", "__weakref__")
+    __slots__ = ("grad",)
 
     def __init__(self, value) -> None:
         if isinstance(value, Tracer):
@@ -320,6 +342,12 @@ class Variable(RVar):
         super().__init__(trace, value, len(trace.nodes) - 1)
         self.grad = None
         trace.variables.append((weakref.ref(self), self._idx))
+
+    def become(self, new) -> None:
+        raise TypeError(
+            f"an in-place write into an ad.Variable, at {user_site()}: a Variable is a leaf "
+            "of the graph (as in PyTorch, a leaf that requires grad cannot be modified in "
+            "place); write y = x * 1.0 and modify y, or assign to x.data's copy")
 
     @property
     def data(self):

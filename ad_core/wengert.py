@@ -285,10 +285,12 @@ def _run(f, args, nums) -> Trace:
     a = list(args)
     rows: list[Row] = []
     input_rows = []
+    input_values = {}  # by row: an in-place write in f may repoint an input's tracer
     for k in nums:
         x = _diff_arg(args[k], f, k, "trace")
         a[k] = tape.new_input(x)
         input_rows.append(len(tape.nodes) - 1)
+        input_values[input_rows[-1]] = x
     out = f(*a)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     outputs = [tape.unpack(o) for o in outs]
@@ -297,7 +299,7 @@ def _run(f, args, nums) -> Trace:
     def_line = tape.code.co_firstlineno if tape.code is not None else None
     for i, node in enumerate(tape.nodes):
         if node is None:
-            rows.append(Row(i + 1, "input", (), _plain(raw(a[nums[input_rows.index(i)]])),
+            rows.append(Row(i + 1, "input", (), _plain(input_values[i]),
                             line=def_line, name=input_names.get(i)))
             continue
         op, refs, params, line, flops = tape.meta.get(i, ("?", (), {}, None, 0))

@@ -46,7 +46,7 @@ def _batch_index(idx):
 
 def _reduce_rule(share_fn):
     def rule(t, ans, x, axis=None, keepdims=False):
-        return ops.sum_(ops.mul(t, share_fn(x, ans, axis, keepdims)),
+        return ops.sum_(ops.zmul(t, share_fn(x, ans, axis, keepdims)),
                         axis=_full_axis(t, axis), keepdims=keepdims)
     return rule
 
@@ -71,17 +71,17 @@ def _matmul_a(t, ans, a, b):
         raise NoBatchRule("matmul of a vector with a stack of matrices")
     if len(sa) >= 2:
         t = _pad_stack(t, sa, sb)
-    return ops.matmul(t, b)
+    return ops._zmatmul(t, b)
 
 
 def _matmul_b(t, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sb) >= 2:
-        return ops.matmul(a, _pad_stack(t, sb, sa) if len(sa) >= 2 else t)
+        return ops._zmatmul(a, _pad_stack(t, sb, sa) if len(sa) >= 2 else t)
     if len(sa) == 1:
-        return ops.matmul(t, a)
+        return ops._zmatmul(t, a)
     if len(sa) == 2:
-        return ops.matmul(t, ops._mT(a))
+        return ops._zmatmul(t, ops._mT(a))
     raise NoBatchRule("matmul of a stack of matrices with a vector")
 
 
@@ -96,7 +96,7 @@ def _einsum_rule(t, ans, *xs, i, subscripts):
     parts[i] = letter + parts[i]
     operands = list(xs)
     operands[i] = t
-    return ops.einsum(*operands, subscripts=",".join(parts) + "->" + letter + out)
+    return ops._zeinsum(*operands, subscripts=",".join(parts) + "->" + letter + out)
 
 
 def _norm_rule(t, ans, x, axis=None, keepdims=False):
@@ -149,6 +149,23 @@ RULES: dict = {
     ops.inv: (ops.inv.jvp[0],),
 }
 VARIADIC: dict[object, Callable] = {ops.concatenate: _concat_rule, ops.einsum: _einsum_rule}
+
+
+def _solve_b(t, ans, A, b):
+    if len(shape_of(b)) == 1:  # B right-hand sides: solve them as the columns of one matrix
+        return ops.transpose(ops.solve(A, ops.transpose(t, axes=(1, 0))), axes=(1, 0))
+    return ops.solve(A, t)
+
+
+def _solve_A(t, ans, A, b):
+    return ops.neg(_solve_b(ops.matmul(t, ans), ans, A, b))
+
+
+# Later additions to the table, one line each.
+RULES.update({
+    ops.cumprod: (lambda t, ans, x, axis: ops._cumprod_jvp(t, ans, x, axis, off=1),),
+    ops.solve: (_solve_A, _solve_b),
+})
 
 
 def batched_rule(prim, i: int) -> Callable:

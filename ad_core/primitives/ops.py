@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 
 import numpy as np
 
 from .._core import Tracer, raw, shape_of
-from .table import ByIndex, defprim, unbroadcast
+from .table import ByIndex, defprim
 
 
 class _LazySympy:
@@ -271,6 +272,45 @@ erfc = defprim("erfc", np.vectorize(math.erfc, otypes=[float]), scalar=math.erfc
                sympy=sp.erfc, flops=20)
 
 
+# ---------------------------------------------------------------- sinc
+
+# sinc'(x) = Σ_{k≥1} c_k x^(2k-1) near 0, c_k = (-1)^k π^(2k) 2k / (2k+1)!: exact to every
+# order at 0, where the closed form (cos(πx) - sinc(x)) / x is 0/0.
+_SINC_SERIES = tuple((-1) ** k * math.pi ** (2 * k) * 2 * k / math.factorial(2 * k + 1)
+                     for k in range(1, 13))
+_SINC_NEAR = 0.25  # the series' 12 terms are exact to rounding for |x| < 1/4
+
+
+def _sinc_series_prime(x):
+    x2 = square(x)
+    acc = _SINC_SERIES[-1]
+    for c in reversed(_SINC_SERIES[:-1]):
+        acc = add(mul(acc, x2), c)
+    return mul(acc, x)
+
+
+def _sinc_prime(ans, x):
+    rx = raw(x)
+    near = np.abs(rx) < _SINC_NEAR
+    if not np.any(near):
+        return div(sub(cos(mul(math.pi, x)), ans), x)
+    if np.ndim(rx) == 0:
+        return _sinc_series_prime(x)
+    far_x = where(near, 1.0, x)  # the double where: no 0/0 in the branch not taken
+    far = div(sub(cos(mul(math.pi, far_x)), sinc(far_x)), far_x)
+    return where(near, _sinc_series_prime(where(near, x, 0.0)), far)
+
+
+def _sinc_scalar(x):
+    # NumPy's own formula (numpy/lib/_function_base_impl.py), for identical values.
+    y = math.pi * (x if x != 0 else 1.0e-20)
+    return math.sin(y) / y
+
+
+sinc = defprim("sinc", np.sinc, scalar=_sinc_scalar, partials=(_sinc_prime,),
+               sympy=lambda x: sp.sinc(sp.pi.resolve() * x), flops=20)
+
+
 # ---------------------------------------------------------------- selection
 
 
@@ -295,6 +335,102 @@ where = defprim(
          lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), x),
          lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), y)),
     sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), flops=1)
+
+
+# ---------------------------------------------------------------- zero wins
+
+
+class _ZeroCheck(threading.local):
+    """``lazy``: set by reverse mode's first sweep, which looks for 0 · inf only if a NaN
+    reaches an input (then it sweeps again, checking): plain-array products skip it.
+    Per thread, so that a transform in another thread keeps checking."""
+
+    lazy = False
+
+
+ZERO_CHECK = _ZeroCheck()
+
+
+def zero_wins(a, b, c):
+    """``c = a · b`` with 0 wherever ``a`` or ``b`` is exactly 0 and ``c`` is NaN (0 · inf,
+    0 · nan): the convention that makes forward and reverse mode agree where one factor
+    of the chain rule is infinite and its neighbour zero (see ``chain.py``). A NaN with
+    no zero factor stays. Costs one reduction, and more only when ``c`` holds a NaN."""
+    t = type(c)
+    if t is np.ndarray:
+        if ZERO_CHECK.lazy:
+            return c
+        # One reduction, no allocation: a NaN anywhere makes the sum NaN.
+        if c.dtype.kind == "f" and c.size:
+            s = _add_reduce(c, axis=None)
+            if s != s:
+                bad = np.isnan(c) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
+                if bad.any():
+                    c = np.where(bad, 0.0, c)
+    elif t is float or t is np.float64:
+        if c != c and (raw(a) == 0 or raw(b) == 0):
+            return 0.0
+    elif isinstance(c, Tracer):
+        # Higher order: judge by the plain values and zero every level at once.
+        rc = raw(c)
+        if np.any(np.isnan(rc)):
+            bad = np.isnan(rc) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
+            if np.any(bad):
+                if np.ndim(rc) == 0:
+                    return 0.0
+                c = where(bad, 0.0, c)
+    return c
+
+
+def zmul(a, b):
+    """a · b for a (co)tangent and a local factor, with 0 · inf = 0."""
+    return zero_wins(a, b, mul(a, b))
+
+
+_SIGNS = ((np.inf, True), (-np.inf, True), (1.0, False), (-1.0, False))
+
+
+
+
+def multilinear_zero_wins(F, operands, r):
+    """``r = F(*operands)`` for a multilinear ``F`` (matmul, einsum), recomputed so that a
+    term with an exactly zero factor counts as 0 even when another factor is ±inf (IEEE
+    gives NaN). Terms with an infinite factor and no zero factor give ±inf (NaN if both
+    signs meet), as IEEE would. Runs only when ``r`` holds a NaN and an operand an inf."""
+    if ZERO_CHECK.lazy and type(r) is np.ndarray:
+        return r
+    rr = raw(r)
+    s = _add_reduce(np.ravel(rr), axis=None)  # one reduction: a NaN anywhere makes it NaN
+    if s == s:
+        return r
+    raws = [np.asarray(raw(o), dtype=float) for o in operands]
+    if not any(np.isinf(v).any() for v in raws):
+        return r
+    finite = [where(np.isinf(v), 0.0, o) if np.isinf(v).any() else o
+              for v, o in zip(raws, operands)]
+    base = F(*finite)
+    # Count, per output element, the infinite terms of each sign: F of 0/1 indicator
+    # operands, one evaluation per assignment of categories (+inf, -inf, +x, -x).
+    pos = neg = 0.0
+    k = len(raws)
+    for combo in np.ndindex(*(4,) * k):
+        cats = [_SIGNS[c] for c in combo]
+        if not any(inf for _, inf in cats):
+            continue
+        ind = []
+        for v, (sign, inf) in zip(raws, cats):
+            if inf:
+                ind.append((v == sign).astype(float))
+            else:
+                ind.append((np.isfinite(v) & (np.sign(v) == sign)).astype(float))
+        n = np.asarray(F(*ind), dtype=float)
+        if sum(sign < 0 for sign, _ in cats) % 2 == 0:
+            pos = pos + n
+        else:
+            neg = neg + n
+    pos, neg = np.asarray(pos) > 0, np.asarray(neg) > 0
+    fix = np.where(pos & neg, np.nan, np.where(pos, np.inf, -np.inf))
+    return where(pos | neg, fix, base)
 
 
 # ---------------------------------------------------------------- reductions
@@ -334,16 +470,29 @@ sum_ = defprim(
     sympy=None, flops=_reduce_flops)
 
 
+# Below these sizes (absolute, or relative to the largest element) the ratio form
+# prod / x_i loses its digits at second order (its terms grow like prod / x_i² and
+# cancel): such elements take the exact path, which never divides by them.
+TINY = 1e-8
+SMALL_RATIO = 1e-8
+
+
+def near_zero(rx):
+    """The elements a product's rules treat as zero (exact path, no division by them)."""
+    a = np.abs(rx)
+    return (a < TINY) | (a < SMALL_RATIO * np.max(a, initial=0.0))
+
+
 def _prod_others(x, ans, axis):
     """∂prod/∂x_i = the product of the other elements, exactly (no ans / x at zeros) and
-    as differentiable terms, so that higher orders stay exact. In a slice with z zeros:
+    as differentiable terms, so that higher orders stay exact. Elements that are zero, or
+    tiny next to the largest, form the "zero" class; in a slice with z of them:
 
-    - x_i nonzero: (nonzero others) · (product of the zeros), the latter 1 when z = 0;
-    - x_i zero: (nonzero elements) · (the other zeros): 1 for z = 1, the other zero for
-      z = 2 (sum of the zeros minus x_i), an exclusive product for z >= 3 (n × n, only then).
+    - x_i not in it: (other non-zero-class elements) · (product of the zero class);
+    - x_i in it: (non-zero-class product) · (the rest of the zero class): 1 for z = 1,
+      the other member for z = 2, an exclusive product for z >= 3 (n × n, only then).
     """
-    rx = raw(x)
-    zero = rx == 0
+    zero = near_zero(raw(x))
     if not np.any(zero):
         return div(prod(x, axis=axis, keepdims=True), x)
     nzero = np.sum(zero, axis=axis, keepdims=True)
@@ -351,34 +500,63 @@ def _prod_others(x, ans, axis):
     zs = where(zero, x, 1.0)
     p_nz = prod(nz, axis=axis, keepdims=True)
     at_nonzero = mul(div(p_nz, nz), prod(zs, axis=axis, keepdims=True))
-    other_zeros = where(nzero == 1, 1.0,
-                        sub(sum_(where(zero, x, 0.0), axis=axis, keepdims=True), x))
+    other_zeros = 1.0
+    if np.any(nzero == 2):
+        other_zeros = where(nzero == 2, _other_of_pair(x, zero, axis), other_zeros)
     if np.any(nzero >= 3):
         other_zeros = where(nzero >= 3, _exclusive_prod(zs, axis), other_zeros)
     return where(zero, mul(p_nz, other_zeros), at_nonzero)
 
 
+def _other_of_pair(x, zero, axis):
+    """In slices whose zero class has two members, each member's partner (a gather)."""
+    shape = shape_of(x)
+    red = tuple(range(len(shape))) if axis is None else tuple(axis)
+    keep = [i for i in range(len(shape)) if i not in red]
+    perm = tuple(keep + list(red))
+    kshape = tuple(shape[i] for i in keep)
+    n = int(np.prod([shape[i] for i in red], dtype=np.int64))
+    Z = np.transpose(zero, perm).reshape(kshape + (n,))
+    src = np.broadcast_to(np.arange(n), Z.shape).copy()
+    rows = np.argwhere(Z.sum(axis=-1) == 2)
+    for r in map(tuple, rows):
+        p, q = np.flatnonzero(Z[r])
+        src[r + (p,)], src[r + (q,)] = q, p
+    X = reshape(transpose(x, axes=perm), shape=kshape + (n,))
+    grid = np.indices(Z.shape, sparse=True)
+    G = getitem(X, idx=tuple(grid[:-1]) + (src,))
+    G = reshape(G, shape=tuple(shape[i] for i in perm))
+    return transpose(G, axes=tuple(int(i) for i in np.argsort(perm)))
+
+
 def _exclusive_prod(v, axis):
-    """E_i = product over the reduced axes of v_j, j != i (an n × n mask per slice)."""
+    """E_i = product over the reduced axes of v_j, j != i: the running product before i
+    times the running product after i (two cumprods, no division)."""
     shape = shape_of(v)
     red = tuple(range(len(shape))) if axis is None else tuple(axis)
     keep = [i for i in range(len(shape)) if i not in red]
     perm = tuple(keep + list(red))
     kshape = tuple(shape[i] for i in keep)
     n = int(np.prod([shape[i] for i in red], dtype=np.int64))
-    flat = reshape(transpose(v, axes=perm), shape=kshape + (1, n))
-    rows = where(np.eye(n, dtype=bool), 1.0, flat)  # row i: v with v_i replaced by 1
-    E = prod(rows, axis=(len(kshape) + 1,), keepdims=False)
-    E = reshape(E, shape=tuple(shape[i] for i in perm))
+    flat = reshape(transpose(v, axes=perm), shape=kshape + (n,))
+    last = len(kshape)
+    ones = np.ones(kshape + (1,))
+    before = concatenate(ones, getitem(cumprod(flat, axis=last),
+                                       idx=(Ellipsis, slice(None, -1))), axis=last)
+    rev = (Ellipsis, slice(None, None, -1))
+    after = getitem(concatenate(ones, getitem(cumprod(getitem(flat, idx=rev), axis=last),
+                                              idx=(Ellipsis, slice(None, -1))), axis=last),
+                    idx=rev)
+    E = reshape(mul(before, after), shape=tuple(shape[i] for i in perm))
     return transpose(E, axes=tuple(int(i) for i in np.argsort(perm)))
 
 
 prod = defprim(
     "prod", lambda x, axis=None, keepdims=False: _mul_reduce(x, axis=axis, keepdims=keepdims),
     jvp=(lambda t, ans, x, axis=None, keepdims=False:
-         sum_(mul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
+         sum_(zmul(t, _prod_others(x, ans, axis)), axis=axis, keepdims=keepdims),),
     vjp=(lambda g, ans, x, axis=None, keepdims=False:
-         mul(_expand_like(g, x, axis, keepdims), _prod_others(x, ans, axis)),),
+         zmul(_expand_like(g, x, axis, keepdims), _prod_others(x, ans, axis)),),
     sympy=None, flops=_reduce_flops)
 
 
@@ -403,9 +581,9 @@ def _has_tie(ans, x, axis=None, keepdims=False):
 def _extreme_rules():
     return dict(
         jvp=(lambda t, ans, x, axis=None, keepdims=False:
-             sum_(mul(t, _extreme_share(x, ans, axis, keepdims)), axis=axis, keepdims=keepdims),),
+             sum_(zmul(t, _extreme_share(x, ans, axis, keepdims)), axis=axis, keepdims=keepdims),),
         vjp=(lambda g, ans, x, axis=None, keepdims=False:
-             mul(_expand_like(g, x, axis, keepdims), _extreme_share(x, ans, axis, keepdims)),),
+             zmul(_expand_like(g, x, axis, keepdims), _extreme_share(x, ans, axis, keepdims)),),
         flops=_reduce_flops)
 
 
@@ -431,6 +609,73 @@ cumsum = defprim(
     vjp=(lambda g, ans, x, axis: _flip(cumsum(_flip(g, axis), axis=axis), axis),),
     flops=lambda ans, x, axis: int(np.size(raw(x))))
 
+
+# ---------------------------------------------------------------- running product
+
+
+def _to_last(v, axis: int, off: int):
+    """``v`` with axis ``axis + off`` moved last (``off`` = 1 for a batch axis in front)."""
+    n = len(shape_of(v))
+    a = axis + off
+    if a == n - 1:
+        return v
+    perm = tuple(i for i in range(n) if i != a) + (a,)
+    return transpose(v, axes=perm)
+
+
+def _from_last(v, axis: int, off: int):
+    n = len(shape_of(v))
+    a = axis + off
+    if a == n - 1:
+        return v
+    perm = list(range(n - 1))
+    perm.insert(a, n - 1)
+    return transpose(v, axes=tuple(perm))
+
+
+def _flip_last(v):
+    idx = (Ellipsis, slice(None, None, -1))
+    return getitem(v, idx=idx)
+
+
+def _exclusive_running(x, axis: int):
+    """M[..., j, k] = ∏_{i ≤ k, i ≠ j} x_i for j ≤ k, else 0: ∂cumprod(x)_k/∂x_j exactly,
+    zeros included (n × n per slice; used only when x has a zero)."""
+    xl = _to_last(x, axis, 0)
+    n = shape_of(xl)[-1]
+    rows = where(np.eye(n, dtype=bool), 1.0, reshape(xl, shape=shape_of(xl)[:-1] + (1, n)))
+    C = cumprod(rows, axis=len(shape_of(rows)) - 1)
+    return where(np.triu(np.ones((n, n), dtype=bool)), C, 0.0)
+
+
+def _cumprod_jvp(t, ans, x, axis, off=0):
+    if not np.any(near_zero(raw(x))):
+        return zmul(ans, cumsum(div(t, x), axis=axis + off))
+    M = _exclusive_running(x, axis)
+    tl = _to_last(t, axis, off)
+    s = shape_of(tl)
+    out = sum_(zmul(M, reshape(tl, shape=s + (1,))), axis=(len(s) - 1,), keepdims=False)
+    return _from_last(out, axis, off)
+
+
+def _cumprod_vjp(g, ans, x, axis):
+    if not np.any(near_zero(raw(x))):
+        gl = _to_last(zmul(g, ans), axis, 0)
+        rev = _flip_last(cumsum(_flip_last(gl), axis=len(shape_of(gl)) - 1))
+        return div(_from_last(rev, axis, 0), x)
+    M = _exclusive_running(x, axis)
+    gl = _to_last(g, axis, 0)
+    s = shape_of(gl)
+    out = sum_(zmul(M, reshape(gl, shape=s[:-1] + (1, s[-1]))), axis=(len(s),),
+               keepdims=False)
+    return _from_last(out, axis, 0)
+
+
+cumprod = defprim(
+    "cumprod", lambda x, axis: np.cumprod(x, axis=axis),
+    jvp=(_cumprod_jvp,), vjp=(_cumprod_vjp,),
+    flops=lambda ans, x, axis: int(np.size(raw(x))),
+    doc="running product along an axis; exact where elements are zero")
 
 # ---------------------------------------------------------------- shape
 
@@ -461,6 +706,29 @@ broadcast_to = defprim(
     jvp=(lambda t, ans, x, shape: broadcast_to(t, shape=shape),),
     vjp=(lambda g, ans, x, shape: unbroadcast(g, x),),
     flops=0)
+
+
+def unbroadcast(c, like):
+    """Sum ``c`` down to the shape of ``like`` (undo NumPy broadcasting)."""
+    if type(c) is float and type(like) is float:
+        return c
+    target = shape_of(like)
+    cs = shape_of(c)
+    if cs == target:
+        return c
+    extra = len(cs) - len(target)
+    if extra > 0:
+        c = sum_(c, axis=tuple(range(extra)), keepdims=False)
+    axes = tuple(i for i, n in enumerate(target) if n == 1 and shape_of(c)[i] != 1)
+    if axes:
+        c = sum_(c, axis=axes, keepdims=True)
+    if shape_of(c) != target:
+        # e.g. a cotangent of shape () for an input of shape (1,)
+        if math.prod(shape_of(c)) == math.prod(target):
+            c = reshape(c, shape=target)
+        else:
+            c = broadcast_to(c, shape=target)
+    return c
 
 
 def _is_basic_index(idx) -> bool:
@@ -527,31 +795,36 @@ def _mT(x):
     return transpose(x, axes=tuple(axes))
 
 
+def _zmatmul(u, v):
+    """matmul in a rule: a (co)tangent times a factor, with 0 · inf = 0 per term."""
+    return multilinear_zero_wins(matmul, (u, v), matmul(u, v))
+
+
 def _matmul_vjp_a(g, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 1 and len(sb) == 1:
-        return mul(g, b)
+        return zmul(g, b)
     if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return unbroadcast(mul(reshape(g, shape=shape_of(g) + (1,)), b), a)
+        return unbroadcast(zmul(reshape(g, shape=shape_of(g) + (1,)), b), a)
     if len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
-        r = matmul(b, reshape(g, shape=shape_of(g) + (1,)))
+        r = _zmatmul(b, reshape(g, shape=shape_of(g) + (1,)))
         return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), a)
-    return unbroadcast(matmul(g, _mT(b)), a)
+    return unbroadcast(_zmatmul(g, _mT(b)), a)
 
 
 def _matmul_vjp_b(g, ans, a, b):
     sa, sb = shape_of(a), shape_of(b)
     if len(sa) == 1 and len(sb) == 1:
-        return mul(g, a)
+        return zmul(g, a)
     if len(sa) == 1:  # (k,) @ (..., k, m): outer(a, g)
-        return unbroadcast(mul(reshape(a, shape=(sa[0], 1)),
-                               reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
+        return unbroadcast(zmul(reshape(a, shape=(sa[0], 1)),
+                                reshape(g, shape=shape_of(g)[:-1] + (1, shape_of(g)[-1]))), b)
     if len(sb) == 1 and len(sa) == 2:  # (n, k) @ (k,): a^T g = g @ a
-        return matmul(g, a)
+        return _zmatmul(g, a)
     if len(sb) == 1:  # (..., n, k) @ (k,): a^T g
-        r = matmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
+        r = _zmatmul(_mT(a), reshape(g, shape=shape_of(g) + (1,)))
         return unbroadcast(reshape(r, shape=shape_of(r)[:-1]), b)
-    return unbroadcast(matmul(_mT(a), g), b)
+    return unbroadcast(_zmatmul(_mT(a), g), b)
 
 
 def _matmul_flops(ans, a, b):
@@ -561,16 +834,17 @@ def _matmul_flops(ans, a, b):
 
 matmul = defprim(
     "matmul", np.matmul,
-    jvp=(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t)),
+    jvp=(lambda t, ans, a, b: _zmatmul(t, b), lambda t, ans, a, b: _zmatmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     sympy=lambda a, b: a * b, flops=_matmul_flops)
 
 
 def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
+    """Operand and output subscripts of an explicit-letter spec (``_dispatch`` writes
+    ``...`` and the sublist form out as letters before binding)."""
     s = subscripts.replace(" ", "")
     if "." in s:
-        raise NotImplementedError("numpy.einsum with '...' has no derivative rule in ad_core; "
-                                  "write the indices out")
+        raise ValueError(f"einsum primitive: {subscripts!r} still has '...'")
     if "->" in s:
         ins, out = s.split("->")
     else:
@@ -580,18 +854,19 @@ def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
     parts = ins.split(",")
     if len(parts) != n:
         raise ValueError(f"einsum: {len(parts)} subscripts for {n} operands")
-    for p in parts:
-        if len(set(p)) != len(p):
-            raise NotImplementedError(
-                f"numpy.einsum with a repeated index in one operand ({p!r}) has no derivative "
-                "rule in ad_core")
     return parts, out
+
+
+def _zeinsum(*xs, subscripts):
+    """einsum in a rule: one operand is a (co)tangent; 0 · inf = 0 per term."""
+    F = lambda *ops: einsum(*ops, subscripts=subscripts)
+    return multilinear_zero_wins(F, xs, F(*xs))
 
 
 def _einsum_jvp(t, ans, *xs, i, subscripts):
     ops = list(xs)
     ops[i] = t
-    return einsum(*ops, subscripts=subscripts)
+    return _zeinsum(*ops, subscripts=subscripts)
 
 
 def _einsum_vjp(g, ans, *xs, i, subscripts):
@@ -599,13 +874,18 @@ def _einsum_vjp(g, ans, *xs, i, subscripts):
     target = parts[i]
     others = [p for j, p in enumerate(parts) if j != i]
     avail = set(out).union(*others) if others else set(out)
-    kept = "".join(c for c in target if c in avail)
+    letters = "".join(dict.fromkeys(target))  # once each, in order: 'iij' -> 'ij'
+    kept = "".join(c for c in letters if c in avail)
     spec = ",".join([out] + others) + "->" + kept
-    r = einsum(g, *[x for j, x in enumerate(xs) if j != i], subscripts=spec)
-    if kept != target:  # indices summed inside operand i alone: broadcast back
-        xs_shape = shape_of(xs[i])
-        shape = tuple(xs_shape[k] if c in avail else 1 for k, c in enumerate(target))
-        r = broadcast_to(reshape(r, shape=shape), shape=xs_shape)
+    r = _zeinsum(g, *[x for j, x in enumerate(xs) if j != i], subscripts=spec)
+    size = {c: n for c, n in zip(target, shape_of(xs[i]))}
+    if kept != letters:  # indices summed inside operand i alone: broadcast back
+        shape = tuple(size[c] if c in avail else 1 for c in letters)
+        r = broadcast_to(reshape(r, shape=shape), shape=tuple(size[c] for c in letters))
+    if letters != target:  # a repeated index ('ii'): the cotangent lives on a diagonal
+        grid = np.indices([size[c] for c in letters], sparse=True)
+        idx = tuple(grid[letters.index(c)] for c in target)
+        r = untake(r, idx=idx, shape=shape_of(xs[i]))
     return r
 
 

@@ -4,32 +4,35 @@ A :class:`Primitive` holds everything the four front ends need:
 
 - ``impl``: evaluation on plain values (NumPy), and ``scalar``: a fast path
   for Python floats (usually from :mod:`math`);
-- ``jvp``: one rule per argument, ``rule(t, ans, *args, **params)``, giving
-  that argument's contribution to the output tangent (forward mode);
-- ``vjp``: one rule per argument, ``rule(g, ans, *args, **params)``, giving the
-  cotangent of that argument (reverse mode);
+- ``partials`` (elementwise primitives): ``partials[i](ans, *args)`` =
+  ∂out/∂arg_i. Forward mode multiplies a tangent by it (``t · d``), reverse
+  mode a cotangent (``unbroadcast(g · d)``, see ``chain.py``): both modes read
+  the same partials, so they cannot drift;
+- ``jvp`` (other primitives): one rule per argument, ``rule(t, ans, *args,
+  **params)``, that argument's contribution to the output tangent;
+- ``vjp``: one rule per argument, ``rule(g, ans, *args, **params)``, the
+  cotangent of that argument;
 - ``sympy``: the SymPy counterpart (symbolic path), or None;
 - ``flops``: cost per output element (an int) or ``f(ans, *args, **params)``
   (cost model).
 
-Elementwise primitives declare *partial derivatives* instead
-(``partials[i](ans, *args)`` = ∂out/∂arg_i); their JVP (``t * d``) and VJP
-(``unbroadcast(g * d)``) both follow from them, so the two modes cannot drift.
-
 Every rule is written with primitives (calling a :class:`Primitive` binds it),
 so rules are differentiable themselves and higher orders come free.
 ``None`` marks an argument that has no derivative (a mask, a shape).
+
+This module only declares and stores: it imports no primitive. The entries
+are in ``ops.py`` and its sibling modules; ``batching.py`` says how each
+non-elementwise entry takes a batch of tangents.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._core import Tracer, raw, shape_of
+from .._core import Tracer
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -55,18 +58,19 @@ class Primitive:
         kink: tuple[Callable, str] | None = None,
         doc: str = "",
     ) -> None:
+        if partials is not None and (jvp is not None or vjp is not None):
+            raise ValueError(f"primitive {name!r}: give partials or jvp/vjp rules, not both")
         self.name = name
         self.impl = impl
         self.scalar = scalar
         self.partials = tuple(partials) if partials is not None else None
-        if self.partials is not None:
-            jvp = tuple(_ew_jvp(d) if d is not None else None for d in self.partials)
-            vjp = tuple(_ew_vjp(d, i) if d is not None else None
-                        for i, d in enumerate(self.partials))
         self.jvp = _rules(jvp)
         self.vjp = _rules(vjp)
-        self.nondiff = frozenset(i for i, r in enumerate(self.vjp) if r is None) \
-            if isinstance(self.vjp, tuple) else frozenset()
+        # Arguments with no derivative (a condition, an index): reverse mode refuses to
+        # record a traced value there rather than drop its derivative.
+        rules = self.partials if self.partials is not None else self.vjp
+        self.nondiff = frozenset(i for i, r in enumerate(rules) if r is None) \
+            if isinstance(rules, tuple) else frozenset()
         # Optional in-place form of a VJP rule, ``acc(buf, g, ans, *args, **params)`` adds
         # the cotangent into ``buf``; reverse mode uses it for plain (first-order) arrays.
         self.accumulate = tuple(accumulate) if accumulate is not None else None
@@ -156,116 +160,3 @@ def defprim(name: str, impl: Callable, **kw: Any) -> Primitive:
     p = Primitive(name, impl, **kw)
     PRIMITIVES[name] = p
     return p
-
-
-# --------------------------------------------------------------------------
-# Elementwise rules from partial derivatives
-# --------------------------------------------------------------------------
-
-def _ew_jvp(d: Callable) -> Callable:
-    def jvp(t, ans, *args, **params):
-        return tangent_term(t, d(ans, *args, **params))
-    return jvp
-
-
-def _ew_vjp(d: Callable, i: int) -> Callable:
-    def vjp(g, ans, *args, **params):
-        return cotangent_term(g, d(ans, *args, **params), args[i])
-    return vjp
-
-
-def tangent_term(t, d):
-    """t · d, skipping the multiply for the constant partials ±1; 0 · inf counts as 0."""
-    if type(d) is float:
-        if d == 1.0:
-            return t
-        if d == -1.0:
-            return -t
-    return mask_zero_cotangent(t, t * d)
-
-
-def cotangent_term(g, d, x, mask: bool = True):
-    """g · d summed down to the shape of ``x``; 0 · inf counts as 0 (for plain arrays
-    only when ``mask``: reverse mode masks in a second pass, if NaN reached an input)."""
-    if type(d) is float:
-        if type(g) is float and type(x) is float:
-            c = g * d
-            if c != c and g == 0.0:
-                return 0.0
-            return c
-        if d == 1.0:
-            return unbroadcast(g, x)
-        if d == -1.0:
-            return unbroadcast(-g, x)
-    c = g * d
-    if mask or type(c) is not np.ndarray:
-        c = mask_zero_cotangent(g, c)
-    return unbroadcast(c, x)
-
-
-def mask_zero_cotangent(g, c):
-    """Where the incoming (co)tangent is exactly zero the product is zero, even when the
-    local derivative is inf or nan. This is what keeps ``np.where`` from leaking NaN out
-    of the branch it did not take (sqrt'(0) = inf, exp overflow, 0 · log 0...), in both
-    modes and at every order."""
-    t = type(c)
-    if t is np.ndarray:
-        # One reduction, no allocation: a NaN anywhere makes the sum NaN.
-        if c.dtype.kind == "f" and c.size:
-            s = _add_reduce(c, axis=None)
-            if s != s:
-                bad = np.isnan(c) & (np.asarray(g) == 0)
-                if bad.any():
-                    c = np.where(bad, 0.0, c)
-    elif t is float or t is np.float64:
-        if c != c and g == 0:
-            return 0.0
-    elif isinstance(c, Tracer):
-        # Higher order: judge by the plain values and zero every level at once.
-        rc = raw(c)
-        if np.any(np.isnan(rc)):
-            bad = np.isnan(rc) & (np.asarray(raw(g)) == 0)
-            if np.any(bad):
-                if np.ndim(rc) == 0:
-                    return 0.0
-                c = _ops().where(bad, 0.0, c)
-    return c
-
-
-_add_reduce = np.add.reduce
-
-
-def unbroadcast(c, like):
-    """Sum ``c`` down to the shape of ``like`` (undo NumPy broadcasting)."""
-    if type(c) is float and type(like) is float:
-        return c
-    target = shape_of(like)
-    cs = shape_of(c)
-    if cs == target:
-        return c
-    ops = _ops()
-    extra = len(cs) - len(target)
-    if extra > 0:
-        c = ops.sum_(c, axis=tuple(range(extra)), keepdims=False)
-    axes = tuple(i for i, n in enumerate(target) if n == 1 and shape_of(c)[i] != 1)
-    if axes:
-        c = ops.sum_(c, axis=axes, keepdims=True)
-    if shape_of(c) != target:
-        # e.g. a cotangent of shape () for an input of shape (1,)
-        if math.prod(shape_of(c)) == math.prod(target):
-            c = ops.reshape(c, shape=target)
-        else:
-            c = ops.broadcast_to(c, shape=target)
-    return c
-
-
-_OPS = None
-
-
-def _ops():
-    global _OPS
-    if _OPS is None:
-        from . import ops  # the table's entries, which import this module
-
-        _OPS = ops
-    return _OPS

@@ -15,12 +15,12 @@ import ad_core as ad
 
 @pytest.mark.parametrize("fn, name", [
     (lambda x: np.fft.fft(x), "numpy.fft.fft"),
-    (lambda x: np.cumprod(x), "numpy.cumprod"),
+    (lambda x: np.gradient(x), "numpy.gradient"),
     (lambda x: np.linalg.eigh(x[:, None] * x[None, :]), "numpy.linalg.eigh"),
-    (lambda x: np.sinc(x), "numpy.sinc"),
-    (lambda x: np.ldexp(x, 2), "numpy.ldexp"),
-    (lambda x: np.fmod(x, 2.0), "numpy.fmod"),
-    (lambda x: np.add.accumulate(x), "numpy.add.accumulate"),
+    (lambda x: np.i0(x), "numpy.i0"),
+    (lambda x: np.histogram(x)[1], "numpy.histogram"),
+    (lambda x: np.unwrap(x), "numpy.unwrap"),
+    (lambda x: np.maximum.accumulate(x), "numpy.maximum.accumulate"),
 ])
 def test_unsupported_numpy_function_raises_naming_itself(fn, name):
     for transform in (ad.grad(lambda x: np.sum(fn(x))), ad.jacfwd(fn)):
@@ -59,15 +59,14 @@ def test_real_math_module_on_traced_value_says_use_numpy_or_ad_core_math():
         assert "ad_core.math" in str(e.value) and "math" in str(e.value)
 
 
-def test_in_place_assignment_into_traced_array_says_what_to_write_instead():
+def test_in_place_assignment_into_traced_array_is_followed_in_both_modes():
     def f(x):
         x[0] = 1.0
-        return np.sum(x)
+        return np.sum(x * x)
 
+    x = np.array([3.0, 2.0, 5.0])
     for transform in (ad.grad, ad.jacfwd):
-        with pytest.raises(TypeError) as e:
-            transform(f)(np.zeros(3))
-        assert "in-place" in str(e.value) and "np.where" in str(e.value)
+        np.testing.assert_array_equal(transform(f)(x), [0.0, 4.0, 10.0])
 
 
 def test_assigning_a_traced_value_into_a_plain_array_names_the_fix_in_the_error_chain():
@@ -89,13 +88,14 @@ def test_assigning_a_traced_value_into_a_plain_array_names_the_fix_in_the_error_
     assert msgs and "np.stack" in msgs[0] and "a[i] = x" in msgs[0]
 
 
-def test_augmented_assignment_on_traced_array_element_is_a_type_error():
+def test_augmented_assignment_on_traced_array_element_is_followed():
     def f(x):
-        x[1] += 1.0
-        return np.sum(x)
+        x[1] += x[0]
+        return np.sum(x * x)
 
-    with pytest.raises(TypeError, match="in-place"):
-        ad.grad(f)(np.zeros(3))
+    x = np.array([3.0, 2.0, 5.0])   # x becomes [3, 5, 5]: d/dx0 = 6 + 10, d/dx1 = 10
+    for transform in (ad.grad, ad.jacfwd):
+        np.testing.assert_array_equal(transform(f)(x), [16.0, 10.0, 10.0])
 
 
 def test_out_argument_is_refused_as_an_in_place_write():

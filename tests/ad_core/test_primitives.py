@@ -413,6 +413,7 @@ ELEMENTWISE = {
     "sqrt": (S((), 0.1, 4.0),),
     "cbrt": (S((), 0.2, 4.0),),  # SymPy's cbrt is the principal (complex) root for x < 0
     "square": (S(),), "reciprocal": (S((), 0.3, 3.0),), "erf": (S(),), "erfc": (S(),),
+    "sinc": (S(avoid=(0.0,)),),  # SymPy's sin(πx)/(πx) is 0/0 at 0 (ad_core's rule is not)
     "add": (S(), S()), "sub": (S(), S()), "mul": (S(), S()), "div": (S(), S((), 0.3, 3.0)),
     "pow": (POS, S((), -2.0, 3.0)),
     "maximum": (S(), S()), "minimum": (S(), S()),
