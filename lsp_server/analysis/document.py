@@ -359,6 +359,8 @@ class _Lazy:
         extra: tuple[str, ...] = ()
         if fn.pairing is not None:
             extra = (fn.pairing.target.split(".", 1)[0],)
+        if fn.instance is not None:  # the classes self is built from (and its arguments)
+            extra += tuple(_classes_in(fn.instance.spec))
         node: ast.stmt = self.nodes[id(fn)]
         if fn.cls is not None:
             node = self.classes[fn.cls].node
@@ -477,6 +479,15 @@ def _fit_own_use(point: Point, shapes: dict[str, shp.Shape]) -> Point:
     values = {k: v for k, v in point.values.items() if k not in drop}
     origins = {k: v for k, v in point.origins.items() if k not in drop}
     return Point(values, point.source, format_point(values), origins)
+
+
+def _classes_in(spec: Any) -> list[str]:
+    if isinstance(spec, dict) and "class" in spec:
+        out = [spec["class"]]
+        for v in [*spec.get("args", []), *spec.get("kwargs", {}).values()]:
+            out += _classes_in(v)
+        return out
+    return []
 
 
 def _ndim(v: Any) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import itertools
 import math
 import time
 import types
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import ad_core as ad
+from ad_core._numpy.creation import array_constructors
 
 from . import schema
 
@@ -383,12 +385,14 @@ def _check_of(rows: list[tuple[Any, str]], call: Call, subject: str, kind: str,
     """One `schema.Check` from ``ad.check_grad`` results, one per output component checked
     (a gradient has one; a Jacobian one per row, ``output`` naming it): the worst verdict
     wins, so one wrong row makes the whole derivative wrong."""
-    outcomes = [r.outcome for r, _ in rows]
+    distrusted = [_ad_distrusted(r) if subject == "hand" else None for r, _ in rows]
+    outcomes = ["unverified" if d else r.outcome for (r, _), d in zip(rows, distrusted,
+                                                                      strict=True)]
     outcome = "wrong" if "wrong" in outcomes else "unverified" if "unverified" in outcomes \
         else "verified"
-    pick = next((i for i, (r, _) in enumerate(rows) if r.outcome == outcome), 0)
+    pick = next((i for i, o in enumerate(outcomes) if o == outcome), 0)
     if outcome == "wrong":  # the row furthest off
-        pick = max((i for i, (r, _) in enumerate(rows) if r.outcome == "wrong"),
+        pick = max((i for i, o in enumerate(outcomes) if o == "wrong"),
                    key=lambda i: _finite(rows[i][0].max_rel_err))
     best, best_out = rows[pick]
     components: list[schema.Component] = []
@@ -407,6 +411,9 @@ def _check_of(rows: list[tuple[Any, str]], call: Call, subject: str, kind: str,
         if best_out:
             worst = f"{worst}@{best_out}"
     failures: dict[str, schema.Failure] = {}
+    for d in distrusted:
+        if d:
+            failures.setdefault("ad", schema.Failure(d))
     for r, _ in rows:
         for k, f in r.failures.items():
             failures.setdefault(k, schema.Failure(f.message, _line0(f.line)))
@@ -417,7 +424,7 @@ def _check_of(rows: list[tuple[Any, str]], call: Call, subject: str, kind: str,
         subject=subject,  # type: ignore[arg-type]
         outcome=outcome,  # type: ignore[arg-type]
         reference=best.reference,
-        message=best.message,
+        message=distrusted[pick] or best.message,
         components=components,
         n_components=sum(int(np.size(call.args[k])) for k in argnums) * len(rows),
         worst=worst,
@@ -431,6 +438,28 @@ def _check_of(rows: list[tuple[Any, str]], call: Call, subject: str, kind: str,
         rows=len(rows),
         rows_total=rows_total if rows_total is not None else len(rows),
     )
+
+
+def _ad_distrusted(r: Any) -> str | None:
+    """A "wrong" verdict on a hand-written derivative that only AD's value supports: at
+    every component where hand-written and AD disagree, the hand-written value agrees
+    with finite differences and AD's does not. Then AD is what is suspect (a primitive
+    that dropped its derivative), and it judges nothing: the check is unverified, and
+    says why. (AD is otherwise exact and the reference; this only guards the verdict
+    against an AD bug condemning correct code.)"""
+    if r.outcome != "wrong":
+        return None
+    off = [c for c in r.components() if c.hand_ad is False]
+    if not off or not all(c.hand_fd is True and c.ad_fd is False for c in off):
+        return None
+    c = off[0]
+    return (f"AD's ∂/∂{c.name} = {_num(c.ad)} disagrees with finite differences "
+            f"({_num(c.fd)}), which agree with the hand-written value ({_num(c.hand)}): "
+            "AD is not trusted to judge it here")
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.6g}"
 
 
 def _finite(x: float) -> float:
@@ -555,25 +584,28 @@ def _as_float(h: Any) -> np.ndarray | None:
     return a.astype(float)
 
 
-def _block(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
-           elementwise: bool = True) -> tuple[np.ndarray, str] | None:
-    """``h`` read as the derivative of an output of shape ``out_shape`` w.r.t. an
-    argument of shape ``x_shape``: the block shaped ``out_shape + x_shape``."""
+def _readings(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
+              elementwise: bool = True) -> list[tuple[np.ndarray, str]]:
+    """Every way ``h`` reads as the derivative of an output of shape ``out_shape`` w.r.t.
+    an argument of shape ``x_shape``: each is the block shaped ``out_shape + x_shape``
+    and its layout's name ("" for the plain Jacobian). Shapes can coincide (a mesh of 2
+    points and 2 parameters), so all readings are kept and tried."""
     a = _as_float(h)
     if a is None:
-        return None
+        return []
     full = out_shape + x_shape
+    out: list[tuple[np.ndarray, str]] = []
     if a.shape == full:
-        return a, ""
-    if a.size == int(np.prod(full)) and tuple(d for d in a.shape if d != 1) == tuple(
+        out.append((a, ""))
+    elif a.size == int(np.prod(full)) and tuple(d for d in a.shape if d != 1) == tuple(
             d for d in full if d != 1):
-        return a.reshape(full), ""
+        out.append((a.reshape(full), ""))
     if elementwise and out_shape == x_shape and out_shape and _broadcasts(a, out_shape):
-        a = np.broadcast_to(a, out_shape)
+        e = np.broadcast_to(a, out_shape)
         block = np.zeros(full)
         for idx in np.ndindex(out_shape):
-            block[idx + idx] = a[idx]
-        return block, "elementwise"
+            block[idx + idx] = e[idx]
+        out.append((block, "elementwise"))
     if len(out_shape) == 2 and a.ndim == 3 and a.shape[0] == out_shape[0] \
             and a.shape[2] == out_shape[1]:  # solve_bvp: one Jacobian per mesh point
         n, m = out_shape
@@ -584,12 +616,15 @@ def _block(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
                 for j in range(k):
                     for point in range(m):
                         block[i, point, j, point] = a[i, j, point]
-            return block, "one Jacobian per mesh point"
+            out.append((block, "one Jacobian per mesh point"))
         if x_shape == (k,):
-            return np.transpose(a, (0, 2, 1)).copy(), "one Jacobian per mesh point"
-    if a.ndim < len(full) and _broadcasts(a, full) and (a.ndim == 0 or out_shape):
-        return np.broadcast_to(a, full).copy(), "broadcast"
-    return None
+            out.append((np.transpose(a, (0, 2, 1)).copy(), "one Jacobian per mesh point"))
+    if len(out_shape) == 1 and len(x_shape) == 1 and a.shape == x_shape + out_shape \
+            and out_shape != (1,) and x_shape != (1,):
+        out.append((a.T.copy(), "transposed: one row per parameter"))
+    if not out and a.ndim < len(full) and _broadcasts(a, full) and (a.ndim == 0 or out_shape):
+        out.append((np.broadcast_to(a, full).copy(), "broadcast"))
+    return out
 
 
 def _broadcasts(a: np.ndarray, shape: tuple[int, ...]) -> bool:
@@ -599,28 +634,34 @@ def _broadcasts(a: np.ndarray, shape: tuple[int, ...]) -> bool:
         return False
 
 
+MAX_READINGS = 8
+
+
 def _blocks(h: Any, out_shape: tuple[int, ...], xs: list[tuple[int, ...]],
-            elementwise: bool = True) -> tuple[list[np.ndarray], str] | None:
+            elementwise: bool = True) -> list[tuple[list[np.ndarray], str]]:
+    """Every reading of ``h`` as one block per argument (see `_readings`)."""
     if len(xs) == 1:
-        b = _block(h, out_shape, xs[0], elementwise)
-        if b is None and isinstance(h, (list, tuple)) and len(h) == 1:
-            b = _block(h[0], out_shape, xs[0], elementwise)
-        return ([b[0]], b[1]) if b is not None else None
+        found = _readings(h, out_shape, xs[0], elementwise)
+        if not found and isinstance(h, (list, tuple)) and len(h) == 1:
+            found = _readings(h[0], out_shape, xs[0], elementwise)
+        return [([b], layout) for b, layout in found]
+    combos: list[tuple[list[np.ndarray], str]] = []
     if isinstance(h, (list, tuple)) and len(h) == len(xs):
-        parts = [_block(p, out_shape, x, elementwise) for p, x in zip(h, xs, strict=True)]
-        if all(p is not None for p in parts):
-            layouts = {p[1] for p in parts if p[1]}  # type: ignore[index]
-            return [p[0] for p in parts], ", ".join(sorted(layouts))  # type: ignore[index]
+        per = [_readings(p, out_shape, x, elementwise) for p, x in zip(h, xs, strict=True)]
+        if all(per):
+            for choice in itertools.islice(itertools.product(*per), MAX_READINGS):
+                layouts = sorted({lay for _, lay in choice if lay})
+                combos.append(([b for b, _ in choice], ", ".join(layouts)))
     a = _as_float(h)
     sizes = [int(np.prod(x)) for x in xs]
     if a is not None and a.shape in (out_shape + (sum(sizes),), (sum(sizes),) + out_shape):
         flat = a if a.shape == out_shape + (sum(sizes),) else np.moveaxis(a, 0, -1)
-        out, start = [], 0
+        parts, start = [], 0
         for x, n in zip(xs, sizes, strict=True):
-            out.append(flat[..., start:start + n].reshape(out_shape + x))
+            parts.append(flat[..., start:start + n].reshape(out_shape + x))
             start += n
-        return out, "one array, the arguments side by side"
-    return None
+        combos.append((parts, "one array, the arguments side by side"))
+    return combos
 
 
 def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...]]:
@@ -651,21 +692,15 @@ def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> list[Fit]:
     fits = []
     for cand in _candidates(call, h, wrt):
         xs = [tuple(np.shape(call.args[k])) for k in cand]
-        if kind == "hessian":
-            if len(cand) != 1 or out_shape != ():
-                continue
-            b = _blocks(h, xs[0], xs, elementwise=False)
-            layout = ""
-        elif kind == "hvp":
-            if len(cand) != 1 or out_shape != ():
-                continue
-            b = _blocks(h, (), xs)
-        else:
-            b = _blocks(h, out_shape, xs)
-        if b is None:
+        if kind in ("hessian", "hvp") and (len(cand) != 1 or out_shape != ()):
             continue
-        blocks, layout = b
-        fits.append(Fit(cand, blocks, kind, layout))
+        if kind == "hessian":
+            readings = _blocks(h, xs[0], xs, elementwise=False)
+        elif kind == "hvp":
+            readings = _blocks(h, (), xs)
+        else:
+            readings = _blocks(h, out_shape, xs)
+        fits += [Fit(cand, blocks, kind, layout) for blocks, layout in readings]
     return fits
 
 
@@ -707,6 +742,13 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
     F = tcall.f
     total = 1
     rows: list[tuple[Any, str]] = []
+    if kind in ("hvp", "hessian"):
+        # second derivatives are AD of AD's gradient, with finite differences of that
+        # gradient beside them: AD's first derivative is checked against finite
+        # differences of f first, and a second-order verdict stands only on it
+        first = ad.check_grad(F, *args, argnums=nums[0])
+        if first.outcome == "wrong":
+            return _distrusted_second_order(tcall, f, kind, first)
     if kind == "hvp":
         k = nums[0]
         v = _as_float(vector)
@@ -755,6 +797,16 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
 
 
 MAX_ROWS = 64  # output components checked one by one (a Jacobian's rows)
+
+
+def _distrusted_second_order(tcall: Call, f: Fit, kind: str, first: Any) -> schema.Check:
+    what = "hessian-vector product" if kind == "hvp" else "hessian"
+    why = (f"AD's gradient of {tcall.name} disagrees with finite differences ({first.message})"
+           f": its {'Hessian' if kind == 'hessian' else 'Hessian-vector product'} is not "
+           "trusted to judge the hand-written one")
+    return schema.Check(target=tcall.name, subject="hand", outcome="unverified",
+                        reference="AD", message=why, failures={"ad": schema.Failure(why)},
+                        kind=what, wrt=[tcall.names[k] for k in f.argnums], layout=f.layout)
 
 
 def _kind_of(tcall: Call, f: Fit, kind: str, out_shape: tuple[int, ...]) -> str:
@@ -811,9 +863,44 @@ def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
     held = tuple(req.held)
     call = Call.bind(fn, dict(req.point), held)
     if target is None and req.kind != "value-and-gradient":
-        yield from _function_pieces(call)
-        return
-    yield from _derivative_pieces(call, target, req, held)
+        pieces = _function_pieces(call)
+    else:
+        pieces = _derivative_pieces(call, target, req, held)
+    namespace = _globals_of(fn)
+    for name, compute in pieces:
+        yield name, _with_array_constructors(compute, namespace)
+
+
+def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
+    fn = getattr(fn, "__func__", fn)
+    return getattr(fn, "__globals__", {})
+
+
+_CONSTRUCTOR_NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
+
+
+def _with_array_constructors(compute: Callable[[], Any],
+                             namespace: dict[str, Any]) -> Callable[[], Any]:
+    """Run a piece with ``np.array``/``np.asarray`` accepting traced values: user code's
+    ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
+    does ``asarray(x)`` after ``from numpy import asarray`` (the slice's own names are
+    swapped too). The kernel runs one function at a time and owns its process, so
+    patching around each piece is safe here (never in the library: docs/ad_core.md)."""
+    originals = {id(getattr(np, n)): n for n in _CONSTRUCTOR_NAMES}
+    imported = {k: originals[id(v)] for k, v in list(namespace.items())
+                if id(v) in originals and not isinstance(v, type)}
+
+    def run() -> Any:
+        with array_constructors():
+            saved = {k: namespace[k] for k in imported}
+            try:
+                for k, n in imported.items():
+                    namespace[k] = getattr(np, n)
+                return compute()
+            finally:
+                namespace.update(saved)
+
+    return run
 
 
 def _function_pieces(call: Call) -> Iterator[Piece]:
