@@ -35,6 +35,7 @@ class ClassInfo:
     bindings: dict[str, str] = field(default_factory=dict)  # name -> "method" | ...
     attr_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # "self.F" -> (5, 3)
     object_uses: dict[str, set[str]] = field(default_factory=dict)  # "self.norm" -> {"rho"}
+    called_attrs: set[str] = field(default_factory=set)  # self.x(...): a method or a callable
 
 
 def binding_of(node: _FuncNode) -> str:
@@ -75,6 +76,24 @@ def _read_attributes(info: ClassInfo) -> None:
             shape = shp.literal_shape(s.value)
             if shape:
                 info.attr_shapes[f"self.{s.targets[0].id}"] = shape
+    init = info.methods.get("__init__")
+    if init is not None:  # self.n = int(dimensions) with dimensions=10: an int the body uses
+        a = init.args
+        positional = a.posonlyargs + a.args
+        defaults = {x.arg: d for x, d in zip(positional[len(positional) - len(a.defaults):],
+                                              a.defaults, strict=False)}
+        for node in ast.walk(init):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and _self_attr(node.targets[0])):
+                continue
+            value = node.value
+            if isinstance(value, ast.Call) and _name(value.func) == "int" and value.args:
+                value = value.args[0]
+            if isinstance(value, ast.Name) and value.id in defaults:
+                value = defaults[value.id]
+            if isinstance(value, ast.Constant) and isinstance(value.value, int) \
+                    and not isinstance(value.value, bool):
+                info.attr_shapes[f"int:self.{node.targets[0].attr}"] = (value.value,)  # type: ignore[attr-defined]
     for m in info.methods.values():
         for node in ast.walk(m):
             if isinstance(node, ast.Assign):
@@ -86,6 +105,12 @@ def _read_attributes(info: ClassInfo) -> None:
                     and _self_attr(node.func.value):
                 key = f"self.{node.func.value.attr}"  # type: ignore[union-attr]
                 info.object_uses.setdefault(key, set()).add(node.func.attr)
+            elif isinstance(node, ast.Call) and _self_attr(node.func):
+                info.called_attrs.add(node.func.attr)  # type: ignore[attr-defined]
+
+
+def _name(node: ast.AST) -> str:
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _self_attr(node: ast.AST) -> bool:
@@ -174,6 +199,10 @@ def build(name: str, classes: dict[str, ClassInfo], method_point: dict[str, Any]
             kwargs[n] = method_point[n]
             continue
         shape = shapes.get(n, shp.Shape())
+        called = _stored_callable(n, init, name, classes)
+        if called:
+            return Built(None, "synthetic", f"{name}.__init__ needs {n}: a function "
+                         f"(self.{called}(...) is called), which AD Lens cannot make up")
         other = _object_for(n, owner, classes, depth)
         if other is not None:
             kwargs[n] = other
@@ -185,6 +214,21 @@ def build(name: str, classes: dict[str, ClassInfo], method_point: dict[str, Any]
 
         kwargs[n] = synthetic_value(i, shape)
     return Built({"class": name, "args": [], "kwargs": kwargs}, "synthetic", setup=setup)
+
+
+def _stored_callable(param: str, init: _FuncNode, name: str,
+                     classes: dict[str, ClassInfo]) -> str:
+    """The attribute ``param`` is stored in, when the class calls it (``self.f = f`` ...
+    ``self.f(x)``) and no method of that name exists: a function is needed."""
+    methods = methods_of(name, classes)
+    for node in ast.walk(init):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+                and node.value.id == param:
+            for t in node.targets:
+                if _self_attr(t) and t.attr not in methods and any(  # type: ignore[attr-defined]
+                        t.attr in c.called_attrs for c in mro(name, classes)):  # type: ignore
+                    return t.attr  # type: ignore[attr-defined]
+    return ""
 
 
 def _object_for(param: str, owner: ClassInfo, classes: dict[str, ClassInfo],

@@ -271,17 +271,22 @@ class _Lazy:
                         out[param] = other
         for callee, where, param in calls if depth < 3 else ():
             mine = out.get(param)
-            if mine is None or mine.kind != "scalar" or mine.why:
+            if mine is None or not ((mine.kind == "scalar" and not mine.why)
+                                    or (mine.kind == "array" and not mine.exact)):
                 continue
             found = self._callee(callee, cls)
             if found is None:
                 continue
             tnode, tcls, tbinding = found
             names, _ = _required(tnode, tbinding in ("method", "classmethod"))
+            if where == "*":
+                where = tnode.args.vararg.arg if tnode.args.vararg is not None else ""
             pname = names[where] if isinstance(where, int) and where < len(names) else where
             theirs = self._shapes_of(tnode, tcls, tbinding, depth + 1).get(str(pname))
-            if theirs is not None and theirs.kind == "array":
-                out[param] = shp.Shape("array", theirs.dims, why=f"passed to {callee}")
+            if theirs is not None and theirs.kind == "array" and (
+                    mine.kind == "scalar" or theirs.exact):
+                out[param] = shp.Shape("array", theirs.dims, why=f"passed to {callee}",
+                                       exact=theirs.exact)
         return out
 
     def _sibling_shape(self, cls: str, node: _FuncNode, param: str,

@@ -75,6 +75,7 @@ class Shape:
     dims: tuple[int, ...] = ()
     value: Any = None
     why: str = ""
+    exact: bool = False  # dims said by the body (x, y = p; len(x) != self.n), not defaults
 
 
 @dataclass
@@ -296,7 +297,33 @@ class _Reader(ast.NodeVisitor):
                 self.test(v)
 
     # -- expressions ---------------------------------------------------------------
+    def length_of(self, node: ast.expr) -> str | None:
+        """``len(p)`` or ``p.shape[0]``: the parameter whose length it is."""
+        if isinstance(node, ast.Call) and _tail(node.func) == "len" and node.args:
+            return self.param_of(node.args[0])
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "shape" and _const_int(node.slice) == 0:
+            return self.param_of(node.value.value)
+        return None
+
+    def int_value(self, node: ast.expr) -> int | None:
+        k = _const_int(node)
+        if k is not None:
+            return k
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id == "self":
+            v = self.constants.get(f"int:self.{node.attr}")
+            return v[0] if v else None
+        return None
+
     def visit_Compare(self, node: ast.Compare) -> None:
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            for a, b in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+                p, n = self.length_of(a), self.int_value(b)
+                if p is not None and n is not None and n > 0:
+                    self.array(p, _short(ast.unparse(node)))
+                    self.ev[p].exact0 = n
+                    self.ev[p].axis(0, n)
         left = node.left
         for op, right in zip(node.ops, node.comparators, strict=False):
             for a, b in ((left, right), (right, left)):
@@ -406,6 +433,11 @@ class _Reader(ast.NodeVisitor):
         callee = ast.unparse(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) \
             else ""
         for i, a in enumerate(args):
+            if isinstance(a, ast.Starred):  # g(z, *params): params fills g's *args
+                q = self.param_of(a.value)
+                if q is not None and callee:
+                    self.calls.append((callee, "*", q))
+                continue
             q = self.param_of(a)
             if q is not None and callee:
                 self.calls.append((callee, i, q))
@@ -561,7 +593,9 @@ def _decide(name: str, ev: _Evidence, annotation: ast.expr | None) -> Shape:
     if "flag" in ev.kinds and not ev.numeric_use and "array" not in ev.kinds:
         return Shape("bool", value=True, why=f"if {name}:")
     if "array" in ev.kinds or (ann and "array" in ann.lower()):
-        return Shape("array", _dims(ev), why=why or ann)
+        exact = ev.exact0 is not None or ev.fixed is not None or (
+            ev.only_int_index and bool(ev.lengths) and ev.ndim == 1)
+        return Shape("array", _dims(ev), why=why or ann, exact=exact)
     if _int_named(name):
         return Shape("int", value=3, why=f"a count named {name}")
     return Shape("scalar", why=why)

@@ -357,12 +357,41 @@ def _output(call: Call) -> Any:
     return out
 
 
+def _stacked(call: Call) -> tuple[Call, str] | None:
+    """A function returning a list or tuple of numbers (or of arrays): the same function
+    returning them as one array, stacked when they share a shape, else side by side."""
+    out = call.f(*call.args)
+    if not isinstance(out, (list, tuple)) or not out or len(out) > MAX_ELEMENTS:
+        return None
+    if not all(is_number(e) or is_numeric_array(e) for e in out):
+        return None
+    same = len({np.shape(e) for e in out}) == 1
+    fn = call.f
+
+    def stacked(*args: Any) -> Any:
+        parts = list(fn(*args))
+        return np.stack(parts) if same else np.concatenate([np.ravel(p) for p in parts])
+
+    how = "stacked" if same else "flattened side by side"
+    return (call.with_output(_named(stacked, call.fn, call.names)),
+            f"of the {len(out)} returned values {how}")
+
+
 def piece_gradient(call: Call) -> schema.Gradient:
     argnums = call.ad_argnums
+    out = call.f(*call.args)
+    how = ""
+    if not (is_number(out) or is_numeric_array(out)):
+        stacked = _stacked(call)
+        if stacked is None:
+            _output(call)  # says why there is no gradient
+        else:
+            call, how = stacked
     if is_number(_output(call)):
         values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
     else:
-        values, mode = ad.jacrev(call.f, argnums=argnums)(*call.args), "Jacobian by reverse mode"
+        values = ad.jacrev(call.f, argnums=argnums)(*call.args)
+        mode = "Jacobian by reverse mode" + (f" {how}" if how else "")
     names = [call.names[i] for i in call.argnums]
     values = (values,) if isinstance(argnums, int) else tuple(values)
     return schema.Gradient(mode, {n: to_json(v) for n, v in zip(names, values, strict=True)},

@@ -1,6 +1,6 @@
 """Measure AD Lens on the real-world corpus through its real CLI.
 
-    python tests/realworld/measure.py [--adlens PATH] [--details] [FILE ...]
+    python tests/realworld/measure.py [--adlens PATH] [--details] [--jobs N] [FILE ...]
 
 Runs `adlens check FILE --format json` on each corpus file (no directives, no options), reads
 the cards and compares them with ground_truth.toml. Prints one Markdown table row per file
@@ -25,6 +25,7 @@ Columns:
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -96,6 +97,8 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     wrong_names = {d["name"] for d in entry.get("derivatives", []) if not d["correct"]}
 
     paired = verified = caught = 0
+    caught_pairs: list[tuple[str, str]] = []
+    verified_wrong: list[tuple[str, str]] = []
     notes = []
     for (name, of), ok in pairs.items():
         cands = [c for c in by_name.get(name, []) if c.get("gradient_of") == of]
@@ -110,25 +113,51 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
             verified += 1
         elif not ok and outcome == "wrong":
             caught += 1
+            caught_pairs.append((name, of))
         else:
+            if not ok and outcome == "verified":
+                verified_wrong.append((name, of))
             notes.append(f"verdict {outcome} on {name} (of {of}); ground truth "
                          f"{'correct' if ok else 'wrong'}: {verdicts[0].get('message', '')[:200]}")
 
     false_x = 0
+    false_list: list[tuple[str, str]] = []
     for c in cards:
         check = c.get("check") or {}
         if check.get("outcome") != "wrong" or c["function"] in wrong_names:
             continue
         false_x += 1
         what = "verdict" if check.get("subject") == "hand" else "finite-difference check"
+        false_list.append((c["function"], what))
         notes.append(f"false ✗ ({what}) on {c['function']}: {check.get('message', '')[:160]}")
 
     expected = 1 if wrong_pairs else 0
     row = dict(file=entry["path"], functions=len(names), cards=len(found), gradients=len(grads),
                derivs=len(pairs), paired=paired, verified=verified, wrong=len(wrong_pairs),
                caught=caught, false_x=false_x, tracebacks=output.count("Traceback"),
-               exit=status, expected=expected, parsed=doc is not None)
+               exit=status, expected=expected, parsed=doc is not None,
+               caught_pairs=caught_pairs, verified_wrong=verified_wrong, false_list=false_list)
     return row, notes
+
+
+def measure_corpus(adlens: str, files: list[str] | None = None, timeout: float = 600.0,
+                   jobs: int = 1) -> tuple[list[dict], dict[str, list[str]]]:
+    """Run the CLI on each corpus file (``jobs`` at a time) and measure it: one row per
+    file, in the manifest's order, and the notes (misses, false ✗) per file."""
+    manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
+    entries = [f for f in manifest["file"]
+               if not files or f["path"] in {Path(a).name for a in files}]
+
+    def one(entry: dict) -> tuple[dict, list[str]]:
+        doc, out, status, secs = run(adlens, HERE / entry["path"], timeout)
+        row, notes = measure(entry, doc, out, status)
+        row["seconds"] = secs
+        print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
+        return row, notes if doc is not None else [f"no JSON on stdout: {out[-300:]}"]
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        results = list(pool.map(one, entries))
+    return [r for r, _ in results], {r["file"]: n for r, n in results}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,18 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--adlens", default=str(ROOT / ".venv" / "bin" / "adlens"))
     ap.add_argument("--details", action="store_true", help="list misses and false ✗ per file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per file")
+    ap.add_argument("--jobs", type=int, default=1, help="files measured at once")
     args = ap.parse_args(argv)
-    manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
-    entries = [f for f in manifest["file"]
-               if not args.files or f["path"] in {Path(a).name for a in args.files}]
-    rows, details = [], {}
-    for entry in entries:
-        doc, out, status, secs = run(args.adlens, HERE / entry["path"], args.timeout)
-        row, notes = measure(entry, doc, out, status)
-        row["seconds"] = secs
-        rows.append(row)
-        details[entry["path"]] = notes if doc is not None else [f"no JSON on stdout: {out[-300:]}"]
-        print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
+    rows, details = measure_corpus(args.adlens, args.files, args.timeout, args.jobs)
 
     head = ("| file | functions | cards | gradients | derivs | paired | verified | wrong ✗ "
             "| false ✗ | tracebacks | exit (expected) | s |")
