@@ -108,7 +108,8 @@ def test_an_object_argument_gets_an_instance_of_a_class_of_the_file():
         "class Base:\n    def rho(self, z):\n        raise NotImplementedError\n\n"
         "class Square(Base):\n    def rho(self, z):\n        return z * z\n\n"
         "class Quantile(Base):\n    def __init__(self, q, base):\n        self.q = q\n"
-        "        self.base = base\n    def rho(self, z):\n        return self.q * self.base.rho(z)\n"
+        "        self.base = base\n    def rho(self, z):\n"
+        "        return self.q * self.base.rho(z)\n"
     )
     inst = analyze(src).function("Quantile.rho").instance
     assert inst.spec["kwargs"]["base"] == {"class": "Square", "args": [], "kwargs": {}}
@@ -184,7 +185,8 @@ def test_class_conventions_inherited_methods_and_docstrings():
            "    def deriv(self, p):\n        return 2 * p\n\n"
            "class Sub(Link):\n    def deriv2(self, p):\n        return 2.0 + 0 * p\n\n"
            "class Doc:\n    def value(self, z):\n        return z ** 3\n"
-           "    def slope(self, z):\n        '''Derivative of value.'''\n        return 3 * z * z\n")
+           "    def slope(self, z):\n        '''Derivative of value.'''\n"
+           "        return 3 * z * z\n")
     m = analyze(src)
     assert m.function("Link.deriv").gradient_of == "Link.__call__"
     sub = m.function("Sub.deriv2").pairing
