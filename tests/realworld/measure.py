@@ -45,11 +45,13 @@ def in_reach(d: dict) -> bool:
     return d.get("scope") != "nested" and not d.get("needs_directive", False)
 
 
-def run(adlens: str, path: Path, timeout: float) -> tuple[dict | None, str, int, float]:
+def run(adlens: str, path: Path, timeout: float,
+        time_limit: float | None = None) -> tuple[dict | None, str, int, float]:
     t0 = time.perf_counter()
+    extra = ["--time-limit", str(time_limit)] if time_limit else []
     try:
-        p = subprocess.run([adlens, "check", str(path), "--format", "json"], capture_output=True,
-                           text=True, timeout=timeout, cwd=ROOT)
+        p = subprocess.run([adlens, "check", str(path), "--format", "json", *extra],
+                           capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return None, f"timed out after {timeout} s", -1, time.perf_counter() - t0
     out = p.stdout + p.stderr
@@ -141,15 +143,17 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
 
 
 def measure_corpus(adlens: str, files: list[str] | None = None, timeout: float = 600.0,
-                   jobs: int = 1) -> tuple[list[dict], dict[str, list[str]]]:
+                   jobs: int = 1, time_limit: float | None = None,
+                   ) -> tuple[list[dict], dict[str, list[str]]]:
     """Run the CLI on each corpus file (``jobs`` at a time) and measure it: one row per
-    file, in the manifest's order, and the notes (misses, false ✗) per file."""
+    file, in the manifest's order, and the notes (misses, false ✗) per file.
+    ``time_limit``: the CLI's --time-limit (None: its default, as a user runs it)."""
     manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
     entries = [f for f in manifest["file"]
                if not files or f["path"] in {Path(a).name for a in files}]
 
     def one(entry: dict) -> tuple[dict, list[str]]:
-        doc, out, status, secs = run(adlens, HERE / entry["path"], timeout)
+        doc, out, status, secs = run(adlens, HERE / entry["path"], timeout, time_limit)
         row, notes = measure(entry, doc, out, status)
         row["seconds"] = secs
         print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
@@ -167,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true", help="list misses and false ✗ per file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per file")
     ap.add_argument("--jobs", type=int, default=1, help="files measured at once")
+    ap.add_argument("--time-limit", type=float, help="the CLI's --time-limit (default: its own)")
     args = ap.parse_args(argv)
-    rows, details = measure_corpus(args.adlens, args.files, args.timeout, args.jobs)
+    rows, details = measure_corpus(args.adlens, args.files, args.timeout, args.jobs,
+                                   args.time_limit)
 
     head = ("| file | functions | cards | gradients | derivs | paired | verified | wrong ✗ "
             "| false ✗ | tracebacks | exit (expected) | s |")
