@@ -356,6 +356,10 @@ class _Lazy:
         return tuple(m for m in cls_.SETUP_METHODS
                      if cls_.find_method(name, m, self.classes) is not None)[:1]
 
+    def indent(self, fn: FunctionInfo) -> str:
+        line = self.src.lines[fn.span.line]
+        return line[: len(line) - len(line.lstrip())]
+
     def held(self, fn: FunctionInfo) -> tuple[str, ...]:
         names = {p.name for p in fn.params}
         return tuple(n for n in self.directives[id(fn)].const if n in names)
@@ -415,7 +419,7 @@ class _Lazy:
         shapes = self.shapes(fn)
         point = fn.point
         at = Span(fn.span.line, 0, fn.span.line, 0)
-        indent = " " * self.nodes[id(fn)].col_offset
+        indent = fn.indent
         for p in fn.params:
             shape = shapes.get(p.name)
             if shape is None or shape.kind != "object" or point.origins.get(p.name) != "synthetic":

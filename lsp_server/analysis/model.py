@@ -203,6 +203,11 @@ class FunctionInfo:
         return self._lazy.instance(self)
 
     @functools.cached_property
+    def indent(self) -> str:
+        """The def's indentation: a line inserted above it (a directive) uses it."""
+        return self._lazy.indent(self)
+
+    @functools.cached_property
     def held(self) -> tuple[str, ...]:
         """Parameters passed through untouched: never differentiated (``const=`` data,
         and what the body uses as a count, a flag, a string or an object)."""

@@ -116,7 +116,7 @@ def build_card(
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
     if result.status == "error" and point.synthetic:
-        card.problems.append(problem_info(_point_hint(fn, point, card)))
+        card.hints.append(problem_info(_point_hint(fn, point, card)))
     return card
 
 
@@ -128,7 +128,7 @@ def _not_implemented(card: Card) -> bool:
 def _point_hint(fn: FunctionInfo, point: Point, card: Card) -> Problem:
     """The function could not run at a made-up point: say which values were made up and
     offer the directive line that gives them (the user edits the values)."""
-    indent = _indent(fn)
+    indent = fn.indent
     made_up = ", ".join(point.synthetic)
     line = f"{indent}# adlens: {point.text}\n"
     return Problem(
@@ -137,11 +137,6 @@ def _point_hint(fn: FunctionInfo, point: Point, card: Card) -> Problem:
         f"where it runs with a line above the def: # adlens: {point.text}",
         Fix(f"Add an evaluation point above {fn.name}", Span(fn.span.line, 0, fn.span.line, 0),
             line))
-
-
-def _indent(fn: FunctionInfo) -> str:
-    first = fn.source.split("\n", 1)[0]
-    return first[: len(first) - len(first.lstrip())]
 
 
 def _absent(result: Result) -> str:

@@ -102,7 +102,8 @@ class Card:
     trace: Trace | None = None
     plot: Plot | None = None
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
-    problems: list[ProblemInfo] = field(default_factory=list)
+    problems: list[ProblemInfo] = field(default_factory=list)  # static findings
+    hints: list[ProblemInfo] = field(default_factory=list)  # from the run: what to give it
     error: Failure | None = None  # why the kernel request failed as a whole
     elapsed: float = 0.0  # seconds in the kernel
 

@@ -88,7 +88,8 @@ def markdown(card: Card) -> str:
         picture = plot_markdown(card)
         if picture:
             parts.append(picture)
-    notes = [f"- ⚠ `{p.code}` line {p.line + 1}: {p.message}" for p in card.problems]
+    notes = [f"- ⚠ `{p.code}` line {p.line + 1}: {p.message}"
+             for p in [*card.problems, *card.hints]]
     notes += [f"- {line}" for line in (words.not_paired(card),) if line]
     notes += [f"- ⚠ line {line + 1}: {note}" if line is not None else f"- ⚠ {note}"
               for line, note in words.kinks(card)]

@@ -76,7 +76,7 @@ def text(card: Card, trace: bool = False) -> str:
     lines += [_INDENT + line for line in words.failure_lines(card)]
     if card.kind == "function":
         lines.append(f"  cost    {words.cost_line(card)}{cost_detail(card)}")
-    for p in card.problems:
+    for p in [*card.problems, *card.hints]:
         lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
         if p.fix is not None:
             lines.append(f"{_INDENT}fix: insert above line {p.fix.line + 1}: "

@@ -251,3 +251,19 @@ def needs(model, x):
     assert cards["Model.grad"]["rule"].startswith("in the class")
     assert cards["jac_wrong_dimensions"]["pairing"]["fits"] is False
     assert any("jac_wrong_dimensions" in line for line in doc["not_paired"])
+
+
+def test_a_function_that_fails_at_a_made_up_point_offers_the_directive_line():
+    src = ("import numpy as np\n\n\nclass Fit:\n    def loss(self, x):\n"
+           "        return np.sum(np.linalg.solve(x, np.ones(4)))\n")
+    pool = KernelPool(1, time_limit=10.0)
+    try:
+        card = CardService(pool, execution="always").card_sync(analyze(src), "Fit.loss")
+    finally:
+        pool.close()
+    assert card.status == "error"
+    (hint,) = [d for d in render.diagnostics(card) if d.code == "needs-point"]
+    assert hint.severity == "information" and "x synthetic" in hint.message
+    assert hint.fix is not None and hint.fix.span.line == 4  # above `def loss`
+    assert hint.fix.text.startswith("    # adlens: x=[[") and hint.fix.text.endswith("\n")
+    assert "fix: insert above line 5: # adlens: x=[[" in render.text(card)
