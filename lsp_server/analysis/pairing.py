@@ -62,6 +62,8 @@ VALUE_AND_GRAD = re.compile(
     r"loss_and_grad\w*|evaluateS1)")
 _CLASS_FUNCS = ("fun", "func", "f", "function", "__call__", "evaluate", "value", "loss",
                 "objective", "energy")
+_PREFIXED_FUNCS = ("loss", "fun", "func", "f", "value", "objective", "obj", "cost", "energy",
+                   "function")
 _CLASS_DERIVS = ("grad", "gradient", "jac", "jacobian", "der", "deriv", "derivative",
                  "fprime", "df", "dfdx", "fit_deriv")
 _CLASS_HESS = ("hess", "hessian")
@@ -101,6 +103,9 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
     for proposal in _proposals(name, in_class):
         partner, kind, rule = proposal[:3]
         wrt_named = proposal[3] if len(proposal) > 3 else ()
+        unless = proposal[4] if len(proposal) > 4 else ""
+        if unless and lookup(unless) is not None:
+            continue  # fprime1 beside fprime2: numbered functions, not a chain
         c = lookup(partner)
         if c is None or c.name == name or c.abstract:
             continue
@@ -142,9 +147,10 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
     """(partner, kind, rule[, wrt]) in order of preference."""
     out: list[tuple] = []
 
-    def add(partner: str, kind: str, rule: str, wrt: tuple[str, ...] = ()) -> None:
+    def add(partner: str, kind: str, rule: str, wrt: tuple[str, ...] = (),
+            unless: str = "") -> None:
         if partner and partner != name:
-            out.append((partner, kind, rule, wrt))
+            out.append((partner, kind, rule, wrt, unless))
 
     # Hessian-vector products, then Hessians
     for pat in (r"(\w+)_hessp", r"(\w+)_hess_prod", r"(\w+)_hessian_prod(?:uct)?",
@@ -176,7 +182,8 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
     if m:
         n = int(m.group(2))
         prev = m.group(1) + (str(n - 1) if n > 2 else "")
-        add(prev, "derivative", f"by name: the chain {m.group(1)}, {m.group(1)}2, …")
+        add(prev, "derivative", f"by name: the chain {m.group(1)}, {m.group(1)}2, …",
+            unless=f"{m.group(1)}1")
     m = re.fullmatch(r"d(\d)(\w+?)_d([A-Za-z]\w*?)\1", name)
     if m:
         n, f, x = int(m.group(1)), m.group(2), m.group(3)
@@ -203,6 +210,17 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
         m = re.fullmatch(pat, name)
         if m:
             add(m.group(1), "derivative", f"by name: {what}")
+    # siblings named like a class's pair with a shared prefix: _logistic_loss/_logistic_grad
+    m = re.fullmatch(r"(\w+?)_(grad|gradient|jac|jacobian|der|deriv|derivative|fprime)", name)
+    if m:
+        for f in _PREFIXED_FUNCS:
+            add(f"{m.group(1)}_{f}", "derivative",
+                f"by name: {m.group(1)}_{f} and {name} (value and derivative)")
+    m = re.fullmatch(r"(\w+?)_(hess|hessian)", name)
+    if m:
+        for f in _PREFIXED_FUNCS:
+            add(f"{m.group(1)}_{f}", "hessian",
+                f"by name: {m.group(1)}_{f} and {name} (value and Hessian)")
     for dpre, fpre in (("jac_", "fun_"), ("grad_", "func_"), ("grad_", "fun_"),
                        ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_")):
         if name.startswith(dpre) and len(name) > len(dpre):

@@ -389,7 +389,8 @@ class _Reader(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         p = self.param_of(node.value)
         if p is not None and node.attr in _ARRAY_ATTRS:
-            self.array(p, f"{ast.unparse(node.value)}.{node.attr}")
+            # X.T: a transpose is written for matrices
+            self.array(p, f"{ast.unparse(node.value)}.{node.attr}", 2 if node.attr == "T" else 1)
         self.generic_visit(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -459,6 +460,8 @@ class _Reader(ast.NodeVisitor):
         elif name in ("dot", "matmul") and isinstance(node.func, ast.Attribute) \
                 and len(args) >= 2:
             self.matmul(args[0], args[1], text)
+        elif name == "dot" and isinstance(node.func, ast.Attribute) and len(args) == 1:
+            self.matmul(node.func.value, args[0], text)  # X.dot(w) is X @ w
         elif name in _MATRIX_FUNCS and first is not None:
             self.array(first, text, 2)
             self.ev[first].kinds.add("square")

@@ -313,3 +313,12 @@ def test_the_static_cost_counts_the_inferred_shapes():
 def test_a_method_static_part_reads_its_own_def():
     part = static_part(analyze(CLASSES).function("Huber.evaluate"))
     assert set(part.expressions.partials) == {"x", "amplitude", "mean"}
+
+
+def test_numbered_functions_are_no_chain_and_prefixed_pairs_are():
+    numbered = "".join(f"def {n}(x):\n    return x\n\n\n" for n in ("fprime1", "fprime2"))
+    assert all(f.pairing is None for f in analyze(numbered).functions)
+    src = ("def _logistic_loss(w, X):\n    return w @ X\n\n\n"
+           "def _logistic_grad(w, X):\n    return X\n")
+    p = analyze(src).function("_logistic_grad").pairing
+    assert p.of == "_logistic_loss" and p.kind == "derivative"
