@@ -75,7 +75,8 @@ class Shape:
     dims: tuple[int, ...] = ()
     value: Any = None
     why: str = ""
-    exact: bool = False  # dims said by the body (x, y = p; len(x) != self.n), not defaults
+    exact: bool = False  # dims said by the body (x[0], x[1]; x, y = p), not defaults
+    strict: bool = False  # ... and no other length would do (x, y = p; len(x) != self.n)
 
 
 @dataclass
@@ -564,6 +565,7 @@ def infer(
                                      why=f"{arg.arg} : {said}")  # type: ignore[arg-type]
     if a.vararg:
         out[a.vararg.arg] = _decide(a.vararg.arg, reader.ev[a.vararg.arg], None)
+    _pair_alike(out)
     for lp, rp in reader.products:  # p @ q: p's columns fit q
         left, right = out.get(lp), out.get(rp)
         if left and right and left.kind == right.kind == "array" and len(left.dims) == 2 \
@@ -572,6 +574,24 @@ def infer(
     if calls is not None:
         calls.extend(reader.calls)
     return out
+
+
+_ALIKE = ({"a", "b"}, {"1", "2"}, {"0", "1"})
+
+
+def _pair_alike(out: dict[str, Shape]) -> None:
+    """Parameters named as a pair (``ya``/``yb``, ``x1``/``x2``) are the same kind of
+    value: two arrays of the same number of dimensions get the larger of each length."""
+    names = [n for n, s in out.items() if s.kind == "array" and len(n) > 1]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if a[:-1] != b[:-1] or {a[-1], b[-1]} not in _ALIKE:
+                continue
+            sa, sb = out[a], out[b]
+            if len(sa.dims) != len(sb.dims) or sa.strict or sb.strict:
+                continue
+            dims = tuple(max(x, y) for x, y in zip(sa.dims, sb.dims, strict=True))
+            sa.dims = sb.dims = dims
 
 
 def _decide(name: str, ev: _Evidence, annotation: ast.expr | None) -> Shape:
@@ -596,9 +616,9 @@ def _decide(name: str, ev: _Evidence, annotation: ast.expr | None) -> Shape:
     if "flag" in ev.kinds and not ev.numeric_use and "array" not in ev.kinds:
         return Shape("bool", value=True, why=f"if {name}:")
     if "array" in ev.kinds or (ann and "array" in ann.lower()):
-        exact = ev.exact0 is not None or ev.fixed is not None or (
-            ev.only_int_index and bool(ev.lengths) and ev.ndim == 1)
-        return Shape("array", _dims(ev), why=why or ann, exact=exact)
+        strict = ev.exact0 is not None or ev.fixed is not None
+        exact = strict or (ev.only_int_index and bool(ev.lengths) and ev.ndim == 1)
+        return Shape("array", _dims(ev), why=why or ann, exact=exact, strict=strict)
     if _int_named(name):
         return Shape("int", value=3, why=f"a count named {name}")
     return Shape("scalar", why=why)
