@@ -34,22 +34,22 @@ import measure  # noqa: E402
 PINS: dict[str, tuple[int, int, int, int, bool]] = {
     "scipy_optimize_rosen.py": (4, 2, 3, 3, True),
     "scipy_tstutils_root_problems.py": (54, 51, 34, 29, True),
-    "scipy_minimize_constrained_problems.py": (19, 10, 8, 8, False),
+    "scipy_minimize_constrained_problems.py": (19, 11, 8, 8, False),
     "scipy_least_squares_problems.py": (16, 13, 4, 4, False),
-    "scipy_optimize_test_problems.py": (12, 11, 6, 6, True),
+    "scipy_optimize_test_problems.py": (12, 12, 6, 6, True),
     "scipy_ivp_problems.py": (16, 12, 4, 4, True),
-    "scipy_bvp_problems.py": (20, 13, 1, 1, True),
+    "scipy_bvp_problems.py": (20, 17, 4, 4, True),
     "statsmodels_robust_norms.py": (42, 36, 20, 18, False),
     "statsmodels_links.py": (46, 24, 16, 13, False),
     "statsmodels_varfuncs_0_14_6.py": (9, 5, 2, 2, False),
     "sklearn_huber.py": (3, 1, 1, 0, False),
-    "astropy_functional_models.py": (44, 20, 20, 18, False),
-    "astropy_powerlaws.py": (10, 4, 4, 4, False),
-    "astropy_physical_models.py": (4, 2, 2, 1, True),
-    "astropy_lorentz1d_6_1_2.py": (2, 1, 1, 0, True),
+    "astropy_functional_models.py": (44, 38, 20, 18, False),
+    "astropy_powerlaws.py": (10, 8, 4, 4, False),
+    "astropy_physical_models.py": (4, 4, 2, 1, True),
+    "astropy_lorentz1d_6_1_2.py": (2, 2, 1, 0, True),
     "dust_extinction_fm90.py": (2, 1, 1, 0, True),
     "numdifftools_example_functions.py": (7, 7, 6, 6, True),
-    "mystic_dejong.py": (8, 3, 3, 0, False),
+    "mystic_dejong.py": (8, 4, 3, 0, False),
     "pylj_forcefields.py": (4, 4, 2, 2, True),
     "pints_rosenbrock.py": (4, 3, 1, 1, True),
     "pints_twisted_gaussian.py": (3, 0, 0, 0, False),
@@ -122,7 +122,7 @@ def test_figures_do_not_regress(rows, path):
     cards, gradients, paired, verified, exit_ok = PINS[path]
     r = rows[path]
     got = (r["cards"], r["gradients"], r["paired"], r["verified"])
-    assert got >= (cards, gradients, paired, verified) and all(
-        g >= p for g, p in zip(got, (cards, gradients, paired, verified), strict=True)), got
+    pinned = (cards, gradients, paired, verified)
+    assert all(g >= p for g, p in zip(got, pinned, strict=True)), (got, pinned)
     if exit_ok:
         assert r["exit"] == r["expected"], r
