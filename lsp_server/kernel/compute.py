@@ -338,8 +338,12 @@ def _identifier(name: str, i: int) -> str:
 # -- the pieces ----------------------------------------------------------------------------
 
 
-def piece_value(call: Call) -> schema.Value:
+def piece_value(call: Call, keep: list[Any] | None = None) -> schema.Value:
+    """What the function returned; ``keep`` receives the output itself (pieces that need
+    it read it there rather than calling user code again)."""
     out = call.f(*call.args)
+    if keep is not None:
+        keep.append(out)
     return schema.Value(to_json(out), describe(out), list(np.shape(out)) if _shaped(out) else [],
                         is_number(out) or is_numeric_array(out))
 
@@ -357,10 +361,10 @@ def _output(call: Call) -> Any:
     return out
 
 
-def _stacked(call: Call) -> tuple[Call, str] | None:
-    """A function returning a list or tuple of numbers (or of arrays): the same function
-    returning them as one array, stacked when they share a shape, else side by side."""
-    out = call.f(*call.args)
+def _stacked(call: Call, out: Any) -> tuple[Call, str] | None:
+    """A function returning (``out``) a list or tuple of numbers (or of arrays): the same
+    function returning them as one array, stacked when they share a shape, else side by
+    side."""
     if not isinstance(out, (list, tuple)) or not out or len(out) > MAX_ELEMENTS:
         return None
     if not all(is_number(e) or is_numeric_array(e) for e in out):
@@ -379,15 +383,16 @@ def _stacked(call: Call) -> tuple[Call, str] | None:
 
 def piece_gradient(call: Call) -> schema.Gradient:
     argnums = call.ad_argnums
-    out = call.f(*call.args)
+    out = call.f(*call.args)  # once: user code may be slow, or start threads
     how = ""
     if not (is_number(out) or is_numeric_array(out)):
-        stacked = _stacked(call)
+        stacked = _stacked(call, out)
         if stacked is None:
-            _output(call)  # says why there is no gradient
-        else:
-            call, how = stacked
-    if is_number(_output(call)):
+            raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an "
+                              "array of numbers has a derivative" + call.missing_note())
+        call, how = stacked
+        out = None
+    if out is not None and is_number(out):
         values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
     else:
         values = ad.jacrev(call.f, argnums=argnums)(*call.args)
@@ -936,9 +941,7 @@ def _function_pieces(call: Call) -> Iterator[Piece]:
     out: list[Any] = []
 
     def value() -> schema.Value:
-        v = piece_value(call)
-        out.append(call.f(*call.args) if not v.differentiable else None)
-        return v
+        return piece_value(call, out)
 
     yield "value", value
     first = out[0] if out else None
@@ -982,8 +985,9 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
     own = call
 
     def value() -> schema.Value:
-        v = piece_value(call)
-        state["hand"] = call.f(*call.args)
+        kept: list[Any] = []
+        v = piece_value(call, kept)
+        state["hand"] = kept[0]
         return v
 
     yield "value", value
