@@ -11,7 +11,7 @@ declared once in :mod:`ad_core.primitives` (see ``PRIMITIVES``).
 """
 
 from . import _dispatch as _dispatch  # installs operators and NumPy protocols on tracers
-from . import _malloc, cost, math, numeric
+from . import _malloc, cost, math, numeric, special
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from .check import check_grad
@@ -50,6 +50,7 @@ __all__ = [
     "jvp",
     "math",
     "numeric",
+    "special",
     "symbolic",
     "trace",
     "value_and_grad",

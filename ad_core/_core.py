@@ -194,7 +194,8 @@ class Tracer:
         )
 
     def __complex__(self):
-        raise TypeError("complex() of a traced value: complex differentiation is not supported")
+        raise TypeError("complex() of a traced value would drop its derivative; keep it traced "
+                        "(x + 0j), or use `x.value` to read the number")
 
     def item(self):
         raise TypeError(
@@ -207,13 +208,14 @@ class Tracer:
         raise NotImplementedError
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
+        from ._numpy.scipy_special import foreign_caller_message  # the error path only
+
+        raise TypeError(foreign_caller_message() or (
             f"a traced value cannot become a plain NumPy array, at {user_site()}: "
             "np.array / np.asarray (and a plain array's methods such as .dot) take no "
             "derivatives, and NumPy gives ad_core no way to step in there. Build arrays from "
             "traced values with np.stack([...]) / np.concatenate, call np.dot(a, x) rather "
-            "than a.dot(x), and leave np.asarray out on traced inputs"
-        )
+            "than a.dot(x), and leave np.asarray out on traced inputs"))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({raw(self)!r})"

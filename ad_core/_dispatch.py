@@ -12,9 +12,12 @@ This module is the single registration point:
 
 - ``UFUNCS`` ({ufunc: primitive}), ``COMPOSITE_UFUNCS`` ({ufunc: function of
   the inputs}) and ``PRIMAL_UFUNCS`` (a set) for ufuncs;
-- ``FAMILIES``: the modules whose ``FUNCTIONS`` tables ({numpy function:
-  handler}) are merged into ``FUNCTIONS``. A new family (``linalg``, ``fft``,
-  ``special``...) is one more module in that tuple;
+- ``FAMILIES``: the modules of ``ad_core/_numpy/`` whose ``FUNCTIONS`` tables
+  ({numpy function: handler}) are merged into ``FUNCTIONS`` (each function in
+  exactly one family). A new family is one more module in that tuple;
+- SciPy's ufuncs (``_numpy/scipy_special.py``): ad_core never imports SciPy, so
+  they join ``UFUNCS`` the first time one reaches a tracer; any other ufunc
+  without an entry is an error that names its real module;
 - ``PRIMAL_FUNCTIONS``: functions run on the primal values;
 - ``METHODS``: the array methods and operators installed on ``Tracer``.
 """
@@ -26,9 +29,21 @@ import math
 import numpy as np
 
 from ._core import Tracer, raw, shape_of, user_site
-from ._numpy import creation, indexing, inplace, products, reductions, shapes
+from ._numpy import (
+    complex_values,
+    creation,
+    fft,
+    indexing,
+    inplace,
+    linalg,
+    products,
+    reductions,
+    scipy_special,
+    shapes,
+)
 from ._numpy._common import check_dtype, operand, refuse
 from .primitives import ops
+from .primitives.complex import is_complex
 
 # ---------------------------------------------------------------- helpers
 
@@ -47,38 +62,6 @@ def _ndim(x) -> int:
 
 def unsupported(name: str):
     return NotImplementedError(f"{name} has no derivative rule in ad_core")
-
-
-# ---------------------------------------------------------------- linalg
-
-
-def np_norm(x, ord=None, axis=None, keepdims=False):
-    nd = _ndim(x)
-    ax = _axis(axis, nd)
-    vector = (ax is not None and len(ax) == 1) or (ax is None and nd == 1)
-    if ord is None or ord == "fro" or (ord == 2 and vector):
-        return ops.norm(x, axis=ax, keepdims=bool(keepdims))
-    if vector and ord == 1:
-        return ops.sum_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and ord in (np.inf, float("inf")):
-        return ops.max_(ops.absolute(x), axis=ax, keepdims=bool(keepdims))
-    if vector and isinstance(ord, (int, float)) and ord > 0:
-        p = float(ord)
-        s = ops.sum_(ops.power(ops.absolute(x), p), axis=ax, keepdims=bool(keepdims))
-        return ops.power(s, 1.0 / p)
-    raise unsupported(f"numpy.linalg.norm with ord={ord!r}")
-
-
-def np_det(a):
-    return ops.det(a)
-
-
-def np_inv(a):
-    return ops.inv(a)
-
-
-def np_solve(a, b):
-    return ops.solve(a, b)
 
 
 # ---------------------------------------------------------------- ufuncs
@@ -172,7 +155,7 @@ def _vecmat(v, a):
 UFUNCS = {
     np.add: ops.add, np.subtract: ops.sub, np.multiply: ops.mul,
     np.true_divide: ops.div, np.power: ops.power, np.float_power: ops.power,
-    np.negative: ops.neg, np.absolute: ops.absolute, np.fabs: ops.absolute,
+    np.negative: ops.neg, np.absolute: ops.absolute,
     np.sin: ops.sin, np.cos: ops.cos, np.tan: ops.tan,
     np.arcsin: ops.arcsin, np.arccos: ops.arccos, np.arctan: ops.arctan,
     np.sinh: ops.sinh, np.cosh: ops.cosh, np.tanh: ops.tanh,
@@ -187,8 +170,9 @@ UFUNCS = {
 }
 
 COMPOSITE_UFUNCS = {
+    np.fabs: ops.absolute,
     np.positive: _fresh,
-    np.conjugate: _fresh,
+    np.conjugate: complex_values.np_conj, np.sign: complex_values.np_sign,
     np.deg2rad: lambda x: ops.mul(x, math.pi / 180.0),
     np.radians: lambda x: ops.mul(x, math.pi / 180.0),
     np.rad2deg: lambda x: ops.mul(x, 180.0 / math.pi),
@@ -205,7 +189,7 @@ for _name, _fn in (("vecdot", _vecdot), ("matvec", _matvec), ("vecmat", _vecmat)
 
 # Derivative zero (or undefined) everywhere it exists: computed on primal values.
 PRIMAL_UFUNCS = {
-    np.sign, np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit,
+    np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit,
     np.isnan, np.isinf, np.isfinite, np.greater, np.greater_equal, np.less, np.less_equal,
     np.equal, np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, np.spacing,
@@ -214,6 +198,12 @@ PRIMAL_UFUNCS = {
 # Keyword arguments of a ufunc call that choose how NumPy computes, not what: honoured
 # by computing the same values (order, casting and subok only shape memory and errors).
 _UFUNC_LAYOUT = ("casting", "order", "subok")
+
+
+def _has_complex_loop(ufunc) -> bool:
+    """Whether NumPy computes ``ufunc`` on complex values (fabs, deg2rad, ldexp do not: a
+    composite of complex-safe primitives must not accept what NumPy refuses)."""
+    return any(c in t.split("->")[0] for t in ufunc.types for c in "FDG")
 
 
 def _ufunc_call(name: str, ufunc, inputs, kwargs):
@@ -244,10 +234,13 @@ def _ufunc_call(name: str, ufunc, inputs, kwargs):
         return prim(*inputs)
     comp = COMPOSITE_UFUNCS.get(ufunc)
     if comp is not None:
+        if any(is_complex(x) for x in inputs) and not _has_complex_loop(ufunc):
+            ufunc(*[raw(x) for x in inputs])  # NumPy refuses complex values: its error
         return comp(*inputs) if axis is None else comp(*inputs, axis=axis)
     if ufunc in PRIMAL_UFUNCS:
         return ufunc(*[raw(x) for x in inputs])
-    raise unsupported(name)
+    # SciPy's ufuncs register on first sight; anything else is an error naming its module.
+    return scipy_special.missing_ufunc(ufunc, "__call__", inputs, UFUNCS)
 
 
 def _out_value(out):
@@ -260,7 +253,7 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         prim = UFUNCS.get(ufunc)
         if prim is not None and ufunc is not np.power:
             return prim(*inputs)
-    name = f"numpy.{ufunc.__name__}"
+    name = scipy_special.ufunc_name(ufunc)
     out = kwargs.pop("out", None)
     if isinstance(out, tuple) and all(o is None for o in out):
         out = None
@@ -314,7 +307,8 @@ def array_ufunc(self, ufunc, method, *inputs, **kwargs):
         placed = ops.untake(b, idx=idx, shape=shape_of(a))
         inplace.assign(a, (ops.add if ufunc is np.add else ops.sub)(a, placed))
         return None
-    raise unsupported(f"{name}.{method}")
+    # SciPy's ufuncs register on first sight; anything else is an error naming its module.
+    return scipy_special.missing_ufunc(ufunc, method, inputs, UFUNCS)
 
 
 _REDUCE = {np.add: reductions.np_sum, np.multiply: reductions.np_prod,
@@ -404,7 +398,7 @@ def _on_primals(fn):
     return run
 
 
-FAMILIES = (reductions, shapes, indexing, products, creation)
+FAMILIES = (reductions, shapes, indexing, products, creation, linalg, fft, complex_values)
 
 FUNCTIONS = {}
 for _family in FAMILIES:
@@ -413,8 +407,6 @@ FUNCTIONS.update({
     np.clip: np_clip, np.nan_to_num: np_nan_to_num, np.bincount: np_bincount,
     np.sinc: lambda x: ops.sinc(operand(x)),
     np.real_if_close: lambda a, tol=100: _fresh(a),
-    np.linalg.norm: np_norm, np.linalg.det: np_det, np.linalg.inv: np_inv,
-    np.linalg.solve: np_solve,
 })
 
 # Derivative zero wherever it exists (or no derivative: indices, booleans, shapes).
@@ -426,7 +418,7 @@ PRIMAL_FUNCTIONS = (
     np.result_type, np.searchsorted, np.digitize, np.argwhere, np.flatnonzero, np.isin,
     np.lexsort, np.shares_memory, np.may_share_memory, np.array_repr, np.array_str,
     np.array2string, np.tril_indices_from, np.triu_indices_from, np.diag_indices_from,
-    np.min_scalar_type, np.angle,
+    np.min_scalar_type,
 )
 for _f in PRIMAL_FUNCTIONS:
     FUNCTIONS[_f] = _on_primals(_f)
@@ -444,8 +436,17 @@ def array_function(self, func, types, args, kwargs):
 
 
 def _astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
-    if np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize == 8:
+    d = np.dtype(dtype)
+    if is_complex(self):
+        if d.kind == "c" and d.itemsize == 16:
+            return _fresh(self) if copy else self
+        if d.kind != "c":
+            raise TypeError(f"astype({d.name}) of a complex traced value drops its imaginary "
+                            f"part (at {user_site()}); write x.real (or np.abs(x)) instead")
+    elif d.kind == "f" and d.itemsize == 8:
         return _fresh(self) if copy else self
+    elif d.kind == "c" and d.itemsize == 16:
+        return ops.add(self, 0j)
     raise TypeError(f"astype({np.dtype(dtype).name}) of a traced value drops its derivative "
                     f"(at {user_site()}); use `x.value.astype(...)` for the plain value")
 
@@ -556,7 +557,7 @@ METHODS = {
     "take": indexing.np_take, "compress": lambda self, condition, axis=None, out=None:
         indexing.np_compress(condition, self, axis, out),
     "clip": np_clip, "astype": _astype, "copy": lambda self, order="C": _fresh(self),
-    "conj": _fresh, "conjugate": _fresh,
+    "conj": complex_values.np_conj, "conjugate": complex_values.np_conj,
     "sort": _method_sort, "partition": _method_partition, "fill": indexing.method_fill,
     "put": indexing.np_put,
     "argmax": _primal_method("argmax"), "argmin": _primal_method("argmin"),
@@ -571,5 +572,5 @@ for _name, _fn in METHODS.items():
     setattr(Tracer, _name, _fn)
 Tracer.T = property(lambda self: shapes.np_transpose(self))
 Tracer.mT = property(lambda self: shapes.np_swapaxes(self, -1, -2))
-Tracer.real = property(lambda self: shapes.np_real(self))
-Tracer.imag = property(lambda self: shapes.np_imag(self))
+Tracer.real = property(complex_values.np_real)
+Tracer.imag = property(complex_values.np_imag)

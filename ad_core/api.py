@@ -19,6 +19,7 @@ from ._core import Tracer, raw, shape_of
 from .forward import Dual, ForwardTrace, batch_fallbacks, batched_jacobian_tangents
 from .primitives import ops
 from .primitives.batching import NoBatchRule
+from .primitives.complex import is_complex, real
 from .reverse import ReverseTrace, gc_paused
 
 # ---------------------------------------------------------------- arguments
@@ -43,8 +44,10 @@ def _diff_arg(x: Any, f: Callable, k: int, who: str):
         pass
     elif isinstance(x, (int, float, np.integer, np.floating)):
         return float(x)
+    elif isinstance(x, (complex, np.complexfloating)):
+        return complex(x)  # autograd's convention (docs/ad_core.md, "Complex numbers")
     elif isinstance(x, np.ndarray):
-        if x.dtype.kind == "f":
+        if x.dtype.kind in "fc":
             return x
         if x.dtype.kind in "iu":
             return x.astype(np.float64)
@@ -52,7 +55,7 @@ def _diff_arg(x: Any, f: Callable, k: int, who: str):
     hint = " (wrap lists with np.array(...))" if isinstance(x, (list, tuple)) else ""
     leave_out = ", or leave it out of argnums" if who not in ("derivative", "jvp", "vjp") else ""
     raise TypeError(f"{who}: {_param_name(f, k)} is a {what}, which cannot be differentiated; "
-                    f"pass a float or a float ndarray{hint}{leave_out}")
+                    f"pass a float, a complex or an array of them{hint}{leave_out}")
 
 
 def _argnums(argnums, nargs: int, who: str) -> tuple[tuple[int, ...], bool]:
@@ -72,36 +75,45 @@ def _is_scalar_like(x) -> bool:
 
 
 def _present(v):
-    """Scalar results are Python floats; traced values (nested transforms) pass through."""
+    """Scalar results are Python floats (complex); traced values pass through."""
     if isinstance(v, Tracer):
         return v
     if np.ndim(v) == 0:
-        return float(v)
+        return complex(v) if np.iscomplexobj(v) else float(v)
     return np.asarray(v)
 
 
-def _real(v, who: str):
-    """Complex values would lose their imaginary part silently in a real gradient."""
-    if np.iscomplexobj(raw(v)):
-        raise TypeError(f"{who}: a complex value reached the derivative; complex "
-                        "differentiation is not supported in ad_core (differentiate the real "
-                        "and imaginary parts as separate real functions)")
-    return v
+def _array(c) -> np.ndarray:
+    """``c`` as a float (or complex) array."""
+    return np.asarray(c, dtype=np.result_type(c, np.float64))
+
+
+def _holomorphic_only(out, xs, who: str) -> None:
+    """A derivative of a real output with respect to a complex input is not a complex number
+    (f is not holomorphic): Jacobians and Hessians of complex inputs need holomorphic f."""
+    if not is_complex(out) and any(is_complex(x) for x in xs):
+        raise TypeError(f"{who}: the output is real and an input is complex, so f is not "
+                        "holomorphic and has no complex derivative; use grad (autograd's "
+                        "convention: ∂u/∂x - i ∂u/∂y), or differentiate real and imaginary "
+                        "parts as real inputs")
 
 
 def _like(c, x):
     """A cotangent/tangent shaped and typed like argument ``x`` (zeros if None)."""
     if c is None:
         return 0.0 if _is_scalar_like(x) else np.zeros(shape_of(x))
-    _real(c, "ad_core")
+    cplx = is_complex(x)
+    if not cplx and is_complex(c):  # a real input's gradient: the real part of its cotangent
+        c = real(c) if isinstance(c, Tracer) else np.real(c)
     if isinstance(c, Tracer):
         if shape_of(c) != shape_of(x):
             c = ops.broadcast_to(c, shape=shape_of(x)) if shape_of(x) else ops.reshape(
                 c, shape=())
         return c
     if _is_scalar_like(x) and not isinstance(raw(x), np.ndarray):
-        return float(np.reshape(c, ()))
-    dtype = raw(x).dtype if isinstance(raw(x), np.ndarray) else np.float64
+        return complex(np.reshape(c, ())) if cplx else float(np.reshape(c, ()))
+    dtype = raw(x).dtype if isinstance(raw(x), np.ndarray) else (
+        np.complex128 if cplx else np.float64)
     c = np.asarray(c, dtype=dtype)
     if c.shape != shape_of(x):
         c = np.broadcast_to(c, shape_of(x)).copy()
@@ -146,7 +158,6 @@ def vjp(f: Callable, *primals):
     in_idx = [i._idx for i in ins]
     with gc_paused():
         out, idx = trace.unpack(f(*ins))
-    _real(out, "vjp")
     out_shape = shape_of(out)
 
     def vjp_fn(ct):
@@ -155,8 +166,11 @@ def vjp(f: Callable, *primals):
                              f"{out_shape}")
         if idx is None:
             return tuple(_like(None, x) for x in xs)
-        adj = trace.backward(idx, ct if isinstance(ct, Tracer) else
-                             (float(ct) if out_shape == () else np.asarray(ct, dtype=float)))
+        if is_complex(ct) and not is_complex(out):
+            raise TypeError("vjp: a complex cotangent for a real output")
+        if not isinstance(ct, Tracer):
+            ct = _present(ct) if out_shape == () else _array(ct)
+        adj = trace.backward(idx, ct)
         return tuple(_like(_adjoint(adj, i), x) for i, x in zip(in_idx, xs))
 
     return _present(out), vjp_fn
@@ -188,7 +202,6 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
         trace, args, xs, ins = _reverse_inputs(f, args, nums, "grad")
         with gc_paused():
             out, idx = trace.unpack(f(*args, **kwargs))
-        _real(out, "grad")
         s = shape_of(out)
         if math.prod(s) != 1:
             raise TypeError(f"grad requires a scalar output, but {_name(f)} returned shape {s}; "
@@ -199,7 +212,8 @@ def value_and_grad(f: Callable, argnums=0) -> Callable:
         else:
             adj = trace.backward(idx, 1.0 if s == () else np.ones(s))
             grads = tuple(_like(_adjoint(adj, i), x) for i, x in zip(ins, xs))
-        value = out if isinstance(out, Tracer) else float(np.reshape(out, ()))
+        # A complex output: the gradient of its real part (autograd's convention).
+        value = out if isinstance(out, Tracer) else _present(np.reshape(out, ()))
         return value, (grads[0] if single else grads)
 
     return value_and_grad_f
@@ -234,11 +248,11 @@ def _assemble(cols: list, out_shape: tuple, in_shape: tuple):
     """Stack per-input-element columns into a Jacobian of shape out_shape + in_shape."""
     n = len(cols)
     if not any(isinstance(c, Tracer) for c in cols):
-        J = np.stack([np.broadcast_to(np.asarray(c, dtype=float), out_shape) for c in cols],
+        J = np.stack([np.broadcast_to(_array(c), out_shape) for c in cols],
                      axis=-1) if n else np.zeros(out_shape + (0,))
         J = J.reshape(out_shape + in_shape)
-        return float(J) if J.shape == () else J
-    parts = [ops.reshape(c if isinstance(c, Tracer) else np.asarray(c, dtype=float),
+        return _present(J) if J.shape == () else J
+    parts = [ops.reshape(c if isinstance(c, Tracer) else _array(c),
                          shape=out_shape + (1,)) for c in cols]
     J = ops.concatenate(*parts, axis=len(out_shape))
     return ops.reshape(J, shape=out_shape + in_shape)
@@ -249,10 +263,10 @@ def _assemble_rows(rows: list, out_shape: tuple, in_shape: tuple):
     if not rows:  # an empty output: no backward pass ran
         return np.zeros(out_shape + in_shape)
     if not any(isinstance(r, Tracer) for r in rows):
-        J = np.stack([np.asarray(r, dtype=float).reshape(in_shape) for r in rows], axis=0)
+        J = np.stack([_array(r).reshape(in_shape) for r in rows], axis=0)
         J = J.reshape(out_shape + in_shape)
-        return float(J) if J.shape == () else J
-    parts = [ops.reshape(r if isinstance(r, Tracer) else np.asarray(r, dtype=float),
+        return _present(J) if J.shape == () else J
+    parts = [ops.reshape(r if isinstance(r, Tracer) else _array(r),
                          shape=(1,) + in_shape) for r in rows]
     J = ops.concatenate(*parts, axis=0)
     return ops.reshape(J, shape=out_shape + in_shape)
@@ -265,6 +279,10 @@ def jacrev(f: Callable, argnums=0) -> Callable:
         array([[2., 0.],
                [0., 2.]])
     """
+    return _jacrev(f, argnums, holomorphic=False)
+
+
+def _jacrev(f: Callable, argnums, holomorphic: bool) -> Callable:
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         nums, single = _argnums(argnums, len(args), "jacrev")
@@ -273,9 +291,14 @@ def jacrev(f: Callable, argnums=0) -> Callable:
             outs, is_tuple = _outputs(f(*args, **kwargs))
         results = []
         for out in outs:
-            val, idx = trace.unpack(_real(out, "jacrev"))
+            val, idx = trace.unpack(out)
+            if holomorphic:
+                _holomorphic_only(val, xs, "hessian")
             s = shape_of(val)
             m = math.prod(s)
+            # A complex output of a real input: one more sweep gives the imaginary part
+            # (seeding -i reads Im of the output), so the Jacobian is jacfwd's.
+            imag = is_complex(val) and not all(is_complex(x) for x in xs)
             rows = [[] for _ in xs]
             for e in range(m):
                 if idx is None:
@@ -283,8 +306,12 @@ def jacrev(f: Callable, argnums=0) -> Callable:
                         r.append(_zeros(shape_of(x)))
                     continue
                 adj = trace.backward(idx, _basis(e, s))
+                adj_im = trace.backward(idx, -1j * _basis(e, s)) if imag else None
                 for r, i, x in zip(rows, ins, xs):
-                    r.append(_like(_adjoint(adj, i), x))
+                    row = _like(_adjoint(adj, i), x)
+                    if adj_im is not None and not is_complex(x):
+                        row = row + 1j * _like(_adjoint(adj_im, i), x)
+                    r.append(row)
             jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
             results.append(jacs[0] if single else jacs)
         return tuple(results) if is_tuple else results[0]
@@ -312,11 +339,13 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
         if shape_of(t) != shape_of(x):
             raise ValueError(f"jvp: tangent of shape {shape_of(t)} for {_param_name(f, k)} of "
                              f"shape {shape_of(x)}")
-        tx = t if isinstance(t, Tracer) else _like(np.asarray(t, dtype=float), x)
+        if is_complex(t) and not is_complex(x):
+            raise TypeError(f"jvp: a complex tangent for the real {_param_name(f, k)}")
+        tx = t if isinstance(t, Tracer) else _like(_array(t), x)
         ins.append(Dual(trace, x, tx))
     with gc_paused():
         outs, is_tuple = _outputs(f(*ins))
-    pairs = [trace.unpack(_real(o, "jvp")) for o in outs]
+    pairs = [trace.unpack(o) for o in outs]
     if is_tuple:
         return (tuple(_present(p) for p, _ in pairs), tuple(_present(t) for _, t in pairs))
     return _present(pairs[0][0]), _present(pairs[0][1])
@@ -338,7 +367,7 @@ def hessian(f: Callable, argnums=0) -> Callable:
         >>> hessian(lambda x: x ** 3)(2.0)
         12.0
     """
-    return _jacfwd(jacrev(f, argnums), argnums, batched=True)
+    return _jacfwd(_jacrev(f, argnums, holomorphic=True), argnums, batched=True)
 
 
 def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
@@ -387,7 +416,9 @@ def _jacfwd_columns(f, args, kwargs, nums, xs, k):
             a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
         with gc_paused():
             outs, is_tuple = _outputs(f(*a, **kwargs))
-        pairs = [trace.unpack(_real(o, "jacfwd")) for o in outs]
+        pairs = [trace.unpack(o) for o in outs]
+        for p, _ in pairs:
+            _holomorphic_only(p, [x], "jacfwd")
         out_shapes = [shape_of(p) for p, _ in pairs]
         cols.append([tan for _, tan in pairs])
     if n == 0:
@@ -403,8 +434,8 @@ def _from_batched(T, s_out: tuple, s_in: tuple):
         nd = len(s_out)
         T = ops.transpose(T, axes=tuple(range(1, nd + 1)) + (0,))
         return ops.reshape(T, shape=s_out + s_in)
-    J = np.moveaxis(np.asarray(T, dtype=float), 0, -1).reshape(s_out + s_in)
-    return float(J) if J.shape == () else J
+    J = np.moveaxis(_array(T), 0, -1).reshape(s_out + s_in)
+    return _present(J) if J.shape == () else J
 
 
 def derivative(f: Callable) -> Callable:

@@ -16,6 +16,7 @@ from ._core import Trace, Tracer, in_place_level_error, shape_of
 from .primitives import ops
 from .primitives.batching import NoBatchRule, batched_rule
 from .primitives.chain import tangent_term
+from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
 from .reverse import gc_paused
 
 
@@ -39,6 +40,8 @@ class ForwardTrace(Trace):
 
     def process(self, prim, args, params):
         primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
+        if prim not in COMPLEX_SAFE and has_complex(primals):
+            return complex_call(prim, args, params)
         ans = prim(*primals, **params)
         partials = prim.partials
         rules = prim.jvp
@@ -100,6 +103,8 @@ class BatchedForwardTrace(ForwardTrace):
 
     def process(self, prim, args, params):
         primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
+        if prim not in COMPLEX_SAFE and has_complex(primals):
+            return complex_call(prim, args, params)
         ans = prim(*primals, **params)
         s_out = shape_of(ans)
         B = self.batch

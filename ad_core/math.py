@@ -12,6 +12,7 @@ import math as _m
 from ._core import Tracer as _Tracer
 from ._core import raw as _raw
 from .primitives import ops as _ops
+from .primitives import special as _special
 
 # Everything from math first (constants and primal-valued functions).
 for _name in dir(_m):
@@ -52,7 +53,7 @@ _UNARY = {
     "tanh": _ops.tanh, "asinh": _ops.arcsinh, "acosh": _ops.arccosh, "atanh": _ops.arctanh,
     "exp": _ops.exp, "expm1": _ops.expm1, "log1p": _ops.log1p, "log2": _ops.log2,
     "log10": _ops.log10, "sqrt": _ops.sqrt, "fabs": _ops.absolute, "erf": _ops.erf,
-    "erfc": _ops.erfc,
+    "erfc": _ops.erfc, "gamma": _special.gamma, "lgamma": _special.gammaln,
 }
 if hasattr(_m, "exp2"):
     _UNARY["exp2"] = _ops.exp2
@@ -171,19 +172,3 @@ def nextafter(x, y, *args, **kwargs):
         rx = _raw(x)
         return _ops.add(x, _m.nextafter(rx, _raw(y), *args, **kwargs) - rx)
     return _m.nextafter(x, _raw(y), *args, **kwargs)
-
-
-def _no_rule(name):
-    real = getattr(_m, name)
-
-    def fn(*args):
-        if any(isinstance(a, _Tracer) for a in args):
-            raise NotImplementedError(f"math.{name} has no derivative rule in ad_core")
-        return real(*args)
-    fn.__name__ = name
-    fn.__doc__ = real.__doc__
-    return fn
-
-
-gamma = _no_rule("gamma")
-lgamma = _no_rule("lgamma")

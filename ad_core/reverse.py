@@ -22,6 +22,7 @@ import numpy as np
 from ._core import Trace, Tracer, in_place_level_error, raw, shape_of, user_site
 from .primitives import ops
 from .primitives.chain import cotangent_term
+from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
 from .primitives.table import ARITH_ERRORS
 
 
@@ -42,10 +43,10 @@ def gc_paused():
 
 def _has_nan(v) -> bool:
     t = type(v)
-    if t is float or t is np.float64:
+    if t is float or t is np.float64 or t is complex:
         return v != v
     if t is np.ndarray:
-        return v.dtype.kind == "f" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
+        return v.dtype.kind in "fc" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
     return False
 
 
@@ -115,6 +116,8 @@ class ReverseTrace(Trace):
             if plain and type(a) is not float and type(a) is not int:
                 plain = False
             i += 1
+        if not plain and prim not in COMPLEX_SAFE and has_complex(primals):
+            return complex_call(prim, args, params)  # its complex form, or a named error
         if prim.nondiff:
             for i, _ in parents:
                 if i in prim.nondiff:
@@ -248,7 +251,7 @@ class ReverseTrace(Trace):
                         a is None or j in owned or type(a) is np.ndarray):
                     # In place (e.g. x[i] scatters into one buffer, not zeros + add).
                     if a is None or j not in owned:
-                        buf = np.zeros(shape_of(primals[pos]))
+                        buf = np.zeros(shape_of(primals[pos]), dtype=np.result_type(g, 0.0))
                         if a is not None:
                             buf += a
                         adj[j] = a = buf
@@ -332,9 +335,11 @@ class Variable(RVar):
         if isinstance(value, Tracer):
             raise TypeError("Variable() of a traced value")
         if isinstance(value, (bool, np.bool_)) or not isinstance(
-                value, (int, float, np.integer, np.floating, np.ndarray)):
+                value, (int, float, np.integer, np.floating, np.ndarray)) or np.iscomplexobj(
+                value):  # a complex array would lose its imaginary part to float()
             raise TypeError(f"Variable() needs a float or a float array, got "
-                            f"{type(value).__name__}")
+                            f"{type(value).__name__}" + (" of complex values (use ad.grad)"
+                                                         if np.iscomplexobj(value) else ""))
         value = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
         trace = _eager_trace()
         trace.nodes.append(None)

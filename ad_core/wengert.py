@@ -260,9 +260,9 @@ class _Recorder(ReverseTrace):
 def _traceable(a) -> bool:
     if isinstance(a, (bool, np.bool_)):
         return False
-    if isinstance(a, (int, float, np.integer, np.floating)):
+    if isinstance(a, (int, float, complex, np.integer, np.floating, np.complexfloating)):
         return True
-    return isinstance(a, np.ndarray) and a.dtype.kind in "fiu"
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fiuc"
 
 
 def _code_of(f):
@@ -330,19 +330,23 @@ def _param_names(f, n: int) -> list[str]:
 def _plain(v):
     v = raw(v)
     if isinstance(v, np.ndarray) and v.ndim == 0:
-        return float(v)
+        return complex(v) if np.iscomplexobj(v) else float(v)
     if isinstance(v, np.floating):
         return float(v)
+    if isinstance(v, np.complexfloating):
+        return complex(v)
     return v
 
 
 def _fmt_value(v) -> str:
     v = raw(v)
+    if isinstance(v, np.ndarray) and v.size == 1:
+        v = v.reshape(())[()]
+    if isinstance(v, (complex, np.complexfloating)):
+        return f"{complex(v):.6g}"
     if isinstance(v, (float, int, np.number)):
         return f"{float(v):.6g}"
     if isinstance(v, np.ndarray):
-        if v.size == 1:
-            return f"{float(v.reshape(())):.6g}"
         body = np.array2string(v.ravel(), threshold=6, edgeitems=2, separator=", ",
                                max_line_width=10**6,
                                formatter={"float_kind": lambda e: f"{e:.4g}"})

@@ -32,6 +32,7 @@ import numpy as np
 
 from .._core import _HERE, _NUMPY, Tracer, raw, shape_of, user_site
 from ..primitives import ops
+from ..primitives.complex import is_complex
 from ._common import operand
 
 
@@ -96,6 +97,10 @@ def view(base, result, kind: str, param, writeable: bool = True):
 
 def assign(target: Tracer, new) -> None:
     """Point ``target`` at ``new`` (same shape), carrying the write through views."""
+    if is_complex(new) and not is_complex(target):
+        raise TypeError(f"in-place write of complex values into a real traced array at "
+                        f"{user_site()}: NumPy refuses it (it would drop the imaginary part); "
+                        "start from a complex array (x + 0j) or write the real part")
     if shape_of(new) != shape_of(target):
         new = ops.broadcast_to(new, shape=shape_of(target))
     link = getattr(target, "_view", None)
@@ -240,6 +245,8 @@ def store(fname: str, out, result):
             "(y = ...), or make `a` traced (np.zeros_like(x) of a traced x)")
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{fname}: out must be an array")
+    if is_complex(result) and not is_complex(out):
+        raise TypeError(f"{fname}: cannot cast its complex result to out's dtype {out.dtype}")
     out[...] = result
     return out
 

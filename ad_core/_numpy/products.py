@@ -15,6 +15,7 @@ import numpy as np
 
 from .._core import Tracer, raw, shape_of
 from ..primitives import ops
+from ..primitives.complex import conj, is_complex, real
 from ._common import check_dtype, ndim, one_axis, operand, refuse
 from .indexing import Codes
 from .inplace import store
@@ -39,6 +40,8 @@ def np_dot(a, b, out=None):
 
 def np_vdot(a, b, /):
     a, b = operand(a), operand(b)
+    if is_complex(a):
+        a = conj(a)  # NumPy's vdot conjugates its first argument
     fa = ops.reshape(a, shape=(int(np.prod(shape_of(a), dtype=np.int64)),))
     fb = ops.reshape(b, shape=(int(np.prod(shape_of(b), dtype=np.int64)),))
     if shape_of(fa) != shape_of(fb):
@@ -314,6 +317,8 @@ def np_correlate(a, v, mode="valid"):
     if ndim(a) != 1 or ndim(v) != 1:
         raise ValueError("object too deep for desired array")
     n, m = shape_of(a)[0], shape_of(v)[0]
+    if is_complex(v):
+        v = conj(v)  # NumPy's correlate conjugates its second argument
     full = _conv_full(a, ops.getitem(v, idx=slice(None, None, -1)))
     return ops.getitem(full, idx=_mode_slice("numpy.correlate", n + m - 1, n, m, mode, True))
 
@@ -344,7 +349,8 @@ def np_cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweight
     n = shape_of(X)[1]
     fact = float(n - ddof)
     X = ops.sub(X, np_mean(X, axis=1, keepdims=True))
-    c = ops.div(ops.matmul(X, ops.transpose(X, axes=(1, 0))), fact)
+    Xt = ops.transpose(X, axes=(1, 0))
+    c = ops.div(ops.matmul(X, conj(Xt) if is_complex(Xt) else Xt), fact)
     return ops.reshape(c, shape=()) if shape_of(c) == (1, 1) else c
 
 
@@ -353,7 +359,7 @@ def np_corrcoef(x, y=None, rowvar=True, *, dtype=None):
     if ndim(c) == 0:
         return ops.div(c, c)
     d = ops.getitem(c, idx=(np.arange(shape_of(c)[0]),) * 2)
-    sd = ops.sqrt(d)
+    sd = ops.sqrt(real(d) if is_complex(d) else d)  # NumPy: sqrt(d.real)
     c = ops.div(c, ops.reshape(sd, shape=(shape_of(sd)[0], 1)))
     c = ops.div(c, ops.reshape(sd, shape=(1, shape_of(sd)[0])))
     return ops.maximum(ops.minimum(c, 1.0), -1.0) if np.any(np.abs(raw(c)) > 1) else c
@@ -366,6 +372,9 @@ def np_interp(x, xp, fp, left=None, right=None, period=None):
         raise refuse("numpy.interp", "xp", "a traced array",
                      "the sample points must be plain values")
     x, fp = operand(x), operand(fp)
+    if is_complex(x) or np.iscomplexobj(xp):
+        raise TypeError("numpy.interp of complex sample points: NumPy requires real x and xp "
+                        "(complex fp is fine)")
     xpv = np.asarray(xp, dtype=float)
     if xpv.ndim != 1 or ndim(fp) != 1 or shape_of(fp)[0] != xpv.size:
         raise ValueError("fp and xp are not of the same length.")

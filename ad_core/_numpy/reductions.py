@@ -14,6 +14,7 @@ import numpy as np
 
 from .._core import Tracer, raw, shape_of
 from ..primitives import ops
+from ..primitives.complex import imag, is_complex, real
 from ._common import NOVALUE, axes, check_dtype, given, ndim, one_axis, operand, refuse
 from .indexing import gather_along
 from .inplace import store
@@ -88,7 +89,9 @@ def np_var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=NOVALUE, *, wher
         mu = operand(mean)
     else:
         mu = ops.div(ops.sum_(xm, axis=ax, keepdims=True), n)
-    d = ops.square(ops.sub(x, mu))
+    d = ops.sub(x, mu)
+    # NumPy's var of complex values is the mean of |x - mean|², a real number.
+    d = ops.add(ops.square(real(d)), ops.square(imag(d))) if is_complex(d) else ops.square(d)
     if m is not None:
         d = ops.where(m, d, 0.0)
     kd = _keep(keepdims)
@@ -340,6 +343,8 @@ def _quantile(fname, a, q, axis, out, overwrite_input, method, keepdims, weights
     if weights is not None:
         raise refuse(fname, "weights", "...", "weighted quantiles have no rule")
     x = operand(a)
+    if is_complex(x):
+        raise TypeError(f"{fname} of complex values: NumPy requires real numbers")
     qv = np.asarray(raw(q), dtype=float) / scale
     if np.any((qv < 0) | (qv > 1)):
         raise ValueError("Quantiles must be in the range [0, 100]" if scale == 100 else

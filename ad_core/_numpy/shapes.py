@@ -504,7 +504,7 @@ def np_copy(a, order="K", subok=False):
     return ops.reshape(x, shape=shape_of(x))  # a new handle: not a view
 
 
-def np_real(val):
+def np_real(val):  # of real values (complex ones: complex_values.py)
     x = operand(val)
     return _reshape_view(x, shape_of(x))
 
@@ -527,7 +527,7 @@ FUNCTIONS = {
     np.vsplit: np_vsplit, np.hsplit: np_hsplit, np.dsplit: np_dsplit,
     np.tril: np_tril, np.triu: np_triu, np.diag: np_diag, np.diagflat: np_diagflat,
     np.diagonal: np_diagonal, np.trace: np_trace, np.diff: np_diff,
-    np.ediff1d: np_ediff1d, np.copy: np_copy, np.real: np_real, np.imag: np_imag,
+    np.ediff1d: np_ediff1d, np.copy: np_copy,
 }
 if hasattr(np, "permute_dims"):  # NumPy >= 2.0
     FUNCTIONS[np.permute_dims] = np_permute_dims

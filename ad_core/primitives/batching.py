@@ -18,7 +18,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .._core import shape_of
-from . import ops
+from . import complex as cx
+from . import fft, linalg, ops
 
 
 class NoBatchRule(Exception):
@@ -99,11 +100,6 @@ def _einsum_rule(t, ans, *xs, i, subscripts):
     return ops._zeinsum(*operands, subscripts=",".join(parts) + "->" + letter + out)
 
 
-def _norm_rule(t, ans, x, axis=None, keepdims=False):
-    num = ops.sum_(ops.mul(x, t), axis=_full_axis(t, axis), keepdims=keepdims)
-    return ops._safe_ratio(num, ans)
-
-
 def _broadcast_rule(t, ans, x, shape):
     B = shape_of(t)[0]
     k = len(shape) - len(shape_of(x))
@@ -143,28 +139,18 @@ RULES: dict = {
                  ops.untake(t, idx=_batch_index(idx), shape=(shape_of(t)[0],) + tuple(shape)),),
     ops.where: (None, _where_rule(True), _where_rule(False)),
     ops.matmul: (_matmul_a, _matmul_b),
-    ops.norm: (_norm_rule,),
-    # The table's own JVP already broadcasts over a leading axis for these:
-    ops.det: (ops.det.jvp[0],),
-    ops.inv: (ops.inv.jvp[0],),
 }
 VARIADIC: dict[object, Callable] = {ops.concatenate: _concat_rule, ops.einsum: _einsum_rule}
-
-
-def _solve_b(t, ans, A, b):
-    if len(shape_of(b)) == 1:  # B right-hand sides: solve them as the columns of one matrix
-        return ops.transpose(ops.solve(A, ops.transpose(t, axes=(1, 0))), axes=(1, 0))
-    return ops.solve(A, t)
-
-
-def _solve_A(t, ans, A, b):
-    return ops.neg(_solve_b(ops.matmul(t, ans), ans, A, b))
 
 
 # Later additions to the table, one line each.
 RULES.update({
     ops.cumprod: (lambda t, ans, x, axis: ops._cumprod_jvp(t, ans, x, axis, off=1),),
-    ops.solve: (_solve_A, _solve_b),
+    # The linalg, fft and complex primitives' own JVPs broadcast over a leading batch axis
+    # (scipy.special's are elementwise: they need none).
+    **{p: p.jvp for p in linalg.FAMILY + fft.FAMILY + cx.FAMILY},
+    linalg.solve: (linalg._solve_batched(0), linalg._solve_batched(1)),
+    linalg.norm: (linalg._norm_batched,),
 })
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 import threading
 
 import numpy as np
@@ -56,8 +57,10 @@ LN10 = math.log(10.0)
 
 
 def _float_or_array(v):
-    """Python float for a 0-d result, else an array (keeps scalar paths scalar)."""
-    return float(v) if np.ndim(v) == 0 else v
+    """Python float (complex) for a 0-d result, else an array (keeps scalar paths scalar)."""
+    if np.ndim(v) == 0:
+        return complex(v) if np.iscomplexobj(v) else float(v)
+    return v
 
 
 def _spow(x, y):
@@ -172,7 +175,7 @@ def _safe_ratio(num, ans):
     """num / ans, with 0 where ans == 0 (hypot and norm at the origin)."""
     ra = raw(ans)
     if np.ndim(ra) == 0:
-        return 0.0 * num if ra == 0 else div(num, ans)
+        return zmul(0.0, num) if ra == 0 else div(num, ans)
     return where(ra == 0, 0.0, div(num, where(ra == 0, 1.0, ans)))
 
 
@@ -264,10 +267,20 @@ square = defprim("square", np.square, scalar=lambda x: x * x,
 reciprocal = defprim("reciprocal", lambda x: np.true_divide(1.0, x), scalar=lambda x: 1.0 / x,
                      partials=(lambda ans, x: neg(square(ans)),),
                      sympy=lambda x: 1 / x, flops=4)
-erf = defprim("erf", np.vectorize(math.erf, otypes=[float]), scalar=math.erf,
+def _erf_impl(fn):
+    # SciPy's ufunc when the program loaded SciPy (its value, vectorized), else math's.
+    vec = np.vectorize(getattr(math, fn), otypes=[float])
+
+    def impl(x):
+        s = sys.modules.get("scipy.special")
+        return getattr(s, fn)(x) if s is not None else vec(x)
+    return impl
+
+
+erf = defprim("erf", _erf_impl("erf"), scalar=math.erf,
               partials=(lambda ans, x: mul(2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
               sympy=sp.erf, flops=20)
-erfc = defprim("erfc", np.vectorize(math.erfc, otypes=[float]), scalar=math.erfc,
+erfc = defprim("erfc", _erf_impl("erfc"), scalar=math.erfc,
                partials=(lambda ans, x: mul(-2.0 / math.sqrt(math.pi), exp(neg(square(x)))),),
                sympy=sp.erfc, flops=20)
 
@@ -361,13 +374,13 @@ def zero_wins(a, b, c):
         if ZERO_CHECK.lazy:
             return c
         # One reduction, no allocation: a NaN anywhere makes the sum NaN.
-        if c.dtype.kind == "f" and c.size:
+        if c.dtype.kind in "fc" and c.size:
             s = _add_reduce(c, axis=None)
             if s != s:
                 bad = np.isnan(c) & ((np.asarray(raw(a)) == 0) | (np.asarray(raw(b)) == 0))
                 if bad.any():
                     c = np.where(bad, 0.0, c)
-    elif t is float or t is np.float64:
+    elif t is float or t is np.float64 or t is complex:
         if c != c and (raw(a) == 0 or raw(b) == 0):
             return 0.0
     elif isinstance(c, Tracer):
@@ -403,9 +416,10 @@ def multilinear_zero_wins(F, operands, r):
     s = _add_reduce(np.ravel(rr), axis=None)  # one reduction: a NaN anywhere makes it NaN
     if s == s:
         return r
-    raws = [np.asarray(raw(o), dtype=float) for o in operands]
-    if not any(np.isinf(v).any() for v in raws):
-        return r
+    raws = [np.asarray(raw(o)) for o in operands]
+    if any(v.dtype.kind == "c" for v in raws) or not any(np.isinf(v).any() for v in raws):
+        return r  # (complex operands: no sign categories; their 0 · inf stays NaN)
+    raws = [v.astype(float) for v in raws]
     finite = [where(np.isinf(v), 0.0, o) if np.isinf(v).any() else o
               for v, o in zip(raws, operands)]
     base = F(*finite)
@@ -693,7 +707,7 @@ transpose = defprim(
     flops=0)
 
 def _broadcast_impl(x, shape):
-    if type(x) is float or (type(x) is np.ndarray and x.ndim == 0):
+    if type(x) is float or (type(x) is np.ndarray and x.ndim == 0 and x.dtype == np.float64):
         # A read-only zero-stride view, built without np.broadcast_to's Python overhead.
         v = np.ndarray(shape, np.float64, np.array(x, dtype=np.float64), 0, (0,) * len(shape))
         v.flags.writeable = False
@@ -901,92 +915,3 @@ def _einsum_flops(ans, *xs, subscripts):
 einsum = defprim(
     "einsum", lambda *xs, subscripts: np.einsum(subscripts, *xs),
     jvp=ByIndex(_einsum_jvp), vjp=ByIndex(_einsum_vjp), flops=_einsum_flops)
-
-
-def _det_cofactor(A, ans):
-    """∂det(A)/∂A: det(A) · inv(A)ᵀ, or the cofactor matrix when A is singular."""
-    rA = raw(A)
-    if np.ndim(rA) == 2 and raw(ans) == 0:
-        n = rA.shape[-1]
-        if n == 1:
-            return np.ones((1, 1))
-        rows = []
-        for r in range(n):
-            row = []
-            for c in range(n):
-                keep_r = [k for k in range(n) if k != r]
-                keep_c = [k for k in range(n) if k != c]
-                minor = getitem(A, idx=np.ix_(keep_r, keep_c))
-                row.append(mul((-1.0) ** (r + c), det(minor)))
-            rows.append(row)
-        return _stack2(rows)
-    return mul(_expand_mat(ans), _mT(inv(A)))
-
-
-def _stack2(rows):
-    flat = [reshape(v, shape=(1,)) if not isinstance(v, float) else np.array([v])
-            for row in rows for v in row]
-    n = len(rows)
-    return reshape(concatenate(*flat, axis=0), shape=(n, n))
-
-
-def _expand_mat(v):
-    return reshape(v, shape=shape_of(v) + (1, 1))
-
-
-det = defprim(
-    "det", np.linalg.det,
-    jvp=(lambda t, ans, A: sum_(mul(_det_cofactor(A, ans), t), axis=(-2, -1), keepdims=False),),
-    vjp=(lambda g, ans, A: mul(_expand_mat(g), _det_cofactor(A, ans)),),
-    flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3 // 3 + 1)
-
-inv = defprim(
-    "inv", np.linalg.inv,
-    jvp=(lambda t, ans, A: neg(matmul(matmul(ans, t), ans)),),
-    vjp=(lambda g, ans, A: neg(matmul(matmul(_mT(ans), g), _mT(ans))),),
-    flops=lambda ans, A: 2 * shape_of(A)[-1] ** 3)
-
-
-def _solve_vjp_A(g, ans, A, b):
-    gb = solve(_mT(A), g)
-    if len(shape_of(b)) == 1:
-        return neg(mul(reshape(gb, shape=shape_of(gb) + (1,)),
-                       reshape(ans, shape=(1,) + shape_of(ans))))
-    return neg(matmul(gb, _mT(ans)))
-
-
-def _solve_jvp_A(t, ans, A, b):
-    if len(shape_of(b)) == 1:
-        return neg(solve(A, matmul(t, ans)))
-    return neg(solve(A, matmul(t, ans)))
-
-
-solve = defprim(
-    "solve", np.linalg.solve,
-    jvp=(_solve_jvp_A, lambda t, ans, A, b: solve(A, t)),
-    vjp=(_solve_vjp_A, lambda g, ans, A, b: solve(_mT(A), g)),
-    flops=lambda ans, A, b: 2 * shape_of(A)[-1] ** 3 // 3 + 2 * shape_of(A)[-1] ** 2)
-
-
-def _norm_impl(x, axis=None, keepdims=False):
-    if axis is None:
-        r = np.sqrt(np.sum(np.square(x)))
-        return np.reshape(r, (1,) * np.ndim(x)) if keepdims else r
-    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
-
-
-def _norm_vjp(g, ans, x, axis=None, keepdims=False):
-    ge = _expand_like(g, x, axis, keepdims)
-    ae = _expand_like(ans, x, axis, keepdims)
-    return _safe_ratio(mul(ge, x), ae)
-
-
-def _norm_jvp(t, ans, x, axis=None, keepdims=False):
-    return _safe_ratio(sum_(mul(x, t), axis=axis, keepdims=keepdims), ans)
-
-
-norm = defprim("norm", _norm_impl, jvp=(_norm_jvp,), vjp=(_norm_vjp,),
-               flops=lambda ans, x, axis=None, keepdims=False: 2 * int(np.size(raw(x))) + 4,
-               doc="2-norm / Frobenius norm; gradient 0 at the origin",
-               kink=(lambda ans, x, axis=None, keepdims=False: ans == 0,
-                     "norm at the origin: no derivative; AD uses 0"))

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import family_inputs
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -63,7 +64,7 @@ UNIT = Dom(-0.9, 0.9)
 class Check:
     name: str                      # the primitive (or NumPy function) exercised
     draw: Callable                 # data -> (f, args)
-    order: int = 2
+    order: int = 2                 # 0: the primitive has no derivative (NaN / raises)
     rtol: float = 1e-5
 
 
@@ -324,7 +325,54 @@ STRUCTURAL = [
     Check("det", _det), Check("inv", _inv), Check("solve", _solve), Check("norm", _norm),
 ]
 
-PRIMITIVE_CHECKS = {c.name: c for c in ELEMENTWISE + STRUCTURAL}
+# ---------------------------------------------------------------- linalg, fft, special, complex
+# Their points come from family_inputs.py (a NumPy Generator per hypothesis example, so the
+# family tests and this registry share one generator per primitive). Complex arguments
+# enter as (real part, imaginary part) and complex outputs leave as their real and
+# imaginary parts: the check stays real on both ends while every complex rule is exercised
+# in between, in both modes and at order 2.
+
+
+def _parts(y):
+    """A complex value as its real and imaginary parts, side by side (traced or plain)."""
+    if not np.iscomplexobj(np.asarray(getattr(y, "value", y))):
+        return y
+    return np.concatenate([np.reshape(np.real(y), (-1,)), np.reshape(np.imag(y), (-1,))])
+
+
+def real_form(fn, args):
+    """``(f, real_args)``: f of the real and imaginary parts of ``args``, returning real parts."""
+    cplx = [np.iscomplexobj(a) for a in args]
+    flat = []
+    for a, c in zip(args, cplx):
+        flat += [np.real(a), np.imag(a)] if c else [a]
+
+    def f(*xs):
+        it = iter(xs)
+        rebuilt = [next(it) + 1j * next(it) if c else next(it) for c in cplx]
+        return _parts(fn(*rebuilt))
+    return f, tuple(flat)
+
+
+def from_inputs(name, inputs, sign_free=False, no_derivative=False):
+    """A registry entry for primitive ``name`` from its generator in family_inputs.py."""
+    def draw(data):
+        seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+        args = inputs(np.random.default_rng(seed))
+        prim = P[name]
+        return real_form((lambda *a: prim(*a) ** 2) if sign_free else prim, args)
+    return Check(name, draw, order=0 if no_derivative else 2)
+
+
+_DRAWN = {c.name for c in STRUCTURAL}  # det, inv, solve, norm: hypothesis-drawn above
+FAMILIES = (
+    [from_inputs(n, g, sign_free=n in family_inputs.SIGN_FREE)
+     for n, g in family_inputs.LINALG.items() if n not in _DRAWN]
+    + [from_inputs(n, g, no_derivative=True) for n, g in family_inputs.NO_DERIVATIVE.items()]
+    + [from_inputs(n, g) for inputs in (family_inputs.FFT, family_inputs.SPECIAL,
+                                        family_inputs.COMPLEX) for n, g in inputs.items()]
+)
+PRIMITIVE_CHECKS = {c.name: c for c in ELEMENTWISE + STRUCTURAL + FAMILIES}
 
 
 # ---------------------------------------------------------------- NumPy functions

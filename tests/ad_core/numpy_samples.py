@@ -92,6 +92,9 @@ GENERIC: dict[str, list] = {
     "threshold": [2], "edgeitems": [1], "sign": ["+"], "floatmode": ["fixed"],
     "legacy": ["1.13"], "formatter": [None], "mode": ["wrap", "clip"],
     "weights": [None], "fweights": [None], "aweights": [None], "shape": [None],
+    # numpy.linalg and numpy.fft
+    "norm": ["backward", "ortho", "forward"], "UPLO": ["U"], "upper": [True],
+    "full_matrices": [False], "compute_uv": [False], "hermitian": [True], "rcond": [1e-3],
 }
 
 _MOVES = dict(axis=[0, 1, None])  # for functions of a 2-d array
@@ -140,7 +143,7 @@ SAMPLES: dict = {
     np.diff: S(M, n=[2], axis=[0, -1], prepend=[0.25, np.full((3, 1), 0.5)],
                append=[3.0, np.full((3, 2), 1.5)]),
     np.ediff1d: S(V, to_begin=[0.5, [1.0, 2.0]], to_end=[7.0]),
-    np.copy: S(M), np.real: S(M), np.imag: S(M),
+    np.copy: S(M), np.real: S(M), np.imag: S(M), np.angle: S(M),
     # -- indexing
     np.take: S(M, build=lambda m: (m, np.array([0, 5, 2, 2])), axis=[None, 1]),
     np.take_along_axis: S(M, build=lambda m: (m, np.argsort(M, axis=1)), axis=[1, 0]),
@@ -223,8 +226,42 @@ SAMPLES[np.tril_indices_from] = S(SQ)
 SAMPLES[np.triu_indices_from] = S(SQ)
 SAMPLES[np.diag_indices_from] = S(SQ)
 
-# Linear algebra belongs to the linalg module: sampled here until it brings its own.
-SAMPLES[np.linalg.norm] = S(M, ord=[None, "fro", 1, 2, np.inf, -1, "nuc"], axis=[0, 1, None])
-SAMPLES[np.linalg.det] = S(SQ + 2 * np.eye(3))
-SAMPLES[np.linalg.inv] = S(SQ + 2 * np.eye(3))
-SAMPLES[np.linalg.solve] = S(SQ + 2 * np.eye(3), arr(3))
+# -- numpy.linalg (square matrices well conditioned; eigh / cholesky on symmetric ones, eig on
+# one with real, separated eigenvalues: where the functions are smooth)
+SQW = SQ + 2 * np.eye(3)
+SYM = SQ + SQ.T
+SPD = SQ @ SQ.T + 3 * np.eye(3)
+_V3 = np.array([[1.0, 0.3, -0.2], [0.1, 1.2, 0.4], [-0.3, 0.2, 0.9]])
+REAL_SPECTRUM = _V3 @ np.diag([1.0, 2.0, 3.5]) @ np.linalg.inv(_V3)
+_ORDS = [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
+SAMPLES.update({
+    np.linalg.det: S(SQW), np.linalg.slogdet: S(SQW), np.linalg.inv: S(SQW),
+    np.linalg.solve: S(SQW, arr(3)), np.linalg.cholesky: S(SPD),
+    np.linalg.matrix_power: S(SQW, build=lambda a: (a, 3)),
+    np.linalg.multi_dot: S(arr(2, 3), M, arr(4, 2), build=lambda a, b, c: ([a, b, c],)),
+    np.linalg.eigh: S(SYM), np.linalg.eigvalsh: S(SYM),
+    np.linalg.eig: S(REAL_SPECTRUM), np.linalg.eigvals: S(REAL_SPECTRUM),
+    # svd of a square matrix: with full_matrices=True a non-square one has columns that
+    # are any orthonormal completion (no derivative: NaN tangents, test_linalg.py)
+    np.linalg.svd: S(SQW), np.linalg.qr: S(M, mode=["reduced", "complete", "r", "raw"]),
+    np.linalg.pinv: S(M, rtol=[0.1]), np.linalg.lstsq: S(arr(4, 3), arr(4), rcond=[None, 1e-3]),
+    np.linalg.norm: S(M, ord=_ORDS + [3.5, 0], axis=[0, 1, None, (1, 0)]),
+    np.linalg.cond: S(SQW, p=_ORDS), np.linalg.matrix_rank: S(M, rtol=[0.1]),
+})
+if hasattr(np.linalg, "svdvals"):  # NumPy >= 2
+    SAMPLES.update({
+        np.linalg.svdvals: S(M), np.linalg.matrix_transpose: S(T),
+        np.linalg.vector_norm: S(M, ord=[2, 1, np.inf, -np.inf, 0, 3.5, -1],
+                                 axis=[0, -1, None, (0, 1)]),
+        np.linalg.matrix_norm: S(M, ord=["fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]),
+    })
+
+# -- numpy.fft (real data; complex inputs: test_fft.py)
+for _f in (np.fft.fft, np.fft.ifft, np.fft.rfft, np.fft.irfft, np.fft.hfft, np.fft.ihfft):
+    SAMPLES[_f] = S(V, n=[3, 8], axis=[0, -1])
+for _f in (np.fft.fftn, np.fft.ifftn, np.fft.rfftn, np.fft.irfftn):
+    SAMPLES[_f] = S(M, s=[(2, 5), (4,)], axes=[(0,), (1, 0), None])
+for _f in (np.fft.fft2, np.fft.ifft2, np.fft.rfft2, np.fft.irfft2):
+    SAMPLES[_f] = S(M, s=[(2, 5)], axes=[(1, 0), (0, 1)])
+for _f in (np.fft.fftshift, np.fft.ifftshift):
+    SAMPLES[_f] = S(M, axes=[None, 0, (1,), (0, 1)])

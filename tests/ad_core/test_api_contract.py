@@ -224,16 +224,3 @@ def test_gradient_is_not_a_view_into_the_caller_input():
     g += 1.0
     np.testing.assert_array_equal(x, [1.0, 2.0])
     assert ad.grad(lambda x: np.sum(x))(x).flags.writeable
-
-
-@pytest.mark.parametrize("name, call", [
-    ("grad", lambda: ad.grad(lambda x: np.sum(x * 1j))(np.ones(2))),
-    ("ad_core", lambda: ad.grad(lambda x: np.abs(x * (1 + 1j)))(1.0)),
-    ("jacfwd", lambda: ad.jacfwd(lambda x: x * 1j)(1.0)),
-    ("jacrev", lambda: ad.jacrev(lambda x: x * 1j)(np.ones(2))),
-    ("jvp", lambda: ad.jvp(lambda x: x * 1j, (1.0,), (1.0,))),
-    ("vjp", lambda: ad.vjp(lambda x: x * 1j, 1.0)),
-])
-def test_complex_values_are_a_type_error_not_a_silently_dropped_imaginary_part(name, call):
-    with pytest.raises(TypeError, match=rf"^{name}: .*complex"):
-        call()

@@ -54,7 +54,21 @@ def test_every_non_elementwise_primitive_has_a_batching_rule():
 def test_primitive_matches_finite_differences_both_modes_to_order_2(name, data):
     check = PRIMITIVE_CHECKS[name]
     f, args = check.draw(data)
+    if check.order == 0:
+        _has_no_derivative(f, args, name)
+        return
     check_grads(f, args, order=check.order, rtol=check.rtol, path=name)
+
+
+def _has_no_derivative(f, args, name):
+    """A primitive whose value is one valid choice among many (an orthonormal completion):
+    NumPy's value, a NaN tangent in forward mode, and reverse mode refuses a cotangent."""
+    t = tuple(np.ones_like(a) for a in args)
+    out, t_out = ad.jvp(f, args, t)
+    np.testing.assert_array_equal(out, f(*args))
+    assert np.all(np.isnan(t_out)), f"{name}: a tangent that is not NaN: {t_out}"
+    with pytest.raises(ValueError, match="no derivative"):
+        ad.vjp(f, *args)[1](np.ones(np.shape(out)))
 
 
 @pytest.mark.parametrize("name", sorted(PRIMITIVE_CHECKS))
@@ -62,6 +76,10 @@ def test_primitive_matches_finite_differences_both_modes_to_order_2(name, data):
 @given(data=st.data())
 def test_hessian_batched_sweep_matches_unbatched_and_never_falls_back(name, data):
     f, args = PRIMITIVE_CHECKS[name].draw(data)
+    if PRIMITIVE_CHECKS[name].order == 0:  # no derivative: hessian says so
+        with pytest.raises(ValueError, match="no derivative"):
+            ad.hessian(lambda *a: np.sum(f(*a)), tuple(range(len(args))))(*args)
+        return
     out = np.asarray(ad.jvp(f, args, tuple(np.zeros_like(np.asarray(a)) if np.ndim(a)
                                            else 0.0 for a in args))[0])
     w = np.random.default_rng(3).uniform(0.5, 1.5, size=out.shape)

@@ -14,13 +14,12 @@ import ad_core as ad
 
 
 @pytest.mark.parametrize("fn, name", [
-    (lambda x: np.fft.fft(x), "numpy.fft.fft"),
     (lambda x: np.gradient(x), "numpy.gradient"),
-    (lambda x: np.linalg.eigh(x[:, None] * x[None, :]), "numpy.linalg.eigh"),
     (lambda x: np.i0(x), "numpy.i0"),
     (lambda x: np.histogram(x)[1], "numpy.histogram"),
     (lambda x: np.unwrap(x), "numpy.unwrap"),
     (lambda x: np.maximum.accumulate(x), "numpy.maximum.accumulate"),
+    (lambda x: np.linalg.tensorinv(x[:, None] * x[None, :], ind=1), "numpy.linalg.tensorinv"),
 ])
 def test_unsupported_numpy_function_raises_naming_itself(fn, name):
     for transform in (ad.grad(lambda x: np.sum(fn(x))), ad.jacfwd(fn)):
@@ -29,17 +28,10 @@ def test_unsupported_numpy_function_raises_naming_itself(fn, name):
         assert name in str(e.value)
 
 
-def test_fft_message_is_exactly_the_documented_one():
-    with pytest.raises(NotImplementedError, match=r"^numpy\.fft\.fft has no derivative rule "
+def test_unsupported_message_is_exactly_the_documented_one():
+    with pytest.raises(NotImplementedError, match=r"^numpy\.gradient has no derivative rule "
                                                   r"in ad_core$"):
-        ad.grad(lambda x: np.sum(np.fft.fft(x).real))(np.ones(4))
-
-
-def test_math_gamma_on_a_traced_value_raises_naming_it():
-    with pytest.raises(NotImplementedError, match=r"math\.gamma"):
-        ad.grad(ad.math.gamma)(1.5)
-    with pytest.raises(NotImplementedError, match=r"math\.lgamma"):
-        ad.derivative(ad.math.lgamma)(1.5)
+        ad.grad(lambda x: np.sum(np.gradient(x)))(np.ones(4))
 
 
 # ---------------------------------------------------------------- what to write instead

@@ -26,6 +26,7 @@ from numpy_samples import GENERIC, LIKE, MASK, MEAN, OUT, OUT_PLAIN, SAMPLES, To
 import ad_core as ad
 from ad_core import _dispatch
 from ad_core._core import Tracer, raw
+from ad_core._numpy import scipy_special
 
 
 def _name(f) -> str:
@@ -43,11 +44,24 @@ def _leaves(r):
 
 
 def _is_float_leaf(v) -> bool:
+    """A leaf that carries a derivative: floats and complex numbers (fft's outputs)."""
     if isinstance(v, Tracer):
         return True
-    if isinstance(v, (float, np.floating)):
+    if isinstance(v, (float, complex, np.floating, np.complexfloating)):
         return True
-    return isinstance(v, np.ndarray) and v.dtype.kind == "f"
+    return isinstance(v, np.ndarray) and v.dtype.kind in "fc"
+
+
+def _flat_parts(x, want) -> list:
+    """A leaf as flat real vectors: itself, or its real and imaginary parts when NumPy's
+    value is complex (traced or plain alike), so that tangents and finite differences
+    compare real numbers and a dropped imaginary part shows."""
+    if np.iscomplexobj(want):
+        parts = (np.real(x), np.imag(x))
+    else:
+        parts = (x,)
+    return [np.reshape(p, (-1,)) if isinstance(p, Tracer) else
+            np.ravel(np.asarray(p, dtype=float)) for p in parts]
 
 
 _OUTS: list = []  # out= arrays handed to the current call: compared after it, too
@@ -83,9 +97,11 @@ def _token(v, data):
 
 
 def _make_out(v, data, shape_of_result, traced):
+    shape, dtype = shape_of_result if isinstance(shape_of_result, _Result) else \
+        (shape_of_result, float)
     if v is OUT_PLAIN or not traced:
-        return np.zeros(shape_of_result)
-    return np.zeros(shape_of_result) + 0.0 * np.sum(data[0])  # a traced array of that shape
+        return np.zeros(shape, dtype)
+    return np.zeros(shape, dtype) + 0.0 * np.sum(data[0])  # a traced array of that shape
 
 
 def _copy(d):
@@ -101,6 +117,11 @@ class Case:
         self.values = values
 
 
+class _Result(tuple):
+    """(shape, dtype) of a call's result: out= arrays are made of the result's kind (float,
+    or complex for fft's)."""
+
+
 def _result_shape(run, data):
     saved = list(_OUTS)
     try:
@@ -110,7 +131,9 @@ def _result_shape(run, data):
     finally:
         _OUTS[:] = saved
     leaves = [x for x in _leaves(r) if x is not None]
-    return np.shape(leaves[0]) if leaves else ()
+    if not leaves:
+        return ()
+    return _Result((np.shape(leaves[0]), complex if np.iscomplexobj(leaves[0]) else float))
 
 
 def check_case(case: Case) -> None:
@@ -136,10 +159,8 @@ def check_case(case: Case) -> None:
             r = case.run(tuple(_copy(d) for d in full), traced=True)
         leaves = _leaves(r)
         got_leaves[:] = leaves
-        floats = [x for x, w in zip(leaves, _leaves(want)) if _is_float_leaf(w)] \
-            if want is not None else []
-        parts = [np.reshape(x, (-1,)) if isinstance(x, Tracer) else
-                 np.ravel(np.asarray(x, dtype=float)) for x in floats]
+        parts = [p for x, w in zip(leaves, _leaves(want)) if _is_float_leaf(w)
+                 for p in _flat_parts(x, w)] if want is not None else []
         if not parts:
             return 0.0
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -203,8 +224,9 @@ def _compare(label, mode, want, got_leaves, values=True):
         if not values:
             continue
         if wa.dtype.kind in "fc" or ga.dtype.kind in "fc":
-            ok = np.allclose(ga.astype(float), wa.astype(float), rtol=1e-12, atol=1e-12,
-                             equal_nan=True)
+            assert (wa.dtype.kind == "c") == (ga.dtype.kind == "c"), (
+                f"{label} ({mode}): output {k} has dtype {ga.dtype}, NumPy {wa.dtype}")
+            ok = np.allclose(ga, wa, rtol=1e-12, atol=1e-12, equal_nan=True)
         else:
             ok = np.array_equal(ga, wa)
         assert ok, f"{label} ({mode}): output {k} differs from NumPy's\n got {ga}\nwant {wa}"
@@ -222,8 +244,8 @@ def _check_tangent(case, g, primals, tangents, t_out, want):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = case.run(tuple(_copy(d) for d in moved), traced=False)
-        fl = [np.ravel(np.asarray(x, dtype=float)) for x, w in zip(_leaves(r), _leaves(want))
-              if _is_float_leaf(w)]
+        fl = [p for x, w in zip(_leaves(r), _leaves(want)) if _is_float_leaf(w)
+              for p in _flat_parts(x, w)]
         return np.concatenate(fl) if fl else np.zeros(0)
 
     try:
@@ -316,9 +338,19 @@ def _ufunc_data(u):
     return tuple(arr(3, 4, lo=0.2, hi=0.9) for _ in range(u.nin))
 
 
+def _scipy_ufuncs() -> list:
+    """SciPy's ufuncs with a rule (they register on first sight, so not in UFUNCS yet)."""
+    try:
+        import scipy.special  # noqa: F401 - loading it is what makes the table
+    except ImportError:
+        return []
+    return list(scipy_special.scipy_ufuncs())
+
+
 def _ufunc_cases():
     ufuncs = list(_dispatch.UFUNCS) + list(_dispatch.COMPOSITE_UFUNCS) + \
-        list(_dispatch.PRIMAL_UFUNCS)
+        list(_dispatch.PRIMAL_UFUNCS) + _scipy_ufuncs()
+    scipy = set(_scipy_ufuncs())
     cases = []
     for u in dict.fromkeys(ufuncs):
         data = _ufunc_data(u)
@@ -337,26 +369,50 @@ def _ufunc_cases():
                                ("reduce", {"axis": None, "out": OUT}),
                                ("accumulate", {"axis": 1}), ("outer", {}),
                                ("reduceat", {"indices": [0, 2]})):
+                if "where" in kw and u in scipy:
+                    continue  # SciPy's masked loops are broken (_call_ufunc); no rule anyway
                 cases.append(_method_case(u, method, kw))
     return cases
+
+
+_SCIPY_UFUNCS = set(_scipy_ufuncs())
+
+
+def _call_ufunc(u, d, kw, traced):
+    """``u(*d, **kw)``; for SciPy's ufuncs with ``where=`` on plain arrays, the ufunc contract
+    instead: SciPy 1.17's own loops compute masked calls wrongly (elements outside the mask
+    written, inside it left out) and can corrupt the heap, so the reference is NumPy's
+    meaning (out keeps its values where the mask is False). ad_core never calls SciPy so."""
+    if traced or u not in _SCIPY_UFUNCS or "where" not in kw:
+        return u(*d, **kw)
+    kw = dict(kw)
+    mask, out = kw.pop("where"), kw.pop("out", None)
+    full = u(*d, **kw)
+    if out is None:
+        return full  # NumPy leaves the masked-out elements uninitialized: any value will do
+    o = out[0] if isinstance(out, tuple) else out
+    np.copyto(o, full, where=mask)
+    return o
 
 
 def _ufunc_case(u, data, k, v):
     def run(d, traced, skip_kw=False):
         _OUTS.clear()
         kw = {}
-        if k == "where" and v == "with-out":
+        if skip_kw:  # the result's shape, for out= (asking it again would recurse)
+            pass
+        elif k == "where" and v == "with-out":
             shape = np.broadcast_shapes(*[np.shape(raw(x)) for x in d]) if u.nin > 1 \
                 else np.shape(raw(d[0]))
             kw = {"where": _resolve(MASK, d, shape, traced),
                   "out": _resolve(OUT, d, _result_shape(run, data), traced)}
-        elif k != "(no keywords)" and not skip_kw:
+        elif k != "(no keywords)":
             shape = _result_shape(run, data) if v in (OUT, OUT_PLAIN) else ()
             kw[k] = _resolve(v, d, shape, traced)
-        return _with_outs(u(*d, **kw))
-    label = f"numpy.{u.__name__}({k}={v!r})" if k != "(no keywords)" else \
-        f"numpy.{u.__name__}()"
-    return Case(u, label, run, data, k if k != "(no keywords)" else f"numpy.{u.__name__}")
+        return _with_outs(_call_ufunc(u, d, kw, traced))
+    name = scipy_special.ufunc_name(u)
+    label = f"{name}({k}={v!r})" if k != "(no keywords)" else f"{name}()"
+    return Case(u, label, run, data, k if k != "(no keywords)" else name)
 
 
 def _method_case(u, method, kw):
@@ -372,8 +428,8 @@ def _method_case(u, method, kw):
             shape = _result_shape(run, data) if v in (OUT, OUT_PLAIN) else ()
             k[name] = _resolve(v, d, shape, traced)
         return _with_outs(getattr(u, method)(*d, **k))
-    label = f"numpy.{u.__name__}.{method}({kw})"
-    return Case(u, label, run, data, (f"numpy.{u.__name__}.{method}",) + tuple(kw))
+    name = f"{scipy_special.ufunc_name(u)}.{method}"
+    return Case(u, f"{name}({kw})", run, data, (name,) + tuple(kw))
 
 
 # Array methods of a traced value: the keywords of the NumPy function of the same name.

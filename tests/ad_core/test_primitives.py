@@ -420,6 +420,12 @@ ELEMENTWISE = {
     "arctan2": (S(), S((), 0.3, 2.0)), "hypot": (S(avoid=(0.0,)), S(avoid=(0.0,))),
     "logaddexp": (S(), S()),
     "mod": (S((), -3, 3), S((), 0.5, 2.0)),
+    # scipy.special and math.gamma / lgamma (ad_core/primitives/special.py)
+    "digamma": (S((), 0.3, 5.0),), "polygamma": (S((), 0.3, 5.0),),
+    "gammaln": (S((), 0.3, 5.0),), "gamma": (S((), 0.3, 4.0),), "loggamma": (S((), 0.3, 5.0),),
+    "expit": (S(),), "logit": (S((), 0.1, 0.9),), "erfinv": (S((), -0.8, 0.8),),
+    "erfcinv": (S((), 0.2, 1.8),), "xlogy": (S(), POS), "xlog1py": (S(), S((), -0.7, 3.0)),
+    "betaln": (POS, POS),
 }
 _SYM_OK = {
     "maximum": lambda x, y: apart(x, y), "minimum": lambda x, y: apart(x, y),

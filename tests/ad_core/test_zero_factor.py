@@ -64,3 +64,46 @@ def test_inf_times_zero_in_forward_mode_tangent_is_zero_like_reverse():
     # d/dx sum(A @ sqrt(x)) at x1 = 0: the zero column kills sqrt'(0) = inf in both modes
     g = ad.grad(CASES["sqrt through a zero column (matmul)"][0])(X0)
     assert g[1] == 0.0 and g[0] == 4.0 / (2 * 2.0)
+
+
+# ---------------------------------------------------------------- linalg and complex rules
+# An infinite cotangent (sqrt'(0) downstream) meets a zero entry of a linalg or complex
+# rule's local factor: the cofactor of a singular matrix, the zeros of inv(A), an
+# eigenvector's zero components, conj(z)/|z| at 0. Forward mode multiplies a zero tangent
+# there; reverse mode must give the same 0, not 0 · inf = NaN. Values can be inf (that is
+# the derivative): they must be equal in both modes, and never NaN.
+
+def _re_im(f):
+    """f of a complex argument, as a function of its real and imaginary parts."""
+    return lambda x, y: f(x + 1j * y)
+
+
+LINALG_CASES = {
+    "det at a singular matrix": (lambda a: np.sqrt(np.linalg.det(a)),
+                                 (np.array([[1.0, 0.0], [0.0, 0.0]]),)),
+    "slogdet at |det| = 1": (lambda a: np.sqrt(np.linalg.slogdet(a)[1]),
+                             (np.array([[1.0, 0.0], [0.0, 1.0]]),)),
+    "inv with zero entries": (lambda a: np.sum(np.sqrt(np.linalg.inv(a))),
+                              (np.array([[1.0, 0.0], [0.0, 2.0]]),)),
+    "eigvalsh with a zero eigenvalue": (lambda a: np.sum(np.sqrt(np.linalg.eigvalsh(a))),
+                                        (np.array([[0.0, 0.0], [0.0, 2.0]]),)),
+    "eigvals with a zero eigenvalue": (lambda a: np.sum(np.sqrt(np.linalg.eigvals(a))),
+                                       (np.array([[0.0, 0.0], [1.0, 2.0]]),)),
+    "singular values with a zero": (lambda a: np.sum(np.sqrt(np.linalg.svd(
+        a, compute_uv=False))), (np.array([[2.0, 0.0], [0.0, 0.0]]),)),
+    "norm of a zero row": (lambda a: np.sum(np.sqrt(np.linalg.norm(a, axis=1))),
+                           (np.array([[0.0, 0.0], [3.0, 4.0]]),)),
+    "abs of complex 0": (_re_im(lambda z: np.sum(np.sqrt(np.abs(z)))),
+                         (np.array([0.0, 3.0]), np.array([0.0, 4.0]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG_CASES))
+def test_linalg_and_complex_rules_forward_equals_reverse(name):
+    f, args = LINALG_CASES[name]
+    nums = tuple(range(len(args)))
+    gr = ad.grad(f, nums)(*args)
+    gf = ad.jacfwd(f, nums)(*args)
+    for r, fw in zip(gr, gf):
+        assert not np.any(np.isnan(r)), f"reverse: {r}"
+        np.testing.assert_allclose(r, fw, rtol=1e-12, atol=0)
