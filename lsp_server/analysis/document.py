@@ -431,6 +431,21 @@ class _Lazy:
                 f"{p.name}=<a literal>",
                 Fix(f"Add an evaluation point for {fn.name}", at,
                     f"{indent}# adlens: {format_point(point.values)}\n")))
+        node = self.nodes[id(fn)]
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        for p in fn.params:
+            if p.kind not in ("varargs", "varkw") or p.name in point.values \
+                    or p.name not in used:
+                continue
+            star = "*" if p.kind == "varargs" else "**"
+            example = "[1.0, 2.0]" if p.kind == "varargs" else "{'key': 1.0}"
+            text = ", ".join(x for x in (point.text, f"{p.name}={example}") if x)
+            out.append(Problem(
+                p.span, "needs-point",
+                f"{star}{p.name} gets no values at the point (nothing in the body says how "
+                f"many or which): give them with a directive above the def: # adlens: "
+                f"{p.name}={example}",
+                Fix(f"Add values for {star}{p.name}", at, f"{indent}# adlens: {text}\n")))
         if fn.cls is not None and fn.binding == "method" and fn.instance is None:
             built = cls_.build(fn.cls, self.classes, point.values)
             args = self._init_text(fn.cls)

@@ -179,7 +179,8 @@ def build_point(
                                    if origin == "borrowed" and borrowed is not None else origin)
                 break
         else:
-            if p.kind == "varkw" or (p.kind == "varargs" and shape.kind != "array"):
+            if (p.kind == "varkw" and shape.kind != "mapping") or (
+                    p.kind == "varargs" and shape.kind != "array"):
                 continue  # nothing says what they hold: the card says they got nothing
             value = synthetic_value(index, shape)
             if p.kind == "varargs" and isinstance(value, list) and value \

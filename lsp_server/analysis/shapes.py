@@ -541,6 +541,8 @@ def infer(
     names = [x.arg for x in args]
     if a.vararg:
         names.append(a.vararg.arg)
+    if a.kwarg:
+        names.append(a.kwarg.arg)
     reader = _Reader(names, constants or {})
     for stmt in fn.body:
         reader.visit(stmt)
@@ -565,6 +567,8 @@ def infer(
                                      why=f"{arg.arg} : {said}")  # type: ignore[arg-type]
     if a.vararg:
         out[a.vararg.arg] = _decide(a.vararg.arg, reader.ev[a.vararg.arg], None)
+    if a.kwarg:
+        out[a.kwarg.arg] = _decide(a.kwarg.arg, reader.ev[a.kwarg.arg], None)
     _pair_alike(out)
     for lp, rp in reader.products:  # p @ q: p's columns fit q
         left, right = out.get(lp), out.get(rp)

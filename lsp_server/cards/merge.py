@@ -116,7 +116,7 @@ def build_card(
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
     if result.status == "error" and point.synthetic:
-        card.hints.append(problem_info(_point_hint(fn, point, card)))
+        card.hints.append(problem_info(_point_hint(fn, point)))
     return card
 
 
@@ -125,18 +125,16 @@ def _not_implemented(card: Card) -> bool:
     return value is not None and value.message.startswith("NotImplementedError")
 
 
-def _point_hint(fn: FunctionInfo, point: Point, card: Card) -> Problem:
+def _point_hint(fn: FunctionInfo, point: Point) -> Problem:
     """The function could not run at a made-up point: say which values were made up and
     offer the directive line that gives them (the user edits the values)."""
-    indent = fn.indent
     made_up = ", ".join(point.synthetic)
-    line = f"{indent}# adlens: {point.text}\n"
     return Problem(
         fn.name_span, "needs-point",
         f"{fn.name} could not run at a made-up point ({made_up} synthetic): give values "
         f"where it runs with a line above the def: # adlens: {point.text}",
         Fix(f"Add an evaluation point above {fn.name}", Span(fn.span.line, 0, fn.span.line, 0),
-            line))
+            f"{fn.indent}# adlens: {point.text}\n"))
 
 
 def _absent(result: Result) -> str:

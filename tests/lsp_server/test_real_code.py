@@ -322,3 +322,16 @@ def test_numbered_functions_are_no_chain_and_prefixed_pairs_are():
            "def _logistic_grad(w, X):\n    return X\n")
     p = analyze(src).function("_logistic_grad").pairing
     assert p.of == "_logistic_loss" and p.kind == "derivative"
+
+
+def test_star_args_without_values_say_so_and_keyword_dicts_get_their_keys():
+    m = analyze("def varsum(x, *rest):\n    return x * sum(rest)\n\n\n"
+                "def scaled(x, **options):\n    return x * options['scale']\n\n\n"
+                "# adlens: x=1.0, rest=[2.0, 3.0]\ndef given(x, *rest):\n"
+                "    return x * sum(rest)\n")
+    (p,) = [p for p in m.function("varsum").problems if p.code == "needs-point"]
+    assert p.message.startswith("*rest gets no values at the point")
+    assert p.fix.text == "# adlens: x=0.5, rest=[1.0, 2.0]\n"
+    assert m.function("scaled").point.values["options"] == {"scale": 0.5}
+    assert not [p for p in m.function("scaled").problems if p.code == "needs-point"]
+    assert m.function("given").point.values == {"x": 1.0, "rest": [2.0, 3.0]}

@@ -267,3 +267,18 @@ def test_a_function_that_fails_at_a_made_up_point_offers_the_directive_line():
     assert hint.fix is not None and hint.fix.span.line == 4  # above `def loss`
     assert hint.fix.text.startswith("    # adlens: x=[[") and hint.fix.text.endswith("\n")
     assert "fix: insert above line 5: # adlens: x=[[" in render.text(card)
+
+
+def test_star_args_and_keyword_dicts_reach_the_function():
+    src = ("# adlens: x=1.0, rest=[2.0, 3.0]\ndef given(x, *rest):\n    return x * sum(rest)\n\n\n"
+           "def scaled(x, **options):\n    return x * options['scale']\n")
+    pool = KernelPool(1, time_limit=10.0)
+    try:
+        svc = CardService(pool, execution="always")
+        given = svc.card_sync(analyze(src), "given")
+        scaled = svc.card_sync(analyze(src), "scaled")
+    finally:
+        pool.close()
+    assert given.value.value == 5.0
+    assert given.gradient.values == {"x": 5.0, "rest[0]": 1.0, "rest[1]": 1.0}
+    assert scaled.value.value == 0.25 and scaled.gradient.values == {"x": 0.5}
