@@ -190,9 +190,14 @@ class Tally:
     verified: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    not_paired: list[str] = field(default_factory=list)  # named like one, but is not
 
     def add(self, path: str, card: Card) -> None:
         if card.kind != "gradient":
+            return
+        if not card.paired:  # its output is not a derivative of the function named
+            self.not_paired.append(f"{path}:{card.line + 1}: {card.function}: "
+                                   f"{render.words.not_paired(card)}")
             return
         where = f"{path}:{card.line + 1}: {card.function}: {render.check_line(card)}"
         c = card.check
@@ -214,11 +219,13 @@ class Tally:
         head = _plural(n_functions, "function")
         n = len(self.verified) + len(self.wrong) + len(self.unverified)
         if not n:
-            return [f"{head}, no hand-written derivatives"]
+            return [f"{head}, no hand-written derivatives"] + [
+                f"not paired: {u}" for u in self.not_paired]
         lines = [f"{head}, {_plural(n, 'hand-written derivative')}: {len(self.verified)} "
                  f"verified, {len(self.wrong)} wrong, {len(self.unverified)} unverified"]
         lines += [f"wrong: {w}" for w in self.wrong]
         lines += [f"unverified: {u}" for u in self.unverified]
+        lines += [f"not paired: {u}" for u in self.not_paired]
         return lines
 
 
@@ -295,6 +302,7 @@ def _json_report(report: list[dict[str, Any]], tally: Tally) -> dict[str, Any]:
         )
     return {"schema": CHECK_SCHEMA_VERSION, "files": files, "verified": tally.verified,
             "wrong": tally.wrong, "unverified": tally.unverified,
+            "not_paired": tally.not_paired,
             "ok": tally.exit_code == EXIT_OK, "exit_code": tally.exit_code}
 
 

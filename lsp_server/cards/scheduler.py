@@ -74,8 +74,12 @@ class Policy(Protocol):
 def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
     # slice_lines: cards carry document line numbers (trace rows, failures), so a
     # function that moved needs a new card. The kernel re-runs it: cheap.
+    # The instance (a method's self) and the pairing come from lines outside the slice
+    # (the directive above the def or the class, the names of other functions).
     point = fn.point
-    return (kind, uri, fn.name, fn.slice_hash, fn.slice_lines, point.text, repr(point.values))
+    instance = fn.instance.text if fn.instance is not None else ""
+    return (kind, uri, fn.name, fn.slice_hash, fn.slice_lines, point.text, repr(point.values),
+            instance, repr(fn.pairing), fn.held)
 
 
 class CardScheduler:
@@ -172,7 +176,7 @@ class CardScheduler:
         pool = self.service.kernels
         if not self.executes or pool is None:
             return None
-        request = self.service.request(fn, fn.point, doc.folder)
+        request = self.service.request(fn, fn.point, doc.folder, doc.model)
         if prefetch:
             limit = min(PREFETCH_LIMIT, pool.time_limit)
             uri = doc.uri

@@ -42,8 +42,10 @@ def _expressions(fn: FunctionInfo) -> Expressions | Failure:
     # server answers `initialize` before that (it warms it up in the background).
     from ad_core import symbolic
 
-    res = symbolic.from_source(fn.slice_source, fn.name)
-    errors = [(fn.doc_line(line - 1), message) for line, message in res.errors]
+    source, name, lines = fn.static_source  # a method: its def at top level, self dropped
+    res = symbolic.from_source(source, name)
+    errors = [(lines[line - 1] if 0 < line <= len(lines) else None, message)
+              for line, message in res.errors]
     if not res.partials:
         line, why = errors[0] if errors else (None, "no derivative expressions")
         return Failure(why, line)
@@ -64,10 +66,42 @@ def _expressions(fn: FunctionInfo) -> Expressions | Failure:
 def _static_cost(fn: FunctionInfo) -> Cost | Failure:
     from ad_core import cost as ad_cost
 
+    source, name, _ = fn.static_source
     try:
-        return Cost.of(ad_cost.static_estimate(fn.slice_source, fn.name), "static")
+        return Cost.of(ad_cost.static_estimate(source, name, input_sizes(fn)), "static")
     except (SyntaxError, ValueError, RecursionError) as e:
         return Failure(f"static estimate: {type(e).__name__}: {e}")
+
+
+def input_sizes(fn: FunctionInfo) -> dict[str, int]:
+    """How many scalars each differentiated parameter holds at the function's point (the
+    shapes the analysis inferred): a float 1, an array its size; ints, flags, strings,
+    ``const=`` data and the rest 0."""
+    sizes: dict[str, int] = {}
+    for name, value in fn.point.values.items():
+        if name in fn.held or isinstance(value, (bool, int, str)) or value is None:
+            continue
+        n = _float_count(value)
+        if n:
+            sizes[name] = n
+    return sizes
+
+
+def _float_count(v: object) -> int:
+    """Scalars in a literal the kernel differentiates: a float, or a list holding at least
+    one float (it becomes a float array); ints alone are held."""
+    leaves: list[object] = []
+
+    def walk(x: object) -> None:
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        else:
+            leaves.append(x)
+
+    walk(v)
+    numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in leaves)
+    return len(leaves) if numeric and any(isinstance(x, float) for x in leaves) else 0
 
 
 def gradient_source(fn: FunctionInfo) -> str:

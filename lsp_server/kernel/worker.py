@@ -212,17 +212,19 @@ class Worker:
             f = compute.failure(e, SLICE_FILENAME)
             return {"status": "error", "message": f"the module slice failed: {f.message}",
                     "error": schema.encode(f)}
-        fn = ns.get(req.function)
-        if not callable(fn):
-            return {"status": "error",
-                    "message": f"{req.function!r} is not a function in the slice"}
-        target = None
-        if req.gradient_of:
-            target = ns.get(req.gradient_of)
-            if not callable(target):
-                return {"status": "error", "message": f"{req.gradient_of!r} is not a function"}
+        try:  # a method is bound to an instance built here (compute.resolve)
+            fn, target = compute.resolve(ns, req)
+        except compute.Unavailable as e:
+            return {"status": "error", "message": str(e)}
+        except MemoryError:
+            raise _OutOfMemory() from None
+        except BaseException as e:
+            f = compute.failure(e, SLICE_FILENAME)
+            what = (req.instance or {}).get("class", "the instance")
+            return {"status": "error", "message": f"building {what} failed: {f.message}",
+                    "error": schema.encode(f)}
         status, message = "ok", ""
-        for name, compute_piece in compute.pieces_for(fn, target, dict(req.point)):
+        for name, compute_piece in compute.pieces_for(fn, target, req):
             if status == "error":
                 # the function itself failed: every other piece would only repeat it
                 self.send_piece(name, schema.Failure("the function raised (see its value)"))

@@ -43,6 +43,9 @@ def expression_lines(card: Card, only: str | None = None) -> list[str]:
 
 def _head(card: Card) -> list[str]:
     parts = [f"**{words.signature(card)}** {words.point_line(card)}"]
+    about = [line for line in (words.instance_line(card), _paired(card)) if line]
+    if about:
+        parts.append("  \n".join(about))
     if words.failed(card):
         parts.append(f"⚠ {words.status_word(card)}")
     elif card.status == "static":
@@ -53,6 +56,15 @@ def _head(card: Card) -> list[str]:
     elif card.pending and "expressions" not in card.missing:
         parts.append(f"derivative expressions: {COMPUTING}")
     return parts
+
+
+def _paired(card: Card) -> str:
+    if card.kind != "gradient":
+        return ""
+    head = (f"hand-written derivative of `{card.gradient_of}`"
+            if card.gradient_of != card.function else "returns its value and gradient")
+    line = words.paired_line(card)
+    return f"{head}: {line}" if line else head
 
 
 def markdown(card: Card) -> str:
@@ -77,7 +89,8 @@ def markdown(card: Card) -> str:
         if picture:
             parts.append(picture)
     notes = [f"- ⚠ `{p.code}` {words.line_name(p.line)}: {p.message}"
-             for p in words.problems_shown(card)]
+             for p in [*words.problems_shown(card), *card.hints]]
+    notes += [f"- {line}" for line in (words.not_paired(card),) if line]
     notes += [f"- ⚠ {words.line_name(line)}: {note}" if line is not None else f"- ⚠ {note}"
               for line, note in words.kinks(card)]
     notes += [f"- ⚠ {note}" for _, _, note in words.debug_notes(card)]
@@ -120,7 +133,8 @@ def _verdict(card: Card) -> str:
             cells = " | ".join(f"`{fmt(v)}`" if v is not None else "—"
                                for v in (x.hand, x.ad, x.fd))
             mark = words.component_mark(x, c.subject)
-            lines.append(f"| ∂{c.target}/∂{x.name} | {cells} | {mark} {words.agreement(x)} |")
+            what = words.component_partial(card.target, c, x)
+            lines.append(f"| {what} | {cells} | {mark} {words.agreement(x)} |")
         if c.n_components > 12:
             lines.append(f"\n… {c.n_components - 12} more components")
     if card.value is not None and not card.value.differentiable:
@@ -140,7 +154,7 @@ def param_markdown(card: Card, name: str) -> str:
     elif card.check is not None and card.kind == "gradient":
         for x in [x for x in card.check.components if x.name.split("[")[0] == name][:6]:
             parts.append(f"{words.component_mark(x, 'hand')} "
-                         f"{words.component_line(card.check.target, x)}")
+                         f"{words.component_line(card.target, x, card.check)}")
     elif card.kind == "function" and card.status != "static":
         parts.append(f"*gradient {words.unavailable(card, 'gradient')}*")
     return "\n\n".join(parts)
