@@ -21,11 +21,17 @@ from .schema import Request, Result
 
 
 class KernelPool:
-    def __init__(self, size: int, time_limit: float, memory_limit: int = 1 << 30) -> None:
-        self.kernels = [Kernel(time_limit, memory_limit) for _ in range(size)]
+    def __init__(self, size: int, time_limit: float, memory_limit: int = 1 << 30,
+                 python: str | None = None) -> None:
+        """``python``: the interpreter the kernels run with (None: this one)."""
+        self.kernels = [Kernel(time_limit, memory_limit, python) for _ in range(size)]
         # Interactive requests (a hover, a command) jump ahead of background ones
         # (cards computed ahead of time, diagnostics of hand-written gradients).
         self._idle: PriorityQueue[Kernel] = PriorityQueue(self.kernels)
+
+    @property
+    def python(self) -> str:
+        return self.kernels[0].python
 
     @property
     def time_limit(self) -> float:
