@@ -33,6 +33,8 @@ LAUNCH = (
     "import sys\n"
     "if not getattr(sys.flags, 'safe_path', False):\n"
     "    del sys.path[0]\n"
+    "if sys.version_info < (3, 10):\n"
+    "    sys.exit(f'AD Lens needs Python 3.10 or newer; this is {sys.version.split()[0]}')\n"
     "module = sys.argv.pop(1)\n"
     "import runpy\n"
     "runpy.run_module(module, run_name='__main__', alter_sys=True)\n"
@@ -141,9 +143,9 @@ class WorkerProcess:
         except (protocol.ProtocolError, OSError):
             msg = None
         if msg is None or not msg.get("ready"):
-            tail = self.stderr_tail()
+            lines = self.stderr_tail().splitlines()
             self.kill()
-            raise protocol.ProtocolError("it did not start" + (f": {tail}" if tail else ""))
+            raise protocol.ProtocolError(lines[-1] if lines else "it did not start")
         self.info = msg
         return msg
 

@@ -543,6 +543,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdin = open(0, closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
 
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        sys.exit(f"numpy is not installed for {sys.executable}: install it there "
+                 f"({sys.executable} -m pip install numpy), or point AD Lens at another Python")
     import ad_core  # noqa: F401  (the engine, and numpy: every request forks with them)
     import ad_core.math  # noqa: F401
 
