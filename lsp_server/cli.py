@@ -81,12 +81,13 @@ def serve(opts: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                      "run code")
     token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
 
-    def listening(bound: int) -> None:
+    def listening(address: str, bound: int) -> None:
         where = None
         if opts.token_file or not os.environ.get(TOKEN_ENV):
             where = _write_token(opts.token_file, bound, token)
         said = f"the token in {where}" if where else f"the token from ${TOKEN_ENV}"
-        print(f"adlens: listening on {host}:{bound} for one client; it must send {said} as "
+        shown = f"[{address}]" if ":" in address else address
+        print(f"adlens: listening on {shown}:{bound} for one client; it must send {said} as "
               "initializationOptions.token", file=sys.stderr, flush=True)
 
     run_server((host, int(port)), opts.log_level, token=token, on_listening=listening)

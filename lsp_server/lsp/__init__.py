@@ -22,7 +22,7 @@ __all__ = ["serve", "server"]
 
 
 def serve(tcp: tuple[str, int] | None = None, log_level: str = "info", token: str = "",
-          on_listening: Callable[[int], None] = lambda port: None) -> None:
+          on_listening: Callable[[str, int], None] = lambda host, port: None) -> None:
     """Run the server until the client says exit: stdio, or TCP on ``(host, port)`` (a
     loopback address; one client, which must present ``token``, see `serve_tcp`)."""
     # SymPy runs on a worker thread; a 1 ms switch interval (default 5 ms) hands the

@@ -156,7 +156,7 @@ async def _first_message(reader: asyncio.StreamReader, token: str) -> bytes | No
 
 
 def serve_tcp(ls: LanguageServer, host: str, port: int, token: str,
-              on_listening: Callable[[int], None]) -> None:
+              on_listening: Callable[[str, int], None]) -> None:
     """Serve one client over TCP on a loopback address, then stop.
 
     The client must open with ``initialize`` whose ``initializationOptions.token`` is
@@ -168,6 +168,8 @@ def serve_tcp(ls: LanguageServer, host: str, port: int, token: str,
     """
     if not is_loopback(host):
         raise ValueError(f"{host} is not a loopback address")
+    # one address (``localhost`` resolves to two): with port 0 each would get its own
+    host = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)[0][4][0]
     from pygls.io_ import run_async
 
     session: dict[str, Any] = {}
@@ -198,7 +200,7 @@ def serve_tcp(ls: LanguageServer, host: str, port: int, token: str,
         ls._stop_event = threading.Event()
         server = await asyncio.start_server(connection, host, port)
         ls._server = server
-        on_listening(server.sockets[0].getsockname()[1])
+        on_listening(host, server.sockets[0].getsockname()[1])
         async with server:
             await server.serve_forever()
 
