@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import pickle
 import threading
 import time
 from typing import Any
@@ -99,8 +100,12 @@ class Kernel:
     # -- requests ----------------------------------------------------------------------
     @staticmethod
     def cache_key(request: Request, timeout: float) -> str:
-        blob = json.dumps(schema.encode(request), sort_keys=True, default=repr) + f"|{timeout}"
-        return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+        fields = schema.encode(request)
+        try:
+            blob = json.dumps(fields, sort_keys=True, default=repr).encode("utf-8", "surrogatepass")
+        except (ValueError, RecursionError):  # a 5,000-digit integer: no decimal text
+            blob = pickle.dumps(fields)
+        return hashlib.sha256(blob + f"|{timeout}".encode()).hexdigest()
 
     def cached(self, request: Request, timeout: float | None = None) -> Result | None:
         """The cached answer for a request, without running anything."""
@@ -142,11 +147,10 @@ class Kernel:
             return Result(status, message, pieces, error, time.monotonic() - start), size
 
         rid = next(self._ids)
-        try:
-            frame = {"op": "run", "id": rid, "timeout": timeout, "request": schema.encode(request)}
-            json.dumps(frame)
-        except (TypeError, ValueError) as e:  # a point json cannot carry (a set, say)
-            return result("error", f"this point cannot be sent to the kernel: {e}")
+        unsendable = _unsendable(request.point)
+        if unsendable:
+            return result("error", unsendable)
+        frame = {"op": "run", "id": rid, "timeout": timeout, "request": schema.encode(request)}
         try:
             self._ensure_ready()
         except (protocol.ProtocolError, OSError) as e:
@@ -277,6 +281,33 @@ class Kernel:
             self._worker.kill()
         except Exception:
             pass
+
+
+def _unsendable(point: dict[str, Any]) -> str | None:
+    """Why a point cannot go to the kernel (None: it can): the kernel takes numbers,
+    strings, booleans, None, and lists, tuples and dicts of them."""
+    for name, value in point.items():
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError, RecursionError):
+            return (f"{name} is {_kind(value)}: AD Lens evaluates functions at real numbers "
+                    f"(and lists of them); give {name} such a value, e.g. in a "
+                    f"`# adlens: {name}=1.0` line above the function")
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, complex):
+        return "a complex number"
+    if isinstance(value, int):
+        return f"an integer of {value.bit_length()} bits (too long to pass as a number)"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, bytes):
+        return "a bytes string"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} holding a value of another kind"
+    return f"a {type(value).__name__}"
 
 
 def _piece(name: str, msg: dict[str, Any]) -> Any:
