@@ -28,6 +28,7 @@ from lsp_server import render
 from lsp_server.analysis import DocumentModel, PointError, analyze, point_from_text
 from lsp_server.cards import Card, CardService
 from lsp_server.kernel import KernelPool
+from lsp_server.kernel.sandbox import not_dumpable
 
 CHECK_SCHEMA_VERSION = "adlens.check/2"
 TOKEN_ENV = "ADLENS_TCP_TOKEN"  # the TCP session token, when whoever starts the server picks it
@@ -66,6 +67,7 @@ def serve(opts: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from lsp_server.lsp import serve as run_server  # pygls: not needed to check a file
     from lsp_server.lsp.transport import is_loopback
 
+    not_dumpable()  # kernel code cannot reach our memory or the editor's pipe via /proc
     if not opts.tcp:
         if opts.token_file:
             parser.error("--token-file goes with --tcp")
@@ -275,6 +277,7 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
     if opts.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     sources = [(p, read_source(p)) for p in opts.files]  # all unusable input fails up front
+    not_dumpable()  # kernel code cannot reach our memory or our output via /proc
     python = _interpreter(opts.python) if opts.python and not opts.no_exec else None
     kernels = None if opts.no_exec else KernelPool(1, time_limit=opts.time_limit, python=python)
     if kernels is not None:

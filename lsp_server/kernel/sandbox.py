@@ -7,6 +7,8 @@ user code runs, where user code cannot lift them.
 - `deny_processes`: process creation, ``exec`` and signals to other processes refused at
   the ``posix`` level (``os`` and ``posix`` share these functions; both are replaced),
   with a message that says why;
+- `drop_capabilities`: a root request process gives up the capabilities that would let
+  it signal or inspect any process and lift hard limits;
 - `install_seccomp`: the same refusals at the system-call level (Linux x86-64 and
   AArch64), so ``ctypes``, ``_posixsubprocess`` or a C extension cannot go around them.
   Threads stay allowed (``clone`` with ``CLONE_THREAD``), so no ``RLIMIT_NPROC`` is
@@ -50,6 +52,63 @@ def limit_resources(memory: int) -> None:
         hard(resource.RLIMIT_AS, memory)
     hard(resource.RLIMIT_CORE, 0)
     hard(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT)
+
+
+def not_dumpable() -> None:
+    """Close this process's ``/proc/PID/mem``, ``/proc/PID/fd`` and ``ptrace`` to the other
+    processes of the same (non-root) user (Linux; elsewhere nothing). The server, the
+    CLI and the kernel's zygote call it: code running in a kernel request, even through
+    ``ctypes``, then cannot write into their memory or reopen their pipes (the editor's
+    connection included). It also turns off their core dumps; ``ADLENS_DUMPABLE=1``
+    keeps them debuggable (py-spy, gdb)."""
+    if not sys.platform.startswith("linux") or os.environ.get("ADLENS_DUMPABLE") == "1":
+        return
+    try:
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
+
+
+# Capabilities a root kernel request gives up: signalling any process (KILL), reading
+# other processes through /proc and ptrace (SYS_PTRACE), lifting hard limits
+# (SYS_RESOURCE), and the system-wide ones (modules, raw I/O, admin, reboot).
+_DROPPED_CAPABILITIES = (5, 16, 17, 19, 21, 22, 24)
+_CAP_VERSION_3 = 0x20080522
+_PR_CAPBSET_DROP = 24
+
+
+def drop_capabilities() -> str | None:
+    """Give up `_DROPPED_CAPABILITIES` for good (effective, permitted, inheritable and
+    bounding sets); None on success or when there is nothing to drop (not root), else
+    why not. With them gone, root's request process is held by the same checks as any
+    user's: the non-dumpable parents' ``/proc`` entries are closed to it, and hard
+    limits stay hard."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return None
+
+    class _Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class _Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in _DROPPED_CAPABILITIES:
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)  # needs CAP_SETPCAP; fine if not
+    header = _Header(_CAP_VERSION_3, 0)
+    data = (_Data * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        return f"capget: {os.strerror(ctypes.get_errno())}"
+    for cap in _DROPPED_CAPABILITIES:
+        word, bit = divmod(cap, 32)
+        mask = ~(1 << bit) & 0xFFFFFFFF
+        data[word].effective &= mask
+        data[word].permitted &= mask
+        data[word].inheritable &= mask
+    if libc.capset(ctypes.byref(header), data) != 0:
+        return f"capset: {os.strerror(ctypes.get_errno())}"
+    return None
 
 
 # -- the posix level --------------------------------------------------------------------------

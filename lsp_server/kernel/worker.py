@@ -241,6 +241,7 @@ def _request_process(out_fd: int, req: schema.Request, memory: int, zygote: int,
         os.closerange(out_fd + 1, _max_fd())
         sys.dont_write_bytecode = True  # no __pycache__ left in the user's folders
         sandbox.limit_resources(memory)
+        sandbox.drop_capabilities()
         sandbox.deny_processes()
         sandbox.install_seccomp()
         sys.setrecursionlimit(4000)
@@ -495,18 +496,6 @@ def _outcome(final: dict[str, Any] | None, status: int) -> dict[str, Any]:
     return {"status": "crashed", "message": f"the kernel died while running this ({why})"}
 
 
-def _not_dumpable() -> None:
-    """No ``/proc/PID/mem``, ``/proc/PID/fd`` or ``ptrace`` into the zygote for processes
-    of the same (non-root) user: a request process cannot reach the channel that way."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
-        except (OSError, AttributeError):
-            pass
-
-
 def _probe_seccomp() -> str:
     """Whether a request process gets the seccomp filter: "on", or why not (a fork that
     installs it and reports, so the answer is this machine's)."""
@@ -553,7 +542,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import compute  # noqa: F401
 
-    _not_dumpable()
+    sandbox.not_dumpable()  # a request process cannot reach the channel through /proc
     zygote = Zygote(opts.channel, opts.memory_limit)
     gc.freeze()
     zygote.send({"ready": True, "pid": os.getpid(), "python": sys.executable,
