@@ -47,8 +47,11 @@ def serve(channel: int) -> None:
         except RecursionError:
             reply = {"ok": False, "message": "the expression is nested too deeply"}
         except Exception as e:  # a bug in the symbolic path: one card says so, not all
-            reply = {"ok": False, "message": f"the static analysis failed: "
-                                             f"{type(e).__name__}: {e}"[:600]}
+            if isinstance(e, ValueError) and "digits" in str(e):
+                why = "a number with more than 4300 digits, too large to print"
+            else:
+                why = f"{type(e).__name__}: {e}"
+            reply = {"ok": False, "message": f"the static analysis failed: {why}"[:600]}
         try:
             protocol.write_frame(channel, reply)
         except (TypeError, ValueError) as e:

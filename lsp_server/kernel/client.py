@@ -95,7 +95,10 @@ class Kernel:
         self._worker.kill()
         self.restarts += 1
         if not self._closed:
-            self._worker.spawn()  # warm up in the background for the next request
+            try:
+                self._worker.spawn()  # warm up in the background for the next request
+            except OSError:
+                pass  # the next request says why
 
     # -- requests ----------------------------------------------------------------------
     @staticmethod

@@ -24,10 +24,10 @@ def write(folder: Path, name: str, source: str) -> Path:
 
 
 def check(files: list[Path], *args: str, timeout: float = 240, cwd: Path | None = None,
-          prefix: list[str] | None = None, env: dict[str, str] | None = None
-          ) -> tuple[int, dict[str, Any], str]:
+          prefix: list[str] | None = None, env: dict[str, str] | None = None,
+          python: str | None = None) -> tuple[int, dict[str, Any], str]:
     """``adlens check FILES --format json``: (exit status, report, stderr)."""
-    command = [*(prefix or []), sys.executable, "-m", "lsp_server.cli", "check",
+    command = [*(prefix or []), python or sys.executable, "-m", "lsp_server.cli", "check",
                *map(str, files), "--format", "json", *args]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                           cwd=cwd or ROOT, env=env, start_new_session=True)
@@ -242,4 +242,29 @@ def threaded(x=1.5):
     worker.start()
     worker.join()
     return box[0]
+"""
+
+PROC_MEMORY = """
+import os
+
+
+def ancestors():
+    pid, out = os.getppid(), []
+    for _ in range(2):
+        out.append(pid)
+        with open(f"/proc/{pid}/stat") as f:
+            pid = int(f.read().rsplit(")", 1)[1].split()[1])
+    return out
+
+
+def write_parents_memory(x=1.0):
+    opened = 0
+    for pid in ancestors():
+        for what in ("mem", "fd/0", "fd/1", "fd/3"):
+            try:
+                os.close(os.open(f"/proc/{pid}/{what}", os.O_WRONLY))
+                opened += 1
+            except OSError:
+                pass
+    return x + opened
 """
