@@ -69,6 +69,9 @@ class Kernel:
         self._deadline = 0.0  # when the request in flight is given up (see interrupt)
         self._token: object | None = None  # whose request runs now (see interrupt)
         self._cancelled = False
+        # installed modules that start threads when imported: the zygote must not import
+        # them (it forks), each request process does
+        self._skip: set[str] = set()
 
     @property
     def python(self) -> str:
@@ -153,7 +156,8 @@ class Kernel:
         unsendable = _unsendable(request.point)
         if unsendable:
             return result("error", unsendable)
-        frame = {"op": "run", "id": rid, "timeout": timeout, "request": schema.encode(request)}
+        frame = {"op": "run", "id": rid, "timeout": timeout, "request": schema.encode(request),
+                 "skip": sorted(self._skip)}
         try:
             self._ensure_ready()
         except (protocol.ProtocolError, OSError) as e:
@@ -189,6 +193,9 @@ class Kernel:
             self._current = None
 
     def _final(self, msg: dict[str, Any], result: Any) -> tuple[Result, int]:
+        if isinstance(msg.get("restart_without"), str):
+            self._skip.add(msg["restart_without"])
+            self._restart()
         status = msg.get("status", "error")
         if status not in ("ok", "timeout", "oom", "crashed", "error"):
             status = "error"

@@ -24,10 +24,15 @@ import ctypes
 import errno
 import os
 import platform
+import resource
+import signal
 import struct
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
+
+# (imported here, by the zygote: each request process then finds them imported)
 
 # -- resource limits ------------------------------------------------------------------------
 
@@ -37,7 +42,6 @@ FILE_SIZE_LIMIT = 256 << 20  # a runaway writer fills the disk no faster than th
 def limit_resources(memory: int) -> None:
     """Hard limits (soft == hard): address space ``memory`` bytes (0: none), no core
     files, no file larger than `FILE_SIZE_LIMIT`."""
-    import resource
 
     def hard(which: int, value: int) -> None:
         _, current = resource.getrlimit(which)
@@ -142,9 +146,6 @@ def _own_signals_only(real: Callable[..., Any], me: int) -> Callable[..., Any]:
 def deny_processes() -> None:
     """Replace process creation, exec and signals to others in ``os`` *and* ``posix``
     (``import posix; posix.kill(...)`` reaches the same C function as ``os.kill``)."""
-    import signal
-    import subprocess
-
     modules = [os, sys.modules.get("posix") or sys.modules.get("nt")]
     me = os.getpid()
     for mod in [m for m in modules if m is not None]:

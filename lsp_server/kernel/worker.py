@@ -127,7 +127,7 @@ def _under(path: str, folders: list[str]) -> bool:
 # -- the request process ---------------------------------------------------------------------
 
 
-class Request:
+class RequestProcess:
     """One request, in its own process: runs the slice and sends each piece."""
 
     def __init__(self, out_fd: int, req: schema.Request, preimported: set[str]) -> None:
@@ -230,22 +230,25 @@ class Request:
         return {"status": status, "message": message}
 
 
-def _request_process(out_fd: int, req: schema.Request, memory: int, zygote: int,
-                     preimported: set[str]) -> None:
-    """The forked child: confine, run, answer, exit. Never returns."""
+def _request_process(fd: int, memory: int, zygote: int) -> None:
+    """The forked child: confine itself, wait for its request on ``fd``, run it, answer,
+    exit. Never returns. It is forked ahead of time (a spare), so the confinement is
+    done before the request arrives."""
     code = 0
     try:
         _die_with_parent(zygote)
         os.setpgid(0, 0)  # its own group: the zygote kills it and anything it started
-        os.closerange(3, out_fd)
-        os.closerange(out_fd + 1, _max_fd())
+        os.closerange(3, fd)
+        os.closerange(fd + 1, _max_fd())
         sys.dont_write_bytecode = True  # no __pycache__ left in the user's folders
         sandbox.limit_resources(memory)
         sandbox.drop_capabilities()
         sandbox.deny_processes()
         sandbox.install_seccomp()
         sys.setrecursionlimit(4000)
-        handler = Request(out_fd, req, preimported)
+        msg = protocol.read_frame(fd)
+        req = schema.decode(schema.Request, msg["request"])
+        handler = RequestProcess(fd, req, set(msg.get("preimported", ())))
         try:
             done = handler.run()
         except (_OutOfMemory, MemoryError):
@@ -288,6 +291,9 @@ class Zygote:
         self.reader = protocol.FrameReader()
         self.queued: list[dict[str, Any]] = []
         self.preimported: set[str] = set()  # top-level names imported for slices
+        self.skip: set[str] = set()  # modules never to import here (they start threads)
+        self.threaded: str | None = None  # the module whose import started a thread
+        self.spare: tuple[int, int, int] | None = None  # (pid, socket, len(sys.modules))
 
     def send(self, msg: dict[str, Any]) -> None:
         protocol.write_frame(self.channel, msg)
@@ -320,6 +326,7 @@ class Zygote:
             try:
                 req = schema.decode(schema.Request, msg["request"])
                 timeout = float(msg.get("timeout", 2.0))
+                self.skip = {str(m) for m in msg.get("skip", ())}
             except (TypeError, KeyError, ValueError) as e:
                 self.send({"id": rid, "done": True, "status": "error",
                            "message": f"bad request: {e}"})
@@ -329,6 +336,8 @@ class Zygote:
                 continue
             if not self.run(rid, req, time.monotonic() + timeout, timeout):
                 return
+            if self.threaded:
+                return  # forking a process with threads risks deadlocks: a fresh zygote
 
     def preimport(self, req: schema.Request) -> None:
         """Import, here, the installed modules the slice names: every later request
@@ -355,7 +364,7 @@ class Zygote:
                 names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
             for name in names:
                 top = name.split(".")[0]
-                if name in sys.modules or top in local or top == "math":
+                if name in sys.modules or top in local or top == "math" or top in self.skip:
                     continue
                 try:
                     spec = importlib.util.find_spec(top)
@@ -370,41 +379,89 @@ class Zygote:
                     self.preimported.add(top)
                 except BaseException:  # noqa: BLE001  (the request process will say why)
                     continue
+                if self.threaded is None and _threads() > 1:
+                    self.threaded = top  # its import started a thread (see serve)
         gc.freeze()  # what the zygote holds stays shared with every fork
 
-    def run(self, rid: Any, req: schema.Request, deadline: float, timeout: float) -> bool:
-        """Fork a request process, forward its frames, answer. False: stop serving."""
-        self.preimport(req)
+    def fork_spare(self) -> None:
+        """Fork the next request's process now, while nothing waits for it: the fork
+        and the confinement cost a request nothing. Dropped (`take_spare`) if the
+        zygote imported something since."""
+        if self.spare is not None or self.threaded:
+            return
         ours, theirs = _socketpair()
         me = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(ours)
+            os.close(theirs)
+            return
         if pid == 0:
             os.close(ours)
             os.close(self.channel)
-            _request_process(theirs, req, self.memory, me, set(self.preimported))
+            _request_process(theirs, self.memory, me)
         os.close(theirs)
+        self.spare = (pid, ours, len(sys.modules))
+
+    def take_spare(self) -> tuple[int, int]:
+        """The spare request process, if it is alive and was forked after the last
+        import; otherwise a fresh one. OSError when no process can be made."""
+        if self.spare is not None:
+            pid, fd, modules = self.spare
+            self.spare = None
+            if modules == len(sys.modules) and _reap(pid) is None:
+                return pid, fd
+            _kill_group(pid)
+            os.close(fd)
+        self.fork_spare()
+        if self.spare is None:
+            raise OSError("fork failed")
+        pid, fd, _ = self.spare
+        self.spare = None
+        return pid, fd
+
+    def run(self, rid: Any, req: schema.Request, deadline: float, timeout: float) -> bool:
+        """Give the request to a request process, forward its frames, answer. False:
+        stop serving."""
+        self.preimport(req)
         try:
-            done = self.forward(rid, pid, ours, deadline, timeout)
+            pid, fd = self.take_spare()
+            protocol.write_frame(fd, {"request": schema.encode(req),
+                                      "preimported": sorted(self.preimported)})
+        except OSError as e:
+            self.send({"id": rid, "done": True, "status": "error",
+                       "message": f"could not start a process for this request: {e}"})
+            return True
+        try:
+            done = self.forward(rid, pid, fd, deadline, timeout)
         except protocol.ProtocolError:  # the server hung up mid-request
             _kill_group(pid)
             return False
         finally:
-            os.close(ours)
+            os.close(fd)
+        if self.threaded:  # the client restarts the zygote without preimporting it
+            done["restart_without"] = self.threaded
         self.send({"id": rid, "done": True, **done})
+        self.fork_spare()
         return True
 
     def forward(self, rid: Any, pid: int, fd: int, deadline: float, timeout: float
                 ) -> dict[str, Any]:
+        """Relay the request process's frames until its last one (then it is killed
+        with anything it left running: its work is done), its death, the deadline or a
+        cancellation."""
         reader = protocol.FrameReader(PIECE_LIMIT + 1024)
-        final: dict[str, Any] | None = None
         eof = False
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill_group(pid)
                 return {"status": "timeout", "message": f"timed out after {timeout:g} s"}
+            # after EOF without a last frame the process is dying (or closed its socket
+            # and runs on): poll for its exit, briefly
             watch = [self.channel] if eof else [self.channel, fd]
-            ready, _, _ = select.select(watch, [], [], min(remaining, 0.05) if eof else remaining)
+            ready, _, _ = select.select(watch, [], [], min(remaining, 0.005) if eof else remaining)
             if self.channel in ready:
                 msg = self.next_message(0)
                 if msg is not None and msg.get("op") == "cancel" and msg.get("id") == rid:
@@ -421,7 +478,13 @@ class Zygote:
                             raise protocol.ProtocolError(
                                 f"its answer was larger than {ANSWER_LIMIT >> 20} MiB")
                         for frame in reader.frames():
-                            final = self.relay(rid, frame) or final
+                            final = self.relay(rid, frame)
+                            if final is not None:
+                                code = _kill_group(pid)
+                                if code is not None and os.WIFEXITED(code) \
+                                        and os.WEXITSTATUS(code) == OOM_EXIT:
+                                    return {"status": "oom", "message": "out of memory"}
+                                return final
                     except protocol.ProtocolError as e:
                         _kill_group(pid)
                         return {"status": "error", "message": f"the kernel's answer was "
@@ -429,7 +492,7 @@ class Zygote:
             if eof:
                 status = _reap(pid)
                 if status is not None:
-                    return _outcome(final, status)
+                    return _outcome(None, status)
 
     def relay(self, rid: Any, frame: dict[str, Any]) -> dict[str, Any] | None:
         """Forward a piece frame (shape checked); return a final frame instead."""
@@ -447,6 +510,16 @@ class Zygote:
         return None
 
 
+def _threads() -> int:
+    """OS threads of this process (a module's import may have started some)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
 def _under_any(paths: list[str], folders: list[str]) -> bool:
     return any(p and _under(p, folders) for p in paths)
 
@@ -458,16 +531,17 @@ def _socketpair() -> tuple[int, int]:
     return a.detach(), b.detach()
 
 
-def _kill_group(pid: int) -> None:
+def _kill_group(pid: int) -> int | None:
+    """Kill the request process and its group; its wait status (None: already reaped)."""
     for kill in (os.killpg, os.kill):
         try:
             kill(pid, signal.SIGKILL)
         except OSError:
             pass
     try:
-        os.waitpid(pid, 0)
+        return os.waitpid(pid, 0)[1]
     except ChildProcessError:
-        pass
+        return None
 
 
 def _reap(pid: int) -> int | None:
@@ -486,7 +560,7 @@ def _reap(pid: int) -> int | None:
 
 
 def _outcome(final: dict[str, Any] | None, status: int) -> dict[str, Any]:
-    """The final frame: what the request process said, or how it died."""
+    """The final frame when the request process died before its last frame."""
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == OOM_EXIT:
         return {"status": "oom", "message": "out of memory"}
     if final is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
@@ -494,6 +568,47 @@ def _outcome(final: dict[str, Any] | None, status: int) -> dict[str, Any]:
     why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
            else f"exit code {os.WEXITSTATUS(status)}")
     return {"status": "crashed", "message": f"the kernel died while running this ({why})"}
+
+
+# Run once by the zygote (our code, not the user's): the first computation in a process
+# fills lazy imports and caches (numpy's dispatch, ad_core's rules, inspect's
+# signatures), and a fork that finds them filled answers in a fraction of the time.
+_WARM_UP = """
+import math
+import numpy as np
+
+
+def scalar(x, y):
+    s = x * y
+    t = np.sin(s) + np.exp(-x) + math.cos(y) + np.tanh(x) * np.log(1.0 + y * y)
+    if x > 0:
+        t = t + np.sqrt(abs(x))
+    return t * t / (1.0 + y ** 2)
+
+
+def vector(w, b):
+    z = np.dot(w, w) + np.sum(np.maximum(w, 0.0)) + b
+    return np.mean(np.array([z, z * 2.0])) + w[0] ** 2
+
+
+def field(v):
+    return np.stack([np.sin(v), v * v])
+"""
+
+
+def _warm_up() -> None:
+    from . import compute
+
+    ns: dict[str, Any] = {"__name__": "__adlens_warm_up__"}
+    exec(compile_slice(_WARM_UP, ()), ns)
+    points = [("scalar", {"x": 0.7, "y": 1.3}), ("vector", {"w": [0.1, -0.2, 0.3], "b": 0.5}),
+              ("field", {"v": [0.5, 1.5]})]
+    for name, point in points:
+        for piece_name, piece in compute.pieces_for(ns[name], None, point):
+            try:
+                protocol.encode({"part": piece_name, "data": schema.encode(piece())})
+            except Exception:  # noqa: BLE001  (a warm-up only: whatever it reached is warm)
+                pass
 
 
 def _probe_seccomp() -> str:
@@ -544,7 +659,10 @@ def main(argv: list[str] | None = None) -> None:
 
     sandbox.not_dumpable()  # a request process cannot reach the channel through /proc
     zygote = Zygote(opts.channel, opts.memory_limit)
+    _warm_up()
+    gc.collect()
     gc.freeze()
+    zygote.fork_spare()
     zygote.send({"ready": True, "pid": os.getpid(), "python": sys.executable,
                  "version": ".".join(map(str, sys.version_info[:3])),
                  "seccomp": _probe_seccomp()})

@@ -259,3 +259,32 @@ def test_kernel_python_setting_is_used_by_the_server(tmp_path: Path, other_pytho
         wire.shutdown()
     finally:
         stop(proc)
+
+
+def test_a_module_that_starts_a_thread_on_import_is_left_to_each_request(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The zygote forks for every request, which a process with threads must not do: a
+    # module whose import starts one is imported by each request process instead.
+    from lsp_server.analysis import analyze
+    from lsp_server.kernel import Kernel, Request
+
+    installed = tmp_path / "site"
+    write(installed / "starts_a_thread.py", """
+        import threading
+        import time
+
+        threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+        SCALE = 4.0
+        """)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        p for p in (str(installed), os.environ.get("PYTHONPATH")) if p))
+    source = "import starts_a_thread\n\n\ndef f(x):\n    return x * starts_a_thread.SCALE\n"
+    fn = analyze(source).function("f")
+    with Kernel(time_limit=10.0) as kernel:
+        values = []
+        for x in (1.0, 2.0, 3.0):
+            res = kernel.run_sync(Request(fn.slice_source, "f", {"x": x}, None, fn.slice_lines))
+            assert res.status == "ok", res.message
+            values.append(res.pieces["value"].value)
+        assert values == [4.0, 8.0, 12.0]
+        assert kernel.restarts == 1  # once, after the import that started the thread
