@@ -64,6 +64,11 @@ def serve_main(argv: Sequence[str] | None = None, prog: str = "adlens serve") ->
 
 
 def serve(opts: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from lsp_server.cards.static import engine
+
+    # The static worker imports SymPy (a second or two): start it now, while the
+    # server imports pygls and the client says hello, not when the first hover comes.
+    engine().start()
     from lsp_server.lsp import serve as run_server  # pygls: not needed to check a file
     from lsp_server.lsp.transport import is_loopback
 

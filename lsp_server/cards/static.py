@@ -96,7 +96,10 @@ class StaticEngine:
     def start(self, wait: bool = False) -> None:
         """Start the worker now (it imports SymPy: a second or two); ``wait``: until ready."""
         with self._lock:
-            self._worker.spawn()
+            try:
+                self._worker.spawn()
+            except OSError:
+                return  # the first question says why
             if wait:
                 try:
                     self._worker.wait_ready(STARTUP_LIMIT)

@@ -342,8 +342,9 @@ class Zygote:
     def preimport(self, req: schema.Request) -> None:
         """Import, here, the installed modules the slice names: every later request
         forks with them imported (scipy.optimize alone takes most of a second). Only
-        modules found outside the file's folder and the workspace root, and not
-        shadowed by them: code of the user's project never runs in the zygote."""
+        third-party modules found outside the file's folder and the workspace root,
+        and not shadowed by them: code of the user's project never runs in the zygote
+        (an installed package's import does, outside the request limits)."""
         import importlib
         import importlib.util
 
@@ -364,8 +365,10 @@ class Zygote:
                 names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
             for name in names:
                 top = name.split(".")[0]
-                if name in sys.modules or top in local or top == "math" or top in self.skip:
-                    continue
+                if (name in sys.modules or top in local or top in self.skip
+                        or top in getattr(sys, "stdlib_module_names", ())):
+                    continue  # the standard library imports fast, and `antigravity`
+                    # (say) had better open its browser where processes are refused
                 try:
                     spec = importlib.util.find_spec(top)
                     where = [spec.origin or "", *(spec.submodule_search_locations or [])] \
