@@ -386,11 +386,12 @@ class Zygote:
                     self.threaded = top  # its import started a thread (see serve)
         gc.freeze()  # what the zygote holds stays shared with every fork
 
-    def fork_spare(self) -> None:
+    def fork_spare(self, ahead: bool = True) -> None:
         """Fork the next request's process now, while nothing waits for it: the fork
         and the confinement cost a request nothing. Dropped (`take_spare`) if the
-        zygote imported something since."""
-        if self.spare is not None or self.threaded:
+        zygote imported something since. Not ``ahead`` of time once an import started a
+        thread here: the zygote serves this request and ends (see `serve`)."""
+        if self.spare is not None or (ahead and self.threaded):
             return
         ours, theirs = _socketpair()
         me = os.getpid()
@@ -417,7 +418,7 @@ class Zygote:
                 return pid, fd
             _kill_group(pid)
             os.close(fd)
-        self.fork_spare()
+        self.fork_spare(ahead=False)
         if self.spare is None:
             raise OSError("fork failed")
         pid, fd, _ = self.spare
