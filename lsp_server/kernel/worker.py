@@ -5,12 +5,14 @@ Two kinds of process run this module:
 - the **zygote**, the kernel's main process. It imports the engine (numpy,
   ``ad_core``, `compute`) once, holds the channel to the server (a Unix socket), and
   never runs user code. For each request it forks
-- a **request process**, which closes the channel, sets its limits where user code
-  cannot lift them (`sandbox`: hard ``RLIMIT_AS``, process creation and signals to
-  others refused at the ``posix`` level and, where the platform allows, by a seccomp
-  filter), puts the file's folder and the workspace root on ``sys.path``, runs the
-  slice, computes the pieces (`compute.pieces_for`), writes them to a socket of its
-  own and exits.
+- a **request process**, forked ahead of time (a spare, while the kernel is idle),
+  which closes the channel, sets its limits where user code cannot lift them
+  (`sandbox`: hard ``RLIMIT_AS``, no capabilities to reach other processes, process
+  creation and signals to others refused at the ``posix`` level and, where the
+  platform allows, by a seccomp filter), then waits for its request, puts the file's
+  folder and the workspace root on ``sys.path``, runs the slice, computes the pieces
+  (`compute.pieces_for`) and writes them to a socket of its own. Once its last frame
+  arrives, the zygote kills it and whatever it left running.
 
 Nothing a request does outlives it: a patched ``numpy``, a replaced
 ``sys.modules`` entry, a sibling module imported from the file's folder, a thread, a
@@ -18,20 +20,21 @@ Nothing a request does outlives it: a patched ``numpy``, a replaced
 file) never changes the next one's card. The zygote forwards each piece frame to the
 server tagged with the request's id, checks its shape and caps the answer's size
 (`ANSWER_LIMIT`); the final frame is the zygote's own (from the request process's
-last frame and its exit status). User code cannot reach the channel: its descriptor
-is closed in the request process, a socket cannot be reopened through ``/proc``, and
-the zygote is not dumpable (no ``/proc/PID/mem``, no ``ptrace`` by the same user).
+last frame, or how it died). User code cannot reach the channel: its descriptor is
+closed in the request process, a socket cannot be reopened through ``/proc``, and the
+zygote is not dumpable (no ``/proc/PID/mem``, no ``ptrace`` by the same user).
 
 Timeouts and cancellations kill the request process (its process group) and leave
 the zygote running: a timed-out function costs a fork (milliseconds), not a restart
 that re-imports numpy. Third-party modules a slice imports (``scipy.optimize``...)
 are imported once by the zygote when they come from outside the file's folder and
-the workspace root, so every later request finds them imported.
+the workspace root, so every later request finds them imported (`Zygote.preimport`).
 
-Channel messages (server -> zygote): ``{"op": "run", "id", "request", "timeout"}``,
+Channel messages (server -> zygote): ``{"op": "run", "id", "request", "timeout",
+"skip"}`` (``skip``: modules never to pre-import),
 ``{"op": "cancel", "id"}``. Zygote -> server: ``{"ready": true, ...}`` once, then per
 request ``{"id", "part", "ok", "data"}`` frames and a final ``{"id", "done": true,
-"status", "message", "error"?}``.
+"status", "message", "error"?, "restart_without"?}``.
 """
 
 from __future__ import annotations
@@ -496,7 +499,7 @@ class Zygote:
             if eof:
                 status = _reap(pid)
                 if status is not None:
-                    return _outcome(None, status)
+                    return _outcome(status)
 
     def relay(self, rid: Any, frame: dict[str, Any]) -> dict[str, Any] | None:
         """Forward a piece frame (shape checked); return a final frame instead."""
@@ -563,12 +566,10 @@ def _reap(pid: int) -> int | None:
     return status
 
 
-def _outcome(final: dict[str, Any] | None, status: int) -> dict[str, Any]:
+def _outcome(status: int) -> dict[str, Any]:
     """The final frame when the request process died before its last frame."""
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == OOM_EXIT:
         return {"status": "oom", "message": "out of memory"}
-    if final is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        return final
     why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
            else f"exit code {os.WEXITSTATUS(status)}")
     return {"status": "crashed", "message": f"the kernel died while running this ({why})"}

@@ -22,8 +22,6 @@ def _source(marker: Path) -> str:
 
 @pytest.mark.parametrize("init, config", [
     (None, {"execution": "always"}),
-    ({}, {"execution": "always"}),
-    ({"trusted": False}, {"execution": "always"}),
     ({"trusted": False, "execution": "trusted"}, {"execution": "always"}),
     ({"trusted": True, "execution": "never"}, {"execution": "always"}),
     ({"trusted": True, "execution": "trusted"}, {"execution": "never"}),  # lowered
