@@ -131,6 +131,11 @@ def _array(base: float, dims: tuple[int, ...]) -> Any:
 def format_value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            return repr(v)
+        except ValueError:  # more than 4300 decimal digits: hex has no such limit
+            return hex(v)
     if isinstance(v, (list, tuple)):
         inner = ", ".join(format_value(x) for x in v)
         return f"[{inner}]" if isinstance(v, list) else f"({inner})"

@@ -40,6 +40,7 @@ class Request:
     gradient_of: str | None = None  # set: ``function`` is a hand-written derivative of this
     lines: tuple[int, ...] = ()  # document line of each slice line
     path: str | None = None  # the file's folder, put on the kernel's sys.path
+    root: str | None = None  # the workspace root, put on sys.path after the folder
     op: Literal["analyze", "ping"] = "analyze"
     # how a method's ``self`` is built: {"class", "args", "kwargs"} (values literals, an
     # argument may be such a dict itself), and the methods called after (setup_method)

@@ -34,7 +34,10 @@ def fmt(v: Any, digits: int = 6) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, int):
-        return str(v)
+        try:
+            return str(v)
+        except ValueError:  # more than 4300 decimal digits
+            return f"<an integer of {v.bit_length()} bits>"
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             return str(v)
