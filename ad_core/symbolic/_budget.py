@@ -52,8 +52,14 @@ def run(fn: Callable[[], Any], seconds: float) -> tuple[bool, Any]:
                 box["error"] = e
             with lock:
                 box["done"] = True
-                # A Deadline sent just before `done` was set may still be pending: drop it.
-                _async_raise(threading.get_ident(), None)
+            # A Deadline sent just before `done` was set may still be pending: let it be
+            # raised here, inside this try (a backward jump checks for it). Clearing it with
+            # PyThreadState_SetAsyncExc(id, NULL) instead would leave the interpreter's
+            # "async exception" signal set for good: every thread then takes the slow
+            # path at each check, and on Python 3.11 a traced function (sys.settrace, as
+            # ad.trace(names=True) does) loops forever on its first line.
+            for _ in range(2):
+                pass
         except Deadline:
             pass
 

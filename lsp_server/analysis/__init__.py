@@ -18,11 +18,15 @@ from .model import (
     Span,
     Target,
 )
+from .notebook import CellView, cell_views
 from .points import PointError, format_point, parse_assignments
+from .statements import Assignment, assignments
 
 __all__ = [
     "MISSING",
+    "Assignment",
     "BlockError",
+    "CellView",
     "DocumentModel",
     "Fix",
     "FunctionInfo",
@@ -33,6 +37,8 @@ __all__ = [
     "Span",
     "Target",
     "analyze",
+    "assignments",
+    "cell_views",
     "format_point",
     "parse_assignments",
     "point_from_text",

@@ -35,12 +35,24 @@ class Request:
     """Compute the pieces of function ``function`` of ``slice`` at ``point``."""
 
     slice: str  # the module slice to run (analysis.FunctionInfo.slice_source)
-    function: str
+    function: str  # "f", or "Class.method"
     point: dict[str, Json]  # parameter name -> literal value
     gradient_of: str | None = None  # set: ``function`` is a hand-written derivative of this
     lines: tuple[int, ...] = ()  # document line of each slice line
     path: str | None = None  # the file's folder, put on the kernel's sys.path
+    root: str | None = None  # the workspace root, put on sys.path after the folder
     op: Literal["analyze", "ping"] = "analyze"
+    # how a method's ``self`` is built: {"class", "args", "kwargs"} (values literals, an
+    # argument may be such a dict itself), and the methods called after (setup_method)
+    instance: dict[str, Json] | None = None
+    setup: tuple[str, ...] = ()
+    # what the derivative returns relative to ``gradient_of`` (analysis.Pairing.kind):
+    # "derivative" | "partial" | "hessian" | "hvp" | "force" | "value-and-gradient"
+    kind: str = "derivative"
+    wrt: tuple[str, ...] = ()  # the parameters a partial is taken w.r.t.
+    target_point: dict[str, Json] | None = None  # the point of ``gradient_of`` (None: ``point``)
+    target_returns_gradient: bool = False  # ``gradient_of`` returns (value, gradient, ...)
+    held: tuple[str, ...] = ()  # float parameters passed through, never differentiated
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,7 @@ class Component:
     ad: float | None
     fd: float | None
     agree: dict[str, bool] = field(default_factory=dict)
+    output: str = ""  # which output component (a Jacobian's row: "[1]"; a Hessian's: "x[0]")
 
 
 @dataclass
@@ -101,7 +114,31 @@ class Check:
     max_abs_err: float | None = None
     max_rel_err: float | None = None
     failures: dict[str, Failure] = field(default_factory=dict)  # "ad" | "hand" | "fd"
+    # what was compared: "gradient", "derivative" (elementwise), "partial", "jacobian",
+    # "hessian", "hessian-vector product", "parameter derivatives", "force"; w.r.t. which
+    # parameters, which were held; and how the hand-written output was read
+    kind: str = "gradient"
+    wrt: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    layout: str = ""
+    rows: int = 1  # output components checked (a Jacobian's rows)
+    rows_total: int = 1
 
+
+@dataclass
+class Pairing:
+    """Whether a hand-written derivative's output fits what its rule says, read at the
+    point (the shapes decide): ``fits`` False means it is not a derivative of its
+    function after all (the card says why, and nothing is checked or counted). ``rule``
+    is set when the kernel found the pairing itself (a ``(value, gradient)`` return
+    recognised by its shape)."""
+
+    fits: bool
+    message: str  # how it fits ("∂f/∂x, t held"), or why it does not
+    kind: str = ""
+    wrt: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    rule: str = ""
 
 @dataclass
 class Cost:
@@ -160,12 +197,67 @@ class Plot:
     df: list[float | None]
 
 
+# -- debugging a gradient: what each statement bound, NaN provenance, the where trap --------
+
+
+@dataclass
+class Binding:
+    """A local variable a statement of the function bound at the point, with its adjoint
+    (``ad.trace(..., names=True)``): what an inlay hint at the end of the statement shows."""
+
+    line: int  # document line of the statement
+    name: str
+    value: Json  # its last value there; None for an array too large to send (see norm)
+    shape: list[int]
+    norm: float | None  # ‖value‖₂ of an array
+    adjoint: Json  # ∂f/∂name at that value; None: not traced, or no adjoint reached it
+    adjoint_norm: float | None  # ‖adjoint‖₂ of an array
+    adjoint_max: float | None  # max |adjoint| (the vanishing / exploding flag reads it)
+    count: int = 1  # how many times the statement bound it (a loop: the last value is shown)
+
+
+@dataclass
+class NonFinite:
+    """Where a value (``sweep`` "forward") or an adjoint ("backward") first became NaN or
+    ±inf at the point (``ad.Trace.nonfinite``), and what of it the user sees."""
+
+    sweep: Literal["forward", "backward"]
+    line: int | None  # document line of the operation
+    what: str  # ad_core's words, without lines: "adjoint of sqrt(r) is inf at r = 0"
+    reaches: str  # "f's value" or "∂f/∂x, ∂f/∂y"
+    through: list[int] = field(default_factory=list)  # document lines on the way there
+
+
+@dataclass
+class WhereTrap:
+    """A ``where``/``maximum``/``minimum`` whose branch not taken has an infinite or
+    undefined derivative at the point: NaN in PyTorch and JAX, masked by ad_core
+    (``ad.Trace.where_traps``)."""
+
+    line: int | None  # document line of the where
+    branch_line: int | None  # and of the operation whose derivative is infinite there
+    what: str  # ad_core's words, without lines
+    inputs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Debug:
+    """What helps debug the gradient at the point: each statement's variables with their
+    adjoints, and where NaN or inf came from."""
+
+    bindings: list[Binding]
+    nonfinite: list[NonFinite]
+    traps: list[WhereTrap]
+    output_adjoint: float | None  # the output's own adjoint (1.0); None: not a scalar output
+    bindings_cut: bool = False  # the function ran too long to record every statement
+
+
 #: The pieces a function's request computes, in the order they are sent.
 PIECES: dict[str, type] = {
-    "value": Value, "gradient": Gradient, "check": Check, "cost": Cost, "trace": Trace,
-    "plot": Plot,
+    "value": Value, "pairing": Pairing, "gradient": Gradient, "check": Check, "cost": Cost,
+    "trace": Trace, "plot": Plot, "debug": Debug,
 }  # fmt: skip
-Piece = Value | Gradient | Check | Cost | Trace | Plot
+Piece = Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug
 
 
 @dataclass

@@ -20,8 +20,9 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 
 from lsp_server import render
-from lsp_server.analysis import FunctionInfo, PointError, point_from_text
+from lsp_server.analysis import FunctionInfo, PointError, assignments, point_from_text
 from lsp_server.cards import Card, gradient_source
+from lsp_server.kernel.schema import Binding
 
 from .documents import Document
 from .server import NAME, AdLensServer
@@ -124,6 +125,28 @@ async def did_close(ls: AdLensServer, params: types.DidCloseTextDocumentParams) 
     ls.close(params.text_document.uri)
 
 
+# pygls keeps the notebook's structure and its cells' texts (it has applied the change
+# before calling us); the server turns each Python cell into a document (`sync_notebook`).
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+async def notebook_did_open(ls: AdLensServer, params: types.DidOpenNotebookDocumentParams
+                            ) -> None:
+    ls.sync_notebook(params.notebook_document.uri, edited=False)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+async def notebook_did_change(ls: AdLensServer, params: types.DidChangeNotebookDocumentParams
+                              ) -> None:
+    ls.sync_notebook(params.notebook_document.uri, edited=True)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+async def notebook_did_close(ls: AdLensServer, params: types.DidCloseNotebookDocumentParams
+                             ) -> None:
+    ls.close_notebook(params.notebook_document.uri)
+
+
 # -- hover ----------------------------------------------------------------------------
 
 
@@ -155,7 +178,7 @@ async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | No
     await _settle(ls, params.text_document.uri)
     if (doc := await ls.document(params.text_document.uri)) is None:
         return None
-    pos = doc.index.to_codepoint(params.position.line, params.position.character)
+    pos = doc.position(params.position.line, params.position.character)
     if pos is None or (target := doc.model.locate(*pos)) is None:
         return None
     fn = target.function
@@ -165,16 +188,17 @@ async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | No
     except Exception as exc:  # a bug in a lower layer: say so in the hover, log it
         logger.exception("card for %s failed", fn.name)
         return _hover(f"**{fn.name}**: AD Lens failed: `{exc}`", doc, fn.name_span)
-    if target.kind == "def":
-        return _hover(render.markdown(card), doc, fn.name_span)
-    if target.kind == "param" and target.param is not None:
-        param = fn.param(target.param)
-        return _hover(render.param_markdown(card, target.param), doc,
-                      param.span if param is not None else None)
-    line = target.line if target.line is not None else pos[0]
-    text = render.line_markdown(card, line)
-    if text is None and card.pending:
-        text = f"**line {line + 1}**: {render.words.COMPUTING}"
+    with render.line_names(doc.line_namer):
+        if target.kind == "def":
+            return _hover(render.markdown(card), doc, fn.name_span)
+        if target.kind == "param" and target.param is not None:
+            param = fn.param(target.param)
+            return _hover(render.param_markdown(card, target.param), doc,
+                          param.span if param is not None else None)
+        line = target.line if target.line is not None else pos[0]
+        text = render.line_markdown(card, line)
+        if text is None and card.pending:
+            text = f"**{render.line_name(line)}**: {render.words.COMPUTING}"
     return _hover(text, doc, None) if text is not None else None
 
 
@@ -211,17 +235,18 @@ async def code_lens(ls: AdLensServer, params: types.CodeLensParams) -> list[type
     if not ls.settings.code_lens or (doc := await ls.document(params.text_document.uri)) is None:
         return None
     lenses = []
-    for fn in doc.model.functions:
+    for fn in doc.functions:
         # On the def line itself (not the decorators), at column 0 of the name's line.
-        line, _ = doc.index.to_utf16(fn.name_span.line, 0)
-        rng = types.Range(types.Position(line, 0), types.Position(line, 0))
+        at = doc.wire(fn.name_span.line, 0)
+        rng = types.Range(at, at)
         # A card that has landed fills its lenses in now: after a refresh, a client
         # shows them without a resolve round trip.
         card = ls.cards.landed(doc, fn)
         for i in range(_lens_count(fn)):
             command = None
             if card is not None:
-                command = types.Command(title=_lens_title(card, i), command="")
+                with render.line_names(doc.line_namer):
+                    command = types.Command(title=_lens_title(card, i), command="")
             data = {"uri": doc.uri, "function": fn.name, "index": i}
             lenses.append(types.CodeLens(range=rng, command=command, data=data))
     return lenses
@@ -237,13 +262,137 @@ async def code_lens_resolve(ls: AdLensServer, lens: types.CodeLens) -> types.Cod
     if doc is not None and fn is not None and isinstance(index, int):
         await ls.wait_configured()
         try:
-            title = _lens_title(await ls.cards.within(doc, fn, RESOLVE_BUDGET), index)
+            card = await ls.cards.within(doc, fn, RESOLVE_BUDGET)
+            with render.line_names(doc.line_namer):
+                title = _lens_title(card, index)
         except Exception as exc:
             logger.exception("card for %s failed", fn.name)
             title = f"AD Lens failed: {exc}"
     # An empty command id: an informational lens (a click does nothing).
     lens.command = types.Command(title=title, command="")
     return lens
+
+
+# -- inlay hints ------------------------------------------------------------------------------
+
+# A function's inlay hints, built once per card (and the line its document starts at on
+# the wire: a notebook cell's view): a listing of a large file fills in hundreds of them,
+# and clients list again on every scroll, edit and refresh.
+_HINTS: dict[int, tuple[Card, int, list[types.InlayHint]]] = {}
+
+
+def _card_hints(doc: Document, fn: FunctionInfo, card: Card) -> list[types.InlayHint]:
+    hit = _HINTS.get(id(card))
+    if hit is None or hit[0] is not card or hit[1] != doc.first_line:
+        if len(_HINTS) > 4096:
+            _HINTS.clear()
+        with render.line_names(doc.line_namer):
+            hit = _HINTS[id(card)] = (card, doc.first_line, _hints(doc, fn, card))
+    return hit[2]
+
+
+def _hints(doc: Document, fn: FunctionInfo, card: Card) -> list[types.InlayHint]:
+    """At the end of each assignment of `fn`: the values it bound at the point and their
+    adjoints; after a parameter whose adjoint vanishes or explodes, that flag (the rest
+    of the gradient is in the hover)."""
+    found = {(b.line, b.name): b for b in card.debug.bindings} if card.debug else {}
+    out_adjoint = card.debug.output_adjoint if card.debug is not None else None
+    hints = []
+    for a in assignments(fn):
+        parts: list[tuple[Binding, str]] = []
+        for name in a.names:
+            b = next((found[k] for k in ((x, name) for x in range(a.line, a.end_line + 1))
+                      if k in found), None)
+            if b is not None:
+                label = render.words.hint_label(b, out_adjoint)
+                parts.append((b, label if len(a.names) == 1 else f"{name} {label}"))
+        if parts:
+            hints.append(types.InlayHint(
+                position=doc.wire(a.end_line, a.end_col), label=";  ".join(p for _, p in parts),
+                padding_left=True,
+                tooltip=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n"
+                                            .join(render.words.hint_tooltip(b, card)
+                                                  for b, _ in parts))))
+    gradient = card.gradient.values if card.gradient is not None else {}
+    for p in fn.params:
+        if p.name not in gradient:
+            continue
+        flag = render.words.adjoint_flag(render.words.largest(gradient[p.name]), out_adjoint)
+        if flag in ("vanishing", "exploding"):
+            hints.append(types.InlayHint(
+                position=doc.wire(p.span.end_line, p.span.end_col),
+                label=f"⚠ {render.words.bar(p.name)} {flag}", padding_left=True))
+    return hints
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def inlay_hint(ls: AdLensServer, params: types.InlayHintParams
+                     ) -> list[types.InlayHint] | None:
+    """Values and adjoints at the point, at the end of each assignment of the functions
+    whose card has landed (nothing is computed here: the server asks the client to list
+    again when a card lands)."""
+    if not ls.inlay_hints or (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    first, last = params.range.start.line, params.range.end.line  # on the wire
+    lo, hi = first + doc.first_line, last + doc.first_line  # in the analysed text
+    hints: list[types.InlayHint] = []
+    for fn in doc.functions:
+        if fn.span.end_line < lo or fn.span.line > hi or not fn.differentiable:
+            continue
+        card = ls.cards.landed(doc, fn)
+        if card is not None and card.debug is not None:
+            hints.extend(h for h in _card_hints(doc, fn, card)
+                         if first <= h.position.line <= last)
+    return hints
+
+
+@server.command("adlens.toggleInlayHints")
+async def toggle_inlay_hints(ls: AdLensServer, *args: Any) -> Any:
+    """Turn the inlay hints off or on (until the `adlens.inlayHints.enabled` setting
+    changes); the client is asked to list them again."""
+    return {"enabled": ls.toggle_inlay_hints()}
+
+
+# -- quick fixes ----------------------------------------------------------------------------
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return (p.line, p.character)
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix]))
+async def code_action(ls: AdLensServer, params: types.CodeActionParams
+                      ) -> list[types.CodeAction] | None:
+    """Every fix carried by a finding in the range (a static `Problem`, or a
+    `CardDiagnostic` of a card that has landed) as a quick fix. Nothing is computed
+    here: a fix exists once its finding does."""
+    only = params.context.only
+    if only and not any(str(k).startswith(types.CodeActionKind.QuickFix) for k in only):
+        return None
+    if (doc := await ls.document(params.text_document.uri)) is None:
+        return None
+    actions: list[types.CodeAction] = []
+    seen: set[tuple[str, Any, str]] = set()
+    for found in ls.findings(doc):
+        fix = found.fix
+        if fix is None or not doc.owns(fix.span):
+            continue
+        rng = doc.range(found.span)
+        if not _overlaps(rng, params.range) or (fix.title, fix.span, fix.text) in seen:
+            continue
+        seen.add((fix.title, fix.span, fix.text))
+        matching = [d for d in params.context.diagnostics
+                    if d.code == found.code and _overlaps(d.range, rng)]
+        edit = types.TextEdit(range=doc.range(fix.span), new_text=fix.text)
+        actions.append(types.CodeAction(
+            title=fix.title, kind=types.CodeActionKind.QuickFix,
+            diagnostics=matching or None, is_preferred=True,
+            edit=types.WorkspaceEdit(changes={doc.uri: [edit]})))
+    return actions
 
 
 # -- commands --------------------------------------------------------------------------
@@ -270,9 +419,9 @@ async def check_gradient(ls: AdLensServer, uri: str, function: str, point_text: 
     except PointError as exc:
         raise JsonRpcInvalidParams(f"point {point_text!r}: {exc}") from None
     card = await ls.cancellable(f"AD Lens: checking {function}", ls.cards.run(doc, fn, point))
-    ls.window_show_message(
-        types.ShowMessageParams(type=types.MessageType.Info, message=render.summary(card))
-    )
+    with render.line_names(doc.line_namer):
+        message = render.summary(card)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
     return render.to_json(card)
 
 
@@ -283,7 +432,8 @@ async def show_derivatives(ls: AdLensServer, uri: str, function: str) -> str:
     card = ls.cards.ready(doc, fn) or await ls.cancellable(
         f"AD Lens: derivatives of {function}", ls.cards.run(doc, fn)
     )
-    return render.document_markdown(card)
+    with render.line_names(doc.line_namer):
+        return render.document_markdown(card)
 
 
 @server.command("adlens.insertGradient")
@@ -297,11 +447,11 @@ async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
     # Below the function: at the start of the line after its last line, blank-line
     # separated as PEP 8 wants between top-level defs.
     line = fn.span.end_line + 1
-    if line >= len(doc.index):
-        at = types.Position(*doc.index.to_utf16(len(doc.index) - 1, 1 << 30))
+    if line > doc.last_line:
+        at = doc.wire(doc.last_line, 1 << 30)
         new_text = "\n\n\n" + source.rstrip("\n") + "\n"
     else:
-        at = types.Position(line, 0)
+        at = doc.wire(line, 0)
         new_text = "\n\n" + source.rstrip("\n") + "\n"
     edit = types.WorkspaceEdit(
         document_changes=[

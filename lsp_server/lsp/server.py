@@ -13,14 +13,16 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcRequestCancelled
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from lsp_server import render
-from lsp_server.analysis import FunctionInfo, Span
+from lsp_server.analysis import CellView, Fix, FunctionInfo, Span, cell_views
 from lsp_server.cards import CardScheduler
 from lsp_server.tasks import Debouncer
 
@@ -44,6 +46,33 @@ ANALYSIS_DELAY = 0.05
 REFRESH_DELAY = 0.1
 _SEVERITY = {"warning": types.DiagnosticSeverity.Warning,
              "information": types.DiagnosticSeverity.Information}
+# Static problems are warnings, except a where trap: statically it is only possible
+# (the values decide); the card's own finding at the point is the warning.
+_PROBLEM_SEVERITY = {"where-trap": "information"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic before it is a protocol type: a static problem or a card's finding,
+    with the fix it offers (`code_action` reads these)."""
+
+    span: Span
+    code: str
+    message: str
+    severity: str
+    fix: Fix | None = None
+
+
+# LSP 3.17 notebook sync: the Python cells of any notebook (Jupyter's and VS Code's
+# interactive window alike), as Microsoft's Python tools template selects them. A client
+# that supports it then sends those cells as one notebook (notebookDocument/did*), which
+# is what lets a cell see the cells above it. ("*" rather than no `notebook` at all:
+# lsprotocol's converter cannot read a selector without it, so Python clients would fail.)
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[types.NotebookDocumentFilterWithNotebook(
+        notebook="*", cells=[types.NotebookCellLanguage(language="python")])],
+    save=False,
+)
 
 
 class AdLensServer(LanguageServer):
@@ -52,11 +81,14 @@ class AdLensServer(LanguageServer):
             NAME,
             VERSION,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
             protocol_cls=AdLensProtocol,
         )
         self.settings = Settings()
         self.init_options: dict[str, Any] = {}
         self.documents: dict[str, Document] = {}
+        self.notebooks: dict[str, tuple[str, ...]] = {}  # notebook uri -> its code cells' uris
+        self.hints_toggled: bool | None = None  # set by adlens.toggleInlayHints
         self.cards = CardScheduler(on_ready=self._card_landed)
         self.diagnostics: Debouncer[str] = Debouncer(DIAGNOSTICS_DELAY)
         self.analyses: Debouncer[str] = Debouncer(ANALYSIS_DELAY)
@@ -76,12 +108,14 @@ class AdLensServer(LanguageServer):
 
     # -- documents ----------------------------------------------------------------------
 
-    def open(self, uri: str, version: int | None, text: str, edited: bool) -> None:
-        """A new version of a document (didOpen, didChange)."""
+    def open(self, uri: str, version: int | None, text: str, edited: bool,
+             cell: CellView | None = None, notebook: str | None = None,
+             cell_numbers: tuple[int, ...] = ()) -> None:
+        """A new version of a document (didOpen, didChange), or of a notebook cell's view."""
         old = self.documents.get(uri)
         if old is not None:
             old.superseded = True
-        doc = Document(uri, version, text)
+        doc = Document(uri, version, text, cell, notebook, cell_numbers)
         if edited:
             doc.edited_at = time.monotonic()
         self.documents[uri] = doc
@@ -96,6 +130,42 @@ class AdLensServer(LanguageServer):
         self.cards.retain(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri,
                                                                               diagnostics=[]))
+
+    def sync_notebook(self, notebook: str, edited: bool) -> None:
+        """Bring the cells of a notebook (pygls keeps its structure and cell texts) up to
+        date: each Python code cell becomes a document whose text is its view, the code
+        of the cells above it then its own. A cell whose view did not change keeps its
+        document (and its cards); cells that left the notebook are closed."""
+        nb = self.workspace.get_notebook_document(notebook_uri=notebook)
+        if nb is None:
+            return
+        uris: list[str] = []
+        texts: list[str] = []
+        versions: list[int] = []
+        numbers: list[int] = []
+        for number, cell in enumerate(nb.cells):
+            if cell.kind != types.NotebookCellKind.Code:
+                continue
+            doc = self.workspace.get_text_document(cell.document)
+            if (doc.language_id or "python") != "python":
+                continue
+            uris.append(cell.document)
+            texts.append(doc.source)
+            versions.append(doc.version or 0)
+            numbers.append(number)
+        for uri, view, version in zip(uris, cell_views(texts), versions, strict=True):
+            old = self.documents.get(uri)
+            shown = tuple(numbers[: view.index + 1])
+            if old is None or old.cell != view or old.cell_numbers != shown:
+                self.open(uri, version, view.text, edited, cell=view, notebook=notebook,
+                          cell_numbers=shown)
+        for uri in set(self.notebooks.get(notebook, ())) - set(uris):
+            self.close(uri)
+        self.notebooks[notebook] = tuple(uris)
+
+    def close_notebook(self, notebook: str) -> None:
+        for uri in self.notebooks.pop(notebook, ()):
+            self.close(uri)
 
     async def document(self, uri: str) -> Document | None:
         """The open document, analysed. When a version is analysed for the first time,
@@ -118,7 +188,7 @@ class AdLensServer(LanguageServer):
             self.cards.retain(uri, doc.model)
             if doc.edited_at is None:  # opened, not edited: nobody is typing
                 await self.wait_configured()
-                self.cards.prefetch(doc, doc.model.functions)
+                self.cards.prefetch(doc, doc.functions)
         return doc
 
     async def analyse(self, uri: str) -> None:
@@ -139,6 +209,22 @@ class AdLensServer(LanguageServer):
         caps = self.client_capabilities.workspace
         if caps and caps.code_lens and caps.code_lens.refresh_support:
             self.workspace_code_lens_refresh(None)
+        self._refresh_hints()
+
+    def _refresh_hints(self) -> None:
+        caps = self.client_capabilities.workspace
+        if caps and caps.inlay_hint and caps.inlay_hint.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
+
+    @property
+    def inlay_hints(self) -> bool:
+        """Inlay hints on: the setting, unless the toggle command said otherwise since."""
+        return self.settings.inlay_hints if self.hints_toggled is None else self.hints_toggled
+
+    def toggle_inlay_hints(self) -> bool:
+        self.hints_toggled = not self.inlay_hints
+        self._refresh_hints()
+        return self.hints_toggled
 
     # -- settings -----------------------------------------------------------------------
 
@@ -160,16 +246,29 @@ class AdLensServer(LanguageServer):
         self.apply_settings(Settings.from_client(config, self.init_options))
 
     def apply_settings(self, settings: Settings) -> None:
+        if settings.inlay_hints != self.settings.inlay_hints:
+            self.hints_toggled = None  # the setting changed: it decides again
+            self._refresh_hints()
         self.settings = settings
         logging.getLogger("adlens").setLevel(settings.log_level.upper())
+        self.cards.roots = self.workspace_roots()
         if self.cards.configure(settings):
             logger.info("settings: %s", settings)
             self._refresh.schedule("lens", self._refresh_lenses)
             for uri, doc in self.documents.items():
                 self.diagnostics.schedule(uri, lambda uri=uri: self.publish_diagnostics(uri))
                 if doc.analyzed:
-                    self.cards.prefetch(doc, doc.model.functions)
+                    self.cards.prefetch(doc, doc.functions)
         self.configured.set()
+
+    def workspace_roots(self) -> tuple[str, ...]:
+        """The workspace folders as paths (the kernel puts a file's root on sys.path)."""
+        try:
+            ws = self.workspace
+        except RuntimeError:  # before initialize
+            return ()
+        paths = [to_fs_path(f.uri) for f in ws.folders.values()] + [ws.root_path]
+        return tuple(dict.fromkeys(p for p in paths if p))
 
     async def wait_configured(self) -> None:
         try:
@@ -189,23 +288,48 @@ class AdLensServer(LanguageServer):
             # diagnostics are the point. Other functions' cards are used once something
             # (a hover, a visible lens, the prefetch on open) asked for them.
             grads = [self.cards.full(doc, fn, background=True)
-                     for fn in doc.model.functions if fn.gradient_of]
+                     for fn in doc.functions if fn.gradient_of]
             if grads:
                 await asyncio.wait(grads, timeout=self.settings.time_limit + 5.0)
         if self.documents.get(uri) is not doc:
             return  # a newer version arrived meanwhile: its own run will publish
-        diagnostics = [d for fn in doc.model.functions for d in self._diagnostics(doc, fn)]
+        diagnostics = [d for fn in doc.functions for d in self._diagnostics(doc, fn)]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version)
         )
 
-    def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:
-        out = [self.diagnostic(doc, p.span, p.code, p.message) for p in fn.problems]
-        card = self.cards.ready(doc, fn)
-        for d in render.diagnostics(card) if card is not None else ():
-            span = d.span if d.span is not None else fn.name_span
-            out.append(self.diagnostic(doc, span, d.code, d.message, d.severity))
+    def findings(self, doc: Document, fn: FunctionInfo | None = None) -> list[Finding]:
+        """What the diagnostics say about `fn` (every function of `doc` when None): its
+        static problems, then what its card found if it has landed, each placed in `doc`
+        (a finding on a line of a cell above goes on the def, saying where)."""
+        out: list[Finding] = []
+        for f in (fn,) if fn is not None else doc.functions:
+            static = [Finding(p.span, p.code, p.message, _PROBLEM_SEVERITY.get(p.code, "warning"),
+                              p.fix) for p in f.problems]
+            card = self.cards.ready(doc, f)
+            with render.line_names(doc.line_namer):
+                found = render.diagnostics(card) if card is not None else []
+            computed: list[Finding] = []
+            for d in found:
+                span, message = d.span if d.span is not None else f.name_span, d.message
+                if not doc.owns(span):
+                    span, message = f.name_span, f"{doc.line_name(span.line)}: {message}"
+                fix = d.fix
+                if d.code == "where-trap":
+                    # Found at the point, where the text saw only a possibility: one
+                    # warning, on the where itself, with the text's rewrite as its fix.
+                    seen = next((p for p in static if p.code == d.code
+                                 and p.span.line <= span.line <= p.span.end_line), None)
+                    if seen is not None:
+                        static.remove(seen)
+                        span, fix = seen.span, fix or seen.fix
+                computed.append(Finding(span, d.code, message, d.severity, fix))
+            out += static + computed
         return out
+
+    def _diagnostics(self, doc: Document, fn: FunctionInfo) -> list[types.Diagnostic]:
+        return [self.diagnostic(doc, f.span, f.code, f.message, f.severity)
+                for f in self.findings(doc, fn)]
 
     @staticmethod
     def diagnostic(doc: Document, span: Span, code: str, message: str,

@@ -10,7 +10,7 @@ from .diagnostics import CardDiagnostic, diagnostics
 from .markdown import document_markdown, line_markdown, markdown, param_markdown
 from .plot import plot_svg
 from .text import JSON_SCHEMA_VERSION, text, to_json
-from .words import check_line, cost_line, fmt, kinks, lens_titles, summary
+from .words import check_line, cost_line, fmt, kinks, lens_titles, line_name, line_names, summary
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -23,6 +23,8 @@ __all__ = [
     "kinks",
     "lens_titles",
     "line_markdown",
+    "line_name",
+    "line_names",
     "markdown",
     "param_markdown",
     "plot_svg",

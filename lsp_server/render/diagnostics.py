@@ -1,9 +1,11 @@
 """What a card reports as diagnostics: only what was computed.
 
 A warning where computed values disagree (a wrong hand-written derivative, AD against
-finite differences) and where the evaluation point reached a non-differentiable
-point; an information note on the line where AD, the hand-written function or finite
-differences could not run. A check that could not run is never a warning.
+finite differences), where the evaluation point reached a non-differentiable point,
+where a value or an adjoint became NaN or inf (and it reached the output or the
+gradient), and where a ``where`` would give NaN in PyTorch and JAX; an information note
+on the line where AD, the hand-written function or finite differences could not run. A
+check that could not run is never a warning.
 
     >>> diagnostics  # doctest: +ELLIPSIS
     <function diagnostics at ...>
@@ -51,4 +53,14 @@ def diagnostics(card: Card) -> list[CardDiagnostic]:
     for line, note in words.kinks(card):
         out.append(CardDiagnostic(_line(line), "non-differentiable",
                                   f"at {words.point_text(card)}: {note}"))
+    # Where NaN or inf came from, and where traps: on the line of the operation (the where).
+    for line, code, sentence in words.debug_notes(card):
+        out.append(CardDiagnostic(_line(line), code, sentence))
+    for h in card.hints:  # the run says what to give it: the directive line, as a quick fix
+        fix = None
+        if h.fix is not None:
+            f = h.fix
+            fix = Fix(f.title, Span(f.line, f.col, f.end_line, f.end_col), f.text)
+        out.append(CardDiagnostic(Span(h.line, h.col, h.end_line, h.end_col), h.code,
+                                  h.message, "information", fix))
     return out

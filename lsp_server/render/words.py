@@ -11,11 +11,14 @@ decides anything the card does not say.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lsp_server.cards import Card
-from lsp_server.kernel.schema import Check, Component, Failure
+from lsp_server.kernel.schema import Binding, Check, Component, Failure, NonFinite, WhereTrap
 
 _MAX_ITEMS = 6
 COMPUTING = "computing…"
@@ -31,7 +34,10 @@ def fmt(v: Any, digits: int = 6) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, int):
-        return str(v)
+        try:
+            return str(v)
+        except ValueError:  # more than 4300 decimal digits
+            return f"<an integer of {v.bit_length()} bits>"
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             return str(v)
@@ -82,9 +88,33 @@ def point_text(card: Card) -> str:
     return card.point.text or "the evaluation point"
 
 
+# How a 0-based document line is named: ``line 12`` in a file. A notebook cell's card
+# is computed on the cell's view (the cells above it, then its own: see
+# `lsp_server.analysis.notebook`), whose lines are not the ones the user sees; the editor
+# names them for the cell while it renders (`line_names`).
+_LINE_NAMER: contextvars.ContextVar[Callable[[int], str] | None] = contextvars.ContextVar(
+    "adlens_line_namer", default=None)
+
+
+def line_name(line: int) -> str:
+    """``line 12`` for 0-based document line 11 (or what the current `line_names` says)."""
+    namer = _LINE_NAMER.get()
+    return namer(line) if namer is not None else f"line {line + 1}"
+
+
+@contextlib.contextmanager
+def line_names(namer: Callable[[int], str] | None) -> Iterator[None]:
+    """Render with another naming of lines (a notebook cell: ``line 3``, ``cell 1, line 5``)."""
+    token = _LINE_NAMER.set(namer)
+    try:
+        yield
+    finally:
+        _LINE_NAMER.reset(token)
+
+
 def at_line(failure: Failure | None) -> str:
     """`` (line 6)`` for a failure that knows its (0-based) document line."""
-    return f" (line {failure.line + 1})" if failure is not None and failure.line is not None \
+    return f" ({line_name(failure.line)})" if failure is not None and failure.line is not None \
         else ""
 
 
@@ -137,6 +167,36 @@ def static_reason(card: Card) -> str:
 # -- the verdict -------------------------------------------------------------------------------
 
 
+def checked(card: Card) -> str:
+    """What a verdict is about: ``∇f``, ``∂f/∂x``, ``the Jacobian of f w.r.t. y``,
+    ``the Hessian of f``, ``df/dz (elementwise)``, ``−∂E/∂r``..."""
+    f = card.target
+    c = card.check
+    if c is None or c.subject != "hand":
+        return f"∇{f}"
+    wrt = ", ".join(c.wrt)
+    held = bool(c.held)
+    return {
+        "gradient": f"∇{f}" + (f" w.r.t. {wrt}" if held else ""),
+        "partial": f"∂{f}/∂{wrt}",
+        "derivative": f"d{f}/d{wrt} (elementwise)" if len(c.wrt) == 1
+        else f"the derivative of {f} (elementwise)",
+        "jacobian": f"the Jacobian of {f} w.r.t. {wrt}",
+        "hessian": f"the Hessian of {f}" + (f" w.r.t. {wrt}" if held else ""),
+        "hessian-vector product": f"the Hessian of {f} times the vector",
+        "parameter derivatives": f"∂{f}/∂({wrt})",
+        "force": f"−∂{f}/∂{wrt}",
+    }.get(c.kind, f"∇{f}")
+
+
+def not_paired(card: Card) -> str | None:
+    """Why a hand-written derivative turned out not to be one (its output does not fit)."""
+    p = card.pairing
+    if card.kind == "gradient" and p is not None and not p.fits:
+        return f"not a derivative of {card.target}: {p.message}"
+    return None
+
+
 def check_line(card: Card) -> str:
     """One line on the gradient check: ✓ / ✗ only when values were computed and compared,
     otherwise what could not be checked and why."""
@@ -146,23 +206,58 @@ def check_line(card: Card) -> str:
         return f"∇{f}: {COMPUTING}"
     if card.status == "static":
         return f"∇{f}: {'not checked' if hand else 'static only'} ({static_reason(card)})"
+    unpaired = not_paired(card)
+    if unpaired is not None:
+        return f"not checked: {unpaired}"
     c = card.check
-    if c is None and card.value is not None and not card.value.differentiable:
+    if c is None and card.value is not None and not card.value.differentiable and not hand:
         return f"∇{f}: none ({card.function} returns {card.value.describe})"
     if c is None:
         return f"∇{f}: check {unavailable(card, 'check')}"
     if c.outcome == "verified":
-        return f"✓ matches ∇{f}" if hand else f"✓ ∇{f} matches finite differences"
+        return f"✓ matches {checked(card)}" if c.subject == "hand" \
+            else f"✓ ∇{f} matches finite differences"
     if c.outcome == "wrong":
         w = worst(c)
         if w is None:
-            return f"✗ does not match ∇{f}" if hand else f"✗ ∇{f} differs from finite differences"
-        if hand:
-            return (f"✗ ∂{f}/∂{w.name}: hand-written {fmt(w.hand)}, AD {fmt(w.ad)} "
-                    f"at {_point_of(card, w)}")
+            return f"✗ does not match {checked(card)}" if c.subject == "hand" \
+                else f"✗ ∇{f} differs from finite differences"
+        if c.subject == "hand":
+            return (f"✗ {component_partial(f, c, w)}: hand-written {fmt(w.hand)}, AD "
+                    f"{fmt(w.ad)} at {_point_of(card, w)}")
         return (f"✗ ∂{f}/∂{w.name}: AD {fmt(w.ad)}, finite differences {fmt(w.fd)} "
                 f"at {_point_of(card, w)}")
-    return f"∇{f} not checked: {why_unverified(card, c)}"
+    return f"{checked(card)} not checked: {why_unverified(card, c)}"
+
+
+def component_partial(target: str, c: Check, x: Component) -> str:
+    """The derivative one component is: ``∂f/∂x[1]``, ``∂f[0]/∂y[1]`` (a Jacobian's row),
+    ``∂²f/∂x[0]∂x[1]`` (a Hessian's), ``−∂E/∂r`` (a force)."""
+    if c.kind == "hessian":
+        return f"∂²{target}/∂{x.output}∂{x.name}" if x.output else f"∂²{target}/∂{x.name}²"
+    if c.kind == "hessian-vector product":
+        return f"(∇²{target}·v)[{x.name}]"
+    sign = "−" if c.kind == "force" else ""
+    return f"{sign}∂{target}{x.output}/∂{x.name}"
+
+
+def paired_line(card: Card) -> str:
+    """Which rule paired a hand-written derivative, and how its output was read."""
+    parts = [card.rule] if card.rule else []
+    p = card.pairing
+    if p is not None and p.fits and p.message:
+        parts.append(f"read as {p.message}")
+    return "; ".join(parts)
+
+
+def instance_line(card: Card) -> str:
+    """``self = Huber() (constructor)`` for a method."""
+    i = card.instance
+    if i is None:
+        return ""
+    how = {"constructor": "built without arguments", "directive": "from the directive",
+           "synthetic": "synthetic: made-up arguments"}.get(i.source, i.source)
+    return f"self = {i.text} ({how})"
 
 
 def check_detail(card: Card) -> str:
@@ -180,15 +275,16 @@ def why_unverified(card: Card, c: Check) -> str:
         if failure is None:
             continue
         if who == "ad":
-            return f"AD could not differentiate {c.target}{at_line(failure)}"
+            return f"AD could not differentiate {card.target}{at_line(failure)}"
         if who == "fd":
-            return f"finite differences could not evaluate {c.target}{at_line(failure)}"
+            return f"finite differences could not evaluate {card.target}{at_line(failure)}"
         return f"{card.function}: {failure.message}{at_line(failure)}"
     return c.message  # NaN at the point: check_grad says which component
 
 
 def worst(c: Check) -> Component | None:
-    return next((x for x in c.components if x.name == c.worst), None)
+    name, _, output = (c.worst or "").partition("@")
+    return next((x for x in c.components if x.name == name and x.output == output), None)
 
 
 def _point_of(card: Card, w: Component) -> str:
@@ -212,11 +308,12 @@ def agreement(c: Component) -> str:
     return ", ".join(f"{a} {'=' if v else '≠'} {b}" for (a, b), v in known.items())
 
 
-def component_line(target: str, c: Component) -> str:
+def component_line(target: str, c: Component, check: Check | None = None) -> str:
     """``∂f/∂y: hand-written 3.0, AD 1.5, finite differences 1.5 (hand-written differs)``."""
     values = [f"{LABEL[who]} {fmt(v)}" for who, v in (("hand", c.hand), ("ad", c.ad), ("fd", c.fd))
               if v is not None]
-    return f"∂{target}/∂{c.name}: {', '.join(values)} ({agreement(c)})"
+    what = component_partial(target, check, c) if check is not None else f"∂{target}/∂{c.name}"
+    return f"{what}: {', '.join(values)} ({agreement(c)})"
 
 
 def component_mark(c: Component, subject: str) -> str:
@@ -232,7 +329,8 @@ def failure_lines(card: Card) -> list[str]:
     out = []
     for who in ("hand", "ad", "fd"):
         failure = c.failures.get(who)
-        if who == "ad" and failure is not None and card.why("gradient") == failure.message:
+        if who == "ad" and failure is not None and card.kind == "function" \
+                and card.why("gradient") == failure.message:
             continue  # the gradient's own line already says it
         if failure is not None:
             what = card.function if who == "hand" else WHO[who]
@@ -285,3 +383,149 @@ def kinks(card: Card) -> list[tuple[int | None, str]]:
         if r.kink:
             seen.setdefault((r.line, r.kink), None)
     return list(seen)
+
+
+# -- debugging a gradient: NaN provenance, the where trap, inlay hints -----------------------
+
+
+def lines_named(lines: list[int]) -> str:
+    """``line 14``, ``lines 3, 4`` (or the cell's own naming: ``line 2, cell 1, line 5``)."""
+    names = [line_name(x) for x in lines]
+    if len(names) > 1 and all(n.startswith("line ") for n in names):
+        return "lines " + ", ".join(n[5:] for n in names)
+    return ", ".join(names)
+
+
+def nonfinite_line(n: NonFinite) -> str:
+    """``adjoint of sqrt(r) is inf at r = 0 (line 12); it reaches ∂f/∂x through line 14``."""
+    where = f" ({line_name(n.line)})" if n.line is not None else ""
+    via = f" through {lines_named(n.through)}" if n.through else ""
+    return f"{n.what}{where}; it reaches {n.reaches}{via}"
+
+
+def trap_line(w: WhereTrap) -> str:
+    """``np.where does not take sqrt(x) at x = 0, but its derivative there is inf: PyTorch
+    and JAX give NaN here (in ∂f/∂x); ad_core masks it (line 9)``."""
+    where = [line_name(w.line)] if w.line is not None else []
+    if w.branch_line is not None and w.branch_line != w.line:
+        where.append(f"the infinite derivative is on {line_name(w.branch_line)}")
+    return f"{w.what} ({'; '.join(where)})" if where else w.what
+
+
+def problems_shown(card: Card) -> list[Any]:
+    """The card's static problems, less a where trap the point has confirmed (the card's
+    own finding says it, for certain, on the same line)."""
+    d = card.debug
+    confirmed = {w.line for w in d.traps} if d is not None else set()
+    return [p for p in card.problems if not (
+        p.code == "where-trap" and any(p.line <= x <= p.end_line for x in confirmed))]
+
+
+def debug_notes(card: Card) -> list[tuple[int | None, str, str]]:
+    """(line, code, sentence) for each NaN source and where trap the card found."""
+    d = card.debug
+    if d is None:
+        return []
+    out: list[tuple[int | None, str, str]] = [(n.line, "nonfinite", nonfinite_line(n))
+                                              for n in d.nonfinite]
+    out += [(w.line, "where-trap", trap_line(w)) for w in d.traps]
+    return out
+
+
+BINDINGS_CUT = ("inlay hints: none (the function runs too long under tracing to record "
+                "each statement's values)")
+
+#: An adjoint is flagged as vanishing or exploding when its largest element, relative to
+#: the output's own adjoint (1), is below VANISHING or above EXPLODING: six orders of
+#: magnitude either way. An adjoint of exactly 0 is not flagged (the variable does not
+#: reach the output at this point: a branch not taken, a ReLU that is off).
+VANISHING = 1e-6
+EXPLODING = 1e6
+_HINT_DIGITS = 4
+
+
+def bar(name: str) -> str:
+    """The adjoint's name, as AD texts write it: ``x̄``."""
+    return name + "\u0304"
+
+
+def largest(v: Any) -> float | None:
+    """max |x| over a number or nested lists of numbers (None: there are none)."""
+    top: float | None = None
+    todo = [v]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            a = abs(float(x))
+            if math.isnan(a):
+                return a  # flagged as non-finite, whatever the rest
+            top = a if top is None else max(top, a)
+    return top
+
+
+def adjoint_flag(top: float | None, output_adjoint: float | None) -> str:
+    """"vanishing", "exploding", "non-finite" or "" for an adjoint whose largest element
+    (in absolute value) is ``top``, against the output's own adjoint."""
+    if top is None:
+        return ""
+    if not math.isfinite(top):
+        return "non-finite"
+    scale = abs(output_adjoint) if output_adjoint else 1.0
+    ratio = top / scale
+    if ratio == 0:
+        return ""
+    if ratio < VANISHING:
+        return "vanishing"
+    if ratio > EXPLODING:
+        return "exploding"
+    return ""
+
+
+def binding_flag(b: Binding, output_adjoint: float | None) -> str:
+    top = b.adjoint_max if b.adjoint_max is not None else largest(b.adjoint)
+    return adjoint_flag(top, output_adjoint)
+
+
+def hint_label(b: Binding, output_adjoint: float | None) -> str:
+    """An inlay hint at the end of an assignment: ``= 0.47  x̄ = -1.2``; for an array
+    ``= [0.1, 0.2]  ‖x̄‖ = 1.2`` (its norm alone when it is large); ``⚠ vanishing`` or
+    ``⚠ exploding`` after an adjoint that is (see `VANISHING`); ``(last of 5)`` in a loop."""
+    if b.shape and b.value is None:
+        value = f"‖·‖ {fmt(b.norm, _HINT_DIGITS)} ({'×'.join(map(str, b.shape))})"
+    else:
+        value = fmt(b.value, _HINT_DIGITS)
+    parts = [f"= {value}"]
+    if b.adjoint_norm is not None and b.shape:
+        parts.append(f"‖{bar(b.name)}‖ = {fmt(b.adjoint_norm, _HINT_DIGITS)}")
+    elif b.adjoint is not None:
+        parts.append(f"{bar(b.name)} = {fmt(b.adjoint, _HINT_DIGITS)}")
+    flag = binding_flag(b, output_adjoint)
+    if flag:  # a non-finite adjoint says so itself (and a diagnostic says where it came from)
+        parts[-1] += " ⚠" if flag == "non-finite" else f" ⚠ {flag}"
+    if b.count > 1:
+        parts.append(f"(last of {b.count})")
+    return "  ".join(parts)
+
+
+def hint_tooltip(b: Binding, card: Card) -> str:
+    """What the hint's numbers are, in words (shown when hovering the hint)."""
+    f = card.target
+    lines = [f"`{b.name}` {point_line(card)}" + (f", the last of the {b.count} times this "
+                                                 "statement ran" if b.count > 1 else ""),
+             f"value: `{fmt(b.value)}`" if b.value is not None else
+             f"value: an array of shape {tuple(b.shape)}, norm {fmt(b.norm)}"]
+    if b.adjoint is not None or b.adjoint_norm is not None:
+        adj = f"`{fmt(b.adjoint)}`" if b.adjoint is not None else f"norm {fmt(b.adjoint_norm)}"
+        lines.append(f"adjoint {bar(b.name)} = ∂{f}/∂{b.name}: {adj}")
+    else:
+        lines.append(f"no adjoint: {b.name} does not reach the output through "
+                     "differentiable operations here")
+    flag = binding_flag(b, card.debug.output_adjoint if card.debug else None)
+    if flag in ("vanishing", "exploding"):
+        lines.append(f"⚠ {flag}: its largest element is "
+                     f"{'below' if flag == 'vanishing' else 'above'} "
+                     f"{VANISHING if flag == 'vanishing' else EXPLODING:g} times the output's "
+                     "adjoint")
+    return "\n\n".join(lines)

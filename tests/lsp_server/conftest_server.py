@@ -35,6 +35,7 @@ def install_client_handlers(client: LanguageClient) -> None:
     """Client-side handlers pytest-lsp does not have: applyEdit, lens refresh, register."""
     client.applied_edits = []  # type: ignore[attr-defined]
     client.lens_refreshes = 0  # type: ignore[attr-defined]
+    client.hint_refreshes = 0  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
@@ -45,9 +46,30 @@ def install_client_handlers(client: LanguageClient) -> None:
     def lens_refresh(params: None) -> None:
         client.lens_refreshes += 1  # type: ignore[attr-defined]
 
+    @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def hint_refresh(params: None) -> None:
+        client.hint_refreshes += 1  # type: ignore[attr-defined]
+
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:
         return None
+
+
+def vscode_capabilities() -> types.ClientCapabilities:
+    """VS Code's capabilities as pytest-lsp recorded them, plus what today's VS Code also
+    declares and pytest-lsp's recording predates: LSP 3.17 notebook sync and inlay hints
+    (with refresh), as vscode-languageclient 11 sends them."""
+    caps = client_capabilities("visual-studio-code")
+    caps.notebook_document = types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(
+            dynamic_registration=True, execution_summary_support=True))
+    if caps.text_document is not None:
+        caps.text_document.inlay_hint = types.InlayHintClientCapabilities(
+            dynamic_registration=True)
+    if caps.workspace is not None:
+        caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(
+            refresh_support=True)
+    return caps
 
 
 async def start(
@@ -59,7 +81,7 @@ async def start(
     client.set_configuration(settings or {}, section="adlens")
     client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
+            capabilities=vscode_capabilities(),
             initialization_options=init_options
             if init_options is not None
             else {"trusted": True, "execution": "trusted"},
