@@ -49,6 +49,8 @@ def _log(msg: str) -> None:
 
 def run_workload(wl: Workload, settings: timing.Settings) -> list[Result]:
     """Check every case of each column first, then time the ones that ran."""
+    if wl.settings is not None and settings != timing.QUICK:
+        settings = wl.settings
     results: list[Result] = []
     by_key: dict[str, list[Case]] = defaultdict(list)
     for c in wl.cases:

@@ -43,6 +43,8 @@ class Workload:
     # Time each column's cases in interleaved rounds (who is faster, cell by cell), not
     # one after the other.
     interleave: bool = False
+    # Timing settings of this workload's own (None: the run's); --quick still wins.
+    settings: Any = None
 
     def add(self, backends: Backends, backend: str, build: Callable[[], list[Case]]) -> None:
         """Add a backend's cases if it is installed; a failure to build is a skip, not a crash."""

@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import timing
 from ._common import Backends, Case, Workload, block
+
+#: 16 cells × up to 10 competitors: shorter batches than the other workloads keep the
+#: sweep to a few minutes; interleaving, not long batches, is what steadies the ratios.
+SETTINGS = timing.Settings(min_batch_s=0.02, repeat=5, budget_s=0.3)
 
 DIMS: tuple[int, ...] = (1, 10, 100, 1000)
 SIZES: tuple[tuple[int, int], ...] = tuple((n, m) for n in DIMS for m in DIMS)
@@ -34,7 +39,7 @@ def key_of(n: int, m: int) -> str:
 
 def build(backends: Backends, sizes: tuple[tuple[int, int], ...] = SIZES) -> Workload:
     wl = Workload("sweep", "Jacobian sweep tanh(A @ x), (n inputs, m outputs), ms per Jacobian",
-                  interleave=True)
+                  interleave=True, settings=SETTINGS)
     rng = np.random.default_rng(3)
     for n, m in sizes:
         key = key_of(n, m)
