@@ -37,6 +37,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts benchmarks/ first on the path, where profile.py shadows the
+# standard library's (torch.func's jacrev imports it): the repository root goes there.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT))
 
 import ad_core as ad  # noqa: E402
