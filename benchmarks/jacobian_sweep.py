@@ -12,6 +12,7 @@ targets.
     .venv/bin/python benchmarks/jacobian_sweep.py                  # every installed peer
     .venv/bin/python benchmarks/jacobian_sweep.py --backends ad_core  # ours and the model
     .venv/bin/python benchmarks/jacobian_sweep.py --calibrate      # fit the constants first
+    .venv/bin/python benchmarks/jacobian_sweep.py --from benchmarks/results/jacobian_sweep.json
 
 ``--calibrate`` times other functions (chains of several depths, on shapes the sweep
 never uses), fits the model's per-sweep, per-operation, per-flop and per-direction
@@ -27,6 +28,7 @@ the reference, or the recommendation misses a decisive cell.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -186,6 +188,8 @@ def main() -> None:
     ap.add_argument("--backends", help="comma-separated (default: every installed one)")
     ap.add_argument("--quick", action="store_true", help="shorter timings (noisier)")
     ap.add_argument("--no-sweep", action="store_true", help="with --calibrate: only calibrate")
+    ap.add_argument("--from", dest="saved", type=Path,
+                    help="re-render the tables of a saved run's JSON (nothing is timed)")
     args = ap.parse_args()
 
     fitted = None
@@ -203,7 +207,8 @@ def main() -> None:
 
     from benchmarks import report
 
-    doc = run_sweep(args.backends, args.quick)
+    doc = json.loads(args.saved.read_text()) if args.saved else run_sweep(args.backends,
+                                                                           args.quick)
     ix = report._Index(doc)
     tables = [report.sweep_table(ix)]
     model = report.sweep_model_table(ix)
@@ -215,7 +220,8 @@ def main() -> None:
     tables.append(targets)
     print()
     print("\n\n".join(t.text() for t in tables))
-    doc["fitted_now"] = fitted
+    if not args.saved:
+        doc["fitted_now"] = fitted
     doc["tables_markdown"] = [t.md() for t in tables]
     out = ROOT / "benchmarks" / "results" / "jacobian_sweep.json"
     out.parent.mkdir(parents=True, exist_ok=True)
