@@ -818,9 +818,26 @@ def readme_table(doc: dict[str, Any]) -> str:
     t = Table("", ["derivative time / plain function time", *labels[:-1], "jax.jit (ref.)"],
               rows)
     body = t.md().split("\n", 2)[2]
-    return (f"{body}\n\nLower is better. One thread each, float64, {meta['cpu']}, "
-            f"{meta['date'][:10]}; full tables and method in "
-            "[docs/benchmarks.md](docs/benchmarks.md).\n")
+    out = (f"{body}\n\nLower is better. One thread each, float64, {meta['cpu']}, "
+           f"{meta['date'][:10]}; full tables and method in "
+           "[docs/benchmarks.md](docs/benchmarks.md).\n")
+    if ix.has("sweep"):
+        out += "\n" + sweep_readme_table(ix)
+    return out
+
+
+def sweep_readme_table(ix: _Index) -> str:
+    """The Jacobian sweep for the README: ms per Jacobian, jacfwd · jacrev per engine."""
+    engines = [lb for lb in ("ad_core", "torch", "autograd", "jax.jit", "jax (eager)")
+               if lb in ix.labels("sweep")]
+    names = {"torch": "torch.func"}
+    t = Table("", ["(n, m)"] + [f"{names.get(lb, lb)} fwd · rev" for lb in engines])
+    for k in ix.keys("sweep"):
+        t.rows.append([k] + [" · ".join(_ms(ix.t("sweep", k, lb, mode))
+                                        for mode in ("jacfwd", "jacrev")) for lb in engines])
+    body = t.md().split("\n", 2)[2]
+    return (f"Full Jacobians of tanh(A @ x), A of shape (m, n), ms per Jacobian by "
+            f"`jacfwd` · `jacrev` (same run):\n\n{body}\n")
 
 
 def write_docs(doc: dict[str, Any], root: Path) -> list[Path]:
