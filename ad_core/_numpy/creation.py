@@ -193,18 +193,33 @@ def _constructor(fname):
 
 
 _CONSTRUCTORS = ("array", "asarray", "asanyarray", "ascontiguousarray")
+_PATCHED = (*_CONSTRUCTORS, "isscalar")  # what array_constructors() swaps on the module
+
+
+def _isscalar(npfn):
+    def isscalar(element):
+        # a traced 0-d value stands for a number (x[0] of a traced vector, a float input):
+        # code such as pycma's `x = [x] if isscalar(x[0]) else x` must take the same branch
+        # as on plain values, where x[0] is a NumPy scalar
+        if isinstance(element, Tracer):
+            return not shape_of(element)
+        return npfn(element)
+
+    return isscalar
 
 
 @contextlib.contextmanager
 def array_constructors():
     """Inside the block, ``np.array`` / ``np.asarray`` / ``np.asanyarray`` /
     ``np.ascontiguousarray`` (as looked up on the ``numpy`` module) accept traced
-    values. It patches the module for the whole process: meant for a process that
-    runs one user function at a time (the kernel), not for library code."""
-    saved = {n: getattr(np, n) for n in _CONSTRUCTORS}
+    values, and ``np.isscalar`` says True for a traced 0-d value. It patches the module
+    for the whole process: meant for a process that runs one user function at a time
+    (the kernel), not for library code."""
+    saved = {n: getattr(np, n) for n in _PATCHED}
     try:
         for n in _CONSTRUCTORS:
             setattr(np, n, _constructor(n))
+        np.isscalar = _isscalar(saved["isscalar"])
         yield
     finally:
         for n, f in saved.items():

@@ -959,7 +959,7 @@ def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
     return getattr(fn, "__globals__", {})
 
 
-_CONSTRUCTOR_NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
+_CONSTRUCTOR_NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray", "isscalar")
 
 
 def _with_array_constructors(compute: Callable[[], Any],
@@ -967,8 +967,9 @@ def _with_array_constructors(compute: Callable[[], Any],
     """Run a piece with ``np.array``/``np.asarray`` accepting traced values: user code's
     ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
     does ``asarray(x)`` after ``from numpy import asarray`` (the slice's own names are
-    swapped too). The kernel runs one function at a time and owns its process, so
-    patching around each piece is safe here (never in the library: docs/ad_core.md)."""
+    swapped too); ``np.isscalar`` of a traced number is True, as of a plain one. The
+    kernel runs one function at a time and owns its process, so patching around each
+    piece is safe here (never in the library: docs/ad_core.md)."""
     originals = {id(getattr(np, n)): n for n in _CONSTRUCTOR_NAMES}
     imported = {k: originals[id(v)] for k, v in list(namespace.items())
                 if id(v) in originals and not isinstance(v, type)}

@@ -235,6 +235,25 @@ def test_array_constructors_hook_builds_traced_arrays():
     assert_close(Jf, J, 1e-12, 1e-12, "jacfwd")
 
 
+def test_array_constructors_hook_makes_isscalar_true_for_traced_numbers():
+    # pycma's cigar: `x = [x] if isscalar(x[0]) else x`, then `for x in x`
+    def cigar(x):
+        x = [x] if np.isscalar(x[0]) else x
+        f = [x[0] ** 2 + 1e6 * np.sum(x[1:] ** 2) for x in x]
+        return f if len(f) > 1 else f[0]
+
+    plain = np.isscalar
+    with array_constructors():
+        g = ad.grad(cigar)(X)
+        assert np.isscalar(1.0) and not np.isscalar(X)  # plain values: NumPy's answer
+        seen: list[bool] = []
+        ad.grad(lambda v: seen.append(np.isscalar(v)) or np.sum(v))(X)
+        assert seen == [False]  # a traced vector is not a scalar
+    assert np.isscalar is plain
+    want = fd_jacobian(lambda v: np.atleast_1d(cigar(np.array(v, dtype=float))), (X,))
+    assert_close(g, want.reshape(g.shape), 1e-6, 1e-4, "grad")
+
+
 def test_like_argument_dispatches_np_array_to_ad_core():
     def f(x):
         return np.array([x[0], x[1]], like=x) * 3.0
