@@ -254,6 +254,22 @@ def test_array_constructors_hook_makes_isscalar_true_for_traced_numbers():
     assert_close(g, want.reshape(g.shape), 1e-6, 1e-4, "grad")
 
 
+def test_array_constructors_hook_lets_reductions_take_lists_of_traced_values():
+    # PINTS' Neal's funnel: np.sum([scipy.stats.norm.logpdf(y, ...) for y in x[:-1]])
+    def f(x):
+        terms = [np.sin(v) * v for v in x]
+        return np.sum(terms) + np.prod((x[0], x[1], 2.0)) + np.max([x[2], 0.0])
+
+    with array_constructors():
+        g_rev, g_fwd = ad.grad(f)(X), ad.jacfwd(f)(X)
+        assert np.sum([1, 2, 3]) == 6 and np.max((1.0, 5.0)) == 5.0  # plain: NumPy's
+    with pytest.raises(TypeError):  # outside the hook NumPy converts the list: refused
+        ad.grad(f)(X)
+    want = fd_jacobian(lambda v: np.atleast_1d(f(np.array(v, dtype=float))), (X,))
+    assert_close(g_rev, want.reshape(g_rev.shape), 1e-6, 1e-6, "grad")
+    assert_close(g_fwd, g_rev, 1e-12, 1e-12, "jacfwd")
+
+
 def test_like_argument_dispatches_np_array_to_ad_core():
     def f(x):
         return np.array([x[0], x[1]], like=x) * 3.0
