@@ -107,10 +107,12 @@ _EPS = np.finfo(np.float64).eps
 _TWO_PI = 2 * math.pi
 _WEIGHTS = np.linspace(0.0, 1.0, 5).reshape(5, 1)
 _SCALE = float(np.sqrt(2.0))
+_LIM_CUBE = np.nextafter(np.finfo(np.float64).max ** (1 / 3.0), -np.inf)  # GPy's
 
 
 def safe_exp(x=3.0):
-    return np.exp(min(x, _MAX)) + _EPS * 0 + _TWO_PI * 0 + _WEIGHTS.sum() * _SCALE
+    return (np.exp(min(x, _MAX)) + _EPS * 0 + _TWO_PI * 0 + _WEIGHTS.sum() * _SCALE
+            + min(x, _LIM_CUBE) * 0)
 '''
 
 DATACLASS = '''
