@@ -254,7 +254,7 @@ class Program:
             for text in _wrap(joined, 88, "and ", split=" and "):
                 out.add(text, indent=1)
             out.add("):")
-        msg = f"{info.gen_name}: other argument types (ad.sct specialises again)"
+        msg = f"{info.gen_name}: other argument types than it was generated for"
         out.add(f"raise TypeError({msg!r})", indent=1)
         return out
 

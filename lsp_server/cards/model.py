@@ -16,12 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lsp_server.kernel.schema import Check, Cost, Debug, Failure, Gradient, Plot, Trace, Value
+from lsp_server.kernel.schema import (
+    Check,
+    Cost,
+    Debug,
+    Failure,
+    Gradient,
+    Plot,
+    SctCheck,
+    Trace,
+    Value,
+)
 
 CardStatus = Literal["ok", "pending", "static", "timeout", "oom", "crashed", "error"]
 
 #: The sections the kernel fills, in the order the cards show them.
-KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug")
+KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug", "sct")
 
 
 @dataclass
@@ -73,6 +83,7 @@ class Card:
     trace: Trace | None = None
     plot: Plot | None = None
     debug: Debug | None = None  # variables and adjoints per statement, NaN provenance, traps
+    sct: SctCheck | None = None  # source transformation (ad.sct.grad) against ad.grad
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
     problems: list[ProblemInfo] = field(default_factory=list)
     error: Failure | None = None  # why the kernel request failed as a whole

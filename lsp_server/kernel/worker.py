@@ -222,7 +222,7 @@ class Worker:
             if not callable(target):
                 return {"status": "error", "message": f"{req.gradient_of!r} is not a function"}
         status, message = "ok", ""
-        for name, compute_piece in compute.pieces_for(fn, target, dict(req.point)):
+        for name, compute_piece in compute.pieces_for(fn, target, req):
             if status == "error":
                 # the function itself failed: every other piece would only repeat it
                 self.send_piece(name, schema.Failure("the function raised (see its value)"))

@@ -52,6 +52,9 @@ def text(card: Card, trace: bool = False) -> str:
             lines.append(f"  ∇       {words.unavailable(card, 'gradient')}")
         if not words.failed(card):
             lines.append(f"  check   {words.check_line(card)}{words.check_detail(card)}")
+            sct = words.sct_line(card)
+            if sct is not None:
+                lines.append(f"  sct     {sct}")
     else:
         lines.append(f"  verdict {words.check_line(card)}")
         c = card.check
