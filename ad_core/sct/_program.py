@@ -247,7 +247,9 @@ class Program:
         for text in _wrap("# specialised to " + ", ".join(what), 92, "# "):
             out.add(text, kind="header")
         joined = " and ".join(conds)
-        if len(joined) <= 80:
+        if len(conds) == 1 and len(joined) <= 80:
+            out.add(f"if not {joined}:")
+        elif len(joined) <= 80:
             out.add(f"if not ({joined}):")
         else:
             out.add("if not (")
@@ -363,6 +365,7 @@ class Program:
         line_map: dict[int, int] = {}
         blocks: list[tuple[int, int, int]] = []
         functions: dict[str, tuple[int, int]] = {}
+        files: dict[str, str] = {}
         for info, body in bodies:
             text, origins, headers = _render(body)
             start = len(lines) + 1
@@ -373,6 +376,7 @@ class Program:
                 blocks.append((start + h0, start + h1, o))
             lines += text.splitlines()
             functions[info.gen_name] = (start, len(lines))
+            files[info.gen_name] = info.src.file
             lines += ["", ""]
         while lines and lines[-1] == "":
             lines.pop()
@@ -380,7 +384,7 @@ class Program:
         return Generated(source=source, name=top.gen_name, mode=self.mode,
                          function=top.src.fn.__qualname__, file=top.src.file,
                          line_map=line_map, blocks=blocks, functions=functions,
-                         program=self, bodies=bodies, preamble=pre)
+                         files=files, program=self, bodies=bodies, preamble=pre)
 
     def compile(self, gen: Generated) -> dict[str, Any]:
         """The generated functions, each reading its own module's globals (a copy, kept in
@@ -439,7 +443,9 @@ class Generated:
     lines with no origin, such as imports, are absent). ``blocks``: one
     ``(first, last, origin)`` per adjoint block (``# line N: ...`` header through
     its last line), for document links. ``functions``: generated function name ->
-    its (first, last) lines.
+    its (first, last) lines; ``files``: generated function name -> the file of the function
+    it was generated from (a callee imported from another module has its own: the lines
+    of its blocks and ``line_map`` entries are lines of that file).
     """
 
     source: str
@@ -450,6 +456,7 @@ class Generated:
     line_map: dict[int, int]
     blocks: list[tuple[int, int, int]]
     functions: dict[str, tuple[int, int]]
+    files: dict[str, str] = field(default_factory=dict)
     program: Any = None
     bodies: list = field(default_factory=list)
     preamble: list = field(default_factory=list)
@@ -457,6 +464,13 @@ class Generated:
     def origin(self, line: int) -> int | None:
         """The line of the user's file that generated line ``line`` comes from."""
         return self.line_map.get(line)
+
+    def file_of(self, line: int) -> str:
+        """The file whose lines ``origin(line)`` counts: ``f``'s, or a callee's own."""
+        for name, (first, last) in self.functions.items():
+            if first <= line <= last:
+                return self.files.get(name, self.file)
+        return self.file
 
 
 def _module_of(line: str) -> str:

@@ -496,14 +496,19 @@ def piece_transformed(call: Call, req: schema.Request) -> schema.Transformed | s
     except ad.sct.SourceTransformError as e:
         return schema.Failure(_short(f"not transformed: {e.message}", 600), _line0(e.line))
     lines = gen.source.splitlines()
+
+    def origin(line: int) -> int | None:  # 1-based; None for a callee from another file
+        return _line0(gen.origin(line)) if gen.file_of(line) == gen.file else None
+
     start = next((i for i, line in enumerate(lines) if line and not line.startswith(
         ("#", "import ", "from "))), len(lines))
     imports = [line for line in lines[:start] if line.startswith(("import ", "from "))]
     return schema.Transformed(
         source=gen.source, name=gen.name, mode=gen.mode,  # type: ignore[arg-type]
         function=gen.function, file=gen.file,
-        origins=[_line0(gen.origin(i + 1)) for i in range(len(lines))],
-        blocks=[schema.SctBlock(a - 1, b - 1, o - 1) for a, b, o in gen.blocks],
+        origins=[origin(i + 1) for i in range(len(lines))],
+        blocks=[schema.SctBlock(a - 1, b - 1, o - 1) for a, b, o in gen.blocks
+                if gen.file_of(a) == gen.file],
         functions={name: [a - 1, b - 1] for name, (a, b) in gen.functions.items()},
         imports=imports, definitions="\n".join(lines[start:]) + "\n",
         argnums=[call.names[k] for k in call.argnums])

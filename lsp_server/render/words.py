@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -486,7 +487,9 @@ def sct_line(card: Card) -> str | None:
 
 def sct_technique(name: str, function: str, sympy_why: str | None) -> str:
     """The comment above inserted code that says which technique wrote it, and why not
-    the symbolic one."""
-    why = f" (SymPy could not: {sympy_why})" if sympy_why else ""
-    return (f"# {name}: the gradient of {function}, written by AD Lens by {SCT} "
-            f"(ad_core.sct){why}.")
+    the symbolic one (wrapped at 88 columns: the user's linter reads it)."""
+    why = f" SymPy could not: {sympy_why.rstrip('.')}." if sympy_why else ""
+    text = (f"{name}: the gradient of {function}, written by AD Lens by {SCT} "
+            f"(ad_core.sct).{why}")
+    return "\n".join(textwrap.wrap(text, 86, initial_indent="# ", subsequent_indent="# ",
+                                    break_on_hyphens=False))
