@@ -113,26 +113,33 @@ def estimate(f: Callable, *args: Any) -> Estimate:
     return _from_counts(t.n_inputs, t.n_outputs, t.ops, t.flops, _tape_bytes(t))
 
 
-def static_estimate(source: str, name: str) -> Estimate:
+def static_estimate(source: str, name: str, sizes: dict[str, int] | None = None) -> Estimate:
     """The same estimate from the source alone (nothing runs); ``is_estimate`` is True.
 
         >>> static_estimate("def f(x, y):\\n    return x * y + 1\\n", "f").ops
         2
+        >>> static_estimate("def f(x):\\n    return x @ x\\n", "f", {"x": 100}).n_inputs
+        100
 
     The operations are those of ``ad.symbolic.static_count`` (the one static
     counter: operators and calls with a table entry, ``for`` loops over
-    ``range(N)`` times their trip count, the costlier branch of an ``if``); each
-    parameter counts as one scalar (shapes are unknown without running).
-    Raises ``ValueError`` when the source has no function ``name``.
+    ``range(N)`` times their trip count, the costlier branch of an ``if``). Inputs:
+    ``sizes`` gives the number of scalars each differentiated parameter holds (the
+    shapes a caller inferred; parameters left out are not differentiated); without
+    it each parameter counts as one scalar. Raises ``ValueError`` when the source has
+    no function ``name``.
     """
     from .symbolic import static_count  # SymPy: imported only by those who ask
 
     counts = static_count(source, name)
     ops = sum(counts.ops.values())
     flops = sum(n * _int_flops(p) for p, n in counts.ops.items())
-    e = _from_counts(counts.n_inputs, counts.n_outputs, ops, flops, ops * _STATIC_NODE_BYTES)
+    n_in = counts.n_inputs if sizes is None else sum(max(int(n), 0) for n in sizes.values())
+    e = _from_counts(n_in, counts.n_outputs, ops, flops, ops * _STATIC_NODE_BYTES)
     e.is_estimate = True
-    e.notes = ["static: each parameter counted as one scalar, shapes unknown", *counts.notes]
+    shapes = ("static: each parameter counted as one scalar, shapes unknown" if sizes is None
+              else "static: inputs counted from the shapes of the evaluation point")
+    e.notes = [shapes, *counts.notes]
     return e
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 import threading
 import time
@@ -27,9 +28,11 @@ from lsp_server import render
 from lsp_server.analysis import DocumentModel, PointError, analyze, point_from_text
 from lsp_server.cards import Card, CardService, transformed_sync
 from lsp_server.kernel import KernelPool
+from lsp_server.kernel.sandbox import not_dumpable
 from lsp_server.kernel.schema import Transformed
 
 CHECK_SCHEMA_VERSION = "adlens.check/2"
+TOKEN_ENV = "ADLENS_TCP_TOKEN"  # the TCP session token, when whoever starts the server picks it
 EXIT_OK, EXIT_WRONG, EXIT_USAGE, EXIT_UNVERIFIED = 0, 1, 2, 3
 
 
@@ -44,7 +47,13 @@ def serve_arguments() -> argparse.ArgumentParser:
     """The arguments of ``adlens serve`` and ``python -m lsp_server`` (one definition)."""
     args = argparse.ArgumentParser(add_help=False)
     args.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
-    args.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead")
+    args.add_argument("--tcp", metavar="HOST:PORT",
+                      help="listen on a loopback TCP port instead (127.0.0.1, ::1, localhost; "
+                           "port 0: any free one), for one client that presents the token")
+    args.add_argument("--token-file", metavar="PATH",
+                      help="with --tcp: write the session token there (mode 0600); by "
+                           f"default a private file whose path is printed, or ${TOKEN_ENV} "
+                           "when set")
     args.add_argument("--log-level", default="info", choices=("error", "warning", "info", "debug"))
     return args
 
@@ -56,16 +65,60 @@ def serve_main(argv: Sequence[str] | None = None, prog: str = "adlens serve") ->
 
 
 def serve(opts: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    tcp = None
-    if opts.tcp:
-        host, _, port = opts.tcp.rpartition(":")
-        if not host or not port.isdigit():
-            parser.error("--tcp wants HOST:PORT, e.g. 127.0.0.1:2087")
-        tcp = (host, int(port))
-    from lsp_server.lsp import serve as run_server  # pygls: not needed to check a file
+    from lsp_server.cards.static import engine
 
-    run_server(tcp, opts.log_level)
+    # The static worker imports SymPy (a second or two): start it now, while the
+    # server imports pygls and the client says hello, not when the first hover comes.
+    engine().start()
+    from lsp_server.lsp import serve as run_server  # pygls: not needed to check a file
+    from lsp_server.lsp.transport import is_loopback
+
+    not_dumpable()  # kernel code cannot reach our memory or the editor's pipe via /proc
+    if not opts.tcp:
+        if opts.token_file:
+            parser.error("--token-file goes with --tcp")
+        run_server(None, opts.log_level)
+        return 0
+    host, _, port = opts.tcp.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit():
+        parser.error("--tcp wants HOST:PORT, e.g. 127.0.0.1:2087")
+    if not is_loopback(host):
+        parser.error(f"--tcp {opts.tcp}: AD Lens listens on loopback addresses only "
+                     "(127.0.0.1, ::1, localhost); anyone who can connect could ask it to "
+                     "run code")
+    token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
+
+    def listening(address: str, bound: int) -> None:
+        where = None
+        if opts.token_file or not os.environ.get(TOKEN_ENV):
+            where = _write_token(opts.token_file, bound, token)
+        said = f"the token in {where}" if where else f"the token from ${TOKEN_ENV}"
+        shown = f"[{address}]" if ":" in address else address
+        print(f"adlens: listening on {shown}:{bound} for one client; it must send {said} as "
+              "initializationOptions.token", file=sys.stderr, flush=True)
+
+    run_server((host, int(port)), opts.log_level, token=token, on_listening=listening)
     return 0
+
+
+def _write_token(path: str | None, port: int, token: str) -> str:
+    """Write the session token to a file only this user can read; its path."""
+    import tempfile
+
+    if path is None:
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        folder = (os.path.join(runtime, "adlens") if runtime and os.path.isdir(runtime)
+                  else tempfile.mkdtemp(prefix="adlens-tcp-"))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        path = os.path.join(folder, f"tcp-{port}.token")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, token.encode() + b"\n")
+    finally:
+        os.close(fd)
+    return path
 
 
 # -- check ---------------------------------------------------------------------------------
@@ -91,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--time-limit", type=float, default=2.0, metavar="S", help="per function (default 2)"
     )
+    check.add_argument("--python", metavar="PATH",
+                       help="the Python that runs your code (default: the one running adlens)")
     sub.add_parser("serve", parents=[serve_arguments()],
                    help="start the language server (stdio by default)")
     return parser
@@ -194,9 +249,14 @@ class Tally:
     verified: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    not_paired: list[str] = field(default_factory=list)  # named like one, but is not
 
     def add(self, path: str, card: Card) -> None:
         if card.kind != "gradient":
+            return
+        if not card.paired:  # its output is not a derivative of the function named
+            self.not_paired.append(f"{path}:{card.line + 1}: {card.function}: "
+                                   f"{render.words.not_paired(card)}")
             return
         where = f"{path}:{card.line + 1}: {card.function}: {render.check_line(card)}"
         c = card.check
@@ -218,11 +278,13 @@ class Tally:
         head = _plural(n_functions, "function")
         n = len(self.verified) + len(self.wrong) + len(self.unverified)
         if not n:
-            return [f"{head}, no hand-written derivatives"]
+            return [f"{head}, no hand-written derivatives"] + [
+                f"not paired: {u}" for u in self.not_paired]
         lines = [f"{head}, {_plural(n, 'hand-written derivative')}: {len(self.verified)} "
                  f"verified, {len(self.wrong)} wrong, {len(self.unverified)} unverified"]
         lines += [f"wrong: {w}" for w in self.wrong]
         lines += [f"unverified: {u}" for u in self.unverified]
+        lines += [f"not paired: {u}" for u in self.not_paired]
         return lines
 
 
@@ -231,7 +293,11 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
     if opts.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
     sources = [(p, read_source(p)) for p in opts.files]  # all unusable input fails up front
-    kernels = None if opts.no_exec else KernelPool(1, time_limit=opts.time_limit)
+    not_dumpable()  # kernel code cannot reach our memory or our output via /proc
+    python = _interpreter(opts.python) if opts.python and not opts.no_exec else None
+    kernels = None if opts.no_exec else KernelPool(1, time_limit=opts.time_limit, python=python)
+    if kernels is not None:
+        kernels.roots = (os.getcwd(),)  # like `python file.py` run from here: its packages import
     service = CardService(kernels, execution="never" if opts.no_exec else "always")
     progress = _Progress(sys.stderr)
     report: list[dict[str, Any]] = []
@@ -266,6 +332,17 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
         for line in tally.summary(sum(len(r["cards"]) for r in report)):
             print(line, file=out)
     return tally.exit_code
+
+
+def _interpreter(path: str) -> str:
+    """--python PATH as an executable path (a bare name is looked up on PATH)."""
+    import shutil
+
+    found = shutil.which(os.path.expanduser(path))
+    if found is None:
+        raise UsageError(f"--python {path}: no such interpreter (give the path of a python "
+                         "executable, e.g. .venv/bin/python)")
+    return os.path.abspath(found)
 
 
 def _plural(n: int, word: str) -> str:
@@ -304,6 +381,7 @@ def _json_report(report: list[dict[str, Any]], tally: Tally) -> dict[str, Any]:
         )
     return {"schema": CHECK_SCHEMA_VERSION, "files": files, "verified": tally.verified,
             "wrong": tally.wrong, "unverified": tally.unverified,
+            "not_paired": tally.not_paired,
             "ok": tally.exit_code == EXIT_OK, "exit_code": tally.exit_code}
 
 

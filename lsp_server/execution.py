@@ -7,6 +7,8 @@ asks `runs_code`; nothing else compares execution settings with trust.
     (True, False)
     >>> why_static("trusted", trusted=False)
     'the workspace is not trusted: static analysis only (trust it to run code)'
+    >>> lowest("trusted", "always"), lowest("always", "never")
+    ('trusted', 'never')
 """
 
 from __future__ import annotations
@@ -15,6 +17,19 @@ from typing import Literal
 
 Execution = Literal["trusted", "always", "never"]
 EXECUTIONS: tuple[Execution, ...] = ("trusted", "always", "never")
+
+
+def lowest(startup: Execution, configured: Execution | None) -> Execution:
+    """The execution mode in force: the client's start-up choice, lowered (never raised)
+    by the configuration. Only the start-up options (what launched the server, which
+    knows about workspace trust) may allow code to run: configuration can come from a
+    settings file inside the repository."""
+    if configured is None:
+        return startup
+    return min(startup, configured, key=EXECUTIONS_BY_RISK.index)
+
+
+EXECUTIONS_BY_RISK: tuple[Execution, ...] = ("never", "trusted", "always")
 
 
 def runs_code(execution: Execution, trusted: bool) -> bool:

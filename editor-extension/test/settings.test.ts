@@ -82,7 +82,7 @@ test('package.json contributes every setting with the same default and choices',
 test('package.json: limited support in untrusted workspaces, interpreter and execution restricted', () => {
   const u = pkg.capabilities.untrustedWorkspaces;
   assert.equal(u.supported, 'limited');
-  assert.deepEqual([...u.restrictedConfigurations].sort(), ['adlens.execution', 'adlens.python']);
+  assert.deepEqual([...u.restrictedConfigurations].sort(), ['adlens.execution', 'adlens.kernelPython', 'adlens.python']);
   assert.equal(pkg.extensionDependencies, undefined, 'no hard dependency (offline installs would fail)');
   assert.ok(/^\^1\.(9[1-9]|\d{3})/.test(pkg.engines.vscode), 'engines.vscode >= 1.91 (vscode-languageclient 11)');
   const typesVscode = pkg.devDependencies['@types/vscode'].replace(/^[^\d]*/, '');

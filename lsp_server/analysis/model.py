@@ -89,8 +89,52 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Pairing:
+    """Why a function is checked as a hand-written derivative, and of what.
+
+    ``of`` names the function it differentiates as the user reads it (``f``,
+    ``Model.fun``, ``numpy.arcsin``); ``target`` is how the kernel reaches it in the
+    slice (``f``, ``Probit.deriv`` for a method inherited by ``Probit``, ``arcsin``).
+    ``kind`` says what the hand-written function returns:
+
+    - ``"derivative"``: the first derivative, in whichever layout its shape fits (a
+      gradient, a Jacobian, elementwise values, the derivatives w.r.t. the trailing
+      parameters...; the kernel finds which, and says so);
+    - ``"partial"``: ∂of/∂``wrt[0]`` only, the other parameters held;
+    - ``"hessian"``: the second derivative (``ad.hessian``);
+    - ``"hvp"``: the Hessian times its extra vector argument;
+    - ``"force"``: minus the derivative (an energy's force);
+    - ``"value-and-gradient"``: ``of`` is the function itself, returning ``(value,
+      gradient, ...)``: the gradient part is checked against AD of the value part.
+
+    ``rule`` is the sentence the card shows ("by name: the _der suffix").
+    """
+
+    of: str
+    target: str
+    kind: str
+    rule: str
+    wrt: tuple[str, ...] = ()
+    target_returns_gradient: bool = False  # ``of`` returns (value, gradient): use the value
+
+
+@dataclass(frozen=True)
+class Instance:
+    """How a method's ``self`` is built: ``spec`` is ``{"class", "args", "kwargs"}`` with
+    literal values (an argument may be another such spec); ``source`` is "constructor"
+    (``Class()``), "directive" or "synthetic" (made-up arguments, shapes read from
+    ``__init__``); ``text`` is ``Class(1.345)``."""
+
+    spec: dict[str, Any]
+    source: str
+    text: str
+    setup: tuple[str, ...] = ()  # methods called after construction (``setup_method``)
+
+
+@dataclass(frozen=True)
 class Problem:
-    """A static finding. ``code`` in {"real-math", "float-call", "inplace-write"}."""
+    """A static finding. ``code`` in {"real-math", "float-call", "inplace-write",
+    "bad-directive", "needs-point", "needs-instance"}."""
 
     span: Span
     code: str
@@ -107,14 +151,17 @@ class BlockError:
 
 
 class FunctionInfo:
-    """A top-level function. Cheap fields are set at once; the rest (point, slice,
-    problems, ...) is computed on first access, so listing the functions of a
-    large file costs about one parse.
+    """A top-level function, or a method of a top-level class. Cheap fields are set at
+    once; the rest (point, slice, problems, ...) is computed on first access, so
+    listing the functions of a large file costs about one parse.
 
-    name, span (whole def, decorators included), name_span, params,
-    gradient_of (set for hand-written gradients), differentiable (has a
-    parameter and is not itself a gradient); lazily: source, point,
-    slice_source, slice_hash, slice_start, slice_lines, problems, body_lines, docstring.
+    name (``f``, or ``Class.method``), span (whole def, decorators included), name_span,
+    params (a method's ``self``/``cls`` left out), pairing (set for hand-written
+    derivatives and for functions returning their gradient), differentiable (has a
+    parameter and is not itself a derivative), cls (the class of a method), binding
+    ("function", "method", "staticmethod", "classmethod"); lazily: source, point,
+    instance, slice_source, slice_hash, slice_start, slice_lines, problems, body_lines,
+    docstring, held, static_source.
     """
 
     def __init__(
@@ -123,17 +170,56 @@ class FunctionInfo:
         span: Span,
         name_span: Span,
         params: tuple[Param, ...],
-        gradient_of: str | None,
+        pairing: Pairing | None,
         differentiable: bool,
         lazy: Any,
+        cls: str | None = None,
+        binding: str = "function",
     ) -> None:
         self.name = name
         self.span = span
         self.name_span = name_span
         self.params = params
-        self.gradient_of = gradient_of
+        self.pairing = pairing
         self.differentiable = differentiable
         self._lazy = lazy
+        self.cls = cls
+        self.binding = binding
+
+    @property
+    def gradient_of(self) -> str | None:
+        """The function this one is a hand-written derivative of (``Pairing.of``)."""
+        return self.pairing.of if self.pairing is not None else None
+
+    @property
+    def method(self) -> str:
+        """The bare name: ``fun`` for ``Model.fun``."""
+        return self.name.rsplit(".", 1)[-1] if self.cls else self.name
+
+    @functools.cached_property
+    def instance(self) -> Instance | None:
+        """How ``self`` is built (methods that need an instance), None otherwise or when
+        it cannot be (``problems`` then says why)."""
+        return self._lazy.instance(self)
+
+    @functools.cached_property
+    def indent(self) -> str:
+        """The def's indentation: a line inserted above it (a directive) uses it."""
+        return self._lazy.indent(self)
+
+    @functools.cached_property
+    def held(self) -> tuple[str, ...]:
+        """Parameters passed through untouched: never differentiated (``const=`` data,
+        and what the body uses as a count, a flag, a string or an object)."""
+        return self._lazy.held(self)
+
+    @functools.cached_property
+    def static_source(self) -> tuple[str, str, tuple[int, ...]]:
+        """(source, function name, document line of each source line) for the static
+        part: the slice itself for a function; for a method, the slice followed by the
+        method's own def at top level (``self`` dropped), so SymPy and the static counter
+        read it as a function."""
+        return self._lazy.static_source(self)
 
     def __repr__(self) -> str:
         return (
@@ -225,8 +311,8 @@ class DocumentModel:
         return by_name.get(name)
 
     def gradients_of(self, name: str) -> tuple[FunctionInfo, ...]:
-        """Hand-written gradients paired with function ``name``."""
-        return tuple(f for f in self.functions if f.gradient_of == name)
+        """Hand-written derivatives paired with function ``name`` (itself excluded)."""
+        return tuple(f for f in self.functions if f.gradient_of == name and f.name != name)
 
     def locate(self, line: int, col: int) -> Target | None:
         """The hover target at a 0-based line / code-point column, if any."""

@@ -12,17 +12,10 @@ from typing import Any
 from ad_core._ast_parse import parse as _parse_ast
 
 from .model import MISSING, Param, Point
+from .shapes import DEFAULT_LENGTH, Shape
 
 _DIRECTIVE = re.compile(r"#\s*adlens:\s*(.*)$")
-_GRADIENT_OF = re.compile(r"\bgradient-of\s*=\s*([A-Za-z_]\w*)\s*,?")
 _DOCTEST = re.compile(r"^\s*>>>\s*(.+)$", re.M)
-# attributes / methods that say a parameter is an array, not a scalar
-_ARRAY_ATTRS = {"shape", "T", "sum", "mean", "dot", "reshape", "size", "ndim", "ravel", "transpose"}
-# np.<name>(param, ...) says the parameter is an array
-_ARRAY_FUNCS = {
-    "sum", "mean", "prod", "max", "min", "dot", "outer", "inner", "matmul", "norm", "std",
-    "var", "cumsum", "einsum", "tensordot", "linspace", "argmax", "argmin", "diff", "stack",
-}  # fmt: skip
 
 
 class PointError(ValueError):
@@ -39,14 +32,6 @@ def directive_lines(lines: list[str], first_line: int) -> list[tuple[int, str]]:
             found.append((i, m.group(1).strip()))
         i -= 1
     return found[::-1]
-
-
-def split_directive(content: str) -> tuple[str | None, str]:
-    """(gradient-of target, remaining ``name=value`` text)."""
-    m = _GRADIENT_OF.search(content)
-    if not m:
-        return None, content
-    return m.group(1), (content[: m.start()] + content[m.end() :]).strip().strip(",").strip()
 
 
 def parse_assignments(text: str, params: tuple[Param, ...] | list[str]) -> dict[str, Any]:
@@ -115,59 +100,42 @@ def doctest_point(doc: str | None, fname: str, params: tuple[Param, ...]) -> dic
     return None
 
 
-def synthetic_value(index: int, shape: str) -> Any:
-    """0.5, 0.6, ... per parameter; a short array or small int where the body says so."""
+def synthetic_value(index: int, shape: Shape | str = "scalar") -> Any:
+    """0.5, 0.6, ... per parameter; an array of the shape the body needs (see
+    `shapes`), a small int for a count, the flag, string or None the body tests for."""
+    if isinstance(shape, str):  # "scalar" | "array" | "int"
+        shape = Shape(shape, (DEFAULT_LENGTH,) if shape == "array" else (),
+                      3 if shape == "int" else None)
     base = round(0.5 + 0.1 * index, 10)
-    if shape == "array":
-        return [round(base + 0.1 * k, 10) for k in range(3)]
-    if shape == "int":
-        return 3
+    if shape.kind == "array":
+        return _array(base, shape.dims or (DEFAULT_LENGTH,))
+    if shape.kind in ("int", "bool", "str", "none", "mapping"):
+        return shape.value
     return base
 
 
-def param_shapes(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
-    """Guess "array" / "int" / "scalar" per parameter from how the body uses it."""
-    names = {a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    shape = {n: "scalar" for n in names}
-    for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
-        ann = a.annotation
-        if isinstance(ann, ast.Name) and ann.id == "int":
-            shape[a.arg] = "int"
-        elif ann is not None and "array" in ast.unparse(ann).lower():
-            shape[a.arg] = "array"
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            if node.value.id in shape:
-                shape[node.value.id] = "array"
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.value.id in shape and node.attr in _ARRAY_ATTRS:
-                shape[node.value.id] = "array"
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            for side in (node.left, node.right):
-                if isinstance(side, ast.Name) and side.id in shape:
-                    shape[side.id] = "array"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _ARRAY_FUNCS:
-                for arg in node.args:
-                    if isinstance(arg, ast.Name) and arg.id in shape:
-                        shape[arg.id] = "array"
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            arg = node.args[0] if node.args else None
-            if isinstance(arg, ast.Name) and arg.id in shape:
-                if node.func.id == "len":
-                    shape[arg.id] = "array"
-                elif node.func.id == "range":
-                    shape[arg.id] = "int"
-        elif isinstance(node, (ast.For, ast.comprehension)):
-            it = node.iter
-            if isinstance(it, ast.Name) and it.id in shape:
-                shape[it.id] = "array"
-    return shape
+def _array(base: float, dims: tuple[int, ...]) -> Any:
+    """Distinct values; a square matrix gets a heavier diagonal (invertible)."""
+    if len(dims) == 1:
+        return [round(base + 0.1 * k, 10) for k in range(dims[0])]
+    if len(dims) == 2:
+        rows, cols = dims
+        return [[round(base + 0.1 * (i * cols + j) + (1.0 if i == j and rows == cols else 0.0),
+                       10) for j in range(cols)] for i in range(rows)]
+    inner = 1
+    for d in dims[1:]:
+        inner *= d
+    return [_array(round(base + 0.1 * inner * i, 10), dims[1:]) for i in range(dims[0])]
 
 
 def format_value(v: Any) -> str:
     if isinstance(v, float):
         return repr(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            return repr(v)
+        except ValueError:  # more than 4300 decimal digits: hex has no such limit
+            return hex(v)
     if isinstance(v, (list, tuple)):
         inner = ", ".join(format_value(x) for x in v)
         return f"[{inner}]" if isinstance(v, list) else f"({inner})"
@@ -183,10 +151,15 @@ def build_point(
     params: tuple[Param, ...],
     directive: dict[str, Any] | None,
     doctest: dict[str, Any] | None,
-    shapes: dict[str, str],
+    shapes: dict[str, Shape],
     user: dict[str, Any] | None = None,
+    borrowed: Point | None = None,
 ) -> Point:
-    """Each parameter takes its value from the first rule that has one."""
+    """Each parameter takes its value from the first rule that has one. ``borrowed``: a
+    hand-written derivative is evaluated where its function is (after its own directive).
+
+    ``*args`` gets a value only where the body says how many (``a, b = args``) or a
+    directive gives the list; ``**kwargs`` only from a directive (a dict)."""
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     layers: list[tuple[str, dict[str, Any]]] = []
@@ -194,19 +167,31 @@ def build_point(
         layers.append(("user", user))
     if directive:
         layers.append(("directive", directive))
+    if borrowed is not None:
+        layers.append(("borrowed", borrowed.values))
     layers.append(("defaults", {p.name: p.default for p in params if p.default is not MISSING}))
     if doctest:
         layers.append(("doctest", doctest))
     index = 0
     for p in params:
-        if p.kind in ("varargs", "varkw"):
-            continue
+        shape = shapes.get(p.name, Shape())
         for origin, layer in layers:
-            if p.name in layer:
-                values[p.name], origins[p.name] = layer[p.name], origin
+            if p.name in layer and not (origin == "defaults" and layer[p.name] is None
+                                        and shape.kind == "array"):
+                # (a None default the body only uses as an array is a placeholder)
+                values[p.name] = layer[p.name]
+                origins[p.name] = (borrowed.origins.get(p.name, "synthetic")
+                                   if origin == "borrowed" and borrowed is not None else origin)
                 break
         else:
-            values[p.name] = synthetic_value(index, shapes.get(p.name, "scalar"))
+            if (p.kind == "varkw" and shape.kind != "mapping") or (
+                    p.kind == "varargs" and shape.kind != "array"):
+                continue  # nothing says what they hold: the card says they got nothing
+            value = synthetic_value(index, shape)
+            if p.kind == "varargs" and isinstance(value, list) and value \
+                    and isinstance(value[0], list):
+                value = value[0]
+            values[p.name] = value
             origins[p.name] = "synthetic"
         index += 1
     order = ["user", "directive", "defaults", "doctest", "synthetic"]

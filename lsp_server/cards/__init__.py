@@ -2,7 +2,8 @@
 kernel's pieces.
 
 - `model`: the `Card` dataclasses;
-- `static`: the static part (``ad_core.symbolic``, ``ad_core.cost.static_estimate``);
+- `static`: the static part (``ad_core.symbolic``, ``ad_core.cost.static_estimate``), computed
+  in the `static_worker` process;
 - `merge`: `build_card`, static part + kernel result -> `Card`;
 - `service`: `CardService`, one card now (the CLI, commands);
 - `scheduler`: `CardScheduler`, the server's cards as tasks (reuse, staleness, urgency);

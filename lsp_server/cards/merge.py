@@ -7,14 +7,38 @@
 
 from __future__ import annotations
 
-from lsp_server.analysis import FunctionInfo, Point, analyze  # noqa: F401  (analyze: doctest)
-from lsp_server.kernel.schema import Failure, Result
+from lsp_server.analysis import (
+    Fix,
+    FunctionInfo,
+    Point,
+    Problem,
+    Span,
+    analyze,  # noqa: F401  (the doctest)
+)
+from lsp_server.kernel.schema import Failure, Pairing, Result
 
-from .model import KERNEL_SECTIONS, Card, Expressions, PointInfo, ProblemInfo
+from .model import (
+    GRADIENT_SECTIONS,
+    KERNEL_SECTIONS,
+    Card,
+    Expressions,
+    FixInfo,
+    InstanceInfo,
+    PointInfo,
+    ProblemInfo,
+)
 from .static import StaticPart, static_part  # noqa: F401  (static_part: doctest)
 
-#: The sections a hand-written derivative's card has from the kernel.
-GRADIENT_SECTIONS = ("value", "check")
+__all__ = ["GRADIENT_SECTIONS", "build_card"]
+
+
+def problem_info(p: Problem) -> ProblemInfo:
+    fix = None
+    if p.fix is not None:
+        s = p.fix.span
+        fix = FixInfo(p.fix.title, s.line, s.col, s.end_line, s.end_col, p.fix.text)
+    return ProblemInfo(p.span.line, p.span.col, p.span.end_line, p.span.end_col, p.code,
+                       p.message, fix)
 
 
 def build_card(
@@ -32,18 +56,19 @@ def build_card(
     ``result`` None: the kernel did not run, because it is still running
     (``pending``) or because code may not run here (``why_static`` says why).
     """
+    instance = fn.instance
     card = Card(
         function=fn.name,
-        kind="gradient" if fn.gradient_of else "function",
+        kind="gradient" if fn.pairing is not None else "function",
         params=[p.name for p in fn.params],
         point=PointInfo(point.text, point.source, dict(point.values), list(point.synthetic)),
         status="pending" if pending else "static",
         line=fn.span.line,
         gradient_of=fn.gradient_of,
-        problems=[
-            ProblemInfo(p.span.line, p.span.col, p.span.end_line, p.span.end_col, p.code, p.message)
-            for p in fn.problems
-        ],
+        rule=fn.pairing.rule if fn.pairing is not None else "",
+        instance=InstanceInfo(instance.text, instance.source) if instance is not None else None,
+        held=list(fn.held),
+        problems=[problem_info(p) for p in fn.problems],
     )
     if static is not None:
         if isinstance(static.expressions, Expressions):
@@ -54,7 +79,7 @@ def build_card(
             card.missing["cost"] = static.cost
         else:
             card.cost = static.cost
-    sections = GRADIENT_SECTIONS if fn.gradient_of else KERNEL_SECTIONS
+    sections = GRADIENT_SECTIONS if fn.pairing is not None else KERNEL_SECTIONS
     if result is None:
         if not pending:
             card.message = why_static
@@ -67,9 +92,17 @@ def build_card(
     card.message = result.message
     card.error = result.error
     card.elapsed = result.elapsed
+    pairing = result.pieces.get("pairing")
+    if isinstance(pairing, Pairing) and pairing.rule and card.kind == "function":
+        # the kernel recognised a (value, gradient) return by its shape
+        card.kind, card.gradient_of, card.rule = "gradient", fn.name, pairing.rule
+        sections = tuple(dict.fromkeys(("value", "pairing", "gradient", "check")
+                                       + KERNEL_SECTIONS))
     for name in sections:
         piece = result.pieces.get(name)
         if piece is None:
+            if name == "pairing" and card.kind == "function":
+                continue
             card.missing[name] = Failure(_absent(result), result.error.line if result.error
                                          else None)
         elif isinstance(piece, Failure):
@@ -78,7 +111,30 @@ def build_card(
         else:
             card.missing.pop(name, None)
             setattr(card, name, piece)
+    if card.kind == "gradient" and card.pairing is None and _not_implemented(card):
+        # an abstract stub is no derivative: nothing to check, nothing to count
+        card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
+                               "derivative to check")
+    if result.status == "error" and point.synthetic:
+        card.hints.append(problem_info(_point_hint(fn, point)))
     return card
+
+
+def _not_implemented(card: Card) -> bool:
+    value = card.missing.get("value")
+    return value is not None and value.message.startswith("NotImplementedError")
+
+
+def _point_hint(fn: FunctionInfo, point: Point) -> Problem:
+    """The function could not run at a made-up point: say which values were made up and
+    offer the directive line that gives them (the user edits the values)."""
+    made_up = ", ".join(point.synthetic)
+    return Problem(
+        fn.name_span, "needs-point",
+        f"{fn.name} could not run at a made-up point ({made_up} synthetic): give values "
+        f"where it runs with a line above the def: # adlens: {point.text}",
+        Fix(f"Add an evaluation point above {fn.name}", Span(fn.span.line, 0, fn.span.line, 0),
+            f"{fn.indent}# adlens: {point.text}\n"))
 
 
 def _absent(result: Result) -> str:

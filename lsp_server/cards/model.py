@@ -22,6 +22,7 @@ from lsp_server.kernel.schema import (
     Debug,
     Failure,
     Gradient,
+    Pairing,
     Plot,
     SctCheck,
     Trace,
@@ -32,6 +33,8 @@ CardStatus = Literal["ok", "pending", "static", "timeout", "oom", "crashed", "er
 
 #: The sections the kernel fills, in the order the cards show them.
 KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug", "sct")
+#: The sections a hand-written derivative's card has from the kernel.
+GRADIENT_SECTIONS = ("value", "pairing", "gradient", "check")
 
 
 @dataclass
@@ -56,6 +59,19 @@ class Expressions:
 
 
 @dataclass
+class FixInfo:
+    """A text edit that resolves a problem (`lsp_server.analysis.Fix`): insert or replace
+    ``text`` at the range; the editor offers it as a quick fix, the terminal prints it."""
+
+    title: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    text: str
+
+
+@dataclass
 class ProblemInfo:
     line: int
     col: int
@@ -63,6 +79,16 @@ class ProblemInfo:
     end_col: int
     code: str
     message: str
+    fix: FixInfo | None = None
+
+
+@dataclass
+class InstanceInfo:
+    """How a method's ``self`` was built: ``Class(1.345)``, from "constructor",
+    "directive" or "synthetic" (made-up arguments)."""
+
+    text: str
+    source: str
 
 
 @dataclass
@@ -75,6 +101,10 @@ class Card:
     message: str = ""  # why the card is static, or what happened to the kernel request
     line: int = 0  # 0-based line of the def (file:line in the terminal)
     gradient_of: str | None = None
+    rule: str = ""  # which convention paired it ("by name: the _der suffix")
+    pairing: Pairing | None = None  # whether its output fits (the kernel's reading)
+    instance: InstanceInfo | None = None  # a method's self
+    held: list[str] = field(default_factory=list)  # parameters passed through (const=)
     expressions: Expressions | None = None
     value: Value | None = None
     gradient: Gradient | None = None
@@ -85,7 +115,8 @@ class Card:
     debug: Debug | None = None  # variables and adjoints per statement, NaN provenance, traps
     sct: SctCheck | None = None  # source transformation (ad.sct.grad) against ad.grad
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
-    problems: list[ProblemInfo] = field(default_factory=list)
+    problems: list[ProblemInfo] = field(default_factory=list)  # static findings
+    hints: list[ProblemInfo] = field(default_factory=list)  # from the run: what to give it
     error: Failure | None = None  # why the kernel request failed as a whole
     elapsed: float = 0.0  # seconds in the kernel
 
@@ -93,6 +124,12 @@ class Card:
     def pending(self) -> bool:
         """The kernel's part is still being computed (the card shows the static part)."""
         return self.status == "pending"
+
+    @property
+    def paired(self) -> bool:
+        """A hand-written derivative whose verdict counts: paired by a rule, and its
+        output fits (or the kernel has not said otherwise)."""
+        return self.kind == "gradient" and (self.pairing is None or self.pairing.fits)
 
     @property
     def target(self) -> str:

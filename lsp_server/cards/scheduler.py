@@ -23,6 +23,8 @@ and a hover promotes it.
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol
 
@@ -69,13 +71,18 @@ class Policy(Protocol):
     execution: Execution
     trusted: bool
     time_limit: float
+    kernel_python: str | None  # the interpreter the kernel runs with (None: the server's)
 
 
 def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
     # slice_lines: cards carry document line numbers (trace rows, failures), so a
     # function that moved needs a new card. The kernel re-runs it: cheap.
+    # The instance (a method's self) and the pairing come from lines outside the slice
+    # (the directive above the def or the class, the names of other functions).
     point = fn.point
-    return (kind, uri, fn.name, fn.slice_hash, fn.slice_lines, point.text, repr(point.values))
+    instance = fn.instance.text if fn.instance is not None else ""
+    return (kind, uri, fn.name, fn.slice_hash, fn.slice_lines, point.text, repr(point.values),
+            instance, repr(fn.pairing), fn.held)
 
 
 class CardScheduler:
@@ -88,7 +95,10 @@ class CardScheduler:
         self._urgency: dict[CardKey, Urgency] = {}
         self._sympy = PriorityThread("adlens-sympy")
         self._pool: KernelPool | None = None
-        self._policy: tuple[Execution, bool, float] | None = None
+        self._policy: tuple[Execution, bool, float, str | None] | None = None
+        # Workspace folders (the server sets them): the kernel puts the one holding a
+        # file on sys.path, and a relative adlens.kernelPython is read against the first.
+        self.roots: tuple[str, ...] = ()
         # One service: its static part (SymPy) is cached once per function and shared
         # by the pending card, the full card and the commands.
         self.service = CardService(None, execution="never", trusted=False)
@@ -102,17 +112,24 @@ class CardScheduler:
 
     def configure(self, settings: Policy) -> bool:
         """Apply new settings; returns whether cards change (then all are dropped)."""
-        policy = (settings.execution, settings.trusted, settings.time_limit)
+        python = self.kernel_python(settings.kernel_python)
+        policy = (settings.execution, settings.trusted, settings.time_limit, python)
         if policy == self._policy:
             return False
         self._policy = policy
         executes = runs_code(settings.execution, settings.trusted)
+        if self._pool is not None and (not executes or self._pool.python != python):
+            self._pool.close()  # never kept running when code may not run
+            self._pool = None
         if executes:
             if self._pool is None:
-                self._pool = KernelPool(KERNELS, settings.time_limit)
+                # The kernel starts only here, once the start-up options allowed code to
+                # run: whatever adlens.kernelPython names is never started otherwise.
+                self._pool = KernelPool(KERNELS, settings.time_limit, python=python)
                 self._pool.start()
                 self._kernels_ready = asyncio.ensure_future(self._pool.ready())
             self._pool.time_limit = settings.time_limit
+            self._pool.roots = self.roots
         self.service = CardService(
             self._pool if executes else None, execution=settings.execution,
             trusted=settings.trusted,
@@ -125,6 +142,19 @@ class CardScheduler:
     @property
     def executes(self) -> bool:
         return self.service.executes
+
+    def kernel_python(self, setting: str | None) -> str | None:
+        """adlens.kernelPython as a path: ``~`` expanded, relative to the first workspace
+        folder when it has a folder part, looked up on PATH when it is a bare command."""
+        if not setting:
+            return None
+        path = os.path.expanduser(setting.strip())
+        if not os.path.isabs(path):
+            if os.sep in path or (os.altsep and os.altsep in path):
+                path = os.path.join(self.roots[0], path) if self.roots else os.path.abspath(path)
+            else:
+                path = shutil.which(path) or path
+        return path
 
     def warm_up(self) -> None:
         """Import SymPy and the symbolic path on the SymPy thread, in the background
@@ -172,7 +202,7 @@ class CardScheduler:
         pool = self.service.kernels
         if not self.executes or pool is None:
             return None
-        request = self.service.request(fn, fn.point, doc.folder)
+        request = self.service.request(fn, fn.point, doc.folder, doc.model)
         if prefetch:
             limit = min(PREFETCH_LIMIT, pool.time_limit)
             uri = doc.uri

@@ -24,6 +24,22 @@ from .static import StaticPart, static_part
 
 __all__ = ["CardService", "analyze"]
 
+
+def _target_point(fn: FunctionInfo, point: Point, target: FunctionInfo) -> dict[str, Any]:
+    """The values to call a derivative's function with: the derivative's own where the
+    names match, by position where it renamed them, the function's own point otherwise."""
+    mine = [p.name for p in fn.params if p.kind in ("positional", "keyword")]
+    out: dict[str, Any] = {}
+    for i, p in enumerate(target.params):
+        if p.name in point.values:
+            out[p.name] = point.values[p.name]
+        elif i < len(mine) and mine[i] in point.values and mine[i] not in {
+                q.name for q in target.params}:
+            out[p.name] = point.values[mine[i]]
+        elif p.name in target.point.values:
+            out[p.name] = target.point.values[p.name]
+    return out
+
 _STATIC_CACHE = 512
 
 
@@ -80,10 +96,30 @@ class CardService:
             return self._static.get((subject.slice_hash, subject.name))
 
     @staticmethod
-    def request(fn: FunctionInfo, point: Point, path: str | None = None) -> Request:
-        """The kernel request for a function at a point."""
-        return Request(fn.slice_source, fn.name, dict(point.values), fn.gradient_of,
-                       fn.slice_lines, path)
+    def request(fn: FunctionInfo, point: Point, path: str | None = None,
+                model: DocumentModel | None = None) -> Request:
+        """The kernel request for a function at a point (``model``: where a hand-written
+        derivative's function is found, to call it with its own parameters)."""
+        pairing = fn.pairing
+        instance = fn.instance
+        held = tuple(fn.held)
+        target_point = None
+        if pairing is not None and pairing.kind != "value-and-gradient":
+            target = model.function(pairing.of) if model is not None else None
+            if target is not None:
+                target_point = _target_point(fn, point, target)
+                held += tuple(h for h in target.held if h not in held)
+        return Request(
+            fn.slice_source, fn.name, dict(point.values),
+            pairing.target if pairing is not None else None, fn.slice_lines, path,
+            instance=dict(instance.spec) if instance is not None else None,
+            setup=instance.setup if instance is not None else (),
+            kind=pairing.kind if pairing is not None else "derivative",
+            wrt=pairing.wrt if pairing is not None else (),
+            target_point=target_point,
+            target_returns_gradient=bool(pairing and pairing.target_returns_gradient),
+            held=held,
+        )
 
     @staticmethod
     def resolve(model: DocumentModel, name: str, point: Any = None) -> tuple[FunctionInfo, Point]:
@@ -112,7 +148,7 @@ class CardService:
         static = self.static_part(fn, model)
         result = None
         if self.executes and self.kernels is not None:
-            result = self.kernels.run_sync(self.request(fn, pt, path))
+            result = self.kernels.run_sync(self.request(fn, pt, path, model))
         return build_card(fn, pt, static, result, why_static=self.why_static)
 
     async def card(
@@ -137,7 +173,8 @@ class CardService:
             static = asyncio.ensure_future(asyncio.to_thread(self.static_part, fn, model))
         result = None
         if self.executes and self.kernels is not None:
-            run = self.kernels.run(self.request(fn, pt, path), urgency or Urgency(True), kill_grace)
+            run = self.kernels.run(self.request(fn, pt, path, model), urgency or Urgency(True),
+                                   kill_grace)
             result = await run
         part = await asyncio.shield(static)
         return build_card(fn, pt, part, result, why_static=self.why_static)

@@ -13,6 +13,7 @@ kernel ran), so it runs only where code may run (`CardService.executes`).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from lsp_server.analysis import FunctionInfo, Point, analyze  # noqa: F401  (analyze: doctest)
@@ -26,8 +27,12 @@ Mode = Literal["reverse", "forward"]
 
 
 def transform_request(fn: FunctionInfo, point: Point, path: str | None, mode: Mode) -> Request:
-    return Request(fn.slice_source, fn.name, dict(point.values), None, fn.slice_lines, path,
-                   op="sct", mode=mode)
+    """The card's request (a method's instance, the held parameters), asking for the code
+    of ``fn`` itself: a hand-written derivative is transformed as any function."""
+    card = CardService.request(fn, point, path)
+    return dataclasses.replace(card, gradient_of=None, kind="derivative", wrt=(),
+                               target_point=None, target_returns_gradient=False,
+                               op="sct", mode=mode)
 
 
 def _refused(service: CardService) -> Failure:

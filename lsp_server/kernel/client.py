@@ -1,5 +1,9 @@
-"""The parent side of one kernel process: start it, send it a `schema.Request`, read the
-pieces back as `schema` dataclasses, time-limit it, restart it after a crash.
+"""The parent side of one kernel: start it, send it a `schema.Request`, read the pieces
+back as `schema` dataclasses, time-limit it, restart it after a crash, cache answers.
+
+The kernel's main process (the zygote, `worker`) runs each request in a process of its
+own and kills it at the time limit or on cancellation; this side only restarts the
+zygote itself when it stops answering (`BACKSTOP` after the limit) or dies.
 
     >>> with Kernel(time_limit=1.0) as k:
     ...     k.run_sync(Request("", "", {}, op="ping")).status
@@ -13,24 +17,27 @@ import collections
 import concurrent.futures
 import dataclasses
 import hashlib
+import itertools
 import json
-import os
-import select
-import subprocess
-import sys
-import tempfile
+import pickle
 import threading
 import time
 from typing import Any
 
 from . import protocol, schema
+from .process import WorkerProcess
 from .schema import Request, Result
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The zygote answers a request by its time limit; past this much more, it is stuck (an
+# import that never ends, say) and is restarted.
+BACKSTOP = 2.0
+# After a cancellation, how long the zygote has to confirm before it is restarted.
+CANCEL_GRACE = 2.0
+CACHE_BYTES = 64 << 20  # answers kept per kernel, by the size of their frames
 
 
 class Kernel:
-    """A persistent worker process; one request at a time; restarted after a crash."""
+    """A persistent kernel; one request at a time; restarted after a crash."""
 
     def __init__(
         self,
@@ -39,137 +46,78 @@ class Kernel:
         python: str | None = None,
         startup_timeout: float = 60.0,
         cache_size: int = 512,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.time_limit = time_limit
         self.memory_limit = memory_limit
-        self.python = python or sys.executable
         self.startup_timeout = startup_timeout
         self.restarts = 0
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._ready = False
+        self._worker = WorkerProcess("lsp_server.kernel.worker",
+                                     ("--memory-limit", str(memory_limit)), python, "kernel")
         self._lock = threading.Lock()
-        self._cache: collections.OrderedDict[str, Result] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[str, tuple[Result, int]] = (
+            collections.OrderedDict()
+        )
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
+        self._cached_bytes = 0
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._alocks: dict[int, asyncio.Lock] = {}
-        self._tmp = tempfile.TemporaryDirectory(prefix="adlens-kernel-")
         self._closed = False
-        self._pending: list[dict[str, Any]] = []  # frames read ahead of the one asked for
-        self._interrupted = False  # set by interrupt(): the next crash is a cancellation
+        self._ids = itertools.count(1)
+        self._current: int | None = None  # the id of the request in flight
+        self._deadline = 0.0  # when the request in flight is given up (see interrupt)
         self._token: object | None = None  # whose request runs now (see interrupt)
-        self._reader = protocol.FrameReader()
+        self._cancelled = False
+        # installed modules that start threads when imported: the zygote must not import
+        # them (it forks), each request process does
+        self._skip: set[str] = set()
 
-    # -- process -----------------------------------------------------------------
+    @property
+    def python(self) -> str:
+        """The interpreter the kernel runs with."""
+        return self._worker.python
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What the running kernel said when it started: ``python``, ``version``,
+        ``seccomp`` ("on", or why not). Empty before it started."""
+        return dict(self._worker.info)
+
+    # -- process -----------------------------------------------------------------------
     def start(self) -> None:
         """Start the process now (otherwise the first request does)."""
         with self._lock:
-            self._spawn()
-
-    def _spawn(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        env = dict(os.environ)
-        # one BLAS thread keeps the address space small under RLIMIT_AS
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
-        env.pop("PYTHONSTARTUP", None)
-        self._stderr = open(os.path.join(self._tmp.name, "stderr.log"), "wb")  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [
-                self.python,
-                "-m",
-                "lsp_server.kernel.worker",
-                "--memory-limit",
-                str(self.memory_limit),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            cwd=self._tmp.name,  # stray relative writes land in a private directory
-            env=env,
-            start_new_session=True,  # a signal for the editor's group does not reach it
-        )
-        self._ready = False
-        self._reader = protocol.FrameReader()
-
-    def _kill(self) -> None:
-        proc, self._proc = self._proc, None
-        self._ready = False
-        if proc is None:
-            return
-        try:
-            proc.kill()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for s in (proc.stdin, proc.stdout):
-            try:
-                if s:
-                    s.close()
-            except OSError:
-                pass
-        self._stderr.close()
-
-    def _stderr_tail(self) -> str:
-        try:
-            with open(os.path.join(self._tmp.name, "stderr.log"), "rb") as f:
-                return f.read()[-2000:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-
-    def _read(self, deadline: float) -> dict[str, Any] | None:
-        """The next frame, or None at the deadline. Raises ProtocolError on EOF."""
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
-        while True:
-            frames = self._reader.frames()
-            if frames:
-                # frames() may return several; keep the rest for the next call
-                first, rest = frames[0], frames[1:]
-                if rest:
-                    self._pending = rest + self._pending
-                return first
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                return None
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                raise protocol.ProtocolError("the kernel exited")
-            self._reader.feed(chunk)
-
-    def _next(self, deadline: float) -> dict[str, Any] | None:
-        if self._pending:
-            return self._pending.pop(0)
-        return self._read(deadline)
+            self._worker.spawn()
 
     def _ensure_ready(self) -> None:
-        self._spawn()
-        if self._ready:
-            return
-        msg = self._next(time.monotonic() + self.startup_timeout)
-        if msg is None or not msg.get("ready"):
-            tail = self._stderr_tail()
-            self._kill()
-            raise protocol.ProtocolError("the kernel did not start" + (f": {tail}" if tail else ""))
-        self._ready = True
+        self._worker.spawn()
+        self._worker.wait_ready(self.startup_timeout)
 
-    # -- requests ----------------------------------------------------------------
+    def _restart(self) -> None:
+        self._worker.kill()
+        self.restarts += 1
+        if not self._closed:
+            try:
+                self._worker.spawn()  # warm up in the background for the next request
+            except OSError:
+                pass  # the next request says why
+
+    # -- requests ----------------------------------------------------------------------
     @staticmethod
     def cache_key(request: Request, timeout: float) -> str:
-        blob = json.dumps(schema.encode(request), sort_keys=True, default=repr) + f"|{timeout}"
-        return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+        fields = schema.encode(request)
+        try:
+            blob = json.dumps(fields, sort_keys=True, default=repr).encode("utf-8", "surrogatepass")
+        except (ValueError, RecursionError):  # a 5,000-digit integer: no decimal text
+            blob = pickle.dumps(fields)
+        return hashlib.sha256(blob + f"|{timeout}".encode()).hexdigest()
 
     def cached(self, request: Request, timeout: float | None = None) -> Result | None:
         """The cached answer for a request, without running anything."""
         t = self.time_limit if timeout is None else timeout
-        res = self._cache.get(self.cache_key(request, t))
-        return None if res is None else dataclasses.replace(res, cached=True)
+        hit = self._cache.get(self.cache_key(request, t))
+        return None if hit is None else dataclasses.replace(hit[0], cached=True)
 
     def run_sync(self, request: Request, timeout: float | None = None) -> Result:
         """Run one request; never raises, never waits much longer than ``timeout``."""
@@ -177,90 +125,100 @@ class Kernel:
         key = self.cache_key(request, t)
         hit = self._cache.get(key)
         if hit is not None:
-            return dataclasses.replace(hit, cached=True)
+            return dataclasses.replace(hit[0], cached=True)
         with self._lock:
             if self._closed:
                 return Result("error", "the kernel is closed")
-            res = self._run_locked(request, t)
+            res, size = self._run_locked(request, t)
         if request.op != "ping" and res.status != "crashed":
-            self._cache[key] = res
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._remember(key, res, size)
         return res
 
-    def _run_locked(self, request: Request, timeout: float) -> Result:
+    def _remember(self, key: str, res: Result, size: int) -> None:
+        if size > self._cache_bytes:
+            return
+        self._cache[key] = (res, size)
+        self._cached_bytes += size
+        while len(self._cache) > self._cache_size or self._cached_bytes > self._cache_bytes:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._cached_bytes -= dropped
+
+    def _run_locked(self, request: Request, timeout: float) -> tuple[Result, int]:
+        start = time.monotonic()
+        pieces: dict[str, Any] = {}
+        size = 0
+
+        def result(status: schema.Status, message: str, error: schema.Failure | None = None
+                   ) -> tuple[Result, int]:
+            return Result(status, message, pieces, error, time.monotonic() - start), size
+
+        rid = next(self._ids)
+        unsendable = _unsendable(request.point)
+        if unsendable:
+            return result("error", unsendable)
+        frame = {"op": "run", "id": rid, "timeout": timeout, "request": schema.encode(request),
+                 "skip": sorted(self._skip)}
         try:
             self._ensure_ready()
         except (protocol.ProtocolError, OSError) as e:
-            return Result("crashed", str(e))
-        start = time.monotonic()
-        deadline = start + timeout
-        pieces: dict[str, Any] = {}
-
-        def result(status: schema.Status, message: str, error: schema.Failure | None = None
-                   ) -> Result:
-            return Result(status, message, pieces, error, time.monotonic() - start)
-
+            return result("crashed", f"the kernel could not start with {self.python}: {e}")
+        self._current, self._cancelled = rid, False
+        self._deadline = start + timeout + BACKSTOP
+        received = self._worker.received
         try:
-            assert self._proc is not None and self._proc.stdin is not None
-            protocol.write_frame(self._proc.stdin.fileno(), schema.encode(request))
+            self._worker.send(frame)
             while True:
-                msg = self._next(deadline)
+                msg = self._worker.read(self._deadline)
                 if msg is None:
                     self._restart()
+                    if self._cancelled:
+                        return result("crashed", "cancelled")
                     return result("timeout", f"timed out after {timeout:g} s (the kernel was "
                                              "restarted)")
+                if msg.get("id") != rid:
+                    continue  # the end of a request given up earlier
                 if "part" in msg:
                     name = str(msg["part"])
-                    pieces[name] = schema.decode_piece(name, bool(msg.get("ok")),
-                                                       msg.get("data") or {})
+                    size = self._worker.received - received
+                    pieces[name] = _piece(name, msg)
                 elif msg.get("done"):
-                    status = msg.get("status", "error")
-                    if status == "oom":
-                        self._restart()
-                        mib = self.memory_limit >> 20
-                        message = f"out of memory (limit {mib} MiB; the kernel was restarted)"
-                    else:
-                        message = str(msg.get("message", ""))
-                    error = msg.get("error")
-                    return result(status, message,
-                                  schema.decode(schema.Failure, error) if error else None)
-        except (protocol.ProtocolError, OSError, BrokenPipeError) as e:
-            code = None
-            if self._proc is not None:
-                try:  # EOF comes a moment before the exit status is there
-                    code = self._proc.wait(timeout=1.0)
-                except subprocess.TimeoutExpired:
-                    pass
+                    return self._final(msg, result)
+        except (protocol.ProtocolError, OSError) as e:
+            code = self._worker.exit_code()
             self._restart()
-            if self._interrupted:
-                self._interrupted = False
-                return result("crashed", "cancelled")
-            why = (
-                f"exit code {code}"
-                if code is not None and code >= 0
-                else f"signal {-code}"
-                if code
-                else str(e)
-            )
-            return result("crashed", f"the kernel died while running this ({why}); it was "
-                                     "restarted")
+            why = (f"exit code {code}" if code is not None and code >= 0
+                   else f"signal {-code}" if code else str(e))
+            return result("crashed", f"the kernel died ({why}); it was restarted")
+        finally:
+            self._current = None
 
-    def _restart(self) -> None:
-        self._kill()
-        self._pending = []
-        self.restarts += 1
-        if not self._closed:
-            self._spawn()  # warm up in the background for the next request
+    def _final(self, msg: dict[str, Any], result: Any) -> tuple[Result, int]:
+        if isinstance(msg.get("restart_without"), str):
+            self._skip.add(msg["restart_without"])
+            self._restart()
+        status = msg.get("status", "error")
+        if status not in ("ok", "timeout", "oom", "crashed", "error"):
+            status = "error"
+        if status == "oom":
+            message = f"out of memory (limit {self.memory_limit >> 20} MiB)"
+        else:
+            message = str(msg.get("message", ""))
+        error = msg.get("error")
+        failure = None
+        if isinstance(error, dict):
+            try:
+                failure = schema.decode(schema.Failure, error)
+            except (TypeError, KeyError, ValueError):
+                failure = None
+        return result(status, message, failure)
 
     async def run(self, request: Request, timeout: float | None = None,
                   kill_grace: float = 0.0) -> Result:
         """``run_sync`` off the event loop. Cache hits return at once.
 
-        Cancelling the awaiting task kills the request in flight, after ``kill_grace``
-        seconds: 0 (a command the user cancels) kills at once; background cards made
-        stale by an edit pass a grace, since most finish in milliseconds and a kill
-        costs a restart that re-imports numpy and ad_core (a second of CPU).
+        Cancelling the awaiting task stops the request in flight, after ``kill_grace``
+        seconds: 0 (a command the user cancels) at once; background cards made stale by
+        an edit pass a grace, since most finish in milliseconds.
         """
         t = self.time_limit if timeout is None else timeout
         hit = self.cached(request, t)
@@ -293,31 +251,34 @@ class Kernel:
             self._token = None
 
     def interrupt(self, token: object | None = None) -> None:
-        """Kill the request in flight (only if it is ``token``'s, when given)."""
+        """Stop the request in flight (only if it is ``token``'s, when given): the
+        zygote kills its process; if it does not confirm soon, it is restarted."""
         if token is not None and self._token is not token:
             return
-        proc = self._proc
-        if proc is not None and self._lock.locked():
-            self._interrupted = True
-            try:
-                proc.kill()
-            except OSError:
-                pass
+        rid = self._current
+        if rid is None or not self._lock.locked():
+            return
+        self._cancelled = True
+        self._deadline = min(self._deadline, time.monotonic() + CANCEL_GRACE)
+        try:
+            self._worker.send({"op": "cancel", "id": rid})
+        except (OSError, AssertionError):
+            pass
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._cached_bytes = 0
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
+        return self._worker.pid
 
     def close(self) -> None:
         self._closed = True
         with self._lock:
-            self._kill()
+            self._worker.close()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        self._tmp.cleanup()
 
     def __enter__(self) -> Kernel:
         return self
@@ -327,7 +288,41 @@ class Kernel:
 
     def __del__(self) -> None:
         try:
-            if self._proc is not None:
-                self._proc.kill()
+            self._worker.kill()
         except Exception:
             pass
+
+
+def _unsendable(point: dict[str, Any]) -> str | None:
+    """Why a point cannot go to the kernel (None: it can): the kernel takes numbers,
+    strings, booleans, None, and lists, tuples and dicts of them."""
+    for name, value in point.items():
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError, RecursionError):
+            return (f"{name} is {_kind(value)}: AD Lens evaluates functions at real numbers "
+                    f"(and lists of them); give {name} such a value, e.g. in a "
+                    f"`# adlens: {name}=1.0` line above the function")
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, complex):
+        return "a complex number"
+    if isinstance(value, int):
+        return f"an integer of {value.bit_length()} bits (too long to pass as a number)"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, bytes):
+        return "a bytes string"
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} holding a value of another kind"
+    return f"a {type(value).__name__}"
+
+
+def _piece(name: str, msg: dict[str, Any]) -> Any:
+    """A piece frame as its dataclass; a malformed one as a Failure saying so."""
+    try:
+        return schema.decode_piece(name, bool(msg.get("ok")), msg.get("data") or {})
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        return schema.Failure(f"a malformed answer from the kernel ({type(e).__name__})")

@@ -13,16 +13,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import itertools
 import linecache
 import math
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 import ad_core as ad
+from ad_core._numpy.creation import array_constructors
 
 from . import schema
 
@@ -129,13 +131,81 @@ def _line0(line: int | None) -> int | None:
     return None if line is None else line - 1
 
 
+# -- finding the function and its instance ----------------------------------------------
+
+
+def resolve(ns: dict[str, Any], req: schema.Request) -> tuple[Callable[..., Any],
+                                                             Callable[..., Any] | None]:
+    """The function (``f`` or ``Class.method``) and the one it is a derivative of, found
+    in the slice's namespace; a method bound to one instance built as ``req.instance``
+    says (both functions share it). Raises `Unavailable` for a name that is not there."""
+    instance: list[Any] = []
+
+    def self_() -> Any:
+        if not instance:
+            if req.instance is None:
+                raise Unavailable("this method needs an instance and none could be built: "
+                                  "add # adlens: self=ClassName(...) above it")
+            obj = build_instance(ns, req.instance)
+            for m in req.setup:
+                getattr(obj, m)()
+            instance.append(obj)
+        return instance[0]
+
+    fn = lookup(ns, req.function, self_)
+    target = lookup(ns, req.gradient_of, self_) if req.gradient_of else None
+    return fn, target
+
+
+def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any]) -> Callable[..., Any]:
+    head, _, method = name.partition(".")
+    obj = ns.get(head)
+    if obj is None:
+        raise Unavailable(f"{head!r} is not defined in the slice")
+    if not method:
+        if not callable(obj):
+            raise Unavailable(f"{name!r} is not a function in the slice")
+        return obj
+    if not isinstance(obj, type):
+        raise Unavailable(f"{head!r} is not a class")
+    try:
+        raw = inspect.getattr_static(obj, method)
+    except AttributeError:
+        raise Unavailable(f"{head} has no method {method!r}") from None
+    if isinstance(raw, (staticmethod, classmethod)):
+        return getattr(obj, method)
+    bound = getattr(self_(), method)  # bound now: a method may rebind its own name
+    if not callable(bound):
+        raise Unavailable(f"{name} is not callable on the instance ({describe(bound)})")
+    return bound
+
+
+def build_instance(ns: dict[str, Any], spec: dict[str, Any]) -> Any:
+    """``{"class": "C", "args": [...], "kwargs": {...}}`` -> ``C(*args, **kwargs)``; an
+    argument that is such a dict is built first. Lists become arrays, as in a point."""
+    cls = ns.get(spec["class"])
+    if not isinstance(cls, type):
+        raise Unavailable(f"{spec['class']!r} is not a class in the slice")
+
+    def arg(v: Any) -> Any:
+        if isinstance(v, dict) and "class" in v:
+            return build_instance(ns, v)
+        return convert_value(v)
+
+    return cls(*[arg(v) for v in spec.get("args", [])],
+               **{k: arg(v) for k, v in spec.get("kwargs", {}).items()})
+
+
 # -- binding a function to its point -----------------------------------------------------
 
 
 def convert_value(v: Any) -> Any:
     """Literal -> argument: numeric lists become float64 (or int) arrays."""
     if isinstance(v, (list, tuple)):
-        arr = np.asarray(v)
+        try:
+            arr = np.asarray(v)
+        except ValueError:  # ragged
+            return v
         if arr.dtype.kind in "iub":
             return arr
         if arr.dtype.kind == "f":
@@ -159,11 +229,14 @@ class Call:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
-    names: tuple[str, ...]  # names of the positional args
+    names: tuple[str, ...]  # names of the positional args ("params[0]" for *params)
     argnums: tuple[int, ...]
+    held: tuple[str, ...] = ()  # float parameters passed through untouched
+    missing: tuple[str, ...] = ()  # *args / **kwargs that got no value
 
     @classmethod
-    def bind(cls, fn: Callable[..., Any], point: dict[str, Any]) -> Call:
+    def bind(cls, fn: Callable[..., Any], point: dict[str, Any],
+             held: tuple[str, ...] = ()) -> Call:
         try:
             sig = inspect.signature(fn)
         except (TypeError, ValueError):
@@ -172,10 +245,27 @@ class Call:
         args: list[Any] = []
         names: list[str] = []
         kwargs: dict[str, Any] = {}
+        missing: list[str] = []
         if sig is None:
             args, names = list(values.values()), list(values)
         else:
             for p in sig.parameters.values():
+                if p.kind == p.VAR_POSITIONAL:
+                    v = point.get(p.name)
+                    if isinstance(v, (list, tuple)):
+                        for i, x in enumerate(v):
+                            args.append(convert_value(x))
+                            names.append(f"{p.name}[{i}]")
+                    else:
+                        missing.append(f"*{p.name}")
+                    continue
+                if p.kind == p.VAR_KEYWORD:
+                    v = point.get(p.name)
+                    if isinstance(v, dict):
+                        kwargs.update({str(k): convert_value(x) for k, x in v.items()})
+                    else:
+                        missing.append(f"**{p.name}")
+                    continue
                 if p.name not in values:
                     continue
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
@@ -183,39 +273,78 @@ class Call:
                     names.append(p.name)
                 elif p.kind == p.KEYWORD_ONLY:
                     kwargs[p.name] = values[p.name]
-        argnums = tuple(i for i, a in enumerate(args) if differentiable(a))
-        return cls(fn, tuple(args), kwargs, tuple(names), argnums)
+        argnums = tuple(i for i, a in enumerate(args)
+                        if differentiable(a) and names[i].split("[")[0] not in held)
+        return cls(fn, tuple(args), kwargs, tuple(names), argnums,
+                   tuple(n for n in names if n in held), tuple(missing))
 
     @property
     def name(self) -> str:
         return getattr(self.fn, "__name__", "f")
 
-    @property
+    @functools.cached_property
     def f(self) -> Callable[..., Any]:
-        if not self.kwargs:
-            return self.fn
-        # keyword-only values held fixed; wraps: check_grad finds the user's function
-        # (its name, its file for failure lines) behind the partial
-        return functools.wraps(self.fn)(functools.partial(self.fn, **self.kwargs))
+        """The function of the positional arguments only, under parameter names that
+        ``ad.check_grad`` can print (``params_0`` for ``*params``); ``__wrapped__`` lets it
+        find the user's function (its file, for failure lines)."""
+        fn, kwargs = self.fn, self.kwargs
+        if not kwargs and all(n.isidentifier() for n in self.names):
+            return fn  # itself: ad.trace reads its code for the lines of the rows
+
+        def f(*args: Any) -> Any:
+            return fn(*args, **kwargs)
+
+        return _named(f, fn, self.names)
 
     @property
     def ad_argnums(self) -> int | tuple[int, ...]:
         """argnums as ``ad.grad`` takes them: an int for one argument (its gradient is
         then one value, as a hand-written one for a single argument returns)."""
         if not self.argnums:
-            raise Unavailable("no float parameter at this point (ints and other values are held)")
+            raise Unavailable("no float parameter at this point (ints and other values are "
+                              "held)" + self.missing_note())
         return self.argnums[0] if len(self.argnums) == 1 else self.argnums
+
+    def missing_note(self) -> str:
+        if not self.missing:
+            return ""
+        return (f"; {', '.join(self.missing)} got no values (give them with a directive, "
+                f"e.g. # adlens: {self.missing[0].lstrip('*')}=[1.0, 2.0])")
 
     def label(self, argnum: int, index: tuple[int, ...] = ()) -> str:
         name = self.names[argnum] if argnum < len(self.names) else f"arg{argnum}"
         return name + (f"[{', '.join(str(int(i)) for i in index)}]" if index else "")
 
+    def with_output(self, f: Callable[..., Any]) -> Call:
+        """The same arguments for another function of them (``f``'s value part)."""
+        return dataclasses.replace(self, fn=f, kwargs={})
+
+
+def _named(f: Callable[..., Any], user: Callable[..., Any], names: tuple[str, ...],
+           display: str | None = None) -> Callable[..., Any]:
+    f.__name__ = display or getattr(user, "__name__", "f")  # type: ignore[attr-defined]
+    f.__qualname__ = f.__name__
+    f.__wrapped__ = user  # type: ignore[attr-defined]
+    params = [inspect.Parameter(_identifier(n, i), inspect.Parameter.POSITIONAL_ONLY)
+              for i, n in enumerate(names)]
+    f.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return f
+
+
+def _identifier(name: str, i: int) -> str:
+    ident = name.replace("[", "_").replace("]", "").replace(", ", "_")
+    return ident if ident.isidentifier() else f"arg{i}"
+
 
 # -- the pieces ----------------------------------------------------------------------------
 
 
-def piece_value(call: Call) -> schema.Value:
+def piece_value(call: Call, keep: list[Any] | None = None) -> schema.Value:
+    """What the function returned; ``keep`` receives the output itself (pieces that need
+    it read it there rather than calling user code again)."""
     out = call.f(*call.args)
+    if keep is not None:
+        keep.append(out)
     return schema.Value(to_json(out), describe(out), list(np.shape(out)) if _shaped(out) else [],
                         is_number(out) or is_numeric_array(out))
 
@@ -229,92 +358,151 @@ def _output(call: Call) -> Any:
     out = call.f(*call.args)
     if not (is_number(out) or is_numeric_array(out)):
         raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an array "
-                          "of numbers has a derivative")
+                          "of numbers has a derivative" + call.missing_note())
     return out
+
+
+def _stacked(call: Call, out: Any) -> tuple[Call, str] | None:
+    """A function returning (``out``) a list or tuple of numbers (or of arrays): the same
+    function returning them as one array, stacked when they share a shape, else side by
+    side."""
+    if not isinstance(out, (list, tuple)) or not out or len(out) > MAX_ELEMENTS:
+        return None
+    if not all(is_number(e) or is_numeric_array(e) for e in out):
+        return None
+    same = len({np.shape(e) for e in out}) == 1
+    fn = call.f
+
+    def stacked(*args: Any) -> Any:
+        parts = list(fn(*args))
+        return np.stack(parts) if same else np.concatenate([np.ravel(p) for p in parts])
+
+    how = "stacked" if same else "flattened side by side"
+    return (call.with_output(_named(stacked, call.fn, call.names)),
+            f"of the {len(out)} returned values {how}")
 
 
 def piece_gradient(call: Call) -> schema.Gradient:
     argnums = call.ad_argnums
-    if is_number(_output(call)):
+    out = call.f(*call.args)  # once: user code may be slow, or start threads
+    how = ""
+    if not (is_number(out) or is_numeric_array(out)):
+        stacked = _stacked(call, out)
+        if stacked is None:
+            raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an "
+                              "array of numbers has a derivative" + call.missing_note())
+        call, how = stacked
+        out = None
+    if out is not None and is_number(out):
         values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
     else:
-        values, mode = ad.jacrev(call.f, argnums=argnums)(*call.args), "Jacobian by reverse mode"
+        values = ad.jacrev(call.f, argnums=argnums)(*call.args)
+        mode = "Jacobian by reverse mode" + (f" {how}" if how else "")
     names = [call.names[i] for i in call.argnums]
     values = (values,) if isinstance(argnums, int) else tuple(values)
     return schema.Gradient(mode, {n: to_json(v) for n, v in zip(names, values, strict=True)},
                            {n: list(np.shape(v)) for n, v in zip(names, values, strict=True)})
 
 
-def piece_check(call: Call, hand: Callable[..., Any] | None = None) -> schema.Check:
-    """AD's gradient against finite differences, or (``hand``) a hand-written derivative
-    against AD and finite differences: one ``ad.check_grad`` call either way."""
+def piece_check(call: Call) -> schema.Check:
+    """AD's gradient against finite differences: one ``ad.check_grad`` call."""
     argnums = call.ad_argnums
     if not is_number(_output(call)):
         raise Unavailable(f"{call.name} returns an array, not a number: the check covers "
                           "gradients of scalar functions")
-    grad_fn = None
-    if hand is not None:
-        grad_fn = _as_ad_grad(hand, call)
-    r = ad.check_grad(call.f, *call.args, argnums=argnums, grad_fn=grad_fn)
+    r = ad.check_grad(call.f, *call.args, argnums=argnums)
+    return _check_of([(r, "")], call, "ad", "gradient", call.argnums, "")
+
+
+def _check_of(rows: list[tuple[Any, str]], call: Call, subject: str, kind: str,
+              argnums: tuple[int, ...], layout: str, rows_total: int | None = None,
+              target: str | None = None) -> schema.Check:
+    """One `schema.Check` from ``ad.check_grad`` results, one per output component checked
+    (a gradient has one; a Jacobian one per row, ``output`` naming it): the worst verdict
+    wins, so one wrong row makes the whole derivative wrong."""
+    distrusted = [_ad_distrusted(r) if subject == "hand" else None for r, _ in rows]
+    outcomes = ["unverified" if d else r.outcome for (r, _), d in zip(rows, distrusted,
+                                                                      strict=True)]
+    outcome = "wrong" if "wrong" in outcomes else "unverified" if "unverified" in outcomes \
+        else "verified"
+    pick = next((i for i, o in enumerate(outcomes) if o == outcome), 0)
+    if outcome == "wrong":  # the row furthest off
+        pick = max((i for i, o in enumerate(outcomes) if o == "wrong"),
+                   key=lambda i: _finite(rows[i][0].max_rel_err))
+    best, best_out = rows[pick]
+    components: list[schema.Component] = []
+    for r, out in rows:
+        for c in r.components(limit=MAX_COMPONENTS):
+            if len(components) >= MAX_COMPONENTS:
+                break
+            components.append(schema.Component(call.label(c.argnum, c.index), c.hand, c.ad, c.fd, {
+                pair: ok for pair, ok in zip(schema.PAIRS, (c.hand_ad, c.hand_fd, c.ad_fd),
+                                             strict=True) if ok is not None
+            }, out))
     worst = None
-    if r.worst is not None and r.worst[1] is not None:
-        worst = call.label(*r.worst)
-    elif r.worst is not None:
-        worst = call.label(r.worst[0])
-    comps = r.components(limit=MAX_COMPONENTS)
+    if best.worst is not None:
+        worst = call.label(best.worst[0], best.worst[1] or ())
+        # the worst component of the worst row, by name and output
+        if best_out:
+            worst = f"{worst}@{best_out}"
+    failures: dict[str, schema.Failure] = {}
+    for d in distrusted:
+        if d:
+            failures.setdefault("ad", schema.Failure(d))
+    for r, _ in rows:
+        for k, f in r.failures.items():
+            failures.setdefault(k, schema.Failure(f.message, _line0(f.line)))
+    held = [n for i, n in enumerate(call.names) if i not in argnums
+            and differentiable(call.args[i])] + list(call.held)
     return schema.Check(
-        target=call.name,
-        subject="hand" if hand is not None else "ad",
-        outcome=r.outcome,
-        reference=r.reference,
-        message=r.message,
-        components=[schema.Component(call.label(c.argnum, c.index), c.hand, c.ad, c.fd, {
-            pair: ok for pair, ok in zip(schema.PAIRS, (c.hand_ad, c.hand_fd, c.ad_fd),
-                                         strict=True) if ok is not None
-        }) for c in comps],
-        n_components=sum(int(np.size(call.args[k])) for k in call.argnums),
+        target=target or call.name,
+        subject=subject,  # type: ignore[arg-type]
+        outcome=outcome,  # type: ignore[arg-type]
+        reference=best.reference,
+        message=distrusted[pick] or best.message,
+        components=components,
+        n_components=sum(int(np.size(call.args[k])) for k in argnums) * len(rows),
         worst=worst,
-        max_abs_err=_finite_or_none(r.max_abs_err),
-        max_rel_err=_finite_or_none(r.max_rel_err),
-        failures={k: schema.Failure(f.message, _line0(f.line)) for k, f in r.failures.items()},
+        max_abs_err=_finite_or_none(max(r.max_abs_err for r, _ in rows)),
+        max_rel_err=_finite_or_none(max(r.max_rel_err for r, _ in rows)),
+        failures=failures,
+        kind=kind,
+        wrt=[call.names[k] for k in argnums],
+        held=sorted(set(held), key=held.index),
+        layout=layout,
+        rows=len(rows),
+        rows_total=rows_total if rows_total is not None else len(rows),
     )
+
+
+def _ad_distrusted(r: Any) -> str | None:
+    """A "wrong" verdict on a hand-written derivative that only AD's value supports: at
+    every component where hand-written and AD disagree, the hand-written value agrees
+    with finite differences and AD's does not. Then AD is what is suspect (a primitive
+    that dropped its derivative), and it judges nothing: the check is unverified, and
+    says why. (AD is otherwise exact and the reference; this only guards the verdict
+    against an AD bug condemning correct code.)"""
+    if r.outcome != "wrong":
+        return None
+    off = [c for c in r.components() if c.hand_ad is False]
+    if not off or not all(c.hand_fd is True and c.ad_fd is False for c in off):
+        return None
+    c = off[0]
+    return (f"AD's ∂/∂{c.name} = {_num(c.ad)} disagrees with finite differences "
+            f"({_num(c.fd)}), which agree with the hand-written value ({_num(c.hand)}): "
+            "AD is not trusted to judge it here")
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.6g}"
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else 1e300
 
 
 def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
-
-
-def _as_ad_grad(hand: Callable[..., Any], call: Call) -> Callable[..., Any]:
-    """The hand-written derivative called as ``ad.grad(f, argnums)`` would be: same
-    arguments, and its result repacked where real code's convention is unambiguous
-    (``(g,)`` for one scalar argument; one flat array for several arguments, as scipy's
-    ``jac`` returns). Anything else goes to ``check_grad`` as it is, which says what
-    was expected."""
-
-    @functools.wraps(hand)
-    def adapted(*args: Any) -> Any:
-        out = hand(*args, **call.kwargs)
-        nums = call.argnums
-        if len(nums) == 1:
-            if isinstance(out, (tuple, list)) and len(out) == 1 and np.ndim(args[nums[0]]) == 0:
-                return out[0]
-            return out
-        if isinstance(out, (tuple, list)) and len(out) == len(nums):
-            return out
-        try:
-            flat = np.ravel(np.asarray(out, dtype=float))
-        except (TypeError, ValueError):
-            return out
-        sizes = [int(np.size(args[k])) for k in nums]
-        if flat.size != sum(sizes):
-            return out
-        parts, start = [], 0
-        for k, n in zip(nums, sizes, strict=True):
-            parts.append(flat[start : start + n].reshape(np.shape(args[k])))
-            start += n
-        return tuple(parts)
-
-    return adapted
 
 
 def piece_cost(call: Call) -> schema.Cost:
@@ -411,6 +599,508 @@ def _norm(x: Any) -> float | None:
     return float(np.linalg.norm(np.ravel(np.asarray(x, dtype=float))))
 
 
+# -- (value, gradient) returns ---------------------------------------------------------
+
+
+def value_and_gradient_by_shape(out: Any, call: Call) -> bool:
+    """``out`` is ``(value, gradient[, extra])``: a float first, then a float number or
+    array with the shape of the (one) differentiated argument, or of all of them flat."""
+    if not isinstance(out, tuple) or len(out) not in (2, 3) or not call.argnums:
+        return False
+    v, g = out[0], out[1]
+    if not (is_number(v) and np.ndim(v) == 0) or isinstance(v, (int, np.integer)):
+        return False
+    try:
+        ga = np.asarray(g)
+    except Exception:
+        return False
+    if ga.dtype.kind != "f":
+        return False
+    shapes = [np.shape(call.args[k]) for k in call.argnums]
+    if len(shapes) == 1:
+        return ga.shape == shapes[0]
+    return ga.ndim == 1 and ga.size == sum(int(np.prod(s)) for s in shapes)
+
+
+def value_part(call: Call) -> Call:
+    """The same call of ``out[0]``: the value of a ``(value, gradient)`` function."""
+    fn = call.f
+
+    def value(*args: Any) -> Any:
+        return fn(*args)[0]
+
+    return call.with_output(_named(value, call.fn, call.names))
+
+
+# -- a hand-written derivative against its function ----------------------------------------
+
+
+class NotAPair(Exception):
+    """The derivative's output does not fit its function (shapes, arity): no verdict."""
+
+
+@dataclasses.dataclass
+class Fit:
+    """How a hand-written output reads as a derivative of the function."""
+
+    argnums: tuple[int, ...]
+    blocks: list[np.ndarray]  # per argument: the derivative block, shaped O + X_k
+    kind: str  # Check.kind
+    layout: str  # how it was read
+
+
+def _as_float(h: Any) -> np.ndarray | None:
+    try:
+        a = np.asarray(h)
+    except Exception:
+        return None
+    if a.dtype == object:
+        try:
+            a = np.asarray(h, dtype=float)
+        except Exception:
+            return None
+    if a.dtype.kind == "c":
+        if np.any(a.imag != 0):
+            return None
+        a = a.real
+    if a.dtype.kind not in "fiub":
+        return None
+    return a.astype(float)
+
+
+def _readings(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
+              elementwise: bool = True) -> list[tuple[np.ndarray, str]]:
+    """Every way ``h`` reads as the derivative of an output of shape ``out_shape`` w.r.t.
+    an argument of shape ``x_shape``: each is the block shaped ``out_shape + x_shape``
+    and its layout's name ("" for the plain Jacobian). Shapes can coincide (a mesh of 2
+    points and 2 parameters), so all readings are kept and tried."""
+    a = _as_float(h)
+    if a is None:
+        return []
+    full = out_shape + x_shape
+    out: list[tuple[np.ndarray, str]] = []
+    if a.shape == full:
+        out.append((a, ""))
+    elif a.size == int(np.prod(full)) and tuple(d for d in a.shape if d != 1) == tuple(
+            d for d in full if d != 1):
+        out.append((a.reshape(full), ""))
+    if elementwise and out_shape == x_shape and out_shape and _broadcasts(a, out_shape):
+        e = np.broadcast_to(a, out_shape)
+        block = np.zeros(full)
+        for idx in np.ndindex(out_shape):
+            block[idx + idx] = e[idx]
+        out.append((block, "elementwise"))
+    if len(out_shape) == 2 and a.ndim == 3 and a.shape[0] == out_shape[0] \
+            and a.shape[2] == out_shape[1]:  # solve_bvp: one Jacobian per mesh point
+        n, m = out_shape
+        k = a.shape[1]
+        if x_shape == (k, m):
+            block = np.zeros(full)
+            for i in range(n):
+                for j in range(k):
+                    for point in range(m):
+                        block[i, point, j, point] = a[i, j, point]
+            out.append((block, "one Jacobian per mesh point"))
+        if x_shape == (k,):
+            out.append((np.transpose(a, (0, 2, 1)).copy(), "one Jacobian per mesh point"))
+    if len(out_shape) == 1 and len(x_shape) == 1 and a.shape == x_shape + out_shape \
+            and out_shape != (1,) and x_shape != (1,):
+        out.append((a.T.copy(), "transposed: one row per parameter"))
+    if not out and a.ndim < len(full) and _broadcasts(a, full) and (a.ndim == 0 or out_shape):
+        out.append((np.broadcast_to(a, full).copy(), "broadcast"))
+    return out
+
+
+def _broadcasts(a: np.ndarray, shape: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(a.shape, shape) == shape
+    except ValueError:
+        return False
+
+
+MAX_READINGS = 8
+
+
+def _blocks(h: Any, out_shape: tuple[int, ...], xs: list[tuple[int, ...]],
+            elementwise: bool = True) -> list[tuple[list[np.ndarray], str]]:
+    """Every reading of ``h`` as one block per argument (see `_readings`)."""
+    if len(xs) == 1:
+        found = _readings(h, out_shape, xs[0], elementwise)
+        if not found and isinstance(h, (list, tuple)) and len(h) == 1:
+            found = _readings(h[0], out_shape, xs[0], elementwise)
+        return [([b], layout) for b, layout in found]
+    combos: list[tuple[list[np.ndarray], str]] = []
+    if isinstance(h, (list, tuple)) and len(h) == len(xs):
+        per = [_readings(p, out_shape, x, elementwise) for p, x in zip(h, xs, strict=True)]
+        if all(per):
+            for choice in itertools.islice(itertools.product(*per), MAX_READINGS):
+                layouts = sorted({lay for _, lay in choice if lay})
+                combos.append(([b for b, _ in choice], ", ".join(layouts)))
+    a = _as_float(h)
+    sizes = [int(np.prod(x)) for x in xs]
+    if a is not None and a.shape in (out_shape + (sum(sizes),), (sum(sizes),) + out_shape):
+        flat = a if a.shape == out_shape + (sum(sizes),) else np.moveaxis(a, 0, -1)
+        parts, start = [], 0
+        for x, n in zip(xs, sizes, strict=True):
+            parts.append(flat[..., start:start + n].reshape(out_shape + x))
+            start += n
+        combos.append((parts, "one array, the arguments side by side"))
+    return combos
+
+
+def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...]]:
+    """Which arguments the derivative may be w.r.t., in order of preference: those named
+    (a partial), else all of them, the last k (k the number of derivatives returned: the
+    parameters after the inputs, as Astropy's fit_deriv), the first, then each other."""
+    nums = call.argnums
+    if wrt:
+        named = tuple(i for i in nums if call.names[i] in wrt)
+        return [named] if named else []
+    out: list[tuple[int, ...]] = [nums]
+    if isinstance(h, (list, tuple)) and 1 <= len(h) < len(nums):
+        out.append(nums[-len(h):])
+    out += [(k,) for k in nums]
+    seen: list[tuple[int, ...]] = []
+    for c in out:
+        if c and c not in seen:
+            seen.append(c)
+    return seen
+
+
+def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> list[Fit]:
+    """Every reading of ``h`` as the derivative of ``call`` that the shapes allow."""
+    out = call.f(*call.args)
+    if not (is_number(out) or is_numeric_array(out)):
+        raise NotAPair(f"{call.name} returns {describe(out)}: it has no derivative")
+    out_shape = tuple(np.shape(out))
+    fits = []
+    for cand in _candidates(call, h, wrt):
+        xs = [tuple(np.shape(call.args[k])) for k in cand]
+        if kind in ("hessian", "hvp") and (len(cand) != 1 or out_shape != ()):
+            continue
+        if kind == "hessian":
+            readings = _blocks(h, xs[0], xs, elementwise=False)
+        elif kind == "hvp":
+            readings = _blocks(h, (), xs)
+        else:
+            readings = _blocks(h, out_shape, xs)
+        fits += [Fit(cand, blocks, kind, layout) for blocks, layout in readings]
+    return fits
+
+
+def check_hand(tcall: Call, hand_out: Any, kind: str, wrt: tuple[str, ...],
+               vector: Any = None) -> tuple[schema.Pairing, schema.Check | None]:
+    """The verdict on a hand-written derivative's output ``hand_out`` against AD of
+    ``tcall`` (its function at the point), through ``ad.check_grad`` once per output
+    component. The readings the shapes allow are tried in order; the first that matches
+    AD is the verdict, else the first reading's (so ✗ only where the output has the
+    shape of a derivative and no reading of it matches)."""
+    if kind == "force":
+        neg = _as_float(hand_out)
+        hand_out = [-_as_float(x) for x in hand_out] if isinstance(hand_out, (list, tuple)) \
+            and neg is None else (-neg if neg is not None else hand_out)
+    if not tcall.argnums:
+        raise NotAPair("its function has no float parameter at this point"
+                       + tcall.missing_note())
+    fits = fit(tcall, hand_out, "hessian" if kind == "hessian" else
+               "hvp" if kind == "hvp" else "derivative", wrt)
+    if not fits:
+        raise NotAPair(_no_fit(tcall, hand_out, kind, wrt))
+    first: tuple[schema.Pairing, schema.Check] | None = None
+    for f in fits:
+        check = _check_fit(tcall, f, kind, vector)
+        pairing = schema.Pairing(True, _fit_words(tcall, f, kind), check.kind, check.wrt,
+                                 check.held)
+        if check.outcome == "verified":
+            return pairing, check
+        if first is None:
+            first = (pairing, check)
+    assert first is not None
+    return first
+
+
+def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
+    args = tcall.args
+    nums = f.argnums
+    argnums = nums[0] if len(nums) == 1 else nums
+    F = tcall.f
+    total = 1
+    rows: list[tuple[Any, str]] = []
+    if kind in ("hvp", "hessian"):
+        # second derivatives are AD of AD's gradient, with finite differences of that
+        # gradient beside them: AD's first derivative is checked against finite
+        # differences of f first, and a second-order verdict stands only on it
+        first = ad.check_grad(F, *args, argnums=nums[0])
+        if first.outcome == "wrong":
+            return _distrusted_second_order(tcall, f, kind, first)
+    if kind == "hvp":
+        k = nums[0]
+        v = _as_float(vector)
+        if v is None or v.shape != np.shape(args[k]):
+            raise NotAPair("its vector argument does not have the shape of "
+                           f"{tcall.names[k]}")
+        g = ad.grad(F, argnums=k)
+
+        def gv(*a: Any) -> Any:
+            return np.sum(g(*a) * v)
+
+        hv = f.blocks[0]
+        r = ad.check_grad(_named(gv, tcall.fn, tcall.names), *args, argnums=k,
+                          grad_fn=lambda *a: hv)
+        return _check_of([(r, "")], tcall, "hand", "hessian-vector product", nums,
+                         f.layout, target=tcall.name)
+    if kind == "hessian":
+        k = nums[0]
+        g = ad.grad(F, argnums=k)
+        x_shape = np.shape(args[k])
+        indices = list(np.ndindex(x_shape)) if x_shape else [()]
+        total = len(indices)
+        for idx in indices[:MAX_ROWS]:
+            def gi(*a: Any, _i: tuple = idx) -> Any:
+                return g(*a)[_i] if _i else g(*a)
+
+            row = f.blocks[0][idx] if idx else f.blocks[0]
+            r = ad.check_grad(_named(gi, tcall.fn, tcall.names), *args, argnums=k,
+                              grad_fn=lambda *a, _r=row: _r)
+            rows.append((r, tcall.label(k, idx)))
+        return _check_of(rows, tcall, "hand", "hessian", nums, f.layout, total, tcall.name)
+    out_shape = np.shape(F(*args))
+    indices = list(np.ndindex(out_shape)) if out_shape else [()]
+    total = len(indices)
+    for idx in indices[:MAX_ROWS]:
+        def fi(*a: Any, _i: tuple = idx) -> Any:
+            return F(*a)[_i] if _i else F(*a)
+
+        parts = tuple(b[idx] if idx else b for b in f.blocks)
+        grad_fn = (lambda *a, _p=parts: _p[0]) if len(nums) == 1 else (lambda *a, _p=parts: _p)
+        r = ad.check_grad(_named(fi, tcall.fn, tcall.names), *args, argnums=argnums,
+                          grad_fn=grad_fn)
+        rows.append((r, f"[{', '.join(str(i) for i in idx)}]" if idx else ""))
+    what = _kind_of(tcall, f, kind, out_shape)
+    return _check_of(rows, tcall, "hand", what, nums, f.layout, total, tcall.name)
+
+
+MAX_ROWS = 64  # output components checked one by one (a Jacobian's rows)
+
+
+def _distrusted_second_order(tcall: Call, f: Fit, kind: str, first: Any) -> schema.Check:
+    what = "hessian-vector product" if kind == "hvp" else "hessian"
+    why = (f"AD's gradient of {tcall.name} disagrees with finite differences ({first.message})"
+           f": its {'Hessian' if kind == 'hessian' else 'Hessian-vector product'} is not "
+           "trusted to judge the hand-written one")
+    return schema.Check(target=tcall.name, subject="hand", outcome="unverified",
+                        reference="AD", message=why, failures={"ad": schema.Failure(why)},
+                        kind=what, wrt=[tcall.names[k] for k in f.argnums], layout=f.layout)
+
+
+def _kind_of(tcall: Call, f: Fit, kind: str, out_shape: tuple[int, ...]) -> str:
+    if kind == "force":
+        return "force"
+    if f.layout == "elementwise":
+        return "derivative"
+    if out_shape:
+        return "jacobian"
+    if len(f.argnums) < len(tcall.argnums):
+        return "partial" if len(f.argnums) == 1 else "parameter derivatives"
+    return "gradient"
+
+
+def _fit_words(tcall: Call, f: Fit, kind: str) -> str:
+    wrt = ", ".join(tcall.names[k] for k in f.argnums)
+    held = [tcall.names[k] for k in tcall.argnums if k not in f.argnums] + list(tcall.held)
+    what = {"hessian": "the Hessian", "hvp": "the Hessian times the vector",
+            "force": "minus the derivative"}.get(kind, "the derivative")
+    text = f"{what} of {tcall.name} w.r.t. {wrt}"
+    if f.layout:
+        text += f" ({f.layout})"
+    if held:
+        text += f"; {', '.join(held)} held"
+    return text
+
+
+def _no_fit(tcall: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> str:
+    out = tcall.f(*tcall.args)
+    shape = np.shape(h) if _as_float(h) is not None else None
+    got = f"shape {shape}" if shape is not None else describe(h)
+    params = ", ".join(f"{tcall.names[k]} {np.shape(tcall.args[k])}" for k in tcall.argnums)
+    what = {"hessian": "a Hessian", "hvp": "a Hessian-vector product"}.get(kind, "a derivative")
+    return (f"it returns {got}, which is not {what} of {tcall.name} (output shape "
+            f"{np.shape(out)}; parameters {params}" + (f"; w.r.t. {', '.join(wrt)}" if wrt
+                                                      else "") + ")")
+
+
+# -- what a request computes -------------------------------------------------------------
+
+
+Piece = tuple[str, Callable[[], Any]]
+
+
+def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
+               req: schema.Request | dict[str, Any]) -> Iterator[Piece]:
+    """(piece name, computation) in the order they are sent. A function gets its value,
+    gradient, check, cost, trace and plot; a hand-written derivative (``target`` is the
+    function it differentiates) gets its value, the pairing (whether its output fits),
+    its own gradient and the verdict; so does a function recognised as returning
+    ``(value, gradient)``."""
+    if isinstance(req, dict):  # a bare point (tests, older callers)
+        req = schema.Request("", getattr(fn, "__name__", "f"), req)
+    held = tuple(req.held)
+    call = Call.bind(fn, dict(req.point), held)
+    if req.op == "sct":  # the code ad.sct generates (the editor's side-by-side view)
+        yield "transformed", lambda: piece_transformed(call, req)
+        return
+    if target is None and req.kind != "value-and-gradient":
+        pieces = _function_pieces(call, req)
+    else:
+        pieces = _derivative_pieces(call, target, req, held)
+    namespace = _globals_of(fn)
+    for name, compute in pieces:
+        if name == "sct":
+            # unpatched: ad.sct reads np.asarray in the user's code as NumPy's own (it has
+            # its rule); the tape it is compared with gets the patch (`piece_sct`)
+            yield name, compute
+        else:
+            yield name, _with_array_constructors(compute, namespace)
+
+
+def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
+    fn = getattr(fn, "__func__", fn)
+    return getattr(fn, "__globals__", {})
+
+
+_CONSTRUCTOR_NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
+
+
+def _with_array_constructors(compute: Callable[[], Any],
+                             namespace: dict[str, Any]) -> Callable[[], Any]:
+    """Run a piece with ``np.array``/``np.asarray`` accepting traced values: user code's
+    ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
+    does ``asarray(x)`` after ``from numpy import asarray`` (the slice's own names are
+    swapped too). The kernel runs one function at a time and owns its process, so
+    patching around each piece is safe here (never in the library: docs/ad_core.md)."""
+    originals = {id(getattr(np, n)): n for n in _CONSTRUCTOR_NAMES}
+    imported = {k: originals[id(v)] for k, v in list(namespace.items())
+                if id(v) in originals and not isinstance(v, type)}
+
+    def run() -> Any:
+        with array_constructors():
+            saved = {k: namespace[k] for k in imported}
+            try:
+                for k, n in imported.items():
+                    namespace[k] = getattr(np, n)
+                return compute()
+            finally:
+                namespace.update(saved)
+
+    return run
+
+
+def _function_pieces(call: Call, req: schema.Request) -> Iterator[Piece]:
+    out: list[Any] = []
+
+    def value() -> schema.Value:
+        return piece_value(call, out)
+
+    yield "value", value
+    first = out[0] if out else None
+    if first is not None and value_and_gradient_by_shape(first, call):
+        vcall = value_part(call)
+        state: dict[str, Any] = {}
+
+        def pairing() -> schema.Pairing:
+            try:
+                p, c = check_hand(vcall, first[1], "derivative", ())
+            except NotAPair as e:
+                state["why"] = f"not paired: {e}"
+                return schema.Pairing(False, str(e))
+            state["check"] = c
+            return dataclasses.replace(p, rule="by shape: it returns (a float, an array "
+                                       "shaped like its argument)")
+
+        yield "pairing", pairing
+        yield "gradient", lambda: piece_gradient(vcall)
+        yield "check", lambda: _stored(state)
+        for name, piece in (("cost", piece_cost), ("trace", piece_trace),
+                            ("debug", piece_debug)):
+            yield name, (lambda p=piece: p(vcall))
+        return
+    for name, piece in (("gradient", piece_gradient), ("check", piece_check),
+                        ("cost", piece_cost), ("trace", piece_trace), ("plot", piece_plot),
+                        ("debug", piece_debug)):
+        yield name, (lambda p=piece: p(call))
+    yield "sct", lambda: piece_sct(call, req)
+
+
+def _stored(state: dict[str, Any]) -> Any:
+    if "check" not in state:
+        raise Unavailable(state.get("why", "not paired: nothing to check"))
+    return state["check"]
+
+
+def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schema.Request,
+                       held: tuple[str, ...]) -> Iterator[Piece]:
+    self_pair = req.kind == "value-and-gradient"
+    point = dict(req.target_point if req.target_point is not None else req.point)
+    tcall = call if self_pair else Call.bind(target, point, held)  # type: ignore[arg-type]
+    state: dict[str, Any] = {}
+    own = call
+
+    def value() -> schema.Value:
+        kept: list[Any] = []
+        v = piece_value(call, kept)
+        state["hand"] = kept[0]
+        return v
+
+    yield "value", value
+
+    def pairing() -> schema.Pairing:
+        nonlocal tcall
+        hand = state.get("hand")
+        kind = req.kind
+        if self_pair:
+            if not isinstance(hand, (tuple, list)) or len(hand) < 2:
+                raise NotAPair(f"it returns {describe(hand)}, not (value, gradient, ...)")
+            tcall = value_part(call)
+            hand, kind = hand[1], "derivative"
+        elif req.target_returns_gradient or _returns_pair(tcall):
+            tcall = value_part(tcall)
+        vector = None
+        if kind == "hvp":
+            vector = _extra_vector(call, tcall)
+        try:
+            p, c = check_hand(tcall, hand, kind, tuple(req.wrt), vector)
+        except NotAPair as e:
+            state["why"] = f"not paired: {e}"
+            return schema.Pairing(False, str(e))
+        except Exception as e:
+            state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
+            raise
+        state["check"] = c
+        return p
+
+    yield "pairing", pairing
+    yield "gradient", lambda: piece_gradient(value_part(own) if self_pair else own)
+    yield "check", lambda: _stored(state)
+
+
+def _returns_pair(tcall: Call) -> bool:
+    try:
+        out = tcall.f(*tcall.args)
+    except Exception:
+        return False
+    return value_and_gradient_by_shape(out, tcall)
+
+
+def _extra_vector(call: Call, tcall: Call) -> Any:
+    """A Hessian-vector product's vector: its argument that its function does not take."""
+    for name, value in zip(call.names, call.args, strict=False):
+        if name not in tcall.names:
+            return value
+    if len(call.args) > len(tcall.args):
+        return call.args[len(tcall.args)]
+    raise NotAPair("it takes no vector argument besides its function's")
+
+
 # -- source transformation (ad.sct) ---------------------------------------------------------
 
 # |sct - ad| within this of each other is agreement: two implementations of the same
@@ -456,7 +1146,8 @@ def piece_sct(call: Call, req: schema.Request) -> schema.SctCheck:
     except ad.sct.SourceTransformError as e:
         return schema.SctCheck("not transformed", e.construct or "", _line0(e.line),
                                _short(e.message, 600))
-    ref = ad.grad(call.f, argnums=argnums)(*call.args)
+    with array_constructors():  # as the card's own gradient (`_with_array_constructors`)
+        ref = ad.grad(call.f, argnums=argnums)(*call.args)
     if isinstance(argnums, int):
         got, ref, nums = (got,), (ref,), (argnums,)
     else:
@@ -514,28 +1205,3 @@ def piece_transformed(call: Call, req: schema.Request) -> schema.Transformed | s
         argnums=[call.names[k] for k in call.argnums])
 
 
-def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
-               req: schema.Request | dict[str, Any]) -> list[tuple[str, Callable[[], Any]]]:
-    """(piece name, computation) in the order they are sent: a hand-written derivative
-    (``target`` is the function it differentiates) gets its value and the verdict; a
-    function gets everything; op "sct" the code ad.sct generates. ``req``: the request,
-    or a bare point (tests)."""
-    if isinstance(req, dict):
-        req = schema.Request("", getattr(fn, "__name__", "f"), req)
-    call = Call.bind(fn, dict(req.point))
-    if req.op == "sct":
-        return [("transformed", lambda: piece_transformed(call, req))]
-    if target is not None:
-        tcall = Call.bind(target, dict(req.point))
-        return [("value", lambda: piece_value(call)),
-                ("check", lambda: piece_check(tcall, hand=fn))]
-    return [
-        ("value", lambda: piece_value(call)),
-        ("gradient", lambda: piece_gradient(call)),
-        ("check", lambda: piece_check(call)),
-        ("cost", lambda: piece_cost(call)),
-        ("trace", lambda: piece_trace(call)),
-        ("plot", lambda: piece_plot(call)),
-        ("debug", lambda: piece_debug(call)),
-        ("sct", lambda: piece_sct(call, req)),
-    ]

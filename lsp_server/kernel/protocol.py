@@ -1,8 +1,9 @@
 """Length-prefixed JSON frames: 4-byte big-endian length, then UTF-8 JSON.
 
-Frames travel over the worker's original stdin/stdout pipes, which the worker
-moves to private descriptors before any user code runs; user ``print`` (even
-``os.write(1, ...)``) then lands in /dev/null and cannot corrupt the channel.
+Frames travel over Unix sockets, never over a descriptor user code holds: the
+server's channel ends in the kernel's main process (the zygote, which never runs user
+code), and each request's process writes its answer to a socket of its own (see
+`worker`). A socket, unlike a pipe, cannot be reopened through ``/proc/PID/fd``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import struct
 from typing import Any
 
 _HEADER = struct.Struct(">I")
-MAX_FRAME = 256 << 20  # a frame larger than this is a protocol error, not a message
+MAX_FRAME = 64 << 20  # a frame larger than this is a protocol error, not a message
 
 
 class ProtocolError(Exception):
@@ -29,7 +30,7 @@ def encode(message: dict[str, Any]) -> bytes:
 def decode(body: bytes) -> dict[str, Any]:
     try:
         msg = json.loads(body.decode("utf-8", "surrogatepass"))
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise ProtocolError(f"bad frame: {e}") from None
     if not isinstance(msg, dict):
         raise ProtocolError("bad frame: not an object")
@@ -37,10 +38,14 @@ def decode(body: bytes) -> dict[str, Any]:
 
 
 def write_frame(fd: int, message: dict[str, Any]) -> None:
-    data = memoryview(encode(message))
-    while data:
-        n = os.write(fd, data)
-        data = data[n:]
+    write_bytes(fd, encode(message))
+
+
+def write_bytes(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
 
 
 def read_exact(fd: int, n: int) -> bytes:
@@ -54,27 +59,31 @@ def read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int) -> dict[str, Any]:
+def read_frame(fd: int, max_frame: int = MAX_FRAME) -> dict[str, Any]:
     (size,) = _HEADER.unpack(read_exact(fd, _HEADER.size))
-    if size > MAX_FRAME:
+    if size > max_frame:
         raise ProtocolError(f"frame of {size} bytes")
     return decode(read_exact(fd, size))
 
 
 class FrameReader:
-    """Incremental reader for a non-blocking parent: feed bytes, take frames."""
+    """Incremental reader for a non-blocking side: feed bytes, take frames. A frame
+    announced larger than ``max_frame`` is a `ProtocolError` before its body arrives."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_frame: int = MAX_FRAME) -> None:
         self._buf = bytearray()
+        self.max_frame = max_frame
+        self.received = 0  # bytes fed so far
 
     def feed(self, data: bytes) -> None:
         self._buf += data
+        self.received += len(data)
 
     def frames(self) -> list[dict[str, Any]]:
         out = []
         while len(self._buf) >= _HEADER.size:
             (size,) = _HEADER.unpack_from(self._buf)
-            if size > MAX_FRAME:
+            if size > self.max_frame:
                 raise ProtocolError(f"frame of {size} bytes")
             if len(self._buf) < _HEADER.size + size:
                 break

@@ -35,14 +35,26 @@ class Request:
     """Compute the pieces of function ``function`` of ``slice`` at ``point``."""
 
     slice: str  # the module slice to run (analysis.FunctionInfo.slice_source)
-    function: str
+    function: str  # "f", or "Class.method"
     point: dict[str, Json]  # parameter name -> literal value
     gradient_of: str | None = None  # set: ``function`` is a hand-written derivative of this
     lines: tuple[int, ...] = ()  # document line of each slice line
     path: str | None = None  # the file's folder, put on the kernel's sys.path
+    root: str | None = None  # the workspace root, put on sys.path after the folder
     # "analyze": the card's pieces; "sct": the code ad.sct generates (`Transformed`)
     op: Literal["analyze", "ping", "sct"] = "analyze"
     mode: Literal["reverse", "forward"] = "reverse"  # op "sct": which derivative code
+    # how a method's ``self`` is built: {"class", "args", "kwargs"} (values literals, an
+    # argument may be such a dict itself), and the methods called after (setup_method)
+    instance: dict[str, Json] | None = None
+    setup: tuple[str, ...] = ()
+    # what the derivative returns relative to ``gradient_of`` (analysis.Pairing.kind):
+    # "derivative" | "partial" | "hessian" | "hvp" | "force" | "value-and-gradient"
+    kind: str = "derivative"
+    wrt: tuple[str, ...] = ()  # the parameters a partial is taken w.r.t.
+    target_point: dict[str, Json] | None = None  # the point of ``gradient_of`` (None: ``point``)
+    target_returns_gradient: bool = False  # ``gradient_of`` returns (value, gradient, ...)
+    held: tuple[str, ...] = ()  # float parameters passed through, never differentiated
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Component:
     ad: float | None
     fd: float | None
     agree: dict[str, bool] = field(default_factory=dict)
+    output: str = ""  # which output component (a Jacobian's row: "[1]"; a Hessian's: "x[0]")
 
 
 @dataclass
@@ -103,7 +116,31 @@ class Check:
     max_abs_err: float | None = None
     max_rel_err: float | None = None
     failures: dict[str, Failure] = field(default_factory=dict)  # "ad" | "hand" | "fd"
+    # what was compared: "gradient", "derivative" (elementwise), "partial", "jacobian",
+    # "hessian", "hessian-vector product", "parameter derivatives", "force"; w.r.t. which
+    # parameters, which were held; and how the hand-written output was read
+    kind: str = "gradient"
+    wrt: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    layout: str = ""
+    rows: int = 1  # output components checked (a Jacobian's rows)
+    rows_total: int = 1
 
+
+@dataclass
+class Pairing:
+    """Whether a hand-written derivative's output fits what its rule says, read at the
+    point (the shapes decide): ``fits`` False means it is not a derivative of its
+    function after all (the card says why, and nothing is checked or counted). ``rule``
+    is set when the kernel found the pairing itself (a ``(value, gradient)`` return
+    recognised by its shape)."""
+
+    fits: bool
+    message: str  # how it fits ("∂f/∂x, t held"), or why it does not
+    kind: str = ""
+    wrt: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    rule: str = ""
 
 @dataclass
 class Cost:
@@ -266,10 +303,10 @@ class Transformed:
 
 #: The pieces a function's request computes, in the order they are sent.
 PIECES: dict[str, type] = {
-    "value": Value, "gradient": Gradient, "check": Check, "cost": Cost, "trace": Trace,
-    "plot": Plot, "debug": Debug, "sct": SctCheck, "transformed": Transformed,
+    "value": Value, "pairing": Pairing, "gradient": Gradient, "check": Check, "cost": Cost,
+    "trace": Trace, "plot": Plot, "debug": Debug, "sct": SctCheck, "transformed": Transformed,
 }  # fmt: skip
-Piece = Value | Gradient | Check | Cost | Trace | Plot | Debug | SctCheck | Transformed
+Piece = Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug | SctCheck | Transformed
 
 
 @dataclass

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from .features import server
-from .transport import ResyncingStdin
+from .transport import ResyncingStdin, serve_tcp
 
 __all__ = ["serve", "server"]
 
 
-def serve(tcp: tuple[str, int] | None = None, log_level: str = "info") -> None:
-    """Run the server until the client says exit: stdio, or TCP on ``(host, port)``."""
+def serve(tcp: tuple[str, int] | None = None, log_level: str = "info", token: str = "",
+          on_listening: Callable[[str, int], None] = lambda host, port: None) -> None:
+    """Run the server until the client says exit: stdio, or TCP on ``(host, port)`` (a
+    loopback address; one client, which must present ``token``, see `serve_tcp`)."""
     # SymPy runs on a worker thread; a 1 ms switch interval (default 5 ms) hands the
     # GIL back to the event loop sooner, so replies are not held up behind it.
     sys.setswitchinterval(0.001)
@@ -33,6 +36,6 @@ def serve(tcp: tuple[str, int] | None = None, log_level: str = "info") -> None:
     )
     logging.getLogger("adlens").setLevel(log_level.upper())
     if tcp is not None:
-        server.start_tcp(*tcp)
+        serve_tcp(server, tcp[0], tcp[1], token, on_listening)
     else:
         server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))

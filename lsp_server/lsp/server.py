@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified, JsonRpcException, JsonRpcRequestCancelled
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from lsp_server import render
 from lsp_server.analysis import CellView, Fix, FunctionInfo, Span, cell_views
@@ -252,6 +253,7 @@ class AdLensServer(LanguageServer):
             self._refresh_hints()
         self.settings = settings
         logging.getLogger("adlens").setLevel(settings.log_level.upper())
+        self.cards.roots = self.workspace_roots()
         if self.cards.configure(settings):
             logger.info("settings: %s", settings)
             self._refresh.schedule("lens", self._refresh_lenses)
@@ -260,6 +262,15 @@ class AdLensServer(LanguageServer):
                 if doc.analyzed:
                     self.cards.prefetch(doc, doc.functions)
         self.configured.set()
+
+    def workspace_roots(self) -> tuple[str, ...]:
+        """The workspace folders as paths (the kernel puts a file's root on sys.path)."""
+        try:
+            ws = self.workspace
+        except RuntimeError:  # before initialize
+            return ()
+        paths = [to_fs_path(f.uri) for f in ws.folders.values()] + [ws.root_path]
+        return tuple(dict.fromkeys(p for p in paths if p))
 
     async def wait_configured(self) -> None:
         try:

@@ -3,8 +3,8 @@
 Kept apart from the pygls wiring so the precedence rules are plain, testable code:
 
     >>> s = Settings.from_client({"execution": "always", "timeLimit": 0.5}, {"trusted": True})
-    >>> (s.execution, s.time_limit, s.runs_code)
-    ('always', 0.5, True)
+    >>> (s.execution, s.time_limit, s.runs_code)   # configuration never raises execution
+    ('trusted', 0.5, True)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from lsp_server.execution import EXECUTIONS, Execution, runs_code
+from lsp_server.execution import EXECUTIONS, Execution, lowest, runs_code
 
 _LOG_LEVELS: tuple[str, ...] = ("error", "warning", "info", "debug")
 
@@ -27,6 +27,7 @@ class Settings:
     hover: bool = True
     inlay_hints: bool = True  # values and adjoints at the end of assignments (docs/server.md)
     log_level: str = "info"
+    kernel_python: str | None = None  # the interpreter the kernel runs with (None: ours)
     # From initializationOptions only: the client knows about workspace trust, we don't.
     # A client that says nothing (Neovim, Helix, ...) is not trusted: running the user's
     # code is opt-in (`initializationOptions = {trusted = true}`), static cards still work.
@@ -45,18 +46,18 @@ class Settings:
 
         Malformed values fall back to the default instead of failing: settings come from
         hand-edited JSON and Lua, and a typo must not take the server down.
-        `execution: "never"` in the initialization options wins over everything (the VS
-        Code extension sends it for an untrusted workspace, whatever the setting says).
+        Execution comes from the initialization options (what launched the server knows
+        about workspace trust); the configuration may lower it, never raise it
+        (`execution.lowest`): some clients read project-level settings files, so a
+        repository could otherwise switch its own code on.
         """
         config = _as_mapping(config)
         init = _as_mapping(init_options)
         default = cls()
 
-        execution = _choice(config.get("execution"), EXECUTIONS, None)
-        if execution is None:
-            execution = _choice(init.get("execution"), EXECUTIONS, default.execution)
-        if init.get("execution") == "never":
-            execution = "never"
+        startup = _choice(init.get("execution"), EXECUTIONS, default.execution)
+        execution = lowest(startup, _choice(config.get("execution"), EXECUTIONS, None))
+        python = config.get("kernelPython")
 
         return cls(
             execution=execution,
@@ -65,6 +66,7 @@ class Settings:
             hover=_flag(_section(config, "hover").get("enabled"), default.hover),
             inlay_hints=_flag(_section(config, "inlayHints").get("enabled"), default.inlay_hints),
             log_level=_choice(config.get("logLevel"), _LOG_LEVELS, default.log_level),
+            kernel_python=python if isinstance(python, str) and python.strip() else None,
             trusted=_flag(init.get("trusted"), default.trusted),
         )
 

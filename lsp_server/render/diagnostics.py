@@ -56,4 +56,11 @@ def diagnostics(card: Card) -> list[CardDiagnostic]:
     # Where NaN or inf came from, and where traps: on the line of the operation (the where).
     for line, code, sentence in words.debug_notes(card):
         out.append(CardDiagnostic(_line(line), code, sentence))
+    for h in card.hints:  # the run says what to give it: the directive line, as a quick fix
+        fix = None
+        if h.fix is not None:
+            f = h.fix
+            fix = Fix(f.title, Span(f.line, f.col, f.end_line, f.end_col), f.text)
+        out.append(CardDiagnostic(Span(h.line, h.col, h.end_line, h.end_col), h.code,
+                                  h.message, "information", fix))
     return out

@@ -11,15 +11,54 @@ hovers, so expressions are Unicode text in code blocks (printed by ``ad_core.sym
 
 from __future__ import annotations
 
+import re
+
 from lsp_server.cards import Card
 
 from . import words
 from .plot import plot_markdown
 from .words import COMPUTING, fmt, partial
 
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; these are
+# the ones Markdown reads as syntax anywhere in a line: links and images (brackets),
+# emphasis, code spans, table cells, HTML tags and entities. Block markers (``#``,
+# ``-``, ``>``, ``1.``) only count at the start of a line: `_LEADING`.
+_MARKUP = re.compile(r"([\\`*_~\[\]<>|&])")
+_LEADING = re.compile(r"^(\s*\d*)([#+\-=>.)])")
+
+
+def escape(text: str) -> str:
+    """Text from the user's file or code (names, points, values, messages) as Markdown
+    that shows exactly that text: no link, image, emphasis, HTML or table cell can
+    come out of it. One line: newlines become spaces. The one escape for plain text."""
+    text = _MARKUP.sub(r"\\\1", _one_line(text))
+    return _LEADING.sub(r"\1\\\2", text, count=1)
+
+
+def code(text: str, in_table: bool = False) -> str:
+    """Text as an inline code span that no backtick inside can close (the fence is
+    longer than any run of backticks in it); in a table cell, ``|`` is escaped too
+    (GFM splits cells before reading code spans)."""
+    text = _one_line(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    if in_table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"[\r\n\u2028\u2029\x00-\x08\x0b\x0c\x0e-\x1f]+", " ", str(text))
+
 
 def _code(lines: list[str]) -> str:
-    return "```text\n" + "\n".join(lines) + "\n```"
+    """A fenced block; the fence is longer than any backtick run inside, so no line can
+    end it early."""
+    body = "\n".join(line.replace("\r", " ") for line in lines)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body}\n{fence}"
 
 
 def expression_lines(card: Card, only: str | None = None) -> list[str]:
@@ -42,17 +81,29 @@ def expression_lines(card: Card, only: str | None = None) -> list[str]:
 
 
 def _head(card: Card) -> list[str]:
-    parts = [f"**{words.signature(card)}** {words.point_line(card)}"]
+    parts = [f"**{escape(words.signature(card))}** {escape(words.point_line(card))}"]
+    about = [line for line in (escape(words.instance_line(card)), _paired(card)) if line]
+    if about:
+        parts.append("  \n".join(about))
     if words.failed(card):
-        parts.append(f"⚠ {words.status_word(card)}")
+        parts.append(f"⚠ {escape(words.status_word(card))}")
     elif card.status == "static":
-        parts.append(f"*{card.message}*")
+        parts.append(f"*{escape(card.message)}*")
     lines = expression_lines(card)
     if lines:
         parts.append(_code(lines))
     elif card.pending and "expressions" not in card.missing:
-        parts.append(f"derivative expressions: {COMPUTING}")
+        parts.append(f"derivative expressions: {escape(COMPUTING)}")
     return parts
+
+
+def _paired(card: Card) -> str:
+    if card.kind != "gradient":
+        return ""
+    head = (f"hand-written derivative of {code(card.gradient_of or '')}"
+            if card.gradient_of != card.function else "returns its value and gradient")
+    line = words.paired_line(card)
+    return f"{head}: {escape(line)}" if line else head
 
 
 def markdown(card: Card) -> str:
@@ -63,27 +114,29 @@ def markdown(card: Card) -> str:
     else:
         rows = []
         if card.value is not None:
-            rows.append(f"| {card.function} | `{fmt(card.value.value)}` |")
+            rows.append(f"| {escape(card.function)} | {code(fmt(card.value.value), True)} |")
         for p, v in (card.gradient.values.items() if card.gradient is not None else ()):
-            rows.append(f"| {partial(card, p)} | `{fmt(v)}` |")
+            rows.append(f"| {escape(partial(card, p))} | {code(fmt(v), True)} |")
         if rows:
-            head = f"| | {words.mode(card)} |" if card.gradient is not None else "| | value |"
+            head = (f"| | {escape(words.mode(card))} |" if card.gradient is not None
+                    else "| | value |")
             parts.append("\n".join([head, "|---|---|", *rows]))
         if not words.failed(card):
-            parts.append(words.check_line(card) + words.check_detail(card))
-            parts.extend(f"- {line}" for line in words.failure_lines(card))
+            parts.append(escape(words.check_line(card) + words.check_detail(card)))
+            parts.extend(f"- {escape(line)}" for line in words.failure_lines(card))
             sct = words.sct_line(card)
             if sct is not None:
-                parts.append(sct)
-        parts.append(f"Cost: {words.cost_line(card)}" + cost_detail(card))
+                parts.append(escape(sct))
+        parts.append(f"Cost: {escape(words.cost_line(card) + cost_detail(card))}")
         picture = plot_markdown(card)
         if picture:
             parts.append(picture)
-    notes = [f"- ⚠ `{p.code}` {words.line_name(p.line)}: {p.message}"
-             for p in words.problems_shown(card)]
-    notes += [f"- ⚠ {words.line_name(line)}: {note}" if line is not None else f"- ⚠ {note}"
-              for line, note in words.kinks(card)]
-    notes += [f"- ⚠ {note}" for _, _, note in words.debug_notes(card)]
+    notes = [f"- ⚠ {code(p.code)} {words.line_name(p.line)}: {escape(p.message)}"
+             for p in [*words.problems_shown(card), *card.hints]]
+    notes += [f"- {escape(line)}" for line in (words.not_paired(card),) if line]
+    notes += [f"- ⚠ {words.line_name(line)}: {escape(note)}" if line is not None
+              else f"- ⚠ {escape(note)}" for line, note in words.kinks(card)]
+    notes += [f"- ⚠ {escape(note)}" for _, _, note in words.debug_notes(card)]
     if card.debug is not None and card.debug.bindings_cut:
         notes.append(f"- {words.BINDINGS_CUT}")
     notes += _unavailable(card)
@@ -96,11 +149,12 @@ def _unavailable(card: Card) -> list[str]:
     """Sections with no line of their own that could not be computed, and why."""
     out = []
     if card.value is not None and not card.value.differentiable:
-        out.append(f"- {card.function} returns {card.value.describe}")
+        out.append(f"- {escape(f'{card.function} returns {card.value.describe}')}")
     if "expressions" in card.missing:
-        out.append(f"- derivative expressions: {words.unavailable(card, 'expressions')}")
+        out.append(f"- derivative expressions: "
+                   f"{escape(words.unavailable(card, 'expressions'))}")
     if card.kind == "function" and card.status == "ok" and card.gradient is None:
-        out.append(f"- gradient: {words.unavailable(card, 'gradient')}")
+        out.append(f"- gradient: {escape(words.unavailable(card, 'gradient'))}")
     return out
 
 
@@ -114,38 +168,41 @@ def cost_detail(card: Card) -> str:
 def _verdict(card: Card) -> str:
     """A hand-written derivative: the verdict, then hand-written, AD and finite
     differences per component and which of them agree."""
-    lines = [words.check_line(card)]
+    lines = [escape(words.check_line(card))]
     c = card.check
-    lines += [f"- {line}" for line in words.failure_lines(card)]
+    lines += [f"- {escape(line)}" for line in words.failure_lines(card)]
     if c is not None and c.components:
         lines += ["", "| | hand-written | AD | finite differences | |", "|---|---|---|---|---|"]
         for x in c.components[:12]:
-            cells = " | ".join(f"`{fmt(v)}`" if v is not None else "—"
+            cells = " | ".join(code(fmt(v), True) if v is not None else "—"
                                for v in (x.hand, x.ad, x.fd))
             mark = words.component_mark(x, c.subject)
-            lines.append(f"| ∂{c.target}/∂{x.name} | {cells} | {mark} {words.agreement(x)} |")
+            what = escape(words.component_partial(card.target, c, x))
+            lines.append(f"| {what} | {cells} | {mark} {escape(words.agreement(x))} |")
         if c.n_components > 12:
             lines.append(f"\n… {c.n_components - 12} more components")
     if card.value is not None and not card.value.differentiable:
-        lines.append(f"\n{card.function} returns {card.value.describe}: `{fmt(card.value.value)}`")
+        lines.append(f"\n{escape(f'{card.function} returns {card.value.describe}')}: "
+                     f"{code(fmt(card.value.value))}")
     return "\n".join(lines)
 
 
 def param_markdown(card: Card, name: str) -> str:
     """The hover on a parameter: that partial only."""
-    d = partial(card, name)
-    parts = [f"**{d}** {words.point_line(card)}"]
+    d = escape(partial(card, name))
+    parts = [f"**{d}** {escape(words.point_line(card))}"]
     lines = expression_lines(card, only=name)
     if lines:
         parts.append(_code(lines))
     if card.gradient is not None and name in card.gradient.values:
-        parts.append(f"{d} = `{fmt(card.gradient.values[name])}` ({words.mode(card)})")
+        parts.append(f"{d} = {code(fmt(card.gradient.values[name]))} "
+                     f"({escape(words.mode(card))})")
     elif card.check is not None and card.kind == "gradient":
         for x in [x for x in card.check.components if x.name.split("[")[0] == name][:6]:
             parts.append(f"{words.component_mark(x, 'hand')} "
-                         f"{words.component_line(card.check.target, x)}")
+                         f"{escape(words.component_line(card.target, x, card.check))}")
     elif card.kind == "function" and card.status != "static":
-        parts.append(f"*gradient {words.unavailable(card, 'gradient')}*")
+        parts.append(f"*gradient {escape(words.unavailable(card, 'gradient'))}*")
     return "\n\n".join(parts)
 
 
@@ -155,24 +212,26 @@ def line_markdown(card: Card, line: int) -> str | None:
     if not rows:
         return None
     out = [
-        f"**{words.line_name(line)}** {words.point_line(card)}",
+        f"**{words.line_name(line)}** {escape(words.point_line(card))}",
         "",
-        f"| step | value | adjoint ∂{card.function}/∂· |",
+        f"| step | value | adjoint ∂{escape(card.function)}/∂· |",
         "|---|---|---|",
     ]
     for r in rows[:20]:
-        out.append(f"| `{r.text}` | `{fmt(r.value)}` | `{fmt(r.adjoint)}` |")
+        out.append(f"| {code(r.text, True)} | {code(fmt(r.value), True)} | "
+                   f"{code(fmt(r.adjoint), True)} |")
     if len(rows) > 20:
         out.append(f"| … {len(rows) - 20} more | | |")
     notes = [note for at, _, note in words.debug_notes(card) if at == line]
     if notes:
-        out += [""] + [f"⚠ {note}" for note in notes]
+        out += [""] + [f"⚠ {escape(note)}" for note in notes]
     return "\n".join(out)
 
 
 def document_markdown(card: Card) -> str:
     """A whole document: derivatives (with CSE), values, check, cost, Wengert list."""
-    out = [f"# {words.signature(card)}", "", words.point_line(card).capitalize(), ""]
+    out = [f"# {escape(words.signature(card))}", "",
+           escape(words.point_line(card).capitalize()), ""]
     e = card.expressions
     out.append("## Derivatives")
     if e is not None:
@@ -180,9 +239,10 @@ def document_markdown(card: Card) -> str:
         swell = f"{e.partial_ops} operations in the partials, {e.ops} in {card.target}"
         out.append(f"\nExpression size: {swell}.")
         for line, msg in e.errors:
-            out.append(f"- {words.line_name(line) if line is not None else 'line ?'}: {msg}")
+            out.append(f"- {words.line_name(line) if line is not None else 'line ?'}: "
+                       f"{escape(msg)}")
     else:
-        out.append(words.unavailable(card, "expressions"))
+        out.append(escape(words.unavailable(card, "expressions")))
     out += ["", "## At the point", "", markdown(card).split("\n\n", 1)[-1]]
     out += ["", "## Wengert list (reverse mode)"]
     if card.trace is not None:
@@ -190,5 +250,5 @@ def document_markdown(card: Card) -> str:
                 for r in card.trace.rows]
         out.append(_code(rows or [card.trace.text]))
     else:
-        out.append(words.unavailable(card, "trace"))
+        out.append(escape(words.unavailable(card, "trace")))
     return "\n".join(out)

@@ -25,11 +25,19 @@ _INDENT = "          "
 
 def text(card: Card, trace: bool = False) -> str:
     """A header line, then indented sections (``trace``: the Wengert list too)."""
-    kind = f"  (hand-written derivative of {card.gradient_of})" if card.gradient_of else ""
+    kind = ""
+    if card.kind == "gradient":
+        kind = (f"  (hand-written derivative of {card.gradient_of})"
+                if card.gradient_of != card.function else "  (returns its value and gradient)")
     lines = [
         f"{words.signature(card)}  line {card.line + 1}{kind}",
         f"  point   {words.point_line(card)[3:]}",
     ]
+    if card.instance is not None:
+        lines.append(f"  self    {words.instance_line(card).removeprefix('self = ')}")
+    if card.kind == "gradient":
+        unpaired = words.not_paired(card)
+        lines.append(f"  paired  {unpaired or words.paired_line(card)}")
     if words.failed(card):
         lines.append(f"  status  {words.status_word(card)}")
     elif card.status == "static":
@@ -56,16 +64,26 @@ def text(card: Card, trace: bool = False) -> str:
             if sct is not None:
                 lines.append(f"  sct     {sct}")
     else:
+        if card.gradient is not None and card.gradient_of == card.function:
+            for i, (p, v) in enumerate(card.gradient.values.items()):
+                head = "  ∇       " if i == 0 else _INDENT
+                lines.append(f"{head}{partial(card, p)} = {fmt(v)}")
         lines.append(f"  verdict {words.check_line(card)}")
         c = card.check
-        for x in c.components[:12] if c is not None else ():
+        for x in c.components[:12] if c is not None and words.not_paired(card) is None else ():
             lines.append(f"{_INDENT}{words.component_mark(x, c.subject)} "
-                         f"{words.component_line(c.target, x)}")
+                         f"{words.component_line(card.target, x, c)}")
+        if c is not None and c.rows < c.rows_total:
+            lines.append(f"{_INDENT}(the first {c.rows} of {c.rows_total} output components "
+                         "checked)")
     lines += [_INDENT + line for line in words.failure_lines(card)]
     if card.kind == "function":
         lines.append(f"  cost    {words.cost_line(card)}{cost_detail(card)}")
-    for p in words.problems_shown(card):
+    for p in [*words.problems_shown(card), *card.hints]:
         lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
+        if p.fix is not None:
+            lines.append(f"{_INDENT}fix: insert above line {p.fix.line + 1}: "
+                         f"{p.fix.text.strip()}")
     for line, note in words.kinks(card):
         where = f" (line {line + 1})" if line is not None else ""
         lines.append(f"  ⚠ non-differentiable{where}: {note}")

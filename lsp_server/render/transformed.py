@@ -15,8 +15,11 @@ replaced by one that names the user's file and the point, nothing is added or re
 
 from __future__ import annotations
 
+import re
+
 from lsp_server.kernel.schema import Transformed
 
+from .markdown import code, escape
 from .words import SCT, line_name, sct_technique
 
 
@@ -43,11 +46,15 @@ def sct_hover(t: Transformed, origin: int, line: int, statement: str, file: str,
     # forward sweep, a loop's re-run, forward mode's line and its tangents) runs it.
     in_block = any(b.first <= line <= b.last for b in t.blocks)
     what = "the adjoint of" if t.mode == "reverse" and in_block else "from"
-    parts = [f"**{SCT}**: {what} {line_name(origin)} of `{t.function}` ({file})",
-             f"```python\n{statement}\n```"]
+    # The file's name, the function's and the statement are the user's text: escaped
+    # (a fence longer than any backtick run in the statement, which cannot close it).
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", statement)), default=0))
+    parts = [f"**{SCT}**: {what} {escape(line_name(origin))} of {code(t.function)} "
+             f"({escape(file)})",
+             f"{fence}python\n{statement.replace(chr(13), ' ')}\n{fence}"]
     if stale:
-        parts.append(f"*{file} has changed since this code was generated: show it again "
-                     "to follow the new version*")
+        parts.append(f"*{escape(file)} has changed since this code was generated: show it "
+                     "again to follow the new version*")
     return "\n\n".join(parts)
 
 

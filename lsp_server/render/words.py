@@ -35,7 +35,10 @@ def fmt(v: Any, digits: int = 6) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, int):
-        return str(v)
+        try:
+            return str(v)
+        except ValueError:  # more than 4300 decimal digits
+            return f"<an integer of {v.bit_length()} bits>"
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             return str(v)
@@ -165,6 +168,36 @@ def static_reason(card: Card) -> str:
 # -- the verdict -------------------------------------------------------------------------------
 
 
+def checked(card: Card) -> str:
+    """What a verdict is about: ``∇f``, ``∂f/∂x``, ``the Jacobian of f w.r.t. y``,
+    ``the Hessian of f``, ``df/dz (elementwise)``, ``−∂E/∂r``..."""
+    f = card.target
+    c = card.check
+    if c is None or c.subject != "hand":
+        return f"∇{f}"
+    wrt = ", ".join(c.wrt)
+    held = bool(c.held)
+    return {
+        "gradient": f"∇{f}" + (f" w.r.t. {wrt}" if held else ""),
+        "partial": f"∂{f}/∂{wrt}",
+        "derivative": f"d{f}/d{wrt} (elementwise)" if len(c.wrt) == 1
+        else f"the derivative of {f} (elementwise)",
+        "jacobian": f"the Jacobian of {f} w.r.t. {wrt}",
+        "hessian": f"the Hessian of {f}" + (f" w.r.t. {wrt}" if held else ""),
+        "hessian-vector product": f"the Hessian of {f} times the vector",
+        "parameter derivatives": f"∂{f}/∂({wrt})",
+        "force": f"−∂{f}/∂{wrt}",
+    }.get(c.kind, f"∇{f}")
+
+
+def not_paired(card: Card) -> str | None:
+    """Why a hand-written derivative turned out not to be one (its output does not fit)."""
+    p = card.pairing
+    if card.kind == "gradient" and p is not None and not p.fits:
+        return f"not a derivative of {card.target}: {p.message}"
+    return None
+
+
 def check_line(card: Card) -> str:
     """One line on the gradient check: ✓ / ✗ only when values were computed and compared,
     otherwise what could not be checked and why."""
@@ -174,23 +207,58 @@ def check_line(card: Card) -> str:
         return f"∇{f}: {COMPUTING}"
     if card.status == "static":
         return f"∇{f}: {'not checked' if hand else 'static only'} ({static_reason(card)})"
+    unpaired = not_paired(card)
+    if unpaired is not None:
+        return f"not checked: {unpaired}"
     c = card.check
-    if c is None and card.value is not None and not card.value.differentiable:
+    if c is None and card.value is not None and not card.value.differentiable and not hand:
         return f"∇{f}: none ({card.function} returns {card.value.describe})"
     if c is None:
         return f"∇{f}: check {unavailable(card, 'check')}"
     if c.outcome == "verified":
-        return f"✓ matches ∇{f}" if hand else f"✓ ∇{f} matches finite differences"
+        return f"✓ matches {checked(card)}" if c.subject == "hand" \
+            else f"✓ ∇{f} matches finite differences"
     if c.outcome == "wrong":
         w = worst(c)
         if w is None:
-            return f"✗ does not match ∇{f}" if hand else f"✗ ∇{f} differs from finite differences"
-        if hand:
-            return (f"✗ ∂{f}/∂{w.name}: hand-written {fmt(w.hand)}, AD {fmt(w.ad)} "
-                    f"at {_point_of(card, w)}")
+            return f"✗ does not match {checked(card)}" if c.subject == "hand" \
+                else f"✗ ∇{f} differs from finite differences"
+        if c.subject == "hand":
+            return (f"✗ {component_partial(f, c, w)}: hand-written {fmt(w.hand)}, AD "
+                    f"{fmt(w.ad)} at {_point_of(card, w)}")
         return (f"✗ ∂{f}/∂{w.name}: AD {fmt(w.ad)}, finite differences {fmt(w.fd)} "
                 f"at {_point_of(card, w)}")
-    return f"∇{f} not checked: {why_unverified(card, c)}"
+    return f"{checked(card)} not checked: {why_unverified(card, c)}"
+
+
+def component_partial(target: str, c: Check, x: Component) -> str:
+    """The derivative one component is: ``∂f/∂x[1]``, ``∂f[0]/∂y[1]`` (a Jacobian's row),
+    ``∂²f/∂x[0]∂x[1]`` (a Hessian's), ``−∂E/∂r`` (a force)."""
+    if c.kind == "hessian":
+        return f"∂²{target}/∂{x.output}∂{x.name}" if x.output else f"∂²{target}/∂{x.name}²"
+    if c.kind == "hessian-vector product":
+        return f"(∇²{target}·v)[{x.name}]"
+    sign = "−" if c.kind == "force" else ""
+    return f"{sign}∂{target}{x.output}/∂{x.name}"
+
+
+def paired_line(card: Card) -> str:
+    """Which rule paired a hand-written derivative, and how its output was read."""
+    parts = [card.rule] if card.rule else []
+    p = card.pairing
+    if p is not None and p.fits and p.message:
+        parts.append(f"read as {p.message}")
+    return "; ".join(parts)
+
+
+def instance_line(card: Card) -> str:
+    """``self = Huber() (constructor)`` for a method."""
+    i = card.instance
+    if i is None:
+        return ""
+    how = {"constructor": "built without arguments", "directive": "from the directive",
+           "synthetic": "synthetic: made-up arguments"}.get(i.source, i.source)
+    return f"self = {i.text} ({how})"
 
 
 def check_detail(card: Card) -> str:
@@ -208,15 +276,16 @@ def why_unverified(card: Card, c: Check) -> str:
         if failure is None:
             continue
         if who == "ad":
-            return f"AD could not differentiate {c.target}{at_line(failure)}"
+            return f"AD could not differentiate {card.target}{at_line(failure)}"
         if who == "fd":
-            return f"finite differences could not evaluate {c.target}{at_line(failure)}"
+            return f"finite differences could not evaluate {card.target}{at_line(failure)}"
         return f"{card.function}: {failure.message}{at_line(failure)}"
     return c.message  # NaN at the point: check_grad says which component
 
 
 def worst(c: Check) -> Component | None:
-    return next((x for x in c.components if x.name == c.worst), None)
+    name, _, output = (c.worst or "").partition("@")
+    return next((x for x in c.components if x.name == name and x.output == output), None)
 
 
 def _point_of(card: Card, w: Component) -> str:
@@ -240,11 +309,12 @@ def agreement(c: Component) -> str:
     return ", ".join(f"{a} {'=' if v else '≠'} {b}" for (a, b), v in known.items())
 
 
-def component_line(target: str, c: Component) -> str:
+def component_line(target: str, c: Component, check: Check | None = None) -> str:
     """``∂f/∂y: hand-written 3.0, AD 1.5, finite differences 1.5 (hand-written differs)``."""
     values = [f"{LABEL[who]} {fmt(v)}" for who, v in (("hand", c.hand), ("ad", c.ad), ("fd", c.fd))
               if v is not None]
-    return f"∂{target}/∂{c.name}: {', '.join(values)} ({agreement(c)})"
+    what = component_partial(target, check, c) if check is not None else f"∂{target}/∂{c.name}"
+    return f"{what}: {', '.join(values)} ({agreement(c)})"
 
 
 def component_mark(c: Component, subject: str) -> str:
@@ -260,7 +330,8 @@ def failure_lines(card: Card) -> list[str]:
     out = []
     for who in ("hand", "ad", "fd"):
         failure = c.failures.get(who)
-        if who == "ad" and failure is not None and card.why("gradient") == failure.message:
+        if who == "ad" and failure is not None and card.kind == "function" \
+                and card.why("gradient") == failure.message:
             continue  # the gradient's own line already says it
         if failure is not None:
             what = card.function if who == "hand" else WHO[who]

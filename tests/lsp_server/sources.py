@@ -24,15 +24,15 @@ def f_grad(x):
     return 3*x**2
 """
 
-# scipy.optimize.rosen and rosen_der as scipy writes them: np.asarray at the top,
-# which AD cannot trace through yet (line 6).
+# scipy.optimize.rosen and rosen_der, rosen starting with a copy through float() of each
+# element, which AD cannot trace through (line 6: a traced value cannot become a float).
 ROSEN = """\
 import numpy as np
 
 
 # adlens: x=[1.3, 0.7, 0.8]
 def rosen(x):
-    x = np.asarray(x)
+    x = np.array([float(v) for v in x])
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
 
 

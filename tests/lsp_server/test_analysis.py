@@ -69,8 +69,9 @@ def test_point_mixes_doctest_and_defaults_per_parameter():
 
 
 def test_synthetic_point_is_marked_and_guesses_arrays_and_ints():
-    m = analyze("def h(a, v, k):\n    return a * v[0] * sum(range(k))\n")
+    m = analyze("def h(a, v, k):\n    return a * v[0] * v[2] * sum(range(k))\n")
     p = m.function("h").point
+    # v[0], v[2]: a vector as long as the largest index needs
     assert p.values == {"a": 0.5, "v": [0.6, 0.7, 0.8], "k": 3}
     assert p.source == "synthetic" and set(p.synthetic) == {"a", "v", "k"}
 

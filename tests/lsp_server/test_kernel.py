@@ -59,13 +59,14 @@ def test_value_and_reverse_mode_gradient(kernel):
     assert g.values == {"x": 2.0, "y": 0.0}
 
 
-def test_while_true_times_out_and_the_kernel_restarts(kernel):
-    restarts = kernel.restarts
+def test_while_true_times_out_and_only_its_request_process_is_killed(kernel):
+    restarts, pid = kernel.restarts, kernel.pid
     start = time.monotonic()
     res = kernel.run_sync(request("def spin(x):\n    while True:\n        pass\n", "spin"))
     assert res.status == "timeout" and "timed out" in res.message
     assert time.monotonic() - start < 3.0
-    assert kernel.restarts == restarts + 1
+    # the zygote killed the request's process at the limit: no restart, no re-import
+    assert kernel.restarts == restarts and kernel.pid == pid
     assert_serves(kernel, 1.0)
 
 
@@ -85,7 +86,7 @@ def test_partial_results_survive_a_timeout(kernel):
     assert_serves(kernel, 1.5)
 
 
-def test_memory_bomb_is_out_of_memory_and_the_kernel_restarts(kernel):
+def test_memory_bomb_is_out_of_memory(kernel):
     contained(kernel, "def bomb(x):\n    return [x] * (10 ** 10)\n", "bomb", "oom",
               "out of memory", 2.0)
 
@@ -106,7 +107,7 @@ def test_sys_exit_is_an_error_not_an_exit(kernel):
     assert_serves(kernel, 4.0)
 
 
-def test_os_exit_crashes_the_process_which_restarts(kernel):
+def test_os_exit_crashes_the_request_process(kernel):
     contained(kernel, "import os\ndef die(x):\n    os._exit(4)\n", "die", "crashed",
               "exit code 4", 5.0)
 
@@ -142,7 +143,7 @@ def test_deep_recursion_is_an_error(kernel):
 def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):
     src = (
         "import numpy as np\n\n\nCONST = 2.0\n\n\n"  # lines 0-5: the slice skips blanks
-        "def helper(v):\n    return np.asarray(v) * CONST\n\n\n"
+        "def helper(v):\n    return np.array([float(e) for e in v]) * CONST\n\n\n"
         "# adlens: x=[1.0, 2.0]\n"
         "def f(x):\n"  # line 11
         "    y = x * x\n"  # line 12
@@ -151,7 +152,7 @@ def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):
     res = kernel.run_sync(request(src, "f"))
     assert res.status == "ok"
     grad = res.pieces["gradient"]
-    assert isinstance(grad, Failure) and grad.line == 7  # inside helper: np.asarray
+    assert isinstance(grad, Failure) and grad.line == 7  # inside helper: float()
     check = res.pieces["check"]
     assert check.outcome == "unverified" and check.failures["ad"].line == 7
     assert "line 8" in check.message  # check_grad's own sentence: 1-based, as editors show

@@ -1,6 +1,6 @@
 """Measure AD Lens on the real-world corpus through its real CLI.
 
-    python tests/realworld/measure.py [--adlens PATH] [--details] [FILE ...]
+    python tests/realworld/measure.py [--adlens PATH] [--details] [--jobs N] [FILE ...]
 
 Runs `adlens check FILE --format json` on each corpus file (no directives, no options), reads
 the cards and compares them with ground_truth.toml. Prints one Markdown table row per file
@@ -25,6 +25,7 @@ Columns:
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -44,11 +45,13 @@ def in_reach(d: dict) -> bool:
     return d.get("scope") != "nested" and not d.get("needs_directive", False)
 
 
-def run(adlens: str, path: Path, timeout: float) -> tuple[dict | None, str, int, float]:
+def run(adlens: str, path: Path, timeout: float,
+        time_limit: float | None = None) -> tuple[dict | None, str, int, float]:
     t0 = time.perf_counter()
+    extra = ["--time-limit", str(time_limit)] if time_limit else []
     try:
-        p = subprocess.run([adlens, "check", str(path), "--format", "json"], capture_output=True,
-                           text=True, timeout=timeout, cwd=ROOT)
+        p = subprocess.run([adlens, "check", str(path), "--format", "json", *extra],
+                           capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return None, f"timed out after {timeout} s", -1, time.perf_counter() - t0
     out = p.stdout + p.stderr
@@ -57,6 +60,23 @@ def run(adlens: str, path: Path, timeout: float) -> tuple[dict | None, str, int,
     except json.JSONDecodeError:
         doc = None
     return doc, out, p.returncode, time.perf_counter() - t0
+
+
+def hand_check(card: dict) -> bool:
+    """The card holds a verdict on a hand-written derivative (its output fit the rule)."""
+    check, pairing = card.get("check") or {}, card.get("pairing") or {}
+    return check.get("subject") == "hand" and pairing.get("fits", True)
+
+
+def _why(card: dict) -> str:
+    pairing = card.get("pairing") or {}
+    if pairing and not pairing.get("fits", True):
+        return f"not a pair: {pairing.get('message', '')}"
+    missing = card.get("missing", {})
+    for key in ("value", "pairing", "check"):
+        if key in missing:
+            return f"{key}: {missing[key].get('message', '')}"
+    return card.get("status", "")
 
 
 def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[dict, list[str]]:
@@ -68,7 +88,7 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
         by_name.setdefault(c["function"], []).append(c)
     names = {f["name"] for f in functions}
     found = [n for n in names if n in by_name]
-    grads = [n for n in found if any(c["gradient"].get("available") for c in by_name[n])]
+    grads = [n for n in found if any(c.get("gradient") for c in by_name[n])]
 
     # one row per (derivative, function) pair; it is wrong when any of its entries is
     pairs: dict[tuple[str, str], bool] = {}
@@ -79,44 +99,69 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     wrong_names = {d["name"] for d in entry.get("derivatives", []) if not d["correct"]}
 
     paired = verified = caught = 0
+    caught_pairs: list[tuple[str, str]] = []
+    verified_wrong: list[tuple[str, str]] = []
     notes = []
     for (name, of), ok in pairs.items():
-        verdicts = [c["verdict"] for c in by_name.get(name, [])
-                    if c.get("verdict") and (c.get("gradient_of") == of or name == of)]
+        cands = [c for c in by_name.get(name, []) if c.get("gradient_of") == of]
+        verdicts = [c["check"] for c in cands if hand_check(c)]
         if not verdicts:
-            notes.append(f"not paired: {name} (derivative of {of})")
+            why = "; ".join(_why(c) for c in cands) or "no card names it a derivative of it"
+            notes.append(f"not paired: {name} (derivative of {of}): {why[:200]}")
             continue
         paired += 1
-        v = verdicts[0]
-        if ok and v.get("correct") is True:
+        outcome = verdicts[0]["outcome"]
+        if ok and outcome == "verified":
             verified += 1
-        elif not ok and v.get("correct") is False:
+        elif not ok and outcome == "wrong":
             caught += 1
+            caught_pairs.append((name, of))
         else:
-            notes.append(f"verdict {v.get('correct')!r} on {name} (of {of}); ground truth "
-                         f"{'correct' if ok else 'wrong'}: {v.get('reason') or ''}".rstrip(": "))
+            if not ok and outcome == "verified":
+                verified_wrong.append((name, of))
+            notes.append(f"verdict {outcome} on {name} (of {of}); ground truth "
+                         f"{'correct' if ok else 'wrong'}: {verdicts[0].get('message', '')[:200]}")
 
     false_x = 0
+    false_list: list[tuple[str, str]] = []
     for c in cards:
-        verdict, check = c.get("verdict") or {}, c.get("check") or {}
-        x_verdict = verdict.get("correct") is False
-        x_check = check.get("available") and check.get("passed") is False
-        if not (x_verdict or x_check):
-            continue
-        if c["function"] in wrong_names:
+        check = c.get("check") or {}
+        if check.get("outcome") != "wrong" or c["function"] in wrong_names:
             continue
         false_x += 1
-        what = "verdict" if x_verdict else "finite-difference check"
-        reason = (verdict.get("reason") or verdict.get("fd_message") if x_verdict
-                  else check.get("message")) or ""
-        notes.append(f"false ✗ ({what}) on {c['function']}: {reason[:160]}")
+        what = "verdict" if check.get("subject") == "hand" else "finite-difference check"
+        false_list.append((c["function"], what))
+        notes.append(f"false ✗ ({what}) on {c['function']}: {check.get('message', '')[:160]}")
 
     expected = 1 if wrong_pairs else 0
     row = dict(file=entry["path"], functions=len(names), cards=len(found), gradients=len(grads),
                derivs=len(pairs), paired=paired, verified=verified, wrong=len(wrong_pairs),
                caught=caught, false_x=false_x, tracebacks=output.count("Traceback"),
-               exit=status, expected=expected, parsed=doc is not None)
+               exit=status, expected=expected, parsed=doc is not None,
+               caught_pairs=caught_pairs, verified_wrong=verified_wrong, false_list=false_list)
     return row, notes
+
+
+def measure_corpus(adlens: str, files: list[str] | None = None, timeout: float = 600.0,
+                   jobs: int = 1, time_limit: float | None = None,
+                   ) -> tuple[list[dict], dict[str, list[str]]]:
+    """Run the CLI on each corpus file (``jobs`` at a time) and measure it: one row per
+    file, in the manifest's order, and the notes (misses, false ✗) per file.
+    ``time_limit``: the CLI's --time-limit (None: its default, as a user runs it)."""
+    manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
+    entries = [f for f in manifest["file"]
+               if not files or f["path"] in {Path(a).name for a in files}]
+
+    def one(entry: dict) -> tuple[dict, list[str]]:
+        doc, out, status, secs = run(adlens, HERE / entry["path"], timeout, time_limit)
+        row, notes = measure(entry, doc, out, status)
+        row["seconds"] = secs
+        print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
+        return row, notes if doc is not None else [f"no JSON on stdout: {out[-300:]}"]
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        results = list(pool.map(one, entries))
+    return [r for r, _ in results], {r["file"]: n for r, n in results}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,18 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--adlens", default=str(ROOT / ".venv" / "bin" / "adlens"))
     ap.add_argument("--details", action="store_true", help="list misses and false ✗ per file")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per file")
+    ap.add_argument("--jobs", type=int, default=1, help="files measured at once")
+    ap.add_argument("--time-limit", type=float, help="the CLI's --time-limit (default: its own)")
     args = ap.parse_args(argv)
-    manifest = tomllib.loads((HERE / "ground_truth.toml").read_text())
-    entries = [f for f in manifest["file"]
-               if not args.files or f["path"] in {Path(a).name for a in args.files}]
-    rows, details = [], {}
-    for entry in entries:
-        doc, out, status, secs = run(args.adlens, HERE / entry["path"], args.timeout)
-        row, notes = measure(entry, doc, out, status)
-        row["seconds"] = secs
-        rows.append(row)
-        details[entry["path"]] = notes if doc is not None else [f"no JSON on stdout: {out[-300:]}"]
-        print(f"measured {entry['path']} in {secs:.1f} s", file=sys.stderr)
+    rows, details = measure_corpus(args.adlens, args.files, args.timeout, args.jobs,
+                                   args.time_limit)
 
     head = ("| file | functions | cards | gradients | derivs | paired | verified | wrong ✗ "
             "| false ✗ | tracebacks | exit (expected) | s |")

@@ -147,6 +147,34 @@ def _summary(fn: FunctionInfo, line_offset: int) -> dict[str, Any]:
     }
 
 
+def _expected_names(tree: ast.Module) -> list[str]:
+    """Python's own top-level defs, and the methods of top-level classes as
+    ``Class.method`` (properties and dunders other than ``__call__`` left out), in file
+    order; a class defined twice lists its methods where the last definition is."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
+    last = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    names: list[str] = []
+    for n in tree.body:
+        if isinstance(n, kinds):
+            names.append(n.name)
+        elif isinstance(n, ast.ClassDef) and last[n.name] is n:
+            methods = {m.name: m for m in n.body if isinstance(m, kinds)}
+            for m in methods.values():
+                dunder = m.name.startswith("__") and m.name.endswith("__")
+                if _is_property(m) or (dunder and m.name != "__call__"):
+                    continue
+                names.append(f"{n.name}.{m.name}")
+    return names
+
+
+def _is_property(m: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for d in m.decorator_list:
+        name = d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else ""
+        if name in ("property", "cached_property", "setter", "getter", "deleter"):
+            return True
+    return False
+
+
 def check_model(text: str, model: DocumentModel) -> int:
     """Assert the property; returns how many functions were compared."""
     assert isinstance(model, DocumentModel)
@@ -154,9 +182,7 @@ def check_model(text: str, model: DocumentModel) -> int:
     if expected is None:
         tree = _whole_parse(text)
         assert tree is not None
-        names = [
-            n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-        ]
+        names = _expected_names(tree)
         assert [f.name for f in model.functions] == names
         assert not model.errors
         return len(names)

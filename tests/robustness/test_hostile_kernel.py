@@ -87,10 +87,14 @@ HOSTILE = {
         {"ok"},
         "",
     ),
+    # One thread spinning from the first call on (a thread per call, as this case
+    # once was, made the ~60 calls of a card fight dozens of spinners for the GIL:
+    # two seconds under load, whatever the kernel does).
     "spinning_thread": (
         "import threading\n"
         "def spin():\n    while True:\n        pass\n"
-        "threading.Thread(target=spin, daemon=True).start()\nreturn x * 3.0",
+        "if threading.active_count() == 1:\n"
+        "    threading.Thread(target=spin, daemon=True).start()\nreturn x * 3.0",
         {"ok"},
         "",
     ),

@@ -1,0 +1,249 @@
+"""Which function a hand-written derivative differentiates: the conventions real code
+uses, within a module or within a class (SPEC §2, "Real code").
+
+A rule proposes a partner; the partner must exist (a function of the file, a method
+of the class or of a base class in the file, or a name imported from a module for the
+``d``-prefix chain) and the derivative must be callable with the partner's arguments:
+its parameters are the partner's (by name, or as many of them by position), plus one
+vector for a Hessian-vector product. Otherwise it is not a pair. The kernel then checks
+that the shapes fit (`lsp_server.kernel.compute`); a guess never produces a ✗ unless
+the derivative's output has the shape the rule says.
+
+Rules, first that applies (each names itself on the card):
+
+- directive ``# adlens: gradient-of=f`` (``wrt=x``: a partial; ``order=2``: a Hessian);
+- ``(value, gradient)`` returns: ``*_and_grad``, ``*_and_gradient``, ``*_loss_grad``,
+  ``*_and_jac``, ``value_and_grad*``, PINTS's ``evaluateS1``, or ``returns=value,grad``;
+- Hessian-vector products: ``f_hessp``, ``f_hess_prod``, ``hessp_f``, ``f_hvp``; in a class
+  ``hessp``, ``hess_prod``, ``hessian_product``, ``hvp``;
+- Hessians: ``f_hess``, ``hess_f``, ``f_hessian``, ``hessian_f``; in a class ``hess``,
+  ``hessian``;
+- chains, each the derivative of the one before: ``f``/``f_fp``/``f_fpp`` (and
+  ``f_f``/``f_fp``), ``f``/``fprime``/``fprime2``, ``deriv``/``deriv2``,
+  ``X_deriv``/``X_deriv2``, ``X``/``dX``/``ddX``, ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
+- partials (∂f/∂x only, the other parameters held): ``f_dx``, ``df_dx``, ``dfdx``, ``f_x``
+  where ``x`` is a parameter of ``f``;
+- whole derivatives: ``f_grad``, ``grad_f``, ``f_gradient``, ``gradient_f``, ``f_der``,
+  ``f_deriv``, ``f_derivative``, ``f_prime``, ``fprime``, ``f_jac``, ``jac_f``,
+  ``f_jacobian``, ``jacobian_f``, ``df``; SciPy's ``fun_X``/``jac_X``, ``func_X``/``grad_X``;
+- in a class: ``func``/``fun``/``f``/``function``/``__call__``/``evaluate``/``value``/
+  ``loss``/``objective``/``energy`` with ``grad``/``gradient``/``jac``/``jacobian``/``der``/
+  ``deriv``/``derivative``/``fprime``; Astropy's ``evaluate``/``fit_deriv`` (derivatives
+  w.r.t. the parameters); ``energy``/``force`` (the force is minus the derivative);
+  M-estimators' ``rho``/``psi`` (ψ = ρ′);
+- a docstring whose first sentence says "Derivative of X" / "Gradient of X" /
+  "Jacobian of X" / "Hessian of X", X a sibling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .model import Pairing
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A function or method a derivative may be paired with, as this module sees it."""
+
+    name: str  # bare name in its scope: "f", "fun", "arcsin"
+    of: str  # qualified, as the card shows it: "f", "CDFLink.deriv", "numpy.arcsin"
+    target: str  # how the kernel reaches it: "f", "Probit.deriv", "arcsin"
+    params: tuple[str, ...] | None  # None: unknown (an imported function)
+    required: int = 0
+    abstract: bool = False
+    returns_gradient: bool = False
+
+
+VALUE_AND_GRAD = re.compile(
+    r"(\w+_and_grad(ient)?|\w+_loss_grad|\w+_and_jac(obian)?|value_and_grad\w*|"
+    r"loss_and_grad\w*|evaluateS1)")
+_CLASS_FUNCS = ("fun", "func", "f", "function", "__call__", "evaluate", "value", "loss",
+                "objective", "energy")
+_PREFIXED_FUNCS = ("loss", "fun", "func", "f", "value", "objective", "obj", "cost", "energy",
+                   "function")
+_CLASS_DERIVS = ("grad", "gradient", "jac", "jacobian", "der", "deriv", "derivative",
+                 "fprime", "df", "dfdx", "fit_deriv")
+_CLASS_HESS = ("hess", "hessian")
+_CLASS_HVP = ("hessp", "hess_prod", "hessian_product", "hessian_vector_product", "hvp",
+              "hess_vec")
+_DOC = re.compile(r"\b(derivative|gradient|jacobian|hessian)\s+of\s+(?:the\s+)?"
+                  r"(?:function\s+)?[`'\"]*(\w+)", re.I)
+
+
+Lookup = Callable[[str], "Candidate | None"]
+
+
+def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
+         lookup: Lookup, in_class: bool, docstring: str | None,
+         directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
+         returns: bool = False) -> Pairing | None:
+    """The pairing of function ``name`` (parameters ``params``, ``required`` of them
+    without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
+    same scope (the module, or the class and its bases)."""
+    if directive_of:
+        c = lookup(directive_of)
+        of = c.of if c is not None else directive_of
+        target = c.target if c is not None else directive_of
+        kind = "hessian" if order == 2 else "partial" if wrt else "derivative"
+        if directive_of == name:
+            kind = "value-and-gradient"
+        return Pairing(of, target, kind, f"directive: gradient-of={directive_of}"
+                       + (f", wrt={','.join(wrt)}" if wrt else "")
+                       + (f", order={order}" if order != 1 else ""), wrt,
+                       bool(c and c.returns_gradient))
+    if returns:
+        return Pairing(name, name, "value-and-gradient", "directive: returns=value,grad")
+    loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name))
+    if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
+        return Pairing(name, name, "value-and-gradient",
+                       f"by name: {name} returns (value, gradient)")
+    for proposal in _proposals(name, in_class):
+        partner, kind, rule = proposal[:3]
+        wrt_named = proposal[3] if len(proposal) > 3 else ()
+        unless = proposal[4] if len(proposal) > 4 else ""
+        if unless and lookup(unless) is not None:
+            continue  # fprime1 beside fprime2: numbered functions, not a chain
+        c = lookup(partner)
+        if c is None or c.name == name or c.abstract:
+            continue
+        if wrt_named and (c.params is None or wrt_named[0] not in c.params):
+            continue
+        if not _callable_like(params, required, c, extra=(kind == "hvp") or extra_ok):
+            continue
+        return Pairing(c.of, c.target, kind, rule, wrt_named, c.returns_gradient)
+    if loss_grad:  # X_loss_grad with no X_loss beside it: (loss, gradient)
+        return Pairing(name, name, "value-and-gradient",
+                       f"by name: {name} returns (value, gradient)")
+    if docstring:
+        m = _DOC.search(docstring.split("\n\n", 1)[0])
+        if m:
+            word, partner = m.group(1).lower(), m.group(2)
+            c = lookup(partner)
+            if c is not None and c.name != name and not c.abstract \
+                    and _callable_like(params, required, c, extra=False):
+                kind = "hessian" if word == "hessian" else "derivative"
+                return Pairing(c.of, c.target, kind, f"docstring: “{m.group(0)}”", (),
+                               c.returns_gradient)
+    return None
+
+
+def _callable_like(params: tuple[str, ...], required: int, c: Candidate, extra: bool) -> bool:
+    """The derivative can be called with its partner's arguments."""
+    if c.params is None:
+        return required <= 1
+    if not c.params:
+        return False
+    if all(p in c.params for p in params[:required]):
+        return True
+    if required == len(c.params) or len(params) == len(c.params):
+        return True
+    return extra and required == len(c.params) + 1
+
+
+def _proposals(name: str, in_class: bool) -> list[tuple]:
+    """(partner, kind, rule[, wrt]) in order of preference."""
+    out: list[tuple] = []
+
+    def add(partner: str, kind: str, rule: str, wrt: tuple[str, ...] = (),
+            unless: str = "") -> None:
+        if partner and partner != name:
+            out.append((partner, kind, rule, wrt, unless))
+
+    # Hessian-vector products, then Hessians
+    for pat in (r"(\w+)_hessp", r"(\w+)_hess_prod", r"(\w+)_hessian_prod(?:uct)?",
+                r"(\w+)_hvp", r"hessp_(\w+)", r"hvp_(\w+)", r"(\w+)_hessian_vector_product"):
+        m = re.fullmatch(pat, name)
+        if m:
+            add(m.group(1), "hvp", f"by name: {name} is a Hessian-vector product of "
+                f"{m.group(1)}")
+    for pat in (r"(\w+)_hess", r"(\w+)_hessian", r"hess_(\w+)", r"hessian_(\w+)"):
+        m = re.fullmatch(pat, name)
+        if m:
+            add(m.group(1), "hessian", f"by name: {name} is the Hessian of {m.group(1)}")
+    if in_class:
+        if name in _CLASS_HVP:
+            for f in _CLASS_FUNCS:
+                add(f, "hvp", f"in the class: {name} is the Hessian-vector product of {f}")
+        if name in _CLASS_HESS:
+            for f in _CLASS_FUNCS:
+                add(f, "hessian", f"in the class: {name} is the Hessian of {f}")
+    # chains
+    m = re.fullmatch(r"(\w+)_fpp", name)
+    if m:
+        add(f"{m.group(1)}_fp", "derivative", "by name: the chain _f, _fp, _fpp")
+    m = re.fullmatch(r"(\w+)_fp", name)
+    if m:
+        add(f"{m.group(1)}_f", "derivative", "by name: the chain _f, _fp, _fpp")
+        add(m.group(1), "derivative", "by name: the chain f, f_fp, f_fpp")
+    m = re.fullmatch(r"(\w*(?:prime|deriv|der|derivative))(\d)", name)
+    if m:
+        n = int(m.group(2))
+        prev = m.group(1) + (str(n - 1) if n > 2 else "")
+        add(prev, "derivative", f"by name: the chain {m.group(1)}, {m.group(1)}2, …",
+            unless=f"{m.group(1)}1")
+    m = re.fullmatch(r"d(\d)(\w+?)_d([A-Za-z]\w*?)\1", name)
+    if m:
+        n, f, x = int(m.group(1)), m.group(2), m.group(3)
+        prev = f"d{n - 1 if n > 2 else ''}{f}_d{x}{n - 1 if n > 2 else ''}"
+        add(prev, "derivative", f"by name: the chain {f}, d{f}_d{x}, d2{f}_d{x}2, …")
+    m = re.fullmatch(r"d([A-Za-z]\w*?)_?d([A-Za-z]\w*)", name)
+    if m:
+        add(m.group(1), "partial", f"by name: {name} is ∂{m.group(1)}/∂{m.group(2)}",
+            (m.group(2),))
+    m = re.fullmatch(r"(\w+)_d([A-Za-z]\w*)", name)
+    if m:
+        add(m.group(1), "partial", f"by name: {name} is ∂{m.group(1)}/∂{m.group(2)}",
+            (m.group(2),))
+    # whole derivatives
+    for pat, what in ((r"(\w+)_grad", "the _grad suffix"), (r"grad_(\w+)", "the grad_ prefix"),
+                      (r"(\w+)_gradient", "the _gradient suffix"),
+                      (r"gradient_(\w+)", "the gradient_ prefix"),
+                      (r"(\w+)_der", "the _der suffix"), (r"(\w+)_deriv", "the _deriv suffix"),
+                      (r"(\w+)_derivative", "the _derivative suffix"),
+                      (r"(\w+)_prime", "the _prime suffix"), (r"(\w+)prime", "the prime suffix"),
+                      (r"(\w+)_jac", "the _jac suffix"), (r"jac_(\w+)", "the jac_ prefix"),
+                      (r"(\w+)_jacobian", "the _jacobian suffix"),
+                      (r"jacobian_(\w+)", "the jacobian_ prefix")):
+        m = re.fullmatch(pat, name)
+        if m:
+            add(m.group(1), "derivative", f"by name: {what}")
+    # siblings named like a class's pair with a shared prefix: _logistic_loss/_logistic_grad
+    m = re.fullmatch(r"(\w+?)_(grad|gradient|jac|jacobian|der|deriv|derivative|fprime)", name)
+    if m:
+        for f in _PREFIXED_FUNCS:
+            add(f"{m.group(1)}_{f}", "derivative",
+                f"by name: {m.group(1)}_{f} and {name} (value and derivative)")
+    m = re.fullmatch(r"(\w+?)_(hess|hessian)", name)
+    if m:
+        for f in _PREFIXED_FUNCS:
+            add(f"{m.group(1)}_{f}", "hessian",
+                f"by name: {m.group(1)}_{f} and {name} (value and Hessian)")
+    for dpre, fpre in (("jac_", "fun_"), ("grad_", "func_"), ("grad_", "fun_"),
+                       ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_")):
+        if name.startswith(dpre) and len(name) > len(dpre):
+            kind = "hessian" if dpre == "hess_" else "derivative"
+            add(fpre + name[len(dpre):], kind, f"by name: SciPy's {fpre}X / {dpre}X")
+    m = re.fullmatch(r"d([A-Za-z_]\w*)", name)
+    if m:
+        add(m.group(1), "derivative", "by name: the d prefix (dX is the derivative of X)")
+    m = re.fullmatch(r"(\w+)_([A-Za-z])", name)
+    if m:
+        add(m.group(1), "partial", f"by name: {name} is ∂{m.group(1)}/∂{m.group(2)}",
+            (m.group(2),))
+    if in_class:
+        if name in _CLASS_DERIVS:
+            funcs = ("evaluate",) if name == "fit_deriv" else _CLASS_FUNCS
+            for f in funcs:
+                what = ("Astropy's evaluate / fit_deriv (derivatives w.r.t. the parameters)"
+                        if name == "fit_deriv" else f"{name} of {f}")
+                add(f, "derivative", f"in the class: {what}")
+        if name == "force":
+            add("energy", "force", "in the class: the force is minus the derivative of the "
+                "energy")
+        if name == "psi":
+            add("rho", "derivative", "in the class: an M-estimator's psi is the derivative "
+                "of rho")
+    return out

@@ -1,0 +1,284 @@
+"""Real code, run (issue 12): methods built in the kernel, every pairing kind checked
+through ``ad.check_grad`` against AD, wrong ones ✗ with the component named, outputs that
+do not fit are no pair (never a ✗), and the CLI's summary and JSON say so."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lsp_server import render
+from lsp_server.analysis import analyze
+from lsp_server.cards import CardService
+from lsp_server.kernel import KernelPool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SRC = '''\
+import numpy as np
+import ad_core as ad
+
+
+def f(x, y):
+    return x ** 2 * y + np.sin(y)
+
+
+def f_dx(x, y):
+    return 2 * x * y
+
+
+def f_dy(x, y):
+    return x ** 2 + np.sin(y)  # wrong: cos(y)
+
+
+def g_f(x, a, b):
+    return a * x ** 3 + b
+
+
+def g_fp(x, a, b):
+    return 3 * a * x ** 2
+
+
+def g_fpp(x, a, b):
+    return 6 * a * x
+
+
+def rosen(x):
+    x = np.asarray(x)
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1 - x[:-1]) ** 2.0)
+
+
+def rosen_hess(x):
+    return ad.hessian(rosen)(np.asarray(x)) + np.eye(len(x))  # wrong: + I
+
+
+def rosen_hess_prod(x, p):
+    return ad.hessian(rosen)(np.asarray(x)) @ p
+
+
+def fun_residuals(x):
+    return np.array([10 * (x[1] - x[0] ** 2), 1 - x[0]])
+
+
+def jac_residuals(x):
+    return np.array([[-20 * x[0], 10.0], [-1.0, 0.0]])
+
+
+def loss_and_grad(w):
+    return np.sum(w ** 2), 2 * w
+
+
+def bad_and_grad(w):
+    return np.sum(w ** 2), 3 * w
+
+
+def pair(w):
+    return np.sum(np.cos(w)), -np.sin(w)
+
+
+def fun_wrong_dimensions(x):
+    return np.array([x, x ** 2, x ** 3])
+
+
+def jac_wrong_dimensions(x):
+    return np.ones((1, 1, 1))
+
+
+class Spring:
+    def __init__(self, k=3.0):
+        self.k = k
+
+    def energy(self, r):
+        return 0.5 * self.k * r ** 2
+
+    def force(self, r):
+        return -self.k * r
+
+
+# adlens: self=Model(2.0)
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def fun(self, x):
+        return self.scale * np.sum(x[0] ** 2 + x[1] ** 4)
+
+    def grad(self, x):
+        return self.scale * np.array([2 * x[0], 4 * x[1] ** 3])
+
+    @staticmethod
+    def evaluate(x, amplitude, mean):
+        return amplitude * np.exp(-(x - mean) ** 2)
+
+    @staticmethod
+    def fit_deriv(x, amplitude, mean):
+        e = np.exp(-(x - mean) ** 2)
+        return [e, 2 * amplitude * (x - mean) * e]
+
+
+def total(z, *params):
+    a, b = params
+    return a * z[0] ** 2 + b * z[1]
+'''
+
+
+@pytest.fixture(scope="module")
+def cards():
+    pool = KernelPool(1, time_limit=10.0)
+    svc = CardService(pool, execution="always")
+    model = analyze(SRC)
+    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
+    pool.close()
+    return out
+
+
+def test_partials_are_checked_against_one_partial_the_others_held(cards):
+    dx = cards["f_dx"]
+    assert dx.check.outcome == "verified" and dx.check.kind == "partial"
+    assert dx.check.wrt == ["x"] and dx.check.held == ["y"]
+    assert render.check_line(dx) == "✓ matches ∂f/∂x"
+    dy = cards["f_dy"]
+    assert dy.check.outcome == "wrong"
+    assert render.check_line(dy).startswith("✗ ∂f/∂y: hand-written")
+
+
+def test_chains_hold_the_extra_parameters(cards):
+    assert cards["g_fp"].check.outcome == "verified" and cards["g_fp"].check.wrt == ["x"]
+    assert cards["g_fpp"].check.outcome == "verified"
+    assert cards["g_fpp"].gradient_of == "g_fp"
+
+
+def test_hessians_and_their_products(cards):
+    hess = cards["rosen_hess"]
+    assert hess.check.kind == "hessian" and hess.check.outcome == "wrong"
+    assert render.check_line(hess).startswith("✗ ∂²rosen/∂x[0]∂x[0]: hand-written")
+    assert cards["rosen_hess_prod"].check.outcome == "verified"
+    assert cards["rosen_hess_prod"].check.kind == "hessian-vector product"
+    assert cards["rosen"].gradient is not None  # np.asarray on the traced x works
+
+
+def test_jacobians_by_scipys_fun_and_jac_names(cards):
+    jac = cards["jac_residuals"]
+    assert jac.check.kind == "jacobian" and jac.check.outcome == "verified"
+    assert jac.check.rows == 2
+
+
+def test_value_and_gradient_by_name_and_by_shape(cards):
+    assert cards["loss_and_grad"].check.outcome == "verified"
+    assert cards["loss_and_grad"].gradient is not None  # AD of the value part
+    bad = cards["bad_and_grad"]
+    assert bad.check.outcome == "wrong" and bad.gradient_of == "bad_and_grad"
+    shaped = cards["pair"]  # no name says it: (a float, an array like w)
+    assert shaped.kind == "gradient" and shaped.rule.startswith("by shape")
+    assert shaped.check.outcome == "verified"
+
+
+def test_an_output_that_does_not_fit_is_no_pair_and_no_cross(cards):
+    c = cards["jac_wrong_dimensions"]
+    assert not c.paired and c.check is None
+    assert "✗" not in render.text(c)
+    assert render.check_line(c).startswith("not checked: not a derivative of "
+                                           "fun_wrong_dimensions: it returns shape (1, 1, 1)")
+
+
+def test_methods_forces_and_parameter_derivatives(cards):
+    force = cards["Spring.force"]
+    assert force.check.kind == "force" and force.check.outcome == "verified"
+    assert force.instance.text == "Spring()"
+    grad = cards["Model.grad"]
+    assert grad.check.outcome == "verified" and grad.instance.text == "Model(2.0)"
+    assert grad.gradient_of == "Model.fun"
+    fit = cards["Model.fit_deriv"]
+    assert fit.check.outcome == "verified"
+    assert fit.check.wrt == ["amplitude", "mean"] and fit.check.held == ["x"]
+
+
+def test_star_args_get_their_values(cards):
+    c = cards["total"]
+    assert c.point.values["params"] == [0.6, 0.7]
+    assert set(c.gradient.values) == {"z", "params[0]", "params[1]"}
+
+
+def test_ad_disagreeing_with_finite_differences_condemns_nothing():
+    # AD is made wrong on purpose (a custom rule): the hand-written derivative, which
+    # finite differences confirm, is unverified, not ✗
+    src = ("import ad_core as ad\nimport numpy as np\n\n\ndef wrong_sin():\n"
+           "    g = ad.custom_vjp(lambda x: np.sin(x))\n"
+           "    g.defvjp(lambda x: (np.sin(x), x), lambda x, b: (2.0 * np.cos(x) * b,))\n"
+           "    return g\n\n\ndef f(x):\n    return wrong_sin()(x)\n\n\n"
+           "def f_grad(x):\n    return np.cos(x)\n")
+    pool = KernelPool(1, time_limit=10.0)
+    try:
+        card = CardService(pool, execution="always").card_sync(analyze(src), "f_grad")
+    finally:
+        pool.close()
+    assert card.check.outcome == "unverified", card.check
+    assert "AD is not trusted" in card.check.failures["ad"].message
+
+
+def _adlens(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lsp_server.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_the_cli_counts_pairs_only_and_prints_the_rule_self_and_hints(tmp_path):
+    path = tmp_path / "real.py"
+    path.write_text(SRC + '''
+
+def needs(model, x):
+    return model.predict(x)
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    assert r.returncode == 1, out  # f_dy, rosen_hess and bad_and_grad are wrong
+    assert "  self    Model(2.0) (from the directive)" in out
+    assert "  paired  by name: the _jac suffix" not in out  # jac_residuals: SciPy's fun/jac
+    assert "  paired  by name: SciPy's fun_X / jac_X; read as" in out
+    assert "not paired: " in out and "jac_wrong_dimensions" in out
+    assert "⚠ needs-point" in out and "fix: insert above line" in out
+    summary = [line for line in out.splitlines() if "hand-written derivatives:" in line]
+    assert summary and " 3 wrong" in summary[0]
+    r = _adlens("check", str(path), "--format", "json", "--time-limit", "10", cwd=tmp_path)
+    doc = json.loads(r.stdout)
+    assert r.returncode == 1 and doc["exit_code"] == 1
+    cards = {c["function"]: c for c in doc["files"][0]["cards"]}
+    assert cards["Model.grad"]["instance"] == {"text": "Model(2.0)", "source": "directive"}
+    assert cards["Model.grad"]["rule"].startswith("in the class")
+    assert cards["jac_wrong_dimensions"]["pairing"]["fits"] is False
+    assert any("jac_wrong_dimensions" in line for line in doc["not_paired"])
+
+
+def test_a_function_that_fails_at_a_made_up_point_offers_the_directive_line():
+    src = ("import numpy as np\n\n\nclass Fit:\n    def loss(self, x):\n"
+           "        return np.sum(np.linalg.solve(x, np.ones(4)))\n")
+    pool = KernelPool(1, time_limit=10.0)
+    try:
+        card = CardService(pool, execution="always").card_sync(analyze(src), "Fit.loss")
+    finally:
+        pool.close()
+    assert card.status == "error"
+    (hint,) = [d for d in render.diagnostics(card) if d.code == "needs-point"]
+    assert hint.severity == "information" and "x synthetic" in hint.message
+    assert hint.fix is not None and hint.fix.span.line == 4  # above `def loss`
+    assert hint.fix.text.startswith("    # adlens: x=[[") and hint.fix.text.endswith("\n")
+    assert "fix: insert above line 5: # adlens: x=[[" in render.text(card)
+
+
+def test_star_args_and_keyword_dicts_reach_the_function():
+    src = ("# adlens: x=1.0, rest=[2.0, 3.0]\ndef given(x, *rest):\n    return x * sum(rest)\n\n\n"
+           "def scaled(x, **options):\n    return x * options['scale']\n")
+    pool = KernelPool(1, time_limit=10.0)
+    try:
+        svc = CardService(pool, execution="always")
+        given = svc.card_sync(analyze(src), "given")
+        scaled = svc.card_sync(analyze(src), "scaled")
+    finally:
+        pool.close()
+    assert given.value.value == 5.0
+    assert given.gradient.values == {"x": 5.0, "rest[0]": 1.0, "rest[1]": 1.0}
+    assert scaled.value.value == 0.25 and scaled.gradient.values == {"x": 0.5}
