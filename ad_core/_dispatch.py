@@ -525,6 +525,15 @@ def _method_std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoVa
     return reductions.np_std(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
 
 
+
+def _tolist(self):
+    # NumPy's tolist gives plain floats, which would drop the derivative: nested lists of
+    # traced scalars keep it (x.tolist()[i] is x[i]); a traced 0-d value stays itself
+    if not shape_of(self):
+        return self
+    return [_tolist(indexing.getitem(self, i)) for i in range(shape_of(self)[0])]
+
+
 METHODS = {
     "__add__": _bin(ops.add), "__radd__": _rbin(ops.add),
     "__sub__": _bin(ops.sub), "__rsub__": _rbin(ops.sub),
@@ -565,7 +574,7 @@ METHODS = {
     "nonzero": _primal_method("nonzero"), "round": _primal_method("round"),
     "searchsorted": _primal_method("searchsorted"),
     "any": _primal_method("any"), "all": _primal_method("all"),
-    "tolist": lambda self: raw(self).tolist() if hasattr(raw(self), "tolist") else raw(self),
+    "tolist": _tolist,
 }
 
 for _name, _fn in METHODS.items():

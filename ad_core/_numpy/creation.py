@@ -193,18 +193,54 @@ def _constructor(fname):
 
 
 _CONSTRUCTORS = ("array", "asarray", "asanyarray", "ascontiguousarray")
+# Reductions that NumPy's dispatch cannot see a traced value in when it comes inside a
+# plain list (`np.sum([f(y) for y in x])`): NEP 18 looks only at the list itself.
+_LIST_TAKERS = ("sum", "prod", "mean", "average", "max", "min", "amax", "amin", "std",
+                "var", "cumsum", "cumprod", "nansum", "nanmean", "dot", "inner", "outer")
+# What array_constructors() swaps on the module (the kernel swaps the names a file
+# imported from numpy, `from numpy import sum`, by this list too).
+PATCHED = (*_CONSTRUCTORS, "isscalar", *_LIST_TAKERS)
+
+
+def _isscalar(npfn):
+    def isscalar(element):
+        # a traced 0-d value stands for a number (x[0] of a traced vector, a float input):
+        # code such as pycma's `x = [x] if isscalar(x[0]) else x` must take the same branch
+        # as on plain values, where x[0] is a NumPy scalar
+        if isinstance(element, Tracer):
+            return not shape_of(element)
+        return npfn(element)
+
+    return isscalar
+
+
+def _list_taker(npfn):
+    def taker(*args, **kwargs):
+        if any(isinstance(a, (list, tuple)) and has_tracer(a) for a in args):
+            args = tuple(array_of(a) if isinstance(a, (list, tuple)) and has_tracer(a)
+                         else a for a in args)
+        return npfn(*args, **kwargs)
+
+    taker.__name__ = npfn.__name__
+    taker.__doc__ = npfn.__doc__
+    return taker
 
 
 @contextlib.contextmanager
 def array_constructors():
     """Inside the block, ``np.array`` / ``np.asarray`` / ``np.asanyarray`` /
     ``np.ascontiguousarray`` (as looked up on the ``numpy`` module) accept traced
-    values. It patches the module for the whole process: meant for a process that
-    runs one user function at a time (the kernel), not for library code."""
-    saved = {n: getattr(np, n) for n in _CONSTRUCTORS}
+    values, ``np.isscalar`` says True for a traced 0-d value, and ``np.sum`` & co. take
+    plain lists of traced values (`_LIST_TAKERS`). It patches the module for the whole
+    process: meant for a process that runs one user function at a time (the kernel),
+    not for library code."""
+    saved = {n: getattr(np, n) for n in PATCHED}
     try:
         for n in _CONSTRUCTORS:
             setattr(np, n, _constructor(n))
+        np.isscalar = _isscalar(saved["isscalar"])
+        for n in _LIST_TAKERS:
+            setattr(np, n, _list_taker(saved[n]))
         yield
     finally:
         for n, f in saved.items():

@@ -44,6 +44,10 @@ def _scipy_tables() -> tuple[dict, dict]:
             s.erfinv: sf.erfinv, s.erfcinv: sf.erfcinv, s.gammaln: sf.gammaln,
             s.psi: sf.digamma, s.gamma: sf.gamma, s.loggamma: sf.loggamma,
             s.xlogy: sf.xlogy, s.xlog1py: sf.xlog1py, s.betaln: sf.betaln,
+            s.ndtr: sf.ndtr, s.log_ndtr: sf.log_ndtr, s.ndtri: sf.ndtri,
+            # SciPy's own ufuncs for functions NumPy also has (NumPy's value, bit for bit):
+            # the same rules
+            s.log1p: ops.log1p, s.expm1: ops.expm1,
         }
     return _TABLE, _NAMES
 

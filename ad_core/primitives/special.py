@@ -16,7 +16,20 @@ import sys
 import numpy as np
 
 from .._core import raw
-from .ops import _float_or_array, add, div, exp, log, log1p, mul, reciprocal, square, sub, where
+from .ops import (
+    _erf_impl,
+    _float_or_array,
+    add,
+    div,
+    exp,
+    log,
+    log1p,
+    mul,
+    reciprocal,
+    square,
+    sub,
+    where,
+)
 from .ops import sp as _sp
 from .table import defprim
 
@@ -237,6 +250,42 @@ betaln = defprim(
     sympy=lambda a, b: _sp.loggamma(a) + _sp.loggamma(b) - _sp.loggamma(a + b), flops=120,
     doc="log |B(a, b)|")
 
+# The normal distribution's CDF family (statsmodels' and GPy's probit links call these).
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_erfc_values = _erf_impl("erfc")
+
+
+def _ndtr(x):
+    return 0.5 * _erfc_values(-np.asarray(x, dtype=float) / math.sqrt(2.0))
+
+
+def _log_ndtr(x):
+    return np.log(_ndtr(x))  # SciPy's own (asymptotic for x << 0) when SciPy is loaded
+
+
+def _normal_pdf(x):
+    return mul(INV_SQRT_2PI, exp(mul(-0.5, square(x))))
+
+
+ndtr = defprim(
+    "ndtr", _via_scipy("ndtr", _ndtr),
+    partials=(lambda ans, x: _normal_pdf(x),),
+    sympy=lambda x: (1 + _sp.erf(x / _sp.sqrt(2))) / 2, flops=20,
+    doc="Φ(x), the standard normal CDF (scipy.special.ndtr)")
+
+log_ndtr = defprim(
+    "log_ndtr", _via_scipy("log_ndtr", _log_ndtr),
+    # φ(x) / Φ(x) as exp(log φ(x) − log Φ(x)): finite where Φ(x) underflows (x ≪ 0)
+    partials=(lambda ans, x: mul(INV_SQRT_2PI, exp(sub(mul(-0.5, square(x)), ans))),),
+    sympy=lambda x: _sp.log((1 + _sp.erf(x / _sp.sqrt(2))) / 2), flops=30,
+    doc="log Φ(x) (scipy.special.log_ndtr)")
+
+ndtri = defprim(
+    "ndtri", _needs_scipy("ndtri"),
+    partials=(lambda ans, p: reciprocal(_normal_pdf(ans)),),
+    sympy=lambda p: _sp.sqrt(2) * _sp.erfinv(2 * p - 1), flops=30,
+    doc="Φ⁻¹(p), the inverse of ndtr (scipy.special.ndtri)")
+
 # The primitives of this family (tests check each one).
 FAMILY = (digamma, polygamma, gammaln, gamma, loggamma, expit, logit, erfinv, erfcinv, xlogy,
-          xlog1py, betaln)
+          xlog1py, betaln, ndtr, log_ndtr, ndtri)

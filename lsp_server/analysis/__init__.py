@@ -17,6 +17,7 @@ from .model import (
     Problem,
     Span,
     Target,
+    problem_severity,
 )
 from .notebook import CellView, cell_views
 from .points import PointError, format_point, parse_assignments
@@ -42,4 +43,5 @@ __all__ = [
     "format_point",
     "parse_assignments",
     "point_from_text",
+    "problem_severity",
 ]

@@ -131,10 +131,20 @@ class Instance:
     setup: tuple[str, ...] = ()  # methods called after construction (``setup_method``)
 
 
+# Static findings that are information, not warnings: nothing is wrong for ad_core there
+# (a possible where trap; an in-place write ad_core follows). Every other code warns.
+INFORMATION_CODES = frozenset({"where-trap", "inplace-write"})
+
+
+def problem_severity(code: str) -> str:
+    """"information" or "warning": how sure and how bad a static finding of ``code`` is."""
+    return "information" if code in INFORMATION_CODES else "warning"
+
+
 @dataclass(frozen=True)
 class Problem:
     """A static finding. ``code`` in {"real-math", "float-call", "inplace-write",
-    "bad-directive", "needs-point", "needs-instance"}."""
+    "plain-array-write", "where-trap", "bad-directive", "needs-point", "needs-instance"}."""
 
     span: Span
     code: str

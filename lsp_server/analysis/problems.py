@@ -4,9 +4,12 @@ What we flag, and why only these:
 
 - ``float-call``: ``float(v)`` where ``v`` is computed from a parameter.
   ``ad_core`` raises a TypeError (a traced value cannot become a plain float).
-- ``inplace-write``: ``a[i] = v`` where ``a`` is a parameter-derived array, or
-  an array made with ``np.zeros``/``np.empty``/... that receives a traced value.
-  Writing into a NumPy buffer cannot be recorded.
+- ``plain-array-write``: ``a[i] = v`` where ``a`` is a plain array made with
+  ``np.zeros``/``np.empty``/... from no parameter and ``v`` is computed from one: NumPy
+  stores a float there, so ``ad_core`` stops with a TypeError (loudly; a warning).
+- ``inplace-write``: ``a[i] = v`` where ``a`` is itself computed from a parameter.
+  ``ad_core`` follows such writes (the card's check covers them), but the SymPy path and
+  ``ad.sct`` refuse them and JAX has no in-place writes: information, not a warning.
 - ``real-math``: math functions reached around the kernel's shim, i.e.
   ``cmath.sin(x)`` or ``something.math.sin(x)`` on a parameter-derived value.
   The kernel maps ``import math`` *and* ``from math import sin`` (every import
@@ -120,16 +123,21 @@ def find_problems(src: Source, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> li
                     base = base.value
                 if not isinstance(base, ast.Name):
                     continue
-                if base.id in derived or (base.id in buffers and value_derived):
-                    out.append(
-                        Problem(
-                            src.span(t),
-                            "inplace-write",
-                            f"in-place write into {_short(ast.unparse(t))}: a write into an "
-                            "array holding traced values may not be differentiable; build the "
-                            "result with np.where, np.stack or np.concatenate instead.",
-                        )
-                    )
+                target = _short(ast.unparse(t))
+                if base.id in derived:
+                    out.append(Problem(
+                        src.span(t), "inplace-write",
+                        f"in-place write into {target}: ad_core follows it, but the SymPy "
+                        "path and source transformation do not, and JAX has no in-place "
+                        "writes; np.where, np.stack or np.concatenate work in all of them.",
+                    ))
+                elif base.id in buffers and value_derived:
+                    out.append(Problem(
+                        src.span(t), "plain-array-write",
+                        f"write of a traced value into {target}, a plain NumPy array: NumPy "
+                        "stores a float there, so AD stops here; make the array from the "
+                        "input (np.zeros_like) or build it with np.stack or np.where.",
+                    ))
     out.extend(_where_traps(src, fn, derived))
     out.sort(key=lambda p: (p.span.line, p.span.col))
     return out

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 import ad_core as ad
-from ad_core._numpy.creation import array_constructors
+from ad_core._numpy.creation import PATCHED, array_constructors
+from ad_core._numpy.scipy_stats import distribution_methods
 
 from . import schema
 
@@ -968,22 +969,22 @@ def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
     return getattr(fn, "__globals__", {})
 
 
-_CONSTRUCTOR_NAMES = ("array", "asarray", "asanyarray", "ascontiguousarray")
-
-
 def _with_array_constructors(compute: Callable[[], Any],
                              namespace: dict[str, Any]) -> Callable[[], Any]:
     """Run a piece with ``np.array``/``np.asarray`` accepting traced values: user code's
     ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
     does ``asarray(x)`` after ``from numpy import asarray`` (the slice's own names are
-    swapped too). The kernel runs one function at a time and owns its process, so
-    patching around each piece is safe here (never in the library: docs/ad_core.md)."""
-    originals = {id(getattr(np, n)): n for n in _CONSTRUCTOR_NAMES}
+    swapped too); ``np.isscalar`` of a traced number is True, as of a plain one;
+    ``np.sum`` & co. take lists of traced values; and ``scipy.stats.norm``/``cauchy``'s
+    densities, CDFs and quantiles take traced values. The kernel runs one function at a
+    time and owns its process, so patching around each piece is safe here (never in the
+    library: docs/ad_core.md)."""
+    originals = {id(getattr(np, n)): n for n in PATCHED}
     imported = {k: originals[id(v)] for k, v in list(namespace.items())
                 if id(v) in originals and not isinstance(v, type)}
 
     def run() -> Any:
-        with array_constructors():
+        with array_constructors(), distribution_methods():
             saved = {k: namespace[k] for k in imported}
             try:
                 for k, n in imported.items():

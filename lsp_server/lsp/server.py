@@ -22,7 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from lsp_server import render
-from lsp_server.analysis import CellView, Fix, FunctionInfo, Span, cell_views
+from lsp_server.analysis import CellView, Fix, FunctionInfo, Span, cell_views, problem_severity
 from lsp_server.cards import CardScheduler
 from lsp_server.tasks import Debouncer
 
@@ -49,7 +49,6 @@ _SEVERITY = {"warning": types.DiagnosticSeverity.Warning,
              "information": types.DiagnosticSeverity.Information}
 # Static problems are warnings, except a where trap: statically it is only possible
 # (the values decide); the card's own finding at the point is the warning.
-_PROBLEM_SEVERITY = {"where-trap": "information"}
 
 
 @dataclass(frozen=True)
@@ -306,7 +305,7 @@ class AdLensServer(LanguageServer):
         (a finding on a line of a cell above goes on the def, saying where)."""
         out: list[Finding] = []
         for f in (fn,) if fn is not None else doc.functions:
-            static = [Finding(p.span, p.code, p.message, _PROBLEM_SEVERITY.get(p.code, "warning"),
+            static = [Finding(p.span, p.code, p.message, problem_severity(p.code),
                               p.fix) for p in f.problems]
             card = self.cards.ready(doc, f)
             with render.line_names(doc.line_namer):

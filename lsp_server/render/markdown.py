@@ -131,7 +131,8 @@ def markdown(card: Card) -> str:
         picture = plot_markdown(card)
         if picture:
             parts.append(picture)
-    notes = [f"- ⚠ {code(p.code)} {words.line_name(p.line)}: {escape(p.message)}"
+    notes = [f"- {words.problem_mark(p.code)} {code(p.code)} {words.line_name(p.line)}: "
+             f"{escape(p.message)}"
              for p in [*words.problems_shown(card), *card.hints]]
     notes += [f"- {escape(line)}" for line in (words.not_paired(card),) if line]
     notes += [f"- ⚠ {words.line_name(line)}: {escape(note)}" if line is not None

@@ -80,7 +80,7 @@ def text(card: Card, trace: bool = False) -> str:
     if card.kind == "function":
         lines.append(f"  cost    {words.cost_line(card)}{cost_detail(card)}")
     for p in [*words.problems_shown(card), *card.hints]:
-        lines.append(f"  ⚠ {p.code} (line {p.line + 1}): {p.message}")
+        lines.append(f"  {words.problem_mark(p.code)} {p.code} (line {p.line + 1}): {p.message}")
         if p.fix is not None:
             lines.append(f"{_INDENT}fix: insert above line {p.fix.line + 1}: "
                          f"{p.fix.text.strip()}")

@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from lsp_server.analysis import problem_severity
 from lsp_server.cards import Card
 from lsp_server.kernel.schema import Binding, Check, Component, Failure, NonFinite, WhereTrap
 
@@ -411,6 +412,11 @@ def trap_line(w: WhereTrap) -> str:
     if w.branch_line is not None and w.branch_line != w.line:
         where.append(f"the infinite derivative is on {line_name(w.branch_line)}")
     return f"{w.what} ({'; '.join(where)})" if where else w.what
+
+
+def problem_mark(code: str) -> str:
+    """⚠ before a static warning, ℹ before information (the diagnostic's own severity)."""
+    return "ℹ" if problem_severity(code) == "information" else "⚠"
 
 
 def problems_shown(card: Card) -> list[Any]:

@@ -91,6 +91,9 @@ SPECIAL = {
     "xlogy": lambda rng: (rng.normal(size=3), rng.uniform(0.2, 3.0, 3)),
     "xlog1py": lambda rng: (rng.normal(size=3), rng.uniform(-0.7, 3.0, 3)),
     "betaln": lambda rng: (rng.uniform(0.3, 4.0, 3), rng.uniform(0.3, 4.0, 3)),
+    "ndtr": lambda rng: (rng.normal(size=3) * 2.0,),
+    "log_ndtr": lambda rng: (rng.uniform(-8.0, 3.0, 3),),
+    "ndtri": lambda rng: (rng.uniform(0.05, 0.95, 3),),
 }
 
 COMPLEX = {

@@ -178,3 +178,32 @@ def test_a_failing_hand_written_gradient_or_finite_differences_is_unverified_not
 def test_bad_argument_is_a_type_error_naming_it():
     with pytest.raises(TypeError, match="'y'"):
         ad.check_grad(f, 1.0, None, argnums=(0, 1))
+
+
+def test_ad_against_finite_differences_that_do_not_reproduce_is_unverified_not_wrong():
+    # pycma's elli: a noise term that a nonzero actuator_noise switches on. At 0 the
+    # function is deterministic, but the finite-difference steps draw random numbers.
+    rng = np.random.default_rng(0)
+
+    def elli(x, noise):
+        if noise:
+            x = x + noise * rng.normal(size=x.shape)
+        return np.sum(x ** 2)
+
+    r = ad.check_grad(elli, np.array([0.5, 1.0]), 0.0, argnums=(0, 1))
+    assert r.outcome == "unverified" and not r.ok
+    assert r.message.startswith("∂elli/∂noise cannot be checked at noise=0.0: finite "
+                                "differences are not reproducible there (")
+    assert "elli gives different values for the same input near this point" in r.message
+
+
+def test_a_wrong_ad_rule_stays_wrong_after_the_second_finite_difference_run():
+    @ad.custom_vjp
+    def cube(x):
+        return x ** 3
+
+    # wrong on purpose: 3x² is right
+    cube.defvjp(lambda x: (x ** 3, x), lambda x, g: (g * 2.0 * x ** 2,))
+    r = ad.check_grad(lambda x: cube(x), 1.5)
+    assert r.outcome == "wrong"
+    assert "AD 4.5" in r.message and "finite differences 6.75" in r.message

@@ -235,6 +235,41 @@ def test_array_constructors_hook_builds_traced_arrays():
     assert_close(Jf, J, 1e-12, 1e-12, "jacfwd")
 
 
+def test_array_constructors_hook_makes_isscalar_true_for_traced_numbers():
+    # pycma's cigar: `x = [x] if isscalar(x[0]) else x`, then `for x in x`
+    def cigar(x):
+        x = [x] if np.isscalar(x[0]) else x
+        f = [x[0] ** 2 + 1e6 * np.sum(x[1:] ** 2) for x in x]
+        return f if len(f) > 1 else f[0]
+
+    plain = np.isscalar
+    with array_constructors():
+        g = ad.grad(cigar)(X)
+        assert np.isscalar(1.0) and not np.isscalar(X)  # plain values: NumPy's answer
+        seen: list[bool] = []
+        ad.grad(lambda v: seen.append(np.isscalar(v)) or np.sum(v))(X)
+        assert seen == [False]  # a traced vector is not a scalar
+    assert np.isscalar is plain
+    want = fd_jacobian(lambda v: np.atleast_1d(cigar(np.array(v, dtype=float))), (X,))
+    assert_close(g, want.reshape(g.shape), 1e-6, 1e-4, "grad")
+
+
+def test_array_constructors_hook_lets_reductions_take_lists_of_traced_values():
+    # PINTS' Neal's funnel: np.sum([scipy.stats.norm.logpdf(y, ...) for y in x[:-1]])
+    def f(x):
+        terms = [np.sin(v) * v for v in x]
+        return np.sum(terms) + np.prod((x[0], x[1], 2.0)) + np.max([x[2], 0.0])
+
+    with array_constructors():
+        g_rev, g_fwd = ad.grad(f)(X), ad.jacfwd(f)(X)
+        assert np.sum([1, 2, 3]) == 6 and np.max((1.0, 5.0)) == 5.0  # plain: NumPy's
+    with pytest.raises(TypeError):  # outside the hook NumPy converts the list: refused
+        ad.grad(f)(X)
+    want = fd_jacobian(lambda v: np.atleast_1d(f(np.array(v, dtype=float))), (X,))
+    assert_close(g_rev, want.reshape(g_rev.shape), 1e-6, 1e-6, "grad")
+    assert_close(g_fwd, g_rev, 1e-12, 1e-12, "jacfwd")
+
+
 def test_like_argument_dispatches_np_array_to_ad_core():
     def f(x):
         return np.array([x[0], x[1]], like=x) * 3.0

@@ -106,3 +106,35 @@ def test_outputs_carrying_input_values_have_nonzero_derivatives(f):
     np.testing.assert_array_equal(J, ad.jacfwd(f)(x))
     # each output row picks one input: a permutation / selection matrix times the weights
     assert set(np.unique(J)) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+
+
+def _fd_grad(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(x.size)])
+
+
+@pytest.mark.parametrize("transform", [ad.grad, lambda f: ad.jacfwd(f)], ids=["rev", "fwd"])
+def test_tolist_keeps_the_derivative(transform):
+    # mystic's Rosenbrock reads its input through x.tolist(): plain floats there would
+    # give a silently zero gradient
+    def rosen(x):
+        v = x.tolist()
+        return sum(100.0 * (v[i + 1] - v[i] ** 2) ** 2 + (1 - v[i]) ** 2
+                   for i in range(len(v) - 1))
+
+    x = np.array([0.3, -1.2, 0.8, 1.1])
+    expected = _fd_grad(rosen, x)
+    assert np.allclose(transform(rosen)(x), expected, rtol=1e-6, atol=1e-6)
+    assert isinstance(rosen(x), float)  # the plain function is untouched
+
+
+def test_tolist_of_a_matrix_and_of_a_scalar_second_order():
+    def f(x):
+        rows = x.reshape(2, 2).tolist()
+        return rows[1][0] ** 3 + x.sum().tolist() * rows[0][1]
+
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    h_rev = ad.hessian(f)(x)
+    h_fwd = ad.jacfwd(ad.jacfwd(f))(x)
+    fd = np.array([_fd_grad(lambda y, i=i: ad.grad(f)(y)[i], x) for i in range(4)])
+    assert np.allclose(h_rev, h_fwd) and np.allclose(h_rev, fd, atol=1e-5)
+    assert h_rev[2, 2] == pytest.approx(6 * x[2])

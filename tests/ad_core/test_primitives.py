@@ -426,6 +426,7 @@ ELEMENTWISE = {
     "expit": (S(),), "logit": (S((), 0.1, 0.9),), "erfinv": (S((), -0.8, 0.8),),
     "erfcinv": (S((), 0.2, 1.8),), "xlogy": (S(), POS), "xlog1py": (S(), S((), -0.7, 3.0)),
     "betaln": (POS, POS),
+    "ndtr": (S(),), "log_ndtr": (S((), -6.0, 3.0),), "ndtri": (S((), 0.05, 0.95),),
 }
 _SYM_OK = {
     "maximum": lambda x, y: apart(x, y), "minimum": lambda x, y: apart(x, y),

@@ -50,6 +50,11 @@ UFUNC_CASES = [
     ("xlogy-broadcast", lambda x, y: ss.xlogy(x, y), (np.array([0.5, 2.0]), 1.7)),
     ("xlog1py", lambda x, y: ss.xlog1py(x, y), (np.array([0.5, -1.0]), np.array([-0.3, 2.0]))),
     ("betaln", lambda a, b: ss.betaln(a, b), (np.array([0.5, 3.0]), np.array([1.5, 0.7]))),
+    ("ndtr", lambda x: ss.ndtr(x), (np.array([-2.0, 0.1, 1.3]),)),
+    ("log_ndtr", lambda x: ss.log_ndtr(x), (np.array([-30.0, -2.0, 0.1, 1.3]),)),
+    ("ndtri", lambda x: ss.ndtri(x), (np.array([0.02, 0.5, 0.9]),)),
+    ("log1p", lambda x: ss.log1p(x), (np.array([-0.5, 0.1, 3.0]),)),
+    ("expm1", lambda x: ss.expm1(x), (np.array([-0.5, 1e-9, 3.0]),)),
     ("composite", lambda x: np.sum(ss.expit(x) * ss.gammaln(x ** 2 + 1.0)),
      (np.array([0.3, -1.2]),)),
 ]

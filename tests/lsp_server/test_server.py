@@ -159,9 +159,28 @@ async def test_static_problems_are_diagnostics(client: LanguageClient) -> None:
     track(client, uri, text)
     ds = await diagnostics_until(client, uri, lambda ds: len(ds) >= 3)
     by_code = {d.code: d for d in ds}
-    assert {"float-call", "real-math", "inplace-write"} <= set(by_code), ds
+    assert {"float-call", "real-math", "plain-array-write"} <= set(by_code), ds
     assert all(d.source == "adlens" for d in ds)
     assert by_code["float-call"].range.start == position_of(text, "float(x)")
+    assert by_code["plain-array-write"].severity == types.DiagnosticSeverity.Warning
+    assert "a plain NumPy array: NumPy stores a float there" in by_code["plain-array-write"].message
+
+
+async def test_a_write_ad_core_follows_is_information_not_a_warning(
+        client: LanguageClient) -> None:
+    uri = uri_for("followed_write.py")
+    text = ("import numpy as np\n\n\ndef g(x=[1.0, 2.0]):\n    d = np.zeros_like(x)\n"
+            "    d[0] = x[0] ** 2\n    return d.sum() + x[1]\n")
+    track(client, uri, text)
+    ds = await diagnostics_until(client, uri, lambda ds: any(
+        d.code == "inplace-write" for d in ds))
+    (d,) = [d for d in ds if d.code == "inplace-write"]
+    assert d.severity == types.DiagnosticSeverity.Information
+    assert d.message.startswith("in-place write into d[0]: ad_core follows it")
+    card = await hover_until(client, uri, position_of(text, "def g(", delta=4),
+                             lambda t: t is not None and "computing" not in t and "∇" in t)
+    assert card is not None and "`[2.0, 1.0]`" in card  # and it does follow it
+    assert "- ℹ `inplace-write`" in card
 
 
 async def test_a_syntax_error_in_one_function_leaves_the_other_cards(

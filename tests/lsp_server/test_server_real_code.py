@@ -54,7 +54,8 @@ async def test_methods_get_the_clis_cards_over_the_protocol(client: LanguageClie
     fit = model.function("Drude1D.fit_deriv")
     pos = types.Position(fit.name_span.line, fit.name_span.col + 1)
     card = await hover_until(client, uri, pos, timeout=60)
-    assert card is not None and card.startswith("**Drude1D.fit_deriv(x, amplitude, x_0, fwhm)**")
+    assert card is not None and card.startswith(
+        r"**Drude1D.fit\_deriv(x, amplitude, x\_0, fwhm)**")  # escaped Markdown
     assert "hand-written derivative of `Drude1D.evaluate`" in card
     diags = await srv.diagnostics_until(
         client, uri, lambda ds: any(d.code == "wrong-gradient" for d in ds))

@@ -14,6 +14,7 @@ from conftest import TALLY
 
 ESCAPES = '''
 import dataclasses
+import sys
 import numpy as np
 from dataclasses import dataclass, field
 
@@ -83,7 +84,10 @@ UNPACK = {{**Evil}}
 class np:  # noqa: the file's own "np"
     @staticmethod
     def array(v):
-        return leak("fake_np")
+        # np.array is also a method with its own card, which runs it: only a call from
+        # module level (the constant below, run by a slice) is an escape
+        at_module_level = sys._getframe(1).f_code.co_name == "<module>"
+        return leak("fake_np" if at_module_level else "card_of_np.array")
 
 
 FAKE = np.array(0)
@@ -103,10 +107,12 @@ _EPS = np.finfo(np.float64).eps
 _TWO_PI = 2 * math.pi
 _WEIGHTS = np.linspace(0.0, 1.0, 5).reshape(5, 1)
 _SCALE = float(np.sqrt(2.0))
+_LIM_CUBE = np.nextafter(np.finfo(np.float64).max ** (1 / 3.0), -np.inf)  # GPy's
 
 
 def safe_exp(x=3.0):
-    return np.exp(min(x, _MAX)) + _EPS * 0 + _TWO_PI * 0 + _WEIGHTS.sum() * _SCALE
+    return (np.exp(min(x, _MAX)) + _EPS * 0 + _TWO_PI * 0 + _WEIGHTS.sum() * _SCALE
+            + min(x, _LIM_CUBE) * 0)
 '''
 
 DATACLASS = '''
@@ -132,7 +138,7 @@ def test_no_call_hidden_in_a_class_or_constant_runs(tmp_path: Path) -> None:
     code, report, err = ka.check([path])
     assert report, err[-2000:]
     ran = sorted(p.name for p in markers.iterdir())
-    assert ran == [], f"ran as part of a slice: {ran}"
+    assert set(ran) <= {"card_of_np.array"}, f"ran as part of a slice: {ran}"
     card = ka.cards(report)["uses_everything"]
     assert card["status"] == "error" and "NameError" in ka.why(card), ka.why(card)
     TALLY["slice escapes refused"] += 10
