@@ -1147,8 +1147,9 @@ def piece_sct(call: Call, req: schema.Request) -> schema.SctCheck:
     except ad.sct.SourceTransformError as e:
         return schema.SctCheck("not transformed", e.construct or "", _line0(e.line),
                                _short(e.message, 600))
-    with array_constructors():  # as the card's own gradient (`_with_array_constructors`)
-        ref = ad.grad(call.f, argnums=argnums)(*call.args)
+    # the tape runs under the kernel's hooks, as the card's own gradient does
+    ref = _with_array_constructors(lambda: ad.grad(call.f, argnums=argnums)(*call.args),
+                                   _globals_of(call.fn))()
     if isinstance(argnums, int):
         got, ref, nums = (got,), (ref,), (argnums,)
     else:
