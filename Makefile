@@ -43,7 +43,7 @@ e2e: $(STAMP)
 ## make fuzz: the long fuzzing run (robustness suite, and the systematic gradient check
 ## with 200 hypothesis examples per primitive and NumPy function)
 fuzz: $(STAMP)
-	ADLENS_FUZZ_LONG=1 $(BIN)/python -m pytest -q tests/robustness tests/ad_core/test_check_grads.py
+	ADLENS_FUZZ_LONG=1 $(BIN)/python -m pytest -q tests/robustness tests/ad_core/test_check_grads.py tests/sct/test_sct_crosscheck.py
 
 clean:
 	rm -rf $(VENV) $(EXT)/node_modules $(EXT)/dist

@@ -26,9 +26,10 @@ from typing import Any, TextIO
 
 from lsp_server import render
 from lsp_server.analysis import DocumentModel, PointError, analyze, point_from_text
-from lsp_server.cards import Card, CardService
+from lsp_server.cards import Card, CardService, transformed_sync
 from lsp_server.kernel import KernelPool
 from lsp_server.kernel.sandbox import not_dumpable
+from lsp_server.kernel.schema import Transformed
 
 CHECK_SCHEMA_VERSION = "adlens.check/2"
 TOKEN_ENV = "ADLENS_TCP_TOKEN"  # the TCP session token, when whoever starts the server picks it
@@ -137,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-exec", action="store_true", help="never run the code: derivatives and cost only"
     )
     check.add_argument("--trace", action="store_true", help="also print the Wengert list")
+    check.add_argument("--sct-source", nargs="?", const="reverse", choices=("reverse", "forward"),
+                       metavar="MODE", help="also print the code ad.sct (source transformation) "
+                       "generates for each function: reverse (default) or forward mode")
     check.add_argument(
         "--time-limit", type=float, default=2.0, metavar="S", help="per function (default 2)"
     )
@@ -312,6 +316,10 @@ def check(opts: argparse.Namespace, out: TextIO | None = None) -> int:
             report.append({"path": path, "model": model, "cards": cards})
             if opts.format == "text":
                 _print_text(out, path, model, cards, first=n == 0, trace=opts.trace)
+            if opts.sct_source:
+                report[-1]["sct_source"] = _sct_sources(
+                    service, path, model, todo, opts.sct_source, out if opts.format == "text"
+                    else None)
     finally:
         progress.stop()
         if kernels is not None:
@@ -368,12 +376,42 @@ def _json_report(report: list[dict[str, Any]], tally: Tally) -> dict[str, Any]:
                     for e in model.errors
                 ],
                 "cards": [render.to_json(c) for c in r["cards"]],
+                **({"sct_source": r["sct_source"]} if "sct_source" in r else {}),
             }
         )
     return {"schema": CHECK_SCHEMA_VERSION, "files": files, "verified": tally.verified,
             "wrong": tally.wrong, "unverified": tally.unverified,
             "not_paired": tally.not_paired,
             "ok": tally.exit_code == EXIT_OK, "exit_code": tally.exit_code}
+
+
+# -- --sct-source: the code ad.sct generates ---------------------------------------------------
+
+
+def _sct_sources(service: CardService, path: str, model: DocumentModel,
+                 todo: list[tuple[str, Any]], mode: str, out: TextIO | None
+                 ) -> dict[str, dict[str, Any]]:
+    """The code ad.sct generates for each differentiable function at its point (printed to
+    ``out`` when given): {function: {"source": text} or {"error": why, "line": 1-based}}."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, point in todo:
+        fn = model.function(name)
+        if fn is None or not fn.differentiable:
+            continue
+        pt = point or fn.point
+        folder = os.path.dirname(os.path.abspath(path))
+        got = transformed_sync(service, fn, pt, folder, mode)  # type: ignore[arg-type]
+        head = f"── ad.sct: {name}, {mode} mode, at {pt.text or '(no parameters)'}"
+        if isinstance(got, Transformed):
+            text = render.sct_source(got, os.path.basename(path), pt.text).rstrip("\n")
+            found[name] = {"source": text + "\n"}
+        else:
+            line = None if got.line is None else got.line + 1
+            found[name] = {"error": got.message, "line": line}
+            text = f"unavailable: {got.message}" + (f" (line {line})" if line else "")
+        if out is not None:
+            print(f"\n{head}\n{text}", file=out)
+    return found
 
 
 if __name__ == "__main__":

@@ -321,12 +321,13 @@ def _generic_abs(v: Any) -> Abs:
 
 
 def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None = None,
-             careful: bool = False) -> Generated:
+             careful: bool = False, like_kwargs: dict | None = None) -> Generated:
     """The generated code for ``f`` with its line map (see :class:`Generated`).
 
     Without ``like``, the code is generic (it works for floats and arrays of any
     shape); with ``like=(x0, y0, ...)``, example arguments, it is the code
-    ``ad.sct.grad`` runs for arguments of those types and shapes.
+    ``ad.sct.grad`` runs for arguments of those types and shapes (``like_kwargs``:
+    example keyword arguments, such as keyword-only parameters without a default).
 
         >>> ad.sct.generate(energy).origin(12)    # the line of energy it came from
         9
@@ -349,7 +350,7 @@ def generate(f: Callable, argnums=0, mode: str = "reverse", like: tuple | None =
         args = [defaults.get(p, 1.0) for p in params[:npos]]
         generic = True
     arg_abs = {}
-    bound = _bind(f, tuple(args), {})
+    bound = _bind(f, tuple(args), dict(like_kwargs or {}) if like is not None else {})
     varied = {params[i] for i in nums}
     for p in params:
         if p in bound:

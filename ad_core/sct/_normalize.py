@@ -121,6 +121,44 @@ def local_names(node: ast.FunctionDef | ast.Lambda) -> set[str]:
     return out
 
 
+def table_item(e: ast.Subscript, src: FunctionSource, locals_: set[str]
+               ) -> tuple[Any, Any, Any] | None:
+    """``TABLE[key]`` when both are fixed before the code runs: a global or closure dict,
+    list or tuple whose values are all callable (`fixed_table`), and a constant key or a
+    global or closure name holding a str or an int: ``(table, key, item)``, else None.
+    (The generated code depends on all three: `Program` checks them before reusing it.)"""
+    if not isinstance(e.value, ast.Name) or e.value.id in locals_:
+        return None
+    table = src.lookup(e.value.id)
+    if missing(table) or not fixed_table(table):
+        return None
+    key = e.slice
+    if isinstance(key, ast.Constant):
+        k = key.value
+    elif isinstance(key, ast.Name) and key.id not in locals_:
+        k = src.lookup(key.id)
+    else:
+        return None
+    if isinstance(k, bool) or not isinstance(k, (str, int)):
+        return None
+    try:
+        return table, k, table[k]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def fixed_table(v: Any) -> bool:
+    """A dict, list or tuple of functions (a dispatch table such as ``{"relu": relu,
+    "tanh": np.tanh}``): what a call ``TABLE[key](x)`` may go through."""
+    if isinstance(v, dict):
+        items = list(v.values())
+    elif isinstance(v, (list, tuple)):
+        items = list(v)
+    else:
+        return False
+    return bool(items) and len(items) <= 10_000 and all(callable(x) for x in items)
+
+
 def _err(msg: str, node: ast.AST, src: FunctionSource, construct: str | None = None):
     return SourceTransformError(msg, line=getattr(node, "lineno", None), construct=construct,
                                 file=src.file)
@@ -203,8 +241,12 @@ class Normalizer:
 
     def static_callee(self, func: ast.expr) -> Any:
         """The object a call's function expression names, when that is fixed: a global or
-        closure name, or an attribute chain on a module (``np.linalg.norm``). None for a
-        method of a local value or anything computed."""
+        closure name, an attribute chain on a module (``np.linalg.norm``), or an item of a
+        global or closure table of functions under a key fixed the same way
+        (``ACTIVATIONS["relu"]``, ``OPS[name]`` with ``name`` a global or closure string).
+        None for a method of a local value or anything computed."""
+        if isinstance(func, ast.Subscript):
+            return self.table_item(func)
         chain = []
         e = func
         while isinstance(e, ast.Attribute):
@@ -223,6 +265,10 @@ class Normalizer:
             if obj is None:
                 return None
         return obj
+
+    def table_item(self, e: ast.Subscript) -> Any:
+        found = table_item(e, self.src, self.locals)
+        return found[2] if found is not None else None
 
     def _is_module_attr(self, e: ast.expr) -> bool:
         """``np.pi``, ``np.newaxis``, ``math.e``: a constant read from a module."""

@@ -30,7 +30,7 @@ from . import _ir as ir
 from ._analysis import Analysis, Analyzer
 from ._code import Lines
 from ._errors import SourceTransformError
-from ._normalize import NameGen, identifiers, normalize
+from ._normalize import NameGen, fixed_table, identifiers, local_names, normalize, table_item
 from ._source import FunctionSource, function_source, missing
 from ._table import FLOAT, UNKNOWN, Abs, Ph, Ref, StageTrace, Unsupported, abstract
 
@@ -90,6 +90,7 @@ class Program:
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         varied = {params[i] for i in nums}
         ir_fn = normalize(src, varied)
+        self._dep_tables(src)
         self.names.taken |= ir_fn.names
         info = FunctionInfo(fn, src, ir_fn, ("top",), arg_abs, varied, top=True)
         info.user_names = identifiers(src.node)
@@ -113,6 +114,14 @@ class Program:
         caller = analyzer.fn
         bound_abs: dict[str, Abs] = {}
         varied: set[str] = set()
+        if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+            # (before the arity check, whose count would leave the *args out)
+            star = code.co_varnames[code.co_argcount + code.co_kwonlyargcount]
+            which = f"*{star}" if code.co_flags & inspect.CO_VARARGS else f"**{star}"
+            raise SourceTransformError(
+                f"{f.__name__}() has {which} in its signature: not supported by source "
+                "transformation (name the parameters)", line=stmt.line, construct="*args",
+                file=analyzer.src.file)
         if len(call.args) > code.co_argcount:
             raise SourceTransformError(f"{f.__name__}() takes {code.co_argcount} positional "
                                        f"arguments but {len(call.args)} were given",
@@ -143,6 +152,7 @@ class Program:
         self.counts[f] = n + 1
         self._dep_callee(analyzer.src, call, f)
         ir_fn = normalize(src, varied)
+        self._dep_tables(src)
         self.names.taken |= ir_fn.names
         info = FunctionInfo(f, src, ir_fn, key, bound_abs, varied, top=False)
         info.user_names = identifiers(src.node)
@@ -184,6 +194,21 @@ class Program:
         if isinstance(e, ast.Name):
             self._dep(src, e.id, src.lookup(e.id))
 
+    def _dep_tables(self, src: FunctionSource) -> None:
+        """Calls through a table of functions (``OPS[name](x)``): the code depends on the
+        table's name, the key's name and the item itself (a table changed in place)."""
+        locals_ = local_names(src.node)
+        for n in ast.walk(src.node):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Subscript):
+                found = table_item(n.func, src, locals_)
+                if found is None:
+                    continue
+                table, key, item = found
+                self._dep(src, n.func.value.id, table)  # type: ignore[attr-defined]
+                if isinstance(n.func.slice, ast.Name):
+                    self._dep(src, n.func.slice.id, key)
+                self.deps[(id(table), ("item", key))] = ("item", table, key, item)
+
     def plain_value(self, src: FunctionSource, name: str) -> Any:
         v = src.lookup(name)
         if not missing(v):
@@ -207,6 +232,8 @@ class Program:
             return v
         if isinstance(v, tuple) and all(isinstance(x, (int, float, bool, str)) for x in v):
             return v
+        if fixed_table(v):  # a table of functions, called through (``OPS[name](x)``)
+            return v
         return Ph(name, Abs("object"))
 
     def local_names(self, fn: ir.Function) -> NameGen:
@@ -219,6 +246,12 @@ class Program:
                     if holder.cell_contents is not value:
                         return False
                 except ValueError:
+                    return False
+            elif kind == "item":
+                try:
+                    if holder[name] is not value:
+                        return False
+                except (KeyError, IndexError, TypeError):
                     return False
             elif holder.get(name, _NOTHING) is not value:
                 return False
@@ -247,14 +280,16 @@ class Program:
         for text in _wrap("# specialised to " + ", ".join(what), 92, "# "):
             out.add(text, kind="header")
         joined = " and ".join(conds)
-        if len(joined) <= 80:
+        if len(conds) == 1 and len(joined) <= 80:
+            out.add(f"if not {joined}:")
+        elif len(joined) <= 80:
             out.add(f"if not ({joined}):")
         else:
             out.add("if not (")
             for text in _wrap(joined, 88, "and ", split=" and "):
                 out.add(text, indent=1)
             out.add("):")
-        msg = f"{info.gen_name}: other argument types (ad.sct specialises again)"
+        msg = f"{info.gen_name}: other argument types than it was generated for"
         out.add(f"raise TypeError({msg!r})", indent=1)
         return out
 
@@ -363,6 +398,7 @@ class Program:
         line_map: dict[int, int] = {}
         blocks: list[tuple[int, int, int]] = []
         functions: dict[str, tuple[int, int]] = {}
+        files: dict[str, str] = {}
         for info, body in bodies:
             text, origins, headers = _render(body)
             start = len(lines) + 1
@@ -373,6 +409,7 @@ class Program:
                 blocks.append((start + h0, start + h1, o))
             lines += text.splitlines()
             functions[info.gen_name] = (start, len(lines))
+            files[info.gen_name] = info.src.file
             lines += ["", ""]
         while lines and lines[-1] == "":
             lines.pop()
@@ -380,7 +417,7 @@ class Program:
         return Generated(source=source, name=top.gen_name, mode=self.mode,
                          function=top.src.fn.__qualname__, file=top.src.file,
                          line_map=line_map, blocks=blocks, functions=functions,
-                         program=self, bodies=bodies, preamble=pre)
+                         files=files, program=self, bodies=bodies, preamble=pre)
 
     def compile(self, gen: Generated) -> dict[str, Any]:
         """The generated functions, each reading its own module's globals (a copy, kept in
@@ -439,7 +476,9 @@ class Generated:
     lines with no origin, such as imports, are absent). ``blocks``: one
     ``(first, last, origin)`` per adjoint block (``# line N: ...`` header through
     its last line), for document links. ``functions``: generated function name ->
-    its (first, last) lines.
+    its (first, last) lines; ``files``: generated function name -> the file of the function
+    it was generated from (a callee imported from another module has its own: the lines
+    of its blocks and ``line_map`` entries are lines of that file).
     """
 
     source: str
@@ -450,6 +489,7 @@ class Generated:
     line_map: dict[int, int]
     blocks: list[tuple[int, int, int]]
     functions: dict[str, tuple[int, int]]
+    files: dict[str, str] = field(default_factory=dict)
     program: Any = None
     bodies: list = field(default_factory=list)
     preamble: list = field(default_factory=list)
@@ -457,6 +497,13 @@ class Generated:
     def origin(self, line: int) -> int | None:
         """The line of the user's file that generated line ``line`` comes from."""
         return self.line_map.get(line)
+
+    def file_of(self, line: int) -> str:
+        """The file whose lines ``origin(line)`` counts: ``f``'s, or a callee's own."""
+        for name, (first, last) in self.functions.items():
+            if first <= line <= last:
+                return self.files.get(name, self.file)
+        return self.file
 
 
 def _module_of(line: str) -> str:

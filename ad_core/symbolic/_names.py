@@ -175,7 +175,9 @@ def lookup(module: str, attr: str, label: str) -> Callee | str:
             return special
         if attr == "clip":
             return Callee(label, ("maximum", "minimum"), _clip, (3, 3))
-        if attr == "positive":
+        if attr in ("positive", "asarray", "asanyarray", "array", "float64"):
+            # conversions are the identity on the scalars this path handles (scipy's
+            # rosen starts with `x = np.asarray(x)`); a dtype or other argument is refused
             return Callee(label, (), lambda x: x, (1, 1))
         prim = NUMPY_FUNCS.get(attr)
         if prim is not None:

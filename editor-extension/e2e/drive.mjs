@@ -63,6 +63,12 @@ const { values: opt } = parseArgs({
     'expect-document': { type: 'string' },               // ... and require a new editor whose text contains TEXT
     'check-gradient': { type: 'string' },                // then "AD Lens: Check gradient at a point…" with this point
     'expect-check': { type: 'string' },                  // ... and require a notification containing TEXT
+    'sct-command': { type: 'string' },                   // after the probe: run this palette command (source transformation)
+    'sct-expect': { type: 'string' },                    // ... require an editor beside whose text contains TEXT
+    'sct-header': { type: 'string' },                    // ... find TEXT there (a block header), hover the line below it
+    'sct-expect-hover': { type: 'string' },              // ... require the hover to contain TEXT
+    'sct-link-line': { type: 'string' },                 // ... Ctrl+click the header's link: the cursor must land on line N
+    'sct-shot': { type: 'string' },                      // screenshot of the side-by-side view with that hover
     cell: { type: 'string' },                            // notebook: 1-based cell index; --hover-line/col are within it
     'report-only': { type: 'boolean', default: false },  // expectations about hover/lenses are observations, not failures
     'lens-timeout': { type: 'string', default: '30000' },
@@ -93,6 +99,11 @@ const USAGE = `usage: node drive.mjs --folder DIR --file REL --hover-line N --ho
   --expect-document TEXT   ... and require that the editor it opens contains TEXT
   --check-gradient POINT   then run "AD Lens: Check gradient at a point…", type POINT in its input box;
   --expect-check TEXT      ... and require a notification containing TEXT
+  --sct-command TITLE      source transformation: run TITLE from the palette (cursor in the function);
+  --sct-expect TEXT        ... require an editor beside the file whose text contains TEXT;
+  --sct-header TEXT        ... find TEXT in it, hover the line below; --sct-expect-hover TEXT required there;
+  --sct-link-line N        ... Ctrl+click the link on that line: the cursor must land on line N of the file;
+  --sct-shot PNG           ... screenshot of the two editors with that hover
   --cell N                 notebook (.ipynb): hover in cell N (1-based, all cells); line/col within the cell
   --report-only            a missing/wrong hover or lens goes to json.observations; exit 0 if the harness worked
   --untrusted              workspace trust enabled: the folder opens in Restricted Mode
@@ -607,6 +618,118 @@ async function grantTrust(page) {
   await page.keyboard.press('Control+W').catch(() => {});   // close the trust editor
 }
 
+// ------------------------------------------------------------------ source transformation
+// The generated code beside the function: run the palette command with the cursor in the
+// function, find the editor it opens beside the file, hover a line of an adjoint block, and
+// follow the block header's link back to the source line.
+
+/** Tag the editor whose visible text contains `want`; a selector for it, or null. */
+async function editorWith(page, want) {
+  return page.evaluate((want) => {
+    const editors = [...document.querySelectorAll('.editor-instance .monaco-editor')];
+    const hit = editors.find((e) => (e.querySelector('.view-lines')?.innerText ?? '').replace(/\u00a0/g, ' ').includes(want));
+    if (!hit) return null;
+    for (const e of document.querySelectorAll('[data-e2e-sct]')) if (e !== hit) e.removeAttribute('data-e2e-sct');
+    hit.setAttribute('data-e2e-sct', '1');
+    return '[data-e2e-sct="1"]';
+  }, want);
+}
+
+async function cursorLine(page) {
+  const t = await page.locator('.statusbar').innerText().catch(() => '');
+  const m = /Ln (\d+), Col (\d+)/.exec(t);
+  return m ? { line: Number(m[1]), col: Number(m[2]) } : null;
+}
+
+async function sourceTransformation(page, tabSel) {
+  const sct = result.sct = { document: null, headerLine: null, hoverText: null, linkLanded: null, shot: null };
+  await page.keyboard.press('Escape');
+  // Room for two editors side by side: close the side bar (the Explorer).
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+  await page.keyboard.type('View: Close Primary Side Bar');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10000 });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+  await page.locator(tabSel).first().click();
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Control+G');   // the cursor back in the function
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+  await page.keyboard.type(`${opt['hover-line']}:${opt['hover-col']}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 10000 });
+  await page.keyboard.type(opt['sct-command']);
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 10000 });
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+  mark('sctCommand');
+  const want = opt['sct-expect'] || 'def ';
+  const scope = await waitFor(() => editorWith(page, want),
+    { timeout: Number(opt['hover-timeout']), what: `an editor beside the file containing "${want}"` });
+  sct.groups = await page.locator('.editor-group-container').count();
+  sct.tabs = await page.evaluate(() => [...document.querySelectorAll('.tabs-container .tab')].map((t) => t.getAttribute('data-resource-name')));
+  sct.document = await page.evaluate((scope) => document.querySelector(`${scope} .view-lines`).innerText.replace(/\u00a0/g, ' '), scope);
+  mark('sctDocumentVisible');
+  if (!opt['sct-header']) return;
+  // Find the block header in the generated editor (Ctrl+F): the status bar gives its line.
+  await page.locator(`${scope} .view-lines`).click({ position: { x: 200, y: 10 } });
+  await page.keyboard.press('Control+F');
+  await page.waitForSelector(`${scope} .find-widget.visible textarea, ${scope} .find-widget.visible input`, { timeout: 10000 });
+  await page.keyboard.type(opt['sct-header']);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Escape');
+  const at = await waitFor(() => cursorLine(page), { timeout: 5000, what: 'the cursor line in the status bar' });
+  sct.headerLine = at.line;
+  // Hover the first line of the block's adjoint code, below its header.
+  const hoverDeadline = Date.now() + Number(opt['hover-timeout']);
+  while (!sct.hoverText && Date.now() < hoverDeadline) {
+    const c = await charCenter(page, at.line + 1, 10, scope);
+    if (!c) { await page.waitForTimeout(300); continue; }
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(50);
+    await page.mouse.move(c.x, c.y, { steps: 3 });
+    sct.hoverText = await waitFor(async () => {
+      const t = await hoverText(page);
+      return t && (!opt['sct-expect-hover'] || t.includes(opt['sct-expect-hover'])) ? t : null;
+    }, { timeout: 3000, interval: 100, what: 'a hover in the generated code' }).catch(() => null);
+  }
+  mark('sctHoverVisible');
+  if (opt['sct-expect-hover'] && !(sct.hoverText ?? '').includes(opt['sct-expect-hover'])) {
+    result.errors.push(`the hover in the generated code lacks ${JSON.stringify(opt['sct-expect-hover'])}: ${JSON.stringify(sct.hoverText)}`);
+  }
+  if (opt['sct-shot']) {
+    await page.waitForTimeout(300);
+    fs.mkdirSync(path.dirname(path.resolve(opt['sct-shot'])), { recursive: true });
+    await page.screenshot({ path: opt['sct-shot'] });
+    sct.shot = path.resolve(opt['sct-shot']);
+  }
+  if (opt['sct-link-line']) {
+    // Ctrl+click the header's document link: the source line, in the editor showing the file.
+    await page.keyboard.press('Escape');
+    await page.mouse.move(5, 5);
+    const c = await charCenter(page, at.line, 8, scope);
+    if (!c) { result.errors.push(`line ${at.line} of the generated code is not visible`); return; }
+    await page.mouse.move(c.x, c.y);
+    await page.keyboard.down('Control');
+    await page.waitForTimeout(300);
+    sct.linkUnderlined = await page.evaluate((scope) => document.querySelectorAll(`${scope} .detected-link, ${scope} .detected-link-active`).length, scope);
+    await page.mouse.click(c.x, c.y);
+    await page.keyboard.up('Control');
+    const want = Number(opt['sct-link-line']);
+    sct.linkLanded = await waitFor(async () => {
+      const l = await cursorLine(page);
+      return l && l.line === want ? l : null;
+    }, { timeout: 10000, what: `the cursor on line ${want} of the file after following the link` })
+      .catch((e) => { result.errors.push(String(e.message)); return cursorLine(page); });
+    sct.activeTab = await page.evaluate(() => document.querySelector('.editor-group-container.active .tab.active')?.getAttribute('data-resource-name') ?? null);
+    sct.groupsAfterLink = await page.locator('.editor-group-container').count();
+    mark('sctLinkFollowed');
+  }
+}
+
 // ------------------------------------------------------------------ main
 async function main() {
   const folder = path.resolve(opt.folder);
@@ -766,6 +889,8 @@ async function main() {
       mark('checkGradientAnswered');
     }
   }
+
+  if (opt['sct-command']) await sourceTransformation(page, tabSel);
 
   if (opt['expect-hover'] && !(result.hoverText ?? '').includes(opt['expect-hover'])) {
     expectFail(`hover text lacks ${JSON.stringify(opt['expect-hover'])}`);

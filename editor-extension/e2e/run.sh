@@ -17,6 +17,12 @@
 #    docs/hover.png;
 # 5. starts again with an interpreter that lacks adlens (the system python3) and requires
 #    the "not installed" message with the exact pip command and its install button;
+# 7. (after 6) source transformation: opens examples/03_overloading_vs_transformation.py
+#    trusted, puts the cursor in swing (a loop and a branch), runs "AD Lens: Show gradient
+#    code (source transformation)" from the palette and requires swing_grad beside the file;
+#    hovers the first line of the adjoint block of `v = v - dt * np.sin(x)` and requires
+#    "the adjoint of line N"; saves the screenshot as docs/sct.png; Ctrl+clicks the block's
+#    header link and requires the cursor on line N of the file.
 # 6. opens a Jupyter notebook (e2e/notebook/two_cells.ipynb: a helper in cell 1, a function
 #    using it in cell 2) with VS Code's built-in ipynb support, hovers the function in cell 2
 #    and reads the card and the lenses of every cell. The card must show gradient values and
@@ -37,7 +43,9 @@
 #                 notebookDocumentSync, else it is reported only; require; report; 0 (skip)
 #   E2E_NOTEBOOK_SHOT  where the notebook screenshot goes when it passes (default:
 #                 <repo>/docs/notebook.png; always also e2e/out/notebook.png)
-#   E2E_ONLY=notebook  only the notebook step (after the harness and the .vsix)
+#   E2E_SCT=0     skip the source-transformation step (7. below)
+#   E2E_SCT_SHOT  where its screenshot goes (default: <repo>/docs/sct.png)
+#   E2E_ONLY=notebook|sct  only that step (after the harness and the .vsix)
 #   E2E_VERBOSE=1 progress of the driver on stderr
 set -euo pipefail
 
@@ -118,8 +126,8 @@ POINT="$(node -e '
 ' "$FOLDER/$FILE" "$LINE")"
 
 ONLY="${E2E_ONLY:-}"
-[[ -z "$ONLY" || "$ONLY" == notebook ]] || die "E2E_ONLY=$ONLY: only 'notebook' is known"
-if [[ "$ONLY" != notebook ]]; then
+[[ -z "$ONLY" || "$ONLY" == notebook || "$ONLY" == sct ]] || die "E2E_ONLY=$ONLY: only 'notebook' and 'sct' are known"
+if [[ -z "$ONLY" ]]; then
 # ------------------------------------------------------------------ 4. drive + check
 # By default the folder opens in Restricted Mode (static cards only), the script trusts it
 # from the workbench UI, and the extension must switch to full mode without a reload.
@@ -192,6 +200,7 @@ fi   # E2E_ONLY
 # ------------------------------------------------------------------ 6. a notebook
 NB_MODE="${E2E_NOTEBOOK:-auto}"
 NB_STATUS=skipped
+[[ -z "$ONLY" || "$ONLY" == notebook ]] || NB_MODE=0
 if [[ "$NB_MODE" != 0 ]]; then
   NB_FOLDER="$HERE/notebook" NB_FILE=two_cells.ipynb NB_CELL=2 NB_FUNC=loss
   if [[ "$NB_MODE" == auto ]]; then
@@ -257,4 +266,56 @@ if [[ "$NB_MODE" != 0 ]]; then
     log "notebook: screenshot $OUT/notebook.png, details $OUT/notebook.json"
   fi
 fi
-log "e2e passed (notebook: $NB_STATUS)"
+# ------------------------------------------------------------------ 7. source transformation
+SCT_STATUS=skipped
+if [[ "${E2E_SCT:-1}" == 1 && ( -z "$ONLY" || "$ONLY" == sct ) ]]; then
+  SCT_FOLDER="$REPO/examples" SCT_FILE=03_overloading_vs_transformation.py
+  # 1-based: the line of `def swing` and a column in its name; the line of the statement whose
+  # adjoint block is hovered, and whose header link must lead back to it.
+  read -r SCT_LINE SCT_COL SCT_STMT < <(node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n");
+    const def = lines.findIndex((l) => l.startsWith("def swing("));
+    const stmt = lines.findIndex((l, i) => i > def && l.trim() === "v = v - dt * np.sin(x)");
+    if (def < 0 || stmt < 0) { console.error("no swing or its statement"); process.exit(1); }
+    console.log(def + 1, 6, stmt + 1);
+  ' "$SCT_FOLDER/$SCT_FILE") || die "cannot find swing in $SCT_FILE"
+  SCT_SHOT="${E2E_SCT_SHOT:-$REPO/docs/sct.png}"
+  log "source transformation: swing in $SCT_FILE (the adjoint of line $SCT_STMT)"
+  rm -f "$OUT/sct.png" "$OUT/sct.fail.png" "$OUT/sct.json"
+  set +e
+  "$NODE24" "$HERE/drive.mjs" \
+    --vsix "$VSIX" \
+    --folder "$SCT_FOLDER" --file "$SCT_FILE" --hover-line "$SCT_LINE" --hover-col "$SCT_COL" \
+    --setting "adlens.python=$(node -e 'console.log(JSON.stringify(process.argv[1]))' "$PY")" \
+    --setting 'adlens.trace.server="verbose"' \
+    --ready-text "AD Lens: ready" --expect-lenses 1 --pending-text "computing…" \
+    --sct-command "AD Lens: Show gradient code (source transformation)" \
+    --sct-expect "def swing_grad(x, v, steps=8):" \
+    --sct-header "# line $SCT_STMT:" --sct-expect-hover "the adjoint of line $SCT_STMT of swing" \
+    --sct-link-line "$SCT_STMT" \
+    --shot "$OUT/sct-card.png" --sct-shot "$OUT/sct.png" --json "$OUT/sct.json" \
+    ${E2E_VERBOSE:+-v} > "$OUT/sct.drive.log"
+  rc=$?
+  set -e
+  [[ -f "$OUT/sct.json" ]] || { cat "$OUT/sct.drive.log" >&2; die "the source-transformation driver wrote no $OUT/sct.json (exit $rc)"; }
+  node -e '
+    const r = require(process.argv[1]);
+    const s = r.sct || {};
+    console.log(JSON.stringify({ tabs: s.tabs, groups: s.groups, headerLine: s.headerLine, hover: s.hoverText,
+      linkUnderlined: s.linkUnderlined, linkLanded: s.linkLanded, activeTab: s.activeTab, errors: r.errors }, null, 2));
+    const fails = [...(r.errors || [])];
+    const doc = s.document || "";
+    if (!doc.includes("for _ in range(steps):") || !doc.includes("reversed(stack)")) fails.push("the generated code lacks its loop and the backward sweep over it");
+    if (!(s.tabs || []).includes("swing_grad.py")) fails.push("no swing_grad.py tab");
+    if ((s.groups || 0) < 2) fails.push("the generated code is not beside the file (one editor group)");
+    if (s.activeTab !== process.argv[2]) fails.push(`the link opened ${s.activeTab}, not ${process.argv[2]}`);
+    if ((s.groupsAfterLink || 0) < 2) fails.push("following the link closed the side-by-side view");
+    if (fails.length) { console.error(fails.join("\n")); process.exit(1); }
+  ' "$OUT/sct.json" "$SCT_FILE" || die "source transformation: see above (details: $OUT/sct.json, $OUT/sct.drive.log)"
+  [[ $rc -eq 0 ]] || die "source transformation: drive.mjs exited $rc (details: $OUT/sct.json)"
+  mkdir -p "$(dirname "$SCT_SHOT")"
+  cp "$OUT/sct.png" "$SCT_SHOT"
+  SCT_STATUS=passed
+  log "ok: source transformation (screenshot $SCT_SHOT)"
+fi
+log "e2e passed (notebook: $NB_STATUS, source transformation: $SCT_STATUS)"

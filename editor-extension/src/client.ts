@@ -5,7 +5,8 @@ import {
   type CancellationToken, ExecuteCommandRequest, LanguageClient, type LanguageClientOptions,
   RevealOutputChannelOn, type ServerOptions, State,
 } from 'vscode-languageclient/node';
-import { DOCUMENT_SELECTOR } from './documents';
+import { CLIENT_SELECTOR } from './documents';
+import { SCT_SCHEME, rewriteLinkTarget } from './sct';
 import type { ClientEvent, ClientHandle, LaunchSpec } from './server';
 import { SECTION } from './settings';
 import { traceChannel } from './trace';
@@ -23,8 +24,9 @@ export function createClient(spec: LaunchSpec, channel: vscode.LogOutputChannel,
     options: { cwd: spec.cwd, env: spec.env },
   };
   const clientOptions: LanguageClientOptions = {
-    // Python files, untitled buffers and notebook cells (documents.ts).
-    documentSelector: DOCUMENT_SELECTOR.map((f) => ({ ...f })),
+    // Python files, untitled buffers and notebook cells, and the generated code of source
+    // transformation (documents.ts).
+    documentSelector: CLIENT_SELECTOR.map((f) => ({ ...f })),
     synchronize: { configurationSection: SECTION },
     initializationOptions: spec.initializationOptions,
     outputChannel: channel,
@@ -38,6 +40,16 @@ export function createClient(spec: LaunchSpec, channel: vscode.LogOutputChannel,
     }),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
+      // In generated code, a link to a source line reveals it where the file already shows
+      // (beside the generated code) instead of opening it over the generated code (sct.ts).
+      provideDocumentLinks: async (document, token, next) => {
+        const links = await next(document, token);
+        if (document.uri.scheme !== SCT_SCHEME || !links) return links;
+        for (const link of links) {
+          if (link.target) link.target = vscode.Uri.parse(rewriteLinkTarget(link.target.toString()));
+        }
+        return links;
+      },
       workspace: {
         // Restricted Mode: whatever the user-level setting says, the server hears "never".
         configuration: async (params, token, next) =>

@@ -6,6 +6,9 @@ export const SERVER_COMMANDS = {
   checkGradient: 'adlens.checkGradient',     // [uri, functionName, pointText] -> card JSON
   showDerivatives: 'adlens.showDerivatives', // [uri, functionName] -> Markdown
   insertGradient: 'adlens.insertGradient',   // [uri, functionName] -> server sends applyEdit
+  // [uri, functionName, "reverse" | "forward"] -> {uri, source, name} or {uri: null, error}
+  showTransformedSource: 'adlens.showTransformedSource',
+  toggleInlayHints: 'adlens.toggleInlayHints', // [] -> {enabled}
 } as const;
 
 /** Palette ids: distinct from the server's ids, which vscode-languageclient registers itself. */
@@ -13,9 +16,20 @@ export const PALETTE_COMMANDS = {
   checkGradient: 'adlens.palette.checkGradient',
   showDerivatives: 'adlens.palette.showDerivatives',
   insertGradient: 'adlens.palette.insertGradient',
+  showTransformedSource: 'adlens.palette.showTransformedSource',
+  showTransformedSourceForward: 'adlens.palette.showTransformedSourceForward',
+  toggleInlayHints: 'adlens.palette.toggleInlayHints',
   restart: 'adlens.palette.restartServer',
   showLog: 'adlens.palette.showLog',
 } as const;
+
+/** The message after toggling the inlay hints (the server answers `{enabled}`). */
+export function inlayHintsMessage(result: unknown): string | undefined {
+  if (!result || typeof result !== 'object' || typeof (result as { enabled?: unknown }).enabled !== 'boolean') return undefined;
+  return (result as { enabled: boolean }).enabled
+    ? 'AD Lens: inlay hints on (values and adjoints at the point).'
+    : 'AD Lens: inlay hints off (until adlens.inlayHints.enabled changes, or toggled again).';
+}
 
 export interface DefInfo {
   name: string;

@@ -12,6 +12,8 @@
 // lenses are requested for the cell either way, because the providers are registered with
 // this selector.
 
+import { SCT_SCHEME } from './sct';
+
 export const PYTHON = 'python';
 export const NOTEBOOK_CELL_SCHEME = 'vscode-notebook-cell';
 export const NOTEBOOK_SCHEME = 'vscode-notebook';
@@ -26,6 +28,17 @@ export const DOCUMENT_SELECTOR: readonly DocumentFilter[] = Object.freeze([
   { scheme: 'untitled', language: PYTHON },
   { scheme: NOTEBOOK_SCHEME, language: PYTHON },
   { scheme: NOTEBOOK_CELL_SCHEME, language: PYTHON },
+]);
+
+/**
+ * What the language client is registered for: the documents above, plus the code AD Lens
+ * generates by source transformation (`adlens-sct:` documents, served by the extension's
+ * content provider: sct.ts), so that hovers and links on it reach the server. Those are not
+ * "served" Python for the palette commands (`isServed`): they are not the user's code.
+ */
+export const CLIENT_SELECTOR: readonly DocumentFilter[] = Object.freeze([
+  ...DOCUMENT_SELECTOR,
+  { scheme: SCT_SCHEME, language: PYTHON },
 ]);
 
 /** The slice of a TextDocument the selector looks at. */

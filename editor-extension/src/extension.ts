@@ -4,9 +4,11 @@
 import * as vscode from 'vscode';
 import { createClient } from './client';
 import {
-  type DefInfo, PALETTE_COMMANDS, SERVER_COMMANDS, functionAt, listFunctions, pointPrefill, validatePointText,
+  type DefInfo, PALETTE_COMMANDS, SERVER_COMMANDS, functionAt, inlayHintsMessage, listFunctions, pointPrefill,
+  validatePointText,
 } from './commands';
 import { isNotebookCell, isServed } from './documents';
+import { GeneratedTexts, type Mode, REVEAL_COMMAND, SCT_SCHEME, shownCode } from './sct';
 import { checkServer, errorText, interpreterFromPythonApi } from './python';
 import { type ServerState, ServerController } from './server';
 import { SECTION, needsRestart, readSettings } from './settings';
@@ -62,6 +64,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(PALETTE_COMMANDS.checkGradient, () => checkGradient(log)),
     vscode.commands.registerCommand(PALETTE_COMMANDS.showDerivatives, () => showDerivatives(log)),
     vscode.commands.registerCommand(PALETTE_COMMANDS.insertGradient, () => insertGradient(log)),
+    vscode.commands.registerCommand(PALETTE_COMMANDS.showTransformedSource, () => showTransformedSource(log, 'reverse')),
+    vscode.commands.registerCommand(PALETTE_COMMANDS.showTransformedSourceForward, () => showTransformedSource(log, 'forward')),
+    vscode.commands.registerCommand(PALETTE_COMMANDS.toggleInlayHints, () => toggleInlayHints(log)),
+    vscode.commands.registerCommand(REVEAL_COMMAND, (uri: string, line: number) => revealSourceLine(uri, line)),
+    vscode.workspace.registerTextDocumentContentProvider(SCT_SCHEME, generatedCode),
     whenTrustGranted(vscode.workspace, () => {
       log.info('workspace trust granted: restarting the server with execution enabled');
       void controller?.requestRestart('workspace trusted');
@@ -254,4 +261,46 @@ async function insertGradient(log: vscode.LogOutputChannel): Promise<void> {
   const result = await runServerCommand(log, `AD Lens: generating ${t.fn.name}_grad`,
     SERVER_COMMANDS.insertGradient, [t.uri, t.fn.name]);
   if (result !== undefined) log.info(`${SERVER_COMMANDS.insertGradient} -> ${JSON.stringify(result).slice(0, 500)}`);
+}
+
+// ------------------------------------------------------------------------------------------
+// Source transformation: the code ad.sct generates, read-only, beside the function (sct.ts).
+
+const generatedTexts = new GeneratedTexts();
+const generatedChanged = new vscode.EventEmitter<vscode.Uri>();
+const generatedCode: vscode.TextDocumentContentProvider = {
+  onDidChange: generatedChanged.event,
+  provideTextDocumentContent: (uri) => generatedTexts.get(uri.toString())
+    ?? '# This code was generated in an earlier session: run "AD Lens: Show gradient code" again.\n',
+};
+
+async function showTransformedSource(log: vscode.LogOutputChannel, mode: Mode): Promise<void> {
+  const t = await target(mode === 'reverse' ? 'show the gradient code of' : 'show the forward-mode code of');
+  if (!t) return;
+  const result = await runServerCommand(log, `AD Lens: ${t.fn.name} by source transformation`,
+    SERVER_COMMANDS.showTransformedSource, [t.uri, t.fn.name, mode]);
+  const shown = shownCode(result);
+  if (!shown) return; // the server showed why (untrusted, a construct ad.sct does not transform)
+  const uri = vscode.Uri.parse(shown.uri);
+  if (generatedTexts.set(uri.toString(), shown.source)) generatedChanged.fire(uri);
+  let doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.languageId !== 'python') doc = await vscode.languages.setTextDocumentLanguage(doc, 'python');
+  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+}
+
+/** A link in generated code: the source line, in the editor that already shows its file. */
+async function revealSourceLine(uri: string, line: number): Promise<void> {
+  const target = vscode.Uri.parse(uri);
+  const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === target.toString());
+  const doc = shown?.document ?? await vscode.workspace.openTextDocument(target);
+  const n = Math.max(0, Math.min(line, doc.lineCount - 1));
+  const at = new vscode.Range(n, 0, n, doc.lineAt(n).text.length);
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One, selection: at });
+  editor.revealRange(at, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+async function toggleInlayHints(log: vscode.LogOutputChannel): Promise<void> {
+  const result = await runServerCommand(log, 'AD Lens: inlay hints', SERVER_COMMANDS.toggleInlayHints, []);
+  const message = inlayHintsMessage(result);
+  if (message) void vscode.window.showInformationMessage(message);
 }

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  PALETTE_COMMANDS, SERVER_COMMANDS, directiveAbove, functionAt, listFunctions, parseParams, pointPrefill,
-  validatePointText,
+  PALETTE_COMMANDS, SERVER_COMMANDS, directiveAbove, functionAt, inlayHintsMessage, listFunctions, parseParams,
+  pointPrefill, validatePointText,
 } from '../src/commands';
 
 const SRC = `import numpy as np
@@ -98,7 +98,35 @@ test('palette commands are contributed, titled as specified, and distinct from t
   assert.equal(contributed.get(PALETTE_COMMANDS.checkGradient), 'AD Lens: Check gradient at a point…');
   assert.equal(contributed.get(PALETTE_COMMANDS.showDerivatives), 'AD Lens: Show derivatives and Wengert list');
   assert.equal(contributed.get(PALETTE_COMMANDS.insertGradient), 'AD Lens: Insert gradient function');
+  assert.equal(contributed.get(PALETTE_COMMANDS.showTransformedSource), 'AD Lens: Show gradient code (source transformation)');
+  assert.equal(contributed.get(PALETTE_COMMANDS.showTransformedSourceForward), 'AD Lens: Show forward-mode code (source transformation)');
+  assert.equal(contributed.get(PALETTE_COMMANDS.toggleInlayHints), 'AD Lens: Toggle inlay hints (values and adjoints)');
   assert.equal(contributed.get(PALETTE_COMMANDS.restart), 'AD Lens: Restart server');
   assert.equal(contributed.get(PALETTE_COMMANDS.showLog), 'AD Lens: Show log');
   for (const id of Object.values(SERVER_COMMANDS)) assert.ok(!contributed.has(id), `${id} is left to vscode-languageclient`);
+});
+
+test('every server command the extension sends has a palette wrapper of its own id', () => {
+  const wrapped: Record<keyof typeof SERVER_COMMANDS, string> = {
+    checkGradient: PALETTE_COMMANDS.checkGradient,
+    showDerivatives: PALETTE_COMMANDS.showDerivatives,
+    insertGradient: PALETTE_COMMANDS.insertGradient,
+    showTransformedSource: PALETTE_COMMANDS.showTransformedSource,
+    toggleInlayHints: PALETTE_COMMANDS.toggleInlayHints,
+  };
+  for (const [k, palette] of Object.entries(wrapped)) {
+    assert.notEqual(palette, SERVER_COMMANDS[k as keyof typeof SERVER_COMMANDS]);
+  }
+  // extension.ts registers each wrapper (it imports `vscode`: read its source)
+  const ext = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'extension.ts'), 'utf8');
+  for (const k of Object.keys(PALETTE_COMMANDS)) {
+    assert.match(ext, new RegExp(`registerCommand\\(PALETTE_COMMANDS\\.${k},`), `PALETTE_COMMANDS.${k} is registered`);
+  }
+});
+
+test('toggling the inlay hints: the message says which way they went', () => {
+  assert.match(inlayHintsMessage({ enabled: true }) ?? '', /inlay hints on/);
+  assert.match(inlayHintsMessage({ enabled: false }) ?? '', /inlay hints off/);
+  assert.equal(inlayHintsMessage(null), undefined);
+  assert.equal(inlayHintsMessage({ enabled: 'yes' }), undefined);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DOCUMENT_SELECTOR, isNotebookCell, isServed } from '../src/documents';
+import { CLIENT_SELECTOR, DOCUMENT_SELECTOR, isNotebookCell, isServed } from '../src/documents';
 
 const EXT = path.resolve(__dirname, '..', '..');
 const doc = (scheme: string, languageId: string) => ({ uri: { scheme }, languageId });
@@ -25,10 +25,17 @@ test('served: Python in a file, an untitled buffer or a notebook cell; not a Mar
   assert.equal(isNotebookCell(doc('file', 'python')), false);
 });
 
-test('the bundle registers the client with this selector (client.ts uses DOCUMENT_SELECTOR, not a copy)', () => {
+test('the client also takes the generated code of source transformation; the palette does not', () => {
+  assert.deepEqual(CLIENT_SELECTOR.map((f) => `${f.scheme}:${f.language}`),
+    [...DOCUMENT_SELECTOR.map((f) => `${f.scheme}:${f.language}`), 'adlens-sct:python']);
+  assert.ok(Object.isFrozen(CLIENT_SELECTOR));
+  assert.equal(isServed(doc('adlens-sct', 'python')), false, 'generated code is not the user\'s: no palette commands on it');
+});
+
+test('the bundle registers the client with this selector (client.ts uses CLIENT_SELECTOR, not a copy)', () => {
   // client.ts imports `vscode` and is not compiled for the tests: read its source.
   const src = fs.readFileSync(path.join(EXT, 'src', 'client.ts'), 'utf8');
-  assert.match(src, /documentSelector:\s*DOCUMENT_SELECTOR\b/);
+  assert.match(src, /documentSelector:\s*CLIENT_SELECTOR\b/);
   assert.doesNotMatch(src, /scheme:\s*'file'/, 'no second, hand-written selector in client.ts');
 });
 

@@ -6,7 +6,8 @@ kernel's pieces.
   in the `static_worker` process;
 - `merge`: `build_card`, static part + kernel result -> `Card`;
 - `service`: `CardService`, one card now (the CLI, commands);
-- `scheduler`: `CardScheduler`, the server's cards as tasks (reuse, staleness, urgency).
+- `scheduler`: `CardScheduler`, the server's cards as tasks (reuse, staleness, urgency);
+- `transform`: the code ``ad.sct`` generates for a function (a kernel request, not a card).
 
     >>> svc = CardService(None, execution="never")
     >>> svc.card_sync(analyze("def f(x):\\n    return x * x\\n"), "f").expressions.partials
@@ -20,6 +21,7 @@ from .model import Card, Expressions, PointInfo, ProblemInfo
 from .scheduler import CardScheduler
 from .service import CardService
 from .static import gradient_source
+from .transform import transformed, transformed_sync
 
 __all__ = [
     "Card",
@@ -31,4 +33,6 @@ __all__ = [
     "analyze",
     "build_card",
     "gradient_source",
+    "transformed",
+    "transformed_sync",
 ]

@@ -24,6 +24,7 @@ from lsp_server.kernel.schema import (
     Gradient,
     Pairing,
     Plot,
+    SctCheck,
     Trace,
     Value,
 )
@@ -31,7 +32,7 @@ from lsp_server.kernel.schema import (
 CardStatus = Literal["ok", "pending", "static", "timeout", "oom", "crashed", "error"]
 
 #: The sections the kernel fills, in the order the cards show them.
-KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug")
+KERNEL_SECTIONS = ("value", "gradient", "check", "cost", "trace", "plot", "debug", "sct")
 #: The sections a hand-written derivative's card has from the kernel.
 GRADIENT_SECTIONS = ("value", "pairing", "gradient", "check")
 
@@ -112,6 +113,7 @@ class Card:
     trace: Trace | None = None
     plot: Plot | None = None
     debug: Debug | None = None  # variables and adjoints per statement, NaN provenance, traps
+    sct: SctCheck | None = None  # source transformation (ad.sct.grad) against ad.grad
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
     problems: list[ProblemInfo] = field(default_factory=list)  # static findings
     hints: list[ProblemInfo] = field(default_factory=list)  # from the run: what to give it

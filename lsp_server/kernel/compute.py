@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import inspect
 import itertools
+import linecache
 import math
 import time
 import types
@@ -946,13 +947,21 @@ def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
         req = schema.Request("", getattr(fn, "__name__", "f"), req)
     held = tuple(req.held)
     call = Call.bind(fn, dict(req.point), held)
+    if req.op == "sct":  # the code ad.sct generates (the editor's side-by-side view)
+        yield "transformed", lambda: piece_transformed(call, req)
+        return
     if target is None and req.kind != "value-and-gradient":
-        pieces = _function_pieces(call)
+        pieces = _function_pieces(call, req)
     else:
         pieces = _derivative_pieces(call, target, req, held)
     namespace = _globals_of(fn)
     for name, compute in pieces:
-        yield name, _with_array_constructors(compute, namespace)
+        if name == "sct":
+            # unpatched: ad.sct reads np.asarray in the user's code as NumPy's own (it has
+            # its rule); the tape it is compared with gets the patch (`piece_sct`)
+            yield name, compute
+        else:
+            yield name, _with_array_constructors(compute, namespace)
 
 
 def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -987,7 +996,7 @@ def _with_array_constructors(compute: Callable[[], Any],
     return run
 
 
-def _function_pieces(call: Call) -> Iterator[Piece]:
+def _function_pieces(call: Call, req: schema.Request) -> Iterator[Piece]:
     out: list[Any] = []
 
     def value() -> schema.Value:
@@ -1020,6 +1029,7 @@ def _function_pieces(call: Call) -> Iterator[Piece]:
                         ("cost", piece_cost), ("trace", piece_trace), ("plot", piece_plot),
                         ("debug", piece_debug)):
         yield name, (lambda p=piece: p(call))
+    yield "sct", lambda: piece_sct(call, req)
 
 
 def _stored(state: dict[str, Any]) -> Any:
@@ -1090,3 +1100,110 @@ def _extra_vector(call: Call, tcall: Call) -> Any:
     if len(call.args) > len(tcall.args):
         return call.args[len(tcall.args)]
     raise NotAPair("it takes no vector argument besides its function's")
+
+
+# -- source transformation (ad.sct) ---------------------------------------------------------
+
+# |sct - ad| within this of each other is agreement: two implementations of the same
+# rules, differing only in the order floating-point operations are done.
+SCT_RTOL = 1e-7
+SCT_ATOL = 1e-10
+
+
+def readable_slice(fn: Callable[..., Any], req: schema.Request) -> None:
+    """Let ``ad.sct`` read the source of the slice's functions: linecache gets the slice
+    under the slice's file name, each line at its *document* line (the slice is compiled
+    with them), blank lines between. ``SourceTransformError.line`` and the generated
+    ``# line N:`` comments then name the lines the user sees. A function from a real file
+    (a sibling module) is read from that file as usual."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None or not req.slice:
+        return
+    filename = code.co_filename
+    if not (filename.startswith("<") and filename.endswith(">")):
+        return
+    lines = req.slice.splitlines()
+    if len(req.lines) == len(lines):
+        text = [""] * (max(req.lines, default=-1) + 1)
+        for at, line in zip(req.lines, lines, strict=True):
+            # two statements of one document line (``a = 1; b = 2``) both went in
+            text[at] = f"{text[at]}; {line}" if text[at] else line
+    else:  # no document lines: the slice's own
+        text = lines
+    body = [line + "\n" for line in text]
+    linecache.cache[filename] = (sum(map(len, body)), None, body, filename)
+
+
+def piece_sct(call: Call, req: schema.Request) -> schema.SctCheck:
+    """``ad.sct.grad`` against ``ad.grad`` at the point: the two techniques of reverse mode,
+    compared. A construct ad.sct does not transform is an outcome, not a failure."""
+    argnums = call.ad_argnums
+    if not is_number(_output(call)):
+        raise Unavailable("not compared: the output is an array (ad.sct.grad differentiates "
+                          "functions with a number as output)")
+    readable_slice(call.fn, req)
+    try:
+        got = ad.sct.grad(call.fn, argnums=argnums)(*call.args, **call.kwargs)
+    except ad.sct.SourceTransformError as e:
+        return schema.SctCheck("not transformed", e.construct or "", _line0(e.line),
+                               _short(e.message, 600))
+    # the tape runs under the kernel's hooks, as the card's own gradient does
+    ref = _with_array_constructors(lambda: ad.grad(call.f, argnums=argnums)(*call.args),
+                                   _globals_of(call.fn))()
+    if isinstance(argnums, int):
+        got, ref, nums = (got,), (ref,), (argnums,)
+    else:
+        nums = argnums
+    worst, worst_err, agrees = None, 0.0, True
+    for k, a, b in zip(nums, got, ref, strict=True):
+        a = np.asarray(a, dtype=float)
+        b = np.asarray(b, dtype=float)
+        if a.shape != b.shape:
+            return schema.SctCheck("disagrees", message=f"∂/∂{call.label(k)} has shape "
+                                   f"{a.shape} by source transformation, {b.shape} by ad.grad")
+        with np.errstate(invalid="ignore", over="ignore"):
+            same = (a == b) | (np.isnan(a) & np.isnan(b))  # inf = inf, NaN = NaN
+            finite = np.abs(np.where(np.isfinite(b), b, 0.0))
+            scale = max(1.0, float(np.max(finite, initial=0.0)))
+            diff = np.where(same, 0.0, np.abs(a - b))
+            err = np.where(np.isnan(diff), np.inf, diff)  # NaN on one side only: off
+            agrees = agrees and bool(np.all(err <= SCT_RTOL * finite + SCT_ATOL * scale))
+        if err.size:
+            i = int(np.argmax(err))
+            if worst is None or float(err.flat[i]) > worst_err:
+                worst_err = float(err.flat[i])
+                index = np.unravel_index(i, err.shape) if err.ndim else ()
+                worst = call.label(k, tuple(int(j) for j in index))
+    return schema.SctCheck("agrees" if agrees else "disagrees", max_abs_err=worst_err,
+                           worst=worst)
+
+
+def piece_transformed(call: Call, req: schema.Request) -> schema.Transformed | schema.Failure:
+    """The code ``ad.sct`` generates for the function, specialised to the point's types
+    and shapes: the source, and where each of its lines comes from."""
+    argnums = call.ad_argnums
+    readable_slice(call.fn, req)
+    try:
+        gen = ad.sct.generate(call.fn, argnums=argnums, mode=req.mode, like=call.args,
+                              like_kwargs=call.kwargs)
+    except ad.sct.SourceTransformError as e:
+        return schema.Failure(_short(f"not transformed: {e.message}", 600), _line0(e.line))
+    lines = gen.source.splitlines()
+
+    def origin(line: int) -> int | None:  # 1-based; None for a callee from another file
+        return _line0(gen.origin(line)) if gen.file_of(line) == gen.file else None
+
+    start = next((i for i, line in enumerate(lines) if line and not line.startswith(
+        ("#", "import ", "from "))), len(lines))
+    imports = [line for line in lines[:start] if line.startswith(("import ", "from "))]
+    return schema.Transformed(
+        source=gen.source, name=gen.name, mode=gen.mode,  # type: ignore[arg-type]
+        function=gen.function, file=gen.file,
+        origins=[origin(i + 1) for i in range(len(lines))],
+        blocks=[schema.SctBlock(a - 1, b - 1, o - 1) for a, b, o in gen.blocks
+                if gen.file_of(a) == gen.file],
+        functions={name: [a - 1, b - 1] for name, (a, b) in gen.functions.items()},
+        imports=imports, definitions="\n".join(lines[start:]) + "\n",
+        argnums=[call.names[k] for k in call.argnums])
+
+

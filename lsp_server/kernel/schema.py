@@ -41,7 +41,9 @@ class Request:
     lines: tuple[int, ...] = ()  # document line of each slice line
     path: str | None = None  # the file's folder, put on the kernel's sys.path
     root: str | None = None  # the workspace root, put on sys.path after the folder
-    op: Literal["analyze", "ping"] = "analyze"
+    # "analyze": the card's pieces; "sct": the code ad.sct generates (`Transformed`)
+    op: Literal["analyze", "ping", "sct"] = "analyze"
+    mode: Literal["reverse", "forward"] = "reverse"  # op "sct": which derivative code
     # how a method's ``self`` is built: {"class", "args", "kwargs"} (values literals, an
     # argument may be such a dict itself), and the methods called after (setup_method)
     instance: dict[str, Json] | None = None
@@ -252,12 +254,59 @@ class Debug:
     bindings_cut: bool = False  # the function ran too long to record every statement
 
 
+# -- source transformation (ad.sct): the second technique, beside the tape ----------------
+
+
+@dataclass
+class SctCheck:
+    """``ad.sct.grad`` (source transformation) against ``ad.grad`` (the tape) at the point:
+    two implementations of reverse mode that must agree. ``outcome`` "not transformed":
+    ad.sct refused a construct (``SourceTransformError``), which says nothing about the
+    function itself."""
+
+    outcome: Literal["agrees", "disagrees", "not transformed"]
+    construct: str = ""  # not transformed: what ad.sct refused ("try", "x.append(...)")
+    line: int | None = None  # ... and its document line
+    message: str = ""  # ad.sct's own sentence
+    max_abs_err: float | None = None  # |sct - ad| at the worst component
+    worst: str | None = None  # that component, "w[1]"
+
+
+@dataclass
+class SctBlock:
+    """One adjoint block of generated code, from its ``# line N:`` header to its last line
+    (0-based lines of the generated source), and the document line it differentiates."""
+
+    first: int
+    last: int
+    origin: int
+
+
+@dataclass
+class Transformed:
+    """The code ``ad.sct`` writes for a function, specialised to its point (op "sct").
+    Lines are 0-based: ``origins[i]`` is the document line generated line ``i`` comes
+    from (None: an import, a guard, the backward sweep's set-up)."""
+
+    source: str
+    name: str  # the generated function: "f_grad" (reverse) or "f_jvp" (forward)
+    mode: Literal["reverse", "forward"]
+    function: str
+    file: str  # the file ad.sct read (the kernel's name for the slice; see its header line)
+    origins: list[int | None]
+    blocks: list[SctBlock]
+    functions: dict[str, list[int]]  # generated function -> [first, last] line
+    imports: list[str]  # the import lines the code needs
+    definitions: str  # the code without its header comments and imports (what is inserted)
+    argnums: list[str]  # the parameters differentiated
+
+
 #: The pieces a function's request computes, in the order they are sent.
 PIECES: dict[str, type] = {
     "value": Value, "pairing": Pairing, "gradient": Gradient, "check": Check, "cost": Cost,
-    "trace": Trace, "plot": Plot, "debug": Debug,
+    "trace": Trace, "plot": Plot, "debug": Debug, "sct": SctCheck, "transformed": Transformed,
 }  # fmt: skip
-Piece = Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug
+Piece = Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug | SctCheck | Transformed
 
 
 @dataclass

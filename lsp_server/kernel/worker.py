@@ -611,7 +611,9 @@ def _warm_up() -> None:
     points = [("scalar", {"x": 0.7, "y": 1.3}), ("vector", {"w": [0.1, -0.2, 0.3], "b": 0.5}),
               ("field", {"v": [0.5, 1.5]})]
     for name, point in points:
-        for piece_name, piece in compute.pieces_for(ns[name], None, point):
+        # a request with the slice: ad.sct reads the function's source (compute.piece_sct)
+        req = schema.Request(_WARM_UP, name, point)
+        for piece_name, piece in compute.pieces_for(ns[name], None, req):
             try:
                 protocol.encode({"part": piece_name, "data": schema.encode(piece())})
             except Exception:  # noqa: BLE001  (a warm-up only: whatever it reached is warm)

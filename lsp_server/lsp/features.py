@@ -15,18 +15,21 @@ import logging
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcContentModified, JsonRpcInternalError, JsonRpcInvalidParams
 
 from lsp_server import render
-from lsp_server.analysis import FunctionInfo, PointError, assignments, point_from_text
-from lsp_server.cards import Card, gradient_source
-from lsp_server.kernel.schema import Binding
+from lsp_server.analysis import FunctionInfo, PointError, Span, assignments, point_from_text
+from lsp_server.cards import Card, gradient_source, transformed
+from lsp_server.kernel.schema import Binding, Failure
 
 from .documents import Document
+from .positions import LineIndex, utf16_len
 from .server import NAME, AdLensServer
 from .settings import Settings
+from .transformed import Generated, generated_uri, import_line, is_generated, missing_imports
 from .transport import ClientLogHandler
 
 logger = logging.getLogger("adlens.server")
@@ -106,15 +109,22 @@ def shutdown(ls: AdLensServer, params: Any = None) -> None:
     ls.cards.close()
 
 
+# Code ad.sct generated (`transformed.SCHEME`), shown by the client as a Python document,
+# is never analysed as the user's: it is served from `ls.generated` (hover, links).
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 async def did_open(ls: AdLensServer, params: types.DidOpenTextDocumentParams) -> None:
     item = params.text_document
-    ls.open(item.uri, item.version, item.text, edited=False)
+    if not is_generated(item.uri):
+        ls.open(item.uri, item.version, item.text, edited=False)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 async def did_change(ls: AdLensServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
+    if is_generated(uri):
+        return
     # pygls has applied the incremental changes before calling us.
     text = ls.workspace.get_text_document(uri).source
     ls.open(uri, params.text_document.version, text, edited=True)
@@ -122,7 +132,8 @@ async def did_change(ls: AdLensServer, params: types.DidChangeTextDocumentParams
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: AdLensServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.close(params.text_document.uri)
+    if not is_generated(params.text_document.uri):
+        ls.close(params.text_document.uri)
 
 
 # pygls keeps the notebook's structure and its cells' texts (it has applied the change
@@ -175,6 +186,8 @@ def _hover(text: str, doc: Document, span: Any) -> types.Hover:
 async def hover(ls: AdLensServer, params: types.HoverParams) -> types.Hover | None:
     if not ls.settings.hover:
         return None
+    if (generated := ls.generated.get(params.text_document.uri)) is not None:
+        return _generated_hover(ls, generated, params.position.line)
     await _settle(ls, params.text_document.uri)
     if (doc := await ls.document(params.text_document.uri)) is None:
         return None
@@ -438,12 +451,53 @@ async def show_derivatives(ls: AdLensServer, uri: str, function: str) -> str:
 
 @server.command("adlens.insertGradient")
 async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
+    """Insert ``def f_grad(...)`` below ``f``: derived by SymPy where the symbolic path can
+    (never running the user's code), else written by source transformation (``ad.sct``,
+    in the kernel, where code may run: loops, arrays, calls). The result says which."""
     doc, fn = await _command_target(ls, uri, function)
-    # SymPy, never the user's code (safe in an untrusted workspace); in a thread so
-    # the event loop keeps serving.
-    source = await ls.cancellable(
-        f"AD Lens: gradient of {function}", asyncio.to_thread(gradient_source, fn)
+    imports: list[str] = []
+    try:
+        # SymPy, never the user's code (safe in an untrusted workspace); in a thread so
+        # the event loop keeps serving.
+        source = await ls.cancellable(
+            f"AD Lens: gradient of {function}", asyncio.to_thread(gradient_source, fn)
+        )
+        technique = "symbolic"
+    except ValueError as exc:
+        sympy_why = str(exc)
+        await ls.wait_configured()
+        piece = await ls.cancellable(
+            f"AD Lens: gradient of {function} by source transformation",
+            transformed(ls.cards.service, fn, fn.point, doc.folder))
+        if isinstance(piece, Failure):
+            with render.line_names(doc.line_namer):
+                why = piece.message + render.words.at_line(piece)
+            raise JsonRpcInternalError(f"{sympy_why}; {why}") from None
+        source = render.sct_insertion(piece, sympy_why)
+        technique = "source transformation"
+        imports = missing_imports(doc.text, piece.imports)
+    edits = _insertion_edits(doc, fn, source, imports)
+    edit = types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=doc.uri, version=doc.version
+                ),
+                edits=edits,
+            )
+        ]
     )
+    result = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=f"Insert gradient of {function} "
+                                                        f"({technique})")
+    )
+    return {"applied": bool(result and result.applied), "source": source,
+            "technique": technique, "imports": imports}
+
+
+def _insertion_edits(doc: Document, fn: FunctionInfo, source: str, imports: list[str]
+                     ) -> list[types.TextEdit]:
+    """The code below the function, and the imports it needs at the top (of the cell)."""
     # Below the function: at the start of the line after its last line, blank-line
     # separated as PEP 8 wants between top-level defs.
     line = fn.span.end_line + 1
@@ -453,20 +507,92 @@ async def insert_gradient(ls: AdLensServer, uri: str, function: str) -> Any:
     else:
         at = doc.wire(line, 0)
         new_text = "\n\n" + source.rstrip("\n") + "\n"
-    edit = types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=doc.uri, version=doc.version
-                ),
-                edits=[types.TextEdit(range=types.Range(at, at), new_text=new_text)],
-            )
-        ]
-    )
-    result = await ls.workspace_apply_edit_async(
-        types.ApplyWorkspaceEditParams(edit=edit, label=f"Insert gradient of {function}")
-    )
-    return {"applied": bool(result and result.applied), "source": source}
+    edits = [types.TextEdit(range=types.Range(at, at), new_text=new_text)]
+    if imports:
+        top = max(import_line(doc.text, fn.span.line), doc.first_line)
+        where = doc.wire(top, 0)
+        edits.insert(0, types.TextEdit(range=types.Range(where, where),
+                                       new_text="".join(f"{i}\n" for i in imports)))
+    return edits
+
+
+# -- source transformation: the generated code beside the function -------------------------
+
+
+@server.command("adlens.showTransformedSource")
+async def show_transformed_source(ls: AdLensServer, uri: str, function: str,
+                                  mode: str = "reverse") -> Any:
+    """The code ``ad.sct`` generates for ``function`` at its point (``mode`` "reverse": its
+    gradient, "forward": its tangent), and the URI to show it under (the client opens it
+    beside the function; hovers and document links on it lead back to the function).
+    When it cannot be generated, the answer (and a message) says why."""
+    if mode not in ("reverse", "forward"):
+        raise JsonRpcInvalidParams(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    doc, fn = await _command_target(ls, uri, function)
+    await ls.wait_configured()
+    piece = await ls.cancellable(
+        f"AD Lens: {function} by source transformation",
+        transformed(ls.cards.service, fn, fn.point, doc.folder, mode))  # type: ignore[arg-type]
+    if isinstance(piece, Failure):
+        with render.line_names(doc.line_namer):
+            why = piece.message + render.words.at_line(piece)
+        message = f"AD Lens: no source transformation of {function}: {why}"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning,
+                                                       message=message))
+        return {"uri": None, "error": why}
+    text = render.sct_source(piece, _file_name(doc), fn.point.text)
+    generated = Generated(generated_uri(doc.uri, function, mode, piece.name), doc, function,
+                          piece, text)
+    ls.generated.add(generated)
+    return {"uri": generated.uri, "source": text, "name": piece.name, "mode": piece.mode,
+            "function": function}
+
+
+def _file_name(doc: Document) -> str:
+    path = unquote(urlparse(doc.notebook or doc.uri).path)
+    return path.rsplit("/", 1)[-1] or doc.uri
+
+
+def _generated_hover(ls: AdLensServer, g: Generated, line: int) -> types.Hover | None:
+    """A line of generated code: the statement of the user's function it comes from."""
+    origin = render.sct_origin(g.piece, line)
+    if origin is None:
+        return None
+    statement = g.source.index.line(origin)
+    stale = ls.documents.get(g.source.uri) is not g.source
+    with render.line_names(g.source.line_namer):
+        text = render.sct_hover(g.piece, origin, line, (statement or "").strip(),
+                                _file_name(g.source), stale)
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+async def document_link(ls: AdLensServer, params: types.DocumentLinkParams
+                        ) -> list[types.DocumentLink] | None:
+    """In generated code: each adjoint block's ``# line N:`` header links to line N of the
+    function (``file:///...#L36``, the fragment VS Code and GitHub read). None when the
+    file has changed since (the lines may have moved), or for a notebook cell (its URI's
+    fragment names the cell)."""
+    g = ls.generated.get(params.text_document.uri)
+    if g is None or ls.documents.get(g.source.uri) is not g.source:
+        return None
+    if urlparse(g.source.uri).fragment:
+        return None
+    index = LineIndex(g.text)
+    links = []
+    for block in g.piece.blocks:
+        header = index.line(block.first)
+        if header is None or not g.source.owns(Span(block.origin, 0, block.origin, 0)):
+            continue
+        start = len(header) - len(header.lstrip())
+        target = g.source.wire(block.origin, 0)
+        with render.line_names(g.source.line_namer):
+            tooltip = render.sct_link_tooltip(g.piece, block.origin, _file_name(g.source))
+        links.append(types.DocumentLink(
+            range=types.Range(types.Position(block.first, utf16_len(header[:start])),
+                              types.Position(block.first, utf16_len(header))),
+            target=f"{g.source.uri}#L{target.line + 1}", tooltip=tooltip))
+    return links
 
 
 __all__ = ["NAME", "server"]

@@ -28,6 +28,7 @@ from lsp_server.tasks import Debouncer
 
 from .documents import Document, Superseded
 from .settings import Settings
+from .transformed import GeneratedDocuments
 from .transport import AdLensProtocol
 
 logger = logging.getLogger("adlens.server")
@@ -88,6 +89,7 @@ class AdLensServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.notebooks: dict[str, tuple[str, ...]] = {}  # notebook uri -> its code cells' uris
         self.hints_toggled: bool | None = None  # set by adlens.toggleInlayHints
+        self.generated = GeneratedDocuments()  # code ad.sct generated, shown in the client
         self.cards = CardScheduler(on_ready=self._card_landed)
         self.diagnostics: Debouncer[str] = Debouncer(DIAGNOSTICS_DELAY)
         self.analyses: Debouncer[str] = Debouncer(ANALYSIS_DELAY)

@@ -124,6 +124,9 @@ def markdown(card: Card) -> str:
         if not words.failed(card):
             parts.append(escape(words.check_line(card) + words.check_detail(card)))
             parts.extend(f"- {escape(line)}" for line in words.failure_lines(card))
+            sct = words.sct_line(card)
+            if sct is not None:
+                parts.append(escape(sct))
         parts.append(f"Cost: {escape(words.cost_line(card) + cost_detail(card))}")
         picture = plot_markdown(card)
         if picture:

@@ -60,6 +60,9 @@ def text(card: Card, trace: bool = False) -> str:
             lines.append(f"  ∇       {words.unavailable(card, 'gradient')}")
         if not words.failed(card):
             lines.append(f"  check   {words.check_line(card)}{words.check_detail(card)}")
+            sct = words.sct_line(card)
+            if sct is not None:
+                lines.append(f"  sct     {sct}")
     else:
         if card.gradient is not None and card.gradient_of == card.function:
             for i, (p, v) in enumerate(card.gradient.values.items()):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -538,3 +539,37 @@ def hint_tooltip(b: Binding, card: Card) -> str:
                      f"{VANISHING if flag == 'vanishing' else EXPLODING:g} times the output's "
                      "adjoint")
     return "\n\n".join(lines)
+
+
+# -- source transformation (ad.sct), the second technique -----------------------------------
+
+SCT = "source transformation"
+
+
+def sct_line(card: Card) -> str | None:
+    """``✓ source transformation agrees with the tape`` when ``ad.sct.grad`` and ``ad.grad``
+    were both computed at the point and agree; ✗ only when their values disagree; a
+    construct ad.sct does not transform is ``not transformed: try (line 5)``. None when
+    it was not computed (a static card, an array output, the function failed)."""
+    s = card.sct
+    if s is None:
+        return None
+    if s.outcome == "agrees":
+        return f"✓ {SCT} agrees: ad.sct.grad = ad.grad (the tape)"
+    if s.outcome == "disagrees":
+        if s.worst is not None and s.max_abs_err is not None:
+            return (f"✗ {SCT} disagrees with the tape: ∂{card.target}/∂{s.worst} differs by "
+                    f"{err(s.max_abs_err)} (ad.sct.grad vs ad.grad: a bug in AD Lens)")
+        return f"✗ {SCT} disagrees with the tape: {s.message}"
+    where = f" ({line_name(s.line)})" if s.line is not None else ""
+    return f"{SCT}: not transformed: {s.construct or s.message}{where}"
+
+
+def sct_technique(name: str, function: str, sympy_why: str | None) -> str:
+    """The comment above inserted code that says which technique wrote it, and why not
+    the symbolic one (wrapped at 88 columns: the user's linter reads it)."""
+    why = f" SymPy could not: {sympy_why.rstrip('.')}." if sympy_why else ""
+    text = (f"{name}: the gradient of {function}, written by AD Lens by {SCT} "
+            f"(ad_core.sct).{why}")
+    return "\n".join(textwrap.wrap(text, 86, initial_indent="# ", subsequent_indent="# ",
+                                    break_on_hyphens=False))

@@ -569,3 +569,15 @@ def test_name_map_is_derived_from_the_dispatch_tables():
             assert UFUNCS[obj].name == prim
     assert _names.NUMPY_FUNCS["asin"] == _names.MATH_FUNCS["asin"] == "arcsin"
     assert "remainder" not in _names.MATH_FUNCS  # math.remainder is not np.remainder
+
+
+def test_array_conversions_are_the_identity_on_scalars_and_keywords_are_refused():
+    src = ("import numpy as np\n\n\ndef f(x):\n    x = np.asarray(x)\n    y = np.float64(x)\n"
+           "    return np.array(y) ** 2 + np.sin(x)\n\n\n"
+           "def g(x):\n    return np.asarray(x, dtype=float)\n")
+    r = symbolic.from_source(src, "f")
+    x = r.symbols["x"]
+    assert r.errors == [] and sp.simplify(r.partials["x"] - (2 * x + sp.cos(x))) == 0
+    bad = symbolic.from_source(src, "g")
+    assert bad.expr is None
+    assert bad.errors == [(11, "keyword arguments to `np.asarray` are not translated")]

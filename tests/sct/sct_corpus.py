@@ -282,6 +282,19 @@ def global_data(w):
     return np.sum((DATA @ w) ** 2)
 
 
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+# A table of functions, called through a key fixed before the code runs.
+ACTIVATIONS = {"softplus": softplus, "tanh": np.tanh}
+ACTIVATION = "softplus"
+
+
+def table_calls(x):
+    return np.sum(ACTIVATIONS[ACTIVATION](x) * ACTIVATIONS["tanh"](x))
+
+
 def aug_array(x):
     y = x * 1.0
     y += 1.0
@@ -345,6 +358,14 @@ def uses_setitem(x):
 
 def uses_varargs(*xs):
     return xs[0]
+
+
+def calls_varargs(x):
+    return uses_varargs(x) * x
+
+
+def uses_table_by_parameter(x, kind):
+    return np.sum(ACTIVATIONS[kind](x))
 
 
 def uses_append(x):

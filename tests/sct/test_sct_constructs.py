@@ -68,6 +68,7 @@ CASES = [
     ("slicing", (_m(3, 4),), 0),
     ("stack_concat", (_m(3), _m(3, seed=1)), (0, 1)),
     ("global_data", (_m(3),), 0),
+    ("table_calls", (_m(4),), 0),
     ("aug_array", (_m(3),), 0),
 ]
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
@@ -179,3 +180,22 @@ def _int_counter(x, n):
         assert type(j) is int
         s = s + x[j] * i
     return s
+
+
+def test_a_call_through_a_table_follows_the_table_and_the_key():
+    """``ACTIVATIONS[ACTIVATION](x)``: the generated code depends on the table, the key and
+    the item; rebinding any of them (or changing the table in place) transforms again,
+    never reusing a derivative of the function that was there before."""
+    x = _m(4, seed=7)
+    g = ad.sct.grad(C.table_calls)
+    np.testing.assert_allclose(g(x), ad.grad(C.table_calls)(x), rtol=1e-12)
+    saved = (C.ACTIVATION, dict(C.ACTIVATIONS))
+    try:
+        C.ACTIVATION = "tanh"
+        np.testing.assert_allclose(g(x), ad.grad(C.table_calls)(x), rtol=1e-12)
+        C.ACTIVATIONS["tanh"] = np.sin  # in place
+        np.testing.assert_allclose(g(x), ad.grad(C.table_calls)(x), rtol=1e-12)
+    finally:
+        C.ACTIVATION = saved[0]
+        C.ACTIVATIONS.clear()
+        C.ACTIVATIONS.update(saved[1])

@@ -29,6 +29,10 @@ UNSUPPORTED = [
     ("uses_unknown_call", "np.gradient", "gradient"),
     ("uses_complex", "np.fft.fft", "complex"),
     ("uses_aliased_aug", "y += 1.0", "in place"),
+    # a callee with *args: said at the call, naming it (not a count of its parameters)
+    ("calls_varargs", "return uses_varargs(x)", "*xs in its signature"),
+    # a table of functions indexed by a parameter: known only when the code runs
+    ("uses_table_by_parameter", "ACTIVATIONS[kind]", "not known before the code runs"),
 ]
 
 
