@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 
 from ._core import Tracer, raw, shape_of
-from .forward import Dual, ForwardTrace, batch_fallbacks, batched_jacobian_tangents
-from .primitives import ops
-from .primitives.batching import NoBatchRule
+from .forward import Dual, ForwardTrace, chunk_rows, jacobian_tangents
+from .primitives import onehot, ops
 from .primitives.complex import is_complex, real
+from .primitives.onehot import OneHot
 from .reverse import ReverseTrace, gc_paused
 
 # ---------------------------------------------------------------- arguments
@@ -38,6 +38,9 @@ def _param_name(f: Callable, k: int) -> str:
 
 def _diff_arg(x: Any, f: Callable, k: int, who: str):
     """A differentiable argument as float / float ndarray (ints promoted), or TypeError."""
+    t = type(x)
+    if t is float or (t is np.ndarray and x.dtype.kind in "fc"):  # the common cases, first
+        return x
     if isinstance(x, Tracer):
         return x
     if isinstance(x, (bool, np.bool_)):
@@ -59,6 +62,8 @@ def _diff_arg(x: Any, f: Callable, k: int, who: str):
 
 
 def _argnums(argnums, nargs: int, who: str) -> tuple[tuple[int, ...], bool]:
+    if type(argnums) is int and 0 <= argnums < nargs:  # the common case, first
+        return (argnums,), True
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(int(a) for a in argnums)
     if not nums:
@@ -128,19 +133,6 @@ def _adjoint(adj: list, idx: int):
     Inputs are found by node index, not through their tracers: an in-place write in ``f``
     (``x += 1``) points an input's tracer at a later node."""
     return adj[idx] if idx < len(adj) else None
-
-
-def _basis(e: int, shape: tuple):
-    """The e-th unit vector of a space of ``shape`` (1.0 for a scalar)."""
-    if shape == ():
-        return 1.0
-    t = np.zeros(math.prod(shape))
-    t[e] = 1.0
-    return t.reshape(shape)
-
-
-def _zeros(shape):
-    return 0.0 if shape == () else np.zeros(shape)
 
 
 # ---------------------------------------------------------------- reverse mode
@@ -244,36 +236,9 @@ def _outputs(out) -> tuple[list, bool]:
     return [out], False
 
 
-def _assemble(cols: list, out_shape: tuple, in_shape: tuple):
-    """Stack per-input-element columns into a Jacobian of shape out_shape + in_shape."""
-    n = len(cols)
-    if not any(isinstance(c, Tracer) for c in cols):
-        J = np.stack([np.broadcast_to(_array(c), out_shape) for c in cols],
-                     axis=-1) if n else np.zeros(out_shape + (0,))
-        J = J.reshape(out_shape + in_shape)
-        return _present(J) if J.shape == () else J
-    parts = [ops.reshape(c if isinstance(c, Tracer) else _array(c),
-                         shape=out_shape + (1,)) for c in cols]
-    J = ops.concatenate(*parts, axis=len(out_shape))
-    return ops.reshape(J, shape=out_shape + in_shape)
-
-
-def _assemble_rows(rows: list, out_shape: tuple, in_shape: tuple):
-    """Stack per-output-element rows into a Jacobian of shape out_shape + in_shape."""
-    if not rows:  # an empty output: no backward pass ran
-        return np.zeros(out_shape + in_shape)
-    if not any(isinstance(r, Tracer) for r in rows):
-        J = np.stack([_array(r).reshape(in_shape) for r in rows], axis=0)
-        J = J.reshape(out_shape + in_shape)
-        return _present(J) if J.shape == () else J
-    parts = [ops.reshape(r if isinstance(r, Tracer) else _array(r),
-                         shape=(1,) + in_shape) for r in rows]
-    J = ops.concatenate(*parts, axis=0)
-    return ops.reshape(J, shape=out_shape + in_shape)
-
-
 def jacrev(f: Callable, argnums=0) -> Callable:
-    """Jacobian by reverse mode (one backward sweep per output element).
+    """Jacobian by reverse mode: one recording pass, then one backward sweep that carries
+    all m output cotangents as a batch (chunked when large; docs/ad_core.md, "Jacobians").
 
         >>> jacrev(lambda x: x * 2.0)(np.ones(2))
         array([[2., 0.],
@@ -295,28 +260,96 @@ def _jacrev(f: Callable, argnums, holomorphic: bool) -> Callable:
             if holomorphic:
                 _holomorphic_only(val, xs, "hessian")
             s = shape_of(val)
-            m = math.prod(s)
             # A complex output of a real input: one more sweep gives the imaginary part
             # (seeding -i reads Im of the output), so the Jacobian is jacfwd's.
             imag = is_complex(val) and not all(is_complex(x) for x in xs)
-            rows = [[] for _ in xs]
-            for e in range(m):
-                if idx is None:
-                    for r, x in zip(rows, xs):
-                        r.append(_zeros(shape_of(x)))
-                    continue
-                adj = trace.backward(idx, _basis(e, s))
-                adj_im = trace.backward(idx, -1j * _basis(e, s)) if imag else None
-                for r, i, x in zip(rows, ins, xs):
-                    row = _like(_adjoint(adj, i), x)
-                    if adj_im is not None and not is_complex(x):
-                        row = row + 1j * _like(_adjoint(adj_im, i), x)
-                    r.append(row)
-            jacs = tuple(_assemble_rows(r, s, shape_of(x)) for r, x in zip(rows, xs))
+            if idx is None or math.prod(s) <= 1:
+                jacs = _jacrev_single(trace, idx, s, xs, ins, imag)
+            else:
+                jacs = _jacrev_batched(trace, idx, s, xs, ins, imag)
             results.append(jacs[0] if single else jacs)
         return tuple(results) if is_tuple else results[0]
 
     return jac_f
+
+
+def _jacrev_single(trace, idx, s, xs, ins, imag):
+    """The backward sweep of the one output element there is (seed 1), if any."""
+    if idx is None or math.prod(s) == 0:
+        return tuple(_as_jacobian(np.zeros(s + shape_of(x)), s + shape_of(x)) for x in xs)
+    adj = trace.backward(idx, 1.0 if s == () else np.ones(s))
+    adj_im = trace.backward(idx, -1j if s == () else np.full(s, -1j)) if imag else None
+    jacs = []
+    for i, x in zip(ins, xs):
+        row = _like(_adjoint(adj, i), x)
+        if adj_im is not None and not is_complex(x):
+            row = row + 1j * _like(_adjoint(adj_im, i), x)
+        jacs.append(_as_jacobian(row, s + shape_of(x)))
+    return tuple(jacs)
+
+
+def _as_jacobian(v, shape: tuple):
+    """``v`` reshaped to ``shape`` (same size); a Python float (complex) for shape ()."""
+    if isinstance(v, Tracer):
+        return v if shape_of(v) == shape else ops.reshape(v, shape=shape)
+    if shape == ():
+        return _present(v)
+    if type(v) is not np.ndarray or v.dtype.kind not in "fc":
+        v = _array(v)
+    return _own(v.reshape(shape))
+
+
+def _own(J: np.ndarray) -> np.ndarray:
+    """A result the caller may write to: a read-only view (a broadcast tangent) is copied.
+    Other views can only be of this call's own seeds and tangents."""
+    return J if J.flags.writeable else J.copy()
+
+
+def _jacrev_batched(trace, idx, s, xs, ins, imag):
+    """All m output cotangents in one backward sweep (a few when memory asks for it)."""
+    m = math.prod(s)
+    chunk = chunk_rows(m, max([trace.largest(idx)] + [math.prod(shape_of(x)) for x in xs]))
+    blocks = [[] for _ in xs]
+    ones = np.ones(s)
+    for start in range(0, m, chunk):
+        B = min(chunk, m - start)
+        adj = trace.backward(idx, OneHot(ones, start, B), batch=B)
+        adj_im = trace.backward(idx, OneHot(np.full(s, -1j), start, B), batch=B) \
+            if imag else None
+        for blk, i, x in zip(blocks, ins, xs):
+            rows = _like_batched(_adjoint(adj, i), x, B)
+            if adj_im is not None and not is_complex(x):
+                rows = rows + 1j * _like_batched(_adjoint(adj_im, i), x, B)
+            blk.append(rows)
+    return tuple(_join_rows(blk, s, shape_of(x)) for blk, x in zip(blocks, xs))
+
+
+def _like_batched(c, x, B: int):
+    """A batch of cotangents shaped ``(B,) + x.shape`` and typed like ``x`` (zeros if None)."""
+    s = (B,) + shape_of(x)
+    if c is None:
+        return np.zeros(s)
+    c = onehot.dense(c)
+    if not is_complex(x) and is_complex(c):  # a real input's gradient: the real part
+        c = real(c) if isinstance(c, Tracer) else np.real(c)
+    if isinstance(c, Tracer):
+        return c if shape_of(c) == s else ops.broadcast_to(c, shape=s)
+    dtype = raw(x).dtype if isinstance(raw(x), np.ndarray) else (
+        np.complex128 if is_complex(x) else np.float64)
+    c = np.asarray(c, dtype=dtype)
+    if c.shape != s:
+        c = np.broadcast_to(c, s).copy()
+    return c
+
+
+def _join_rows(blocks: list, out_shape: tuple, in_shape: tuple):
+    """Blocks of (B,) + in_shape rows (in output order) -> the Jacobian out + in."""
+    if not any(isinstance(b, Tracer) for b in blocks):
+        J = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=0)
+        J = J.reshape(out_shape + in_shape)
+        return _present(J) if J.shape == () else _own(J)
+    J = blocks[0] if len(blocks) == 1 else ops.concatenate(*blocks, axis=0)
+    return ops.reshape(J, shape=out_shape + in_shape)
 
 
 # ---------------------------------------------------------------- forward mode
@@ -343,8 +376,14 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
             raise TypeError(f"jvp: a complex tangent for the real {_param_name(f, k)}")
         tx = t if isinstance(t, Tracer) else _like(_array(t), x)
         ins.append(Dual(trace, x, tx))
-    with gc_paused():
-        outs, is_tuple = _outputs(f(*ins))
+    # Checked products throughout (a jvp inside a jacfwd's lazy sweep must not inherit it).
+    zc = ops.ZERO_CHECK
+    lazy, zc.lazy = zc.lazy, False
+    try:
+        with gc_paused():
+            outs, is_tuple = _outputs(f(*ins))
+    finally:
+        zc.lazy = lazy
     pairs = [trace.unpack(o) for o in outs]
     if is_tuple:
         return (tuple(_present(p) for p, _ in pairs), tuple(_present(t) for _, t in pairs))
@@ -352,45 +391,68 @@ def jvp(f: Callable, primals: tuple, tangents: tuple):
 
 
 def jacfwd(f: Callable, argnums=0) -> Callable:
-    """Jacobian by forward mode (one forward sweep per input element).
+    """Jacobian by forward mode: one forward sweep that carries all n input tangents as a
+    batch (chunked when large; docs/ad_core.md, "Jacobians").
 
         >>> jacfwd(lambda x: x ** 2)(3.0)
         6.0
     """
-    return _jacfwd(f, argnums, batched=False)
+    return _jacfwd(f, argnums)
 
 
 def hessian(f: Callable, argnums=0) -> Callable:
-    """Hessian by forward-over-reverse: ``jacfwd(jacrev(f))``, with the n forward
-    sweeps batched into one where every primitive on the way has a batching rule.
+    """Hessian by forward-over-reverse: ``jacfwd(jacrev(f))``, the n forward sweeps
+    batched into one.
 
         >>> hessian(lambda x: x ** 3)(2.0)
         12.0
     """
-    return _jacfwd(_jacrev(f, argnums, holomorphic=True), argnums, batched=True)
+    return _jacfwd(_jacrev(f, argnums, holomorphic=True), argnums)
 
 
-def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
+def _jacfwd(f: Callable, argnums) -> Callable:
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
-        nums, single = _argnums(argnums, len(args), "jacfwd")
-        xs = {k: _diff_arg(args[k], f, k, "jacfwd") for k in nums}
-        per_arg = []  # per argnum: one Jacobian per output
-        is_tuple = False
+        if type(argnums) is int and 0 <= argnums < len(args):  # the common case, inline
+            nums, single = (argnums,), True
+        else:
+            nums, single = _argnums(argnums, len(args), "jacfwd")
+        xs, shapes, sizes = [], [], []
+        cplx = False
         for k in nums:
-            jacs = None
-            s_in = shape_of(xs[k])
-            if batched and math.prod(s_in) > 1:
-                try:
-                    is_tuple, res = batched_jacobian_tangents(f, args, kwargs, nums, xs, k)
-                    jacs = [_from_batched(T, s_out, s_in) for s_out, T in res]
-                except NoBatchRule as e:
-                    # a primitive without a batching rule: sweep per element (and say so)
-                    batch_fallbacks[str(e)] += 1
-                    jacs = None
-            if jacs is None:
-                is_tuple, jacs = _jacfwd_columns(f, args, kwargs, nums, xs, k)
-            per_arg.append(jacs)
+            x = args[k]
+            if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, inline
+                s, size = x.shape, x.size
+            else:
+                x = _diff_arg(x, f, k, "jacfwd")
+                s = shape_of(x)
+                size = math.prod(s)
+                cplx = cplx or is_complex(x)
+            xs.append(x)
+            shapes.append(s)
+            sizes.append(size)
+        n = sum(sizes)
+        is_tuple, res = jacobian_tangents(f, args, kwargs, nums, xs, shapes, sizes)
+        if cplx:
+            for p, _ in res:
+                _holomorphic_only(p, xs, "jacfwd")
+        if n <= 1:  # T is the output tangent of the one direction there is
+            if single and not is_tuple and sizes[0] == 1 and type(T := res[0][1]) is np.ndarray \
+                    and T.dtype.kind == "f":  # the common case, inline
+                J = T.reshape(T.shape + shapes[0])
+                return J if J.flags.writeable else J.copy()
+            per_arg = [[np.zeros(shape_of(p) + s) if size == 0 else
+                        _as_jacobian(T, shape_of(p) + s) for p, T in res]
+                       for s, size in zip(shapes, sizes)]
+        else:
+            per_arg = []
+            off = 0
+            for s, size in zip(shapes, sizes):
+                per_arg.append([_from_batched(_rows(T, off, size, n), shape_of(p), s)
+                                for p, T in res])
+                off += size
+        if single and not is_tuple:
+            return per_arg[0][0]
         results = [per_arg[0][o] if single else tuple(jacs[o] for jacs in per_arg)
                    for o in range(len(per_arg[0]))]
         return tuple(results) if is_tuple else results[0]
@@ -398,34 +460,13 @@ def _jacfwd(f: Callable, argnums, batched: bool) -> Callable:
     return jac_f
 
 
-def _jacfwd_columns(f, args, kwargs, nums, xs, k):
-    """One forward sweep per element of argument ``k``: (is_tuple, Jacobian per output)."""
-    x = xs[k]
-    s_in = shape_of(x)
-    n = math.prod(s_in)
-    cols = []
-    out_shapes = None
-    is_tuple = False
-    for e in range(n):
-        trace = ForwardTrace()
-        t = _basis(e, s_in)
-        a = list(args)
-        # Every argnum is traced (zero tangent but this one), as in grad: code
-        # like `x.dot(y)` needs y traced too when only x is perturbed.
-        for j in nums:
-            a[j] = Dual(trace, xs[j], t if j == k else _zeros(shape_of(xs[j])))
-        with gc_paused():
-            outs, is_tuple = _outputs(f(*a, **kwargs))
-        pairs = [trace.unpack(o) for o in outs]
-        for p, _ in pairs:
-            _holomorphic_only(p, [x], "jacfwd")
-        out_shapes = [shape_of(p) for p, _ in pairs]
-        cols.append([tan for _, tan in pairs])
-    if n == 0:
-        outs, is_tuple = _outputs(f(*args, **kwargs))
-        out_shapes = [shape_of(o) for o in outs]
-    return is_tuple, [_assemble([c[o] for c in cols], s_out, s_in)
-                      for o, s_out in enumerate(out_shapes)]
+def _rows(T, start: int, size: int, n: int):
+    """Rows start:start+size of a batch of n tangents (all of them: T itself)."""
+    if start == 0 and size == n:
+        return T
+    if isinstance(T, Tracer):
+        return ops.getitem(T, idx=slice(start, start + size))
+    return T[start:start + size]
 
 
 def _from_batched(T, s_out: tuple, s_in: tuple):
@@ -434,8 +475,10 @@ def _from_batched(T, s_out: tuple, s_in: tuple):
         nd = len(s_out)
         T = ops.transpose(T, axes=tuple(range(1, nd + 1)) + (0,))
         return ops.reshape(T, shape=s_out + s_in)
-    J = np.moveaxis(_array(T), 0, -1).reshape(s_out + s_in)
-    return _present(J) if J.shape == () else J
+    if type(T) is not np.ndarray or T.dtype.kind not in "fc":
+        T = _array(T)
+    J = T.transpose(tuple(range(1, T.ndim)) + (0,)).reshape(s_out + s_in)
+    return _present(J) if J.shape == () else _own(J)
 
 
 def derivative(f: Callable) -> Callable:

@@ -7,16 +7,20 @@ owns, the JVP rule of the table applied to their tangents.
 
 from __future__ import annotations
 
-import collections
-import math
-
 import numpy as np
 
 from ._core import Trace, Tracer, in_place_level_error, shape_of
-from .primitives import ops
-from .primitives.batching import NoBatchRule, batched_rule
+from .primitives import onehot, ops
+from .primitives.batching import (  # noqa: F401  (batch_fallbacks: read by tests and api)
+    NoBatchRule,
+    batch_fallbacks,
+    batched_rule,
+    looped_jvp,
+    stack_rows,
+)
 from .primitives.chain import tangent_term
 from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
+from .primitives.onehot import OneHot
 from .reverse import gc_paused
 
 
@@ -61,9 +65,14 @@ class ForwardTrace(Trace):
                                         f"its argument {i}")
                     c = rule(a.tangent, ans, *primals, **params)
                 t_out = c if t_out is None else t_out + c
-        if type(ans) is not float:
+        ta = type(ans)
+        if ta is np.ndarray:
+            if type(t_out) is not np.ndarray or t_out.shape != ans.shape:
+                if shape_of(t_out) != ans.shape:  # e.g. only a broadcast operand had a tangent
+                    t_out = ops.broadcast_to(t_out, shape=ans.shape)
+        elif ta is not float:
             s = shape_of(ans)
-            if shape_of(t_out) != s:  # e.g. only a broadcast operand had a tangent
+            if shape_of(t_out) != s:
                 t_out = ops.broadcast_to(t_out, shape=s)
         return Dual(self, ans, t_out)
 
@@ -92,22 +101,28 @@ class BatchedForwardTrace(ForwardTrace):
     """Forward mode with B tangents at once (each tangent has a leading axis of size B).
 
     Elementwise rules broadcast over the batch axis as they are; other primitives use
-    their batching rule (``primitives.batching``) and raise ``NoBatchRule`` without one.
+    their batching rule (``primitives.batching``), or, without one, their JVP rule once
+    per tangent at that node (counted in ``batch_fallbacks``). A tangent may stay a
+    :class:`~ad_core.primitives.onehot.OneHot` (the identity seed, scaled) for as long as
+    the operations allow; it is written out where one needs it.
     """
 
-    __slots__ = ("batch",)
+    __slots__ = ("batch", "budget")
 
-    def __init__(self, batch: int) -> None:
+    def __init__(self, batch: int, budget: int | None = None) -> None:
         super().__init__()
         self.batch = batch
+        self.budget = budget if budget is not None and batch > 1 else None
 
     def process(self, prim, args, params):
         primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
         if prim not in COMPLEX_SAFE and has_complex(primals):
             return complex_call(prim, args, params)
         ans = prim(*primals, **params)
-        s_out = shape_of(ans)
         B = self.batch
+        if self.budget is not None and type(ans) is np.ndarray and ans.size * B > self.budget:
+            raise Rechunk(self, ans.size)  # this batch would not fit: fewer rows per sweep
+        s_out = shape_of(ans)
         partials = prim.partials
         t_out = None
         for i, a in enumerate(args):
@@ -119,64 +134,179 @@ class BatchedForwardTrace(ForwardTrace):
                 if d is None:
                     raise TypeError(f"{prim.name} is not differentiable with respect to "
                                     f"its argument {i}")
+                if type(t) is OneHot:
+                    if shape_of(a.primal) == s_out:  # the chain rule scales the one-hot rows
+                        c = t.scaled(d(ans, *primals, **params))
+                        t_out = c if t_out is None else onehot.add(t_out, c)
+                        continue
+                    t = t.dense()
                 k = len(s_out) - (len(shape_of(t)) - 1)
                 if k > 0:  # a broadcast operand: line its axes up with the output's
                     t = ops.reshape(t, shape=(B,) + (1,) * k + shape_of(t)[1:])
                 c = tangent_term(t, d(ans, *primals, **params))
             else:
-                c = batched_rule(prim, i)(t, ans, *primals, **params)
-            t_out = c if t_out is None else t_out + c
-        if shape_of(t_out) != (B,) + s_out:
+                c = None
+                if type(t) is OneHot:
+                    short = onehot.JVP.get(prim)
+                    if short is not None and i < len(short):
+                        c = short[i](t, ans, *primals, **params)
+                    if c is None:
+                        t = t.dense()
+                if c is None:
+                    c = _batched_jvp(prim, i, t, ans, primals, params)
+            t_out = c if t_out is None else onehot.add(t_out, c)
+        if type(t_out) is not OneHot and shape_of(t_out) != (B,) + s_out:
             t_out = ops.broadcast_to(t_out, shape=(B,) + s_out)
         return Dual(self, ans, t_out)
 
     def process_custom_jvp(self, fn, args):
-        raise NoBatchRule(f"custom_jvp {fn.__name__}")
+        # A hand-written rule takes one tangent: apply it per tangent (counted as a fallback).
+        batch_fallbacks[f"custom_jvp {fn.__name__}"] += 1
+        primals = [a.primal if type(a) is Dual and a._trace is self else a for a in args]
+        tangents = [onehot.dense(a.tangent) if type(a) is Dual and a._trace is self else None
+                    for a in args]
+        out, rows = None, []
+        for b in range(self.batch):
+            tb = tuple(_zeros_like(p) if t is None else _row(t, b)
+                       for p, t in zip(primals, tangents))
+            out, t_b = fn.jvp_rule(tuple(primals), tb)
+            rows.append(t_b)
+        return Dual(self, out, stack_rows(rows, shape_of(out)))
 
     def unpack(self, out):
         if type(out) is Dual and out._trace is self:
-            return out.primal, out.tangent
+            return out.primal, onehot.dense(out.tangent)
         s = shape_of(out)
         return out, np.zeros((self.batch,) + s)
 
 
-#: Primitives that made a batched sweep (hessian) fall back to one sweep per input element
-#: because they have no batching rule, with how often: slower, never wrong, and visible
-#: here (tests assert it stays empty for the table's primitives).
-batch_fallbacks: collections.Counter = collections.Counter()
+def _batched_jvp(prim, i, t, ans, primals, params):
+    rule = batched_rule(prim, i)
+    if rule is not None:
+        try:
+            return rule(t, ans, *primals, **params)
+        except NoBatchRule:
+            pass
+    one = prim.jvp[i] if i < len(prim.jvp) else None
+    if one is None:
+        raise TypeError(f"{prim.name} is not differentiable with respect to its argument {i}")
+    return looped_jvp(f"forward {prim.name}", one, t, ans, primals, params)
 
-# Tangent elements per batched sweep: bounds memory (B x the largest intermediate).
+
+def _row(t, b: int):
+    return ops.getitem(t, idx=b) if isinstance(t, Tracer) else t[b]
+
+
+class Rechunk(BaseException):
+    """A batched sweep met an intermediate too large for its batch (``budget`` elements
+    per batched array): the sweep restarts with fewer rows. A BaseException, so that an
+    ``except Exception`` in user code does not swallow it."""
+
+    def __init__(self, trace, size: int) -> None:
+        super().__init__(size)
+        self.trace = trace
+        self.size = size
+
+
+#: Elements per batched array (B × the size of the value it goes with): bounds the memory
+#: of a batched sweep to a few arrays of 32 MB (float64). How it was chosen: docs/ad_core.md,
+#: "Jacobians".
 BATCH_ELEMENTS = 1 << 22
-MAX_BATCH = 512
 
 
-def batched_jacobian_tangents(f, args, kwargs, nums, xs, k):
-    """Tangents of every output for all basis directions of argument ``k``, in as few
-    forward sweeps as memory allows. Returns ``(is_tuple, [(out_shape, T)])`` with
-    ``T`` of shape ``(n,) + out_shape``; raises NoBatchRule when a primitive on the way
-    has no batching rule (the caller then sweeps once per input element)."""
-    x = xs[k]
-    s_in = shape_of(x)
-    n = math.prod(s_in)
-    size = max(1, n)
-    chunk = max(1, min(n, MAX_BATCH, BATCH_ELEMENTS // size))
+def chunk_rows(n: int, largest: int) -> int:
+    """Rows per batched sweep for ``n`` directions whose largest value has ``largest``
+    elements."""
+    return max(1, min(n, BATCH_ELEMENTS // max(1, largest)))
+
+
+def jacobian_tangents(f, args, kwargs, nums, xs, shapes, sizes):
+    """The tangents of every output along every basis direction of the arguments in
+    ``nums`` (``xs``: their differentiable values, of ``shapes`` and ``sizes``):
+    ``(is_tuple, [(out_primal, T)])``.
+
+    With n > 1 input elements in all, ``T`` has shape ``(n,) + out_shape`` (rows in the
+    order of ``nums``), from one batched sweep (a few when memory asks for it); with
+    n <= 1 it is the output tangent of the one plain forward sweep.
+
+    On plain inputs the sweep skips the 0 · inf checks of the chain rule's products (a
+    pass over every array), as reverse mode's first sweep does; tangents never steer
+    control flow, so if no NaN reached an output tangent the checks would have changed
+    nothing, and if one did the sweep runs again, checking."""
+    zc = ops.ZERO_CHECK
+    prev = zc.lazy
+    plain = True
+    for x in xs:
+        if isinstance(x, Tracer):
+            plain = False
+            break
+    zc.lazy = plain
+    try:
+        res = _sweeps(f, args, kwargs, nums, xs, shapes, sizes)
+        if plain:
+            for p, T in res[1]:
+                if isinstance(p, Tracer) or isinstance(T, Tracer) or _has_nan(T):
+                    zc.lazy = False
+                    res = _sweeps(f, args, kwargs, nums, xs, shapes, sizes)
+                    break
+    finally:
+        zc.lazy = prev
+    return res
+
+
+def _has_nan(T) -> bool:
+    if type(T) is np.ndarray:
+        return T.size > 0 and T.dtype.kind in "fc" and bool(np.isnan(_add_reduce(T, axis=None)))
+    return T != T
+
+
+_add_reduce = np.add.reduce
+
+
+def _sweeps(f, args, kwargs, nums, xs, shapes, sizes):
+    n = sum(sizes)
+    if n <= 1:  # one direction (or none): the plain forward sweep is the whole batch
+        trace = ForwardTrace()
+        a = list(args)
+        # Every argnum is traced, as in grad: code like `x.dot(y)` needs y traced too.
+        for k, x, s, size in zip(nums, xs, shapes, sizes):
+            a[k] = Dual(trace, x, float(size) if s == () else
+                        (np.ones(s) if size else np.zeros(s)))
+        with gc_paused():
+            out = f(*a, **kwargs)
+        if type(out) is Dual:
+            return False, [trace.unpack(out)]
+        outs, is_tuple = _outputs(out)
+        return is_tuple, [trace.unpack(o) for o in outs]
+    offsets = [sum(sizes[:j]) for j in range(len(sizes))]
+    chunk = chunk_rows(n, max(sizes))
     pieces = []
     is_tuple = False
-    for start in range(0, n, chunk):
+    start = 0
+    while start < n:
         B = min(chunk, n - start)
-        trace = BatchedForwardTrace(B)
-        basis = np.zeros((B, n))
-        basis[np.arange(B), start + np.arange(B)] = 1.0
+        trace = BatchedForwardTrace(B, BATCH_ELEMENTS)
         a = list(args)
-        for j in nums:
-            t = basis.reshape((B,) + s_in) if j == k else np.zeros((B,) + shape_of(xs[j]))
-            a[j] = Dual(trace, xs[j], t)
-        with gc_paused():
-            outs, is_tuple = _outputs(f(*a, **kwargs))
+        for k, x, s, size, off in zip(nums, xs, shapes, sizes, offsets):
+            shift = start - off  # row b is element b + shift of argument k
+            if -B < shift < size:
+                t = OneHot(np.ones(s) if s else 1.0, shift, B)
+            else:
+                t = np.zeros((B,) + s)
+            a[k] = Dual(trace, x, t)
+        try:
+            with gc_paused():
+                outs, is_tuple = _outputs(f(*a, **kwargs))
+        except Rechunk as r:
+            if r.trace is not trace:
+                raise
+            chunk = chunk_rows(B, r.size)
+            continue
         pieces.append([trace.unpack(o) for o in outs])
+        start += B
     results = []
     for o in range(len(pieces[0])):
-        s_out = shape_of(pieces[0][o][0])
+        primal = pieces[0][o][0]
         parts = [p[o][1] for p in pieces]
         if len(parts) == 1:
             T = parts[0]
@@ -184,7 +314,7 @@ def batched_jacobian_tangents(f, args, kwargs, nums, xs, k):
             T = ops.concatenate(*parts, axis=0)
         else:
             T = np.concatenate(parts, axis=0)
-        results.append((s_out, T))
+        results.append((primal, T))
     return is_tuple, results
 
 

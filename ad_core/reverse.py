@@ -13,32 +13,58 @@ tape makes no reference cycles and dies with its last tracer.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import weakref
 
 import numpy as np
 
 from ._core import Trace, Tracer, in_place_level_error, raw, shape_of, user_site
-from .primitives import ops
-from .primitives.chain import cotangent_term
+from .primitives import onehot, ops
+from .primitives.batching import (
+    VJP_ACCUMULATE,
+    NoBatchRule,
+    batch_fallbacks,
+    batched_vjp_rule,
+    looped_vjp,
+    stack_rows,
+)
+from .primitives.chain import cotangent_term, cotangent_term_batched
 from .primitives.complex import COMPLEX_SAFE, complex_call, has_complex
+from .primitives.onehot import OneHot
 from .primitives.table import ARITH_ERRORS
 
 
-@contextlib.contextmanager
-def gc_paused():
+class _GCPaused:
     """The cyclic collector off while a transform runs: a tape makes no cycles, but its
     many containers would trigger collection after collection (half the time at 10^6
-    operations)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    operations). One shared object with a depth count, not a ``contextlib`` generator:
+    it is entered once per transform call, and a generator costs a microsecond and a half.
+    """
+
+    __slots__ = ("depth", "was_on")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.was_on = False
+
+    def __enter__(self) -> None:
+        if self.depth == 0:
+            self.was_on = gc.isenabled()
+            gc.disable()
+        self.depth += 1
+
+    def __exit__(self, *exc) -> None:
+        self.depth -= 1
+        if self.depth == 0 and self.was_on:
+            gc.enable()
+
+
+_GC_PAUSED = _GCPaused()
+
+
+def gc_paused() -> _GCPaused:
+    """``with gc_paused():`` the cyclic collector is off inside (and back on after)."""
+    return _GC_PAUSED
 
 
 def _has_nan(v) -> bool:
@@ -48,6 +74,26 @@ def _has_nan(v) -> bool:
     if t is np.ndarray:
         return v.dtype.kind in "fc" and v.size > 0 and np.isnan(np.add.reduce(v, axis=None))
     return False
+
+
+def _batched_vjp(prim, pos, g, ans, primals, params, x):
+    rule = batched_vjp_rule(prim, pos)
+    if rule is not None:
+        try:
+            return rule(g, ans, *primals, **params)
+        except NoBatchRule:
+            pass
+    return looped_vjp(f"reverse {prim.name}", prim.vjp[pos], g, ans, primals, params, x)
+
+
+def _accumulate(adj: list, j: int, c, owned: set) -> None:
+    a = adj[j]
+    if a is None:
+        adj[j] = c
+    elif type(a) is np.ndarray and type(c) is np.ndarray:
+        _add_arrays(adj, j, a, c, owned)
+    else:
+        adj[j] = onehot.add(a, c)
 
 
 def _add_arrays(adj: list, j: int, a: np.ndarray, c: np.ndarray, owned: set) -> None:
@@ -161,14 +207,33 @@ class ReverseTrace(Trace):
         self.nodes.append((None, vjp_all, primals, None, parents))
         return RVar(self, out, len(self.nodes) - 1)
 
+    def largest(self, out_idx: int) -> int:
+        """Elements of the largest value computed up to ``out_idx``: a batched sweep's
+        adjoints are B times such values (``jacrev`` sizes its batch by it). Constants
+        (``A`` in ``A @ x``) never get an adjoint and do not count; inputs are the caller's
+        to count."""
+        big = 1
+        for node in self.nodes[:out_idx + 1]:
+            if node is not None and node[0] is not None:
+                v = node[1]
+                if type(v) is not np.ndarray:
+                    v = raw(v)
+                if type(v) is np.ndarray and v.size > big:
+                    big = v.size
+        return big
+
     def unpack(self, out):
         """(value, node index or None when the output does not depend on us)."""
         if isinstance(out, RVar) and out._trace is self:
             return out.primal, out._idx
         return out, None
 
-    def backward(self, out_idx: int, seed, mask: bool = False, keep: bool = False) -> list:
+    def backward(self, out_idx: int, seed, mask: bool = False, keep: bool = False,
+                 batch: int = 0) -> list:
         """Adjoints of every node up to ``out_idx``, seeded with ``seed`` at the output.
+
+        ``batch`` = B > 0: ``seed`` is B cotangents at once (a leading batch axis, or a
+        :class:`~ad_core.primitives.onehot.OneHot`), and so is every adjoint (``jacrev``).
 
         0 · inf products (a zero cotangent from the branch ``np.where`` did not take,
         times sqrt'(0) or an overflow) must count as 0. Finding them costs a pass per
@@ -181,6 +246,8 @@ class ReverseTrace(Trace):
             out = self.nodes[out_idx]
             plain = out is not None and not isinstance(out[1], Tracer) and \
                 not isinstance(seed, Tracer)
+            if batch:
+                return self._batched_backward(out_idx, seed, mask, batch, plain)
             if mask:
                 adj = self._sweep(out_idx, seed, True, keep)
             else:
@@ -196,6 +263,96 @@ class ReverseTrace(Trace):
                 if any(_has_nan(adj[i]) for i in self.inputs if i <= out_idx):
                     adj = self._sweep(out_idx, seed, True, keep)
         return adj
+
+    def _batched_backward(self, out_idx: int, seed, mask: bool, B: int, plain: bool) -> list:
+        if mask:
+            return self._sweep_batched(out_idx, seed, True, B)
+        lazy = ops.ZERO_CHECK.lazy
+        ops.ZERO_CHECK.lazy = plain
+        try:
+            adj = self._sweep_batched(out_idx, seed, False, B)
+        finally:
+            ops.ZERO_CHECK.lazy = lazy
+        if any(adj[i] is not None and onehot.has_nan(adj[i])
+               for i in self.inputs if i <= out_idx):
+            adj = self._sweep_batched(out_idx, seed, True, B)
+        return adj
+
+    def _sweep_batched(self, out_idx: int, seed, mask: bool, B: int) -> list:
+        """``_sweep`` for B cotangents at once: every adjoint has a leading batch axis
+        (or is one-hot: the identity seed scaled by elementwise partials)."""
+        nodes = self.nodes
+        adj = [None] * (out_idx + 1)
+        adj[out_idx] = seed
+        owned = set()
+        for i in range(out_idx, -1, -1):
+            g = adj[i]
+            if g is None:
+                continue
+            node = nodes[i]
+            if node is None:
+                continue
+            adj[i] = None
+            prim, ans, primals, params, parents = node
+            if prim is None:  # custom_vjp: its backward rule takes one cotangent at a time
+                self._custom_batched(ans, onehot.dense(g), primals, parents, adj, B)
+                continue
+            partials = prim.partials
+            if partials is not None:
+                for pos, j in parents:
+                    d = partials[pos](ans, *primals, **params) if params else \
+                        partials[pos](ans, *primals)
+                    x = primals[pos]
+                    if type(g) is OneHot:
+                        if shape_of(x) == shape_of(ans):  # the one-hot rows, scaled
+                            c = OneHot(cotangent_term(g.d, d, x, mask), g.shift, g.B)
+                        else:
+                            c = cotangent_term_batched(g.dense(), d, x, mask)
+                    else:
+                        c = cotangent_term_batched(g, d, x, mask)
+                    _accumulate(adj, j, c, owned)
+                continue
+            short = onehot.VJP.get(prim) if type(g) is OneHot else None
+            acc = VJP_ACCUMULATE.get(prim)
+            for pos, j in parents:
+                x = primals[pos]
+                c = None
+                if short is not None and type(g) is OneHot and pos < len(short):
+                    c = short[pos](g, ans, *primals, **params)
+                if c is None:
+                    if type(g) is OneHot:
+                        g = g.dense()
+                    a = adj[j]
+                    if acc is not None and type(g) is np.ndarray and (
+                            a is None or j in owned or type(a) is np.ndarray):
+                        # In place (x[i] scatters into one buffer, not zeros + add).
+                        if a is None or j not in owned:
+                            buf = np.zeros((B,) + shape_of(x), dtype=np.result_type(g, 0.0))
+                            if a is not None:
+                                buf += a
+                            adj[j] = a = buf
+                            owned.add(j)
+                        acc[pos](a, g, ans, *primals, **params)
+                        continue
+                    c = _batched_vjp(prim, pos, g, ans, primals, params, x)
+                    if shape_of(c) != (B,) + shape_of(x):
+                        c = ops.broadcast_to(c, shape=(B,) + shape_of(x))
+                _accumulate(adj, j, c, owned)
+        return adj
+
+    @staticmethod
+    def _custom_batched(bwd, g, primals, parents, adj, B: int) -> None:
+        batch_fallbacks["custom_vjp"] += 1
+        per = [bwd(g[b] if not isinstance(g, Tracer) else ops.getitem(g, idx=b))
+               for b in range(B)]
+        for pos, j in parents:
+            cs = [p[pos] for p in per]
+            if all(c is None for c in cs):
+                continue
+            s = shape_of(primals[pos])
+            c = stack_rows([np.zeros(s) if c is None else c for c in cs], s)
+            a = adj[j]
+            adj[j] = c if a is None else onehot.add(a, c)
 
     def _sweep(self, out_idx: int, seed, mask: bool, keep: bool) -> list:
         nodes = self.nodes

@@ -49,6 +49,8 @@ def _log(msg: str) -> None:
 
 def run_workload(wl: Workload, settings: timing.Settings) -> list[Result]:
     """Check every case of each column first, then time the ones that ran."""
+    if wl.settings is not None and settings != timing.QUICK:
+        settings = wl.settings
     results: list[Result] = []
     by_key: dict[str, list[Case]] = defaultdict(list)
     for c in wl.cases:
@@ -84,6 +86,11 @@ def run_workload(wl: Workload, settings: timing.Settings) -> list[Result]:
                     _log(f"!! {wl.name} {key} {c.label} {c.task}: MISMATCH vs "
                          f"{ref_case.label} ({err})")
         for c, r in rows:
+            r.extra.update(c.extra)
+        if wl.interleave:
+            results += _time_interleaved(wl, key, rows, settings)
+            continue
+        for c, r in rows:
             if r.check.startswith("error"):
                 _log(f"!! {wl.name} {key} {c.label} {c.task}: {r.check}")
                 results.append(r)
@@ -101,6 +108,27 @@ def run_workload(wl: Workload, settings: timing.Settings) -> list[Result]:
     for label, why in wl.skipped.items():
         results.append(Result(wl.name, "", label, label, "", ok=True, check=f"skipped: {why}"))
     return results
+
+
+def _time_interleaved(wl: Workload, key: str, rows: list[tuple[Case, Result]],
+                      settings: timing.Settings) -> list[Result]:
+    """A column's cases timed in interleaved rounds (``timing.measure_interleaved``)."""
+    ok = [(c, r) for c, r in rows if not r.check.startswith("error")]
+    for c, r in rows:
+        if r.check.startswith("error"):
+            _log(f"!! {wl.name} {key} {c.label} {c.task}: {r.check}")
+    try:
+        ms = timing.measure_interleaved([c.run for c, _ in ok], settings)
+    except Exception as e:  # noqa: BLE001
+        for _, r in ok:
+            r.ok, r.check = False, f"error while timing: {type(e).__name__}: {e}"[:160]
+        return [r for _, r in rows]
+    for (c, r), m in zip(ok, ms):
+        r.best_s, r.median_s, r.number, r.repeat = m.best, m.median, m.number, m.repeat
+        r.extra.update(wall_best_s=m.wall_best, interleaved=True)
+        _log(f"   {wl.name:10s} {key:14s} {c.label:28s} {c.task:8s} "
+             f"{report.fmt_time(r.best_s):>10s}  {r.check}")
+    return [r for _, r in rows]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

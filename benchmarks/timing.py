@@ -73,3 +73,36 @@ def measure(fn: Callable[[], Any], s: Settings = Settings()) -> Measurement:
     return Measurement(min(cpu), statistics.median(cpu), min(wall), number, repeat,
                        sys_share=(r1.ru_stime - r0.ru_stime) / used if used > 0 else 0.0,
                        minflt=(r1.ru_minflt - r0.ru_minflt) / (number * repeat))
+
+
+def measure_interleaved(fns: list[Callable[[], Any]], s: Settings = Settings(),
+                        rounds: int = 7) -> list[Measurement]:
+    """Time several competitors in interleaved rounds: each round runs one batch of each.
+
+    On a shared machine the load drifts over seconds; timing one competitor after the
+    other gives them different conditions, while interleaving gives each round's
+    competitors the same ones, and the minimum over rounds drops the disturbed rounds.
+    Used where the question is who is faster, cell by cell (the Jacobian sweep)."""
+    numbers, reps = [], []
+    for fn in fns:
+        gc.collect()
+        t0 = time.process_time()
+        fn()
+        one = max(time.process_time() - t0, 1e-7)
+        numbers.append(max(1, int(s.min_batch_s / one)))
+        # A slow competitor (seconds per call) gets fewer rounds, never fewer than 3.
+        reps.append(max(3, min(rounds, int(s.budget_s / (one * numbers[-1])))))
+    cpu: list[list[float]] = [[] for _ in fns]
+    wall: list[list[float]] = [[] for _ in fns]
+    for r in range(max(reps)):
+        for i, fn in enumerate(fns):
+            if r >= reps[i]:
+                continue
+            gc.collect()
+            w0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(numbers[i]):
+                fn()
+            cpu[i].append((time.process_time() - c0) / numbers[i])
+            wall[i].append((time.perf_counter() - w0) / numbers[i])
+    return [Measurement(min(c), statistics.median(c), min(w), n, len(c), sys_share=0.0,
+                        minflt=0.0) for c, w, n in zip(cpu, wall, numbers)]

@@ -48,3 +48,17 @@ def cotangent_term(g, d, x, mask: bool = True):
     if mask or type(c) is not np.ndarray:
         c = zero_wins(g, d, c)
     return ops.unbroadcast(c, x)
+
+
+def cotangent_term_batched(g, d, x, mask: bool = True):
+    """``cotangent_term`` for B cotangents at once: ``g`` has a leading batch axis, which
+    the partial ``d`` (shaped like the output) broadcasts against and the sum keeps."""
+    if type(d) is float:
+        if d == 1.0:
+            return ops.unbroadcast_batched(g, x)
+        if d == -1.0:
+            return ops.unbroadcast_batched(-g, x)
+    c = g * d
+    if mask or type(c) is not np.ndarray:
+        c = zero_wins(g, d, c)
+    return ops.unbroadcast_batched(c, x)

@@ -745,6 +745,28 @@ def unbroadcast(c, like):
     return c
 
 
+def unbroadcast_batched(c, like):
+    """``unbroadcast`` for a batch of cotangents: sum ``c`` of shape ``(B,) + s`` down to
+    ``(B,) + shape(like)``, leaving the leading batch axis alone (batched jacrev)."""
+    target = shape_of(like)
+    cs = shape_of(c)
+    if cs[1:] == target:
+        return c
+    B = cs[0]
+    extra = len(cs) - 1 - len(target)
+    if extra > 0:
+        c = sum_(c, axis=tuple(range(1, 1 + extra)), keepdims=False)
+    axes = tuple(i + 1 for i, n in enumerate(target) if n == 1 and shape_of(c)[i + 1] != 1)
+    if axes:
+        c = sum_(c, axis=axes, keepdims=True)
+    if shape_of(c) != (B,) + target:
+        if math.prod(shape_of(c)) == B * math.prod(target):
+            c = reshape(c, shape=(B,) + target)
+        else:
+            c = broadcast_to(c, shape=(B,) + target)
+    return c
+
+
 def _is_basic_index(idx) -> bool:
     items = idx if isinstance(idx, tuple) else (idx,)
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis

@@ -28,6 +28,7 @@ class Case:
     key: str
     run: Callable[[], Any]
     reference: bool = False  # an independent result (hand-written): preferred as the reference
+    extra: dict = field(default_factory=dict)  # copied into the result (e.g. a prediction)
 
 
 @dataclass
@@ -39,6 +40,11 @@ class Workload:
     ops: int | None = None  # elementary operations per call, for µs/op
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # label -> why not run
+    # Time each column's cases in interleaved rounds (who is faster, cell by cell), not
+    # one after the other.
+    interleave: bool = False
+    # Timing settings of this workload's own (None: the run's); --quick still wins.
+    settings: Any = None
 
     def add(self, backends: Backends, backend: str, build: Callable[[], list[Case]]) -> None:
         """Add a backend's cases if it is installed; a failure to build is a skip, not a crash."""

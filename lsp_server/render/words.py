@@ -344,13 +344,16 @@ def failure_lines(card: Card) -> list[str]:
 
 
 def cost_line(card: Card) -> str:
-    """``rev 1 pass · fwd 3 passes → reverse``."""
+    """``rev 1 pass · fwd 3 passes batched → reverse``."""
     c = card.cost
     if c is None:
         return f"cost {unavailable(card, 'cost')}"
 
     def passes(n: int) -> str:
-        return f"{n} pass" + ("" if n == 1 else "es")
+        # ad_core's jacfwd/jacrev carry n > 1 directions as one batch through one sweep
+        # (a few when memory asks for it), as ad.cost models them: the hover's summary
+        # gives the number of sweeps.
+        return "1 pass" if n == 1 else f"{n} passes" + (" batched" if n > 1 else "")
 
     return f"rev {passes(c.reverse_passes)} · fwd {passes(c.forward_passes)} → {c.recommended}"
 

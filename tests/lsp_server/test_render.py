@@ -36,8 +36,21 @@ def cards():
 def test_lens_titles_for_a_function(cards):
     assert render.lens_titles(cards["f"]) == [
         "✓ ∇f matches finite differences",
-        "rev 1 pass · fwd 2 passes → reverse",
+        "rev 1 pass · fwd 2 passes batched → reverse",
     ]
+
+
+def test_cost_line_says_batched_for_each_mode_with_more_than_one_direction(cards):
+    import dataclasses
+
+    f = cards["f"]  # 2 inputs, 1 output: jacfwd batches its 2 tangents, jacrev has 1 pass
+    assert render.words.cost_line(f).startswith("rev 1 pass · fwd 2 passes batched")
+    both = dataclasses.replace(f, cost=dataclasses.replace(f.cost, reverse_passes=3,
+                                                           forward_passes=1))
+    assert render.words.cost_line(both).startswith("rev 3 passes batched · fwd 1 pass →")
+    static = cards["static"]
+    assert static.cost.source == "static" and "fwd 2 passes batched" in \
+        render.words.cost_line(static)
 
 
 def test_lens_title_for_a_wrong_gradient_names_both_values(cards):
