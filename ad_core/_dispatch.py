@@ -525,7 +525,6 @@ def _method_std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=np._NoVa
     return reductions.np_std(self, axis, dtype, out, ddof, keepdims, where=where, mean=mean)
 
 
-
 def _tolist(self):
     # NumPy's tolist gives plain floats, which would drop the derivative: nested lists of
     # traced scalars keep it (x.tolist()[i] is x[i]); a traced 0-d value stays itself
