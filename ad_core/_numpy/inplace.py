@@ -325,6 +325,63 @@ def plain_inplace(fname: str, ufunc, inputs, out: np.ndarray, compute):
         "(np.zeros_like(x) of a traced x)")
 
 
+# ---------------------------------------------------------------- a[i] = x, rebinding
+
+
+_SETITEM_BASELINE: list[int] = []
+
+
+def setitem_rebinding(v, a, idx):
+    """``a[idx] = v`` written by the kernel as ``a = setitem_rebinding(v, a, idx)`` (a
+    source rewrite of the user's function, never done by the library): when ``a`` is a
+    plain float64 ndarray that nothing else refers to (no other name, container or view:
+    the reference count of a lone local variable, measured once on this very path; not
+    itself a view) and ``v`` is traced and real, the traced array with the write applied
+    is returned and ``a`` is rebound to it, which nobody can tell from NumPy's in-place
+    write. Otherwise the write is NumPy's own (a traced ``v`` into a shared plain array
+    is then refused, naming the line, as without the rewrite). The arguments come in
+    Python's order of evaluation for ``a[idx] = v``: the value first."""
+    if (type(a) is np.ndarray and a.dtype == np.float64 and a.base is None
+            and a.flags.writeable and _has_real_tracer(v)):
+        n = _refs(a)
+        if _SETITEM_BASELINE and _SETITEM_BASELINE[0] == -1:  # calibrating: record only
+            _SETITEM_BASELINE[0] = n
+            return a
+        else:
+            if not _SETITEM_BASELINE:
+                _calibrate_setitem()
+            if n <= _SETITEM_BASELINE[0]:
+                return set_at(a, idx, v)
+            raise TypeError(
+                f"`a[...] = x` at {user_site()}: `a` is a plain NumPy array that something "
+                "else also refers to (another name, a view, a container), and NumPy would "
+                "write the traced x into that shared memory, where its derivative is lost. "
+                "Make `a` traced first (np.zeros_like(x) of a traced x), or build the "
+                "result with np.where / np.stack")
+    a[idx] = v
+    return a
+
+
+def _has_real_tracer(v) -> bool:
+    from ._common import has_tracer
+
+    return has_tracer(v) and not (isinstance(v, Tracer) and is_complex(v))
+
+
+def _calibrate_setitem() -> None:
+    """The reference count of a plain array held by one local variable, seen from
+    ``setitem_rebinding`` called as the kernel's rewrite calls it."""
+    from ..forward import Dual, ForwardTrace
+
+    _SETITEM_BASELINE[:] = [-1]
+    probe = Dual(ForwardTrace(), np.zeros(1), np.zeros(1))
+    a = np.zeros(1)
+    a = setitem_rebinding(probe, a, 0)  # exactly as the rewritten code calls it
+    del a
+    if _SETITEM_BASELINE[0] == -1:  # the probe did not come through here: never rebind
+        _SETITEM_BASELINE[0] = 0
+
+
 def ufunc_symbol(ufunc) -> str:
     return {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
             np.power: "**", np.matmul: "@", np.remainder: "%",

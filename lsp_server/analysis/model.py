@@ -131,9 +131,10 @@ class Instance:
     setup: tuple[str, ...] = ()  # methods called after construction (``setup_method``)
 
 
-# Static findings that are information, not warnings: nothing is wrong for ad_core there
-# (a possible where trap; an in-place write ad_core follows). Every other code warns.
-INFORMATION_CODES = frozenset({"where-trap", "inplace-write"})
+# Static findings that are information, not warnings: nothing is wrong for AD Lens there
+# (a possible where trap; an in-place write ad_core or the kernel follows). Every other
+# code warns.
+INFORMATION_CODES = frozenset({"where-trap", "inplace-write", "plain-array-write"})
 
 
 def problem_severity(code: str) -> str:

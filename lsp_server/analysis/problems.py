@@ -5,8 +5,10 @@ What we flag, and why only these:
 - ``float-call``: ``float(v)`` where ``v`` is computed from a parameter.
   ``ad_core`` raises a TypeError (a traced value cannot become a plain float).
 - ``plain-array-write``: ``a[i] = v`` where ``a`` is a plain array made with
-  ``np.zeros``/``np.empty``/... from no parameter and ``v`` is computed from one: NumPy
-  stores a float there, so ``ad_core`` stops with a TypeError (loudly; a warning).
+  ``np.zeros``/``np.empty``/... from no parameter and ``v`` is computed from one. NumPy
+  stores a float there: ``ad_core`` as a library stops with a TypeError; AD Lens's kernel
+  rewrites the write (``kernel/rewrite.py``) and follows it when nothing else refers to
+  the array. Information: the card says whether it ran.
 - ``inplace-write``: ``a[i] = v`` where ``a`` is itself computed from a parameter.
   ``ad_core`` follows such writes (the card's check covers them), but the SymPy path and
   ``ad.sct`` refuse them and JAX has no in-place writes: information, not a warning.
@@ -134,9 +136,10 @@ def find_problems(src: Source, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> li
                 elif base.id in buffers and value_derived:
                     out.append(Problem(
                         src.span(t), "plain-array-write",
-                        f"write of a traced value into {target}, a plain NumPy array: NumPy "
-                        "stores a float there, so AD stops here; make the array from the "
-                        "input (np.zeros_like) or build it with np.stack or np.where.",
+                        f"write of a traced value into {target}, a plain NumPy array: AD "
+                        "Lens follows it when nothing else refers to the array, but ad_core "
+                        "as a library, PyTorch and JAX cannot; np.zeros_like(x), np.stack "
+                        "or np.where work everywhere.",
                     ))
     out.extend(_where_traps(src, fn, derived))
     out.sort(key=lambda p: (p.span.line, p.span.col))

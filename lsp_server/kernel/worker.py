@@ -51,7 +51,7 @@ import time
 import types
 from typing import Any
 
-from . import protocol, sandbox, schema
+from . import protocol, rewrite, sandbox, schema
 
 SLICE_FILENAME = "<adlens slice>"
 PIECE_LIMIT = 2 << 20  # one piece's frame; a larger one is replaced by a Failure saying so
@@ -71,8 +71,11 @@ def compile_slice(source: str, lines: tuple[int, ...]) -> types.CodeType:
     document, so one offset per statement is exact; tracebacks, ``ad.trace`` rows and
     ``ad.check_grad`` messages then all speak of the lines the user sees.
     ``dont_inherit``: the slice is compiled as its own module, never with this file's
-    ``from __future__ import annotations`` (which would break ``@dataclass`` fields)."""
-    tree = ast.parse(source, SLICE_FILENAME)
+    ``from __future__ import annotations`` (which would break ``@dataclass`` fields).
+    Its functions' ``a[i] = v`` writes are rewritten so that a traced ``v`` written into
+    a plain local array keeps its derivative (`rewrite`)."""
+    rewrite.install()
+    tree = rewrite.rewrite(ast.parse(source, SLICE_FILENAME))
     if lines:
         for stmt in tree.body:
             first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])

@@ -270,6 +270,61 @@ def test_array_constructors_hook_lets_reductions_take_lists_of_traced_values():
     assert_close(g_fwd, g_rev, 1e-12, 1e-12, "jacfwd")
 
 
+def test_setitem_rebinding_keeps_the_derivative_of_a_write_into_a_lone_plain_array():
+    # what the kernel's rewrite of `v[t1] = z[t1] ** 2 * 0.5` calls (statsmodels' Hampel)
+    from ad_core._numpy.inplace import setitem_rebinding
+
+    def rho(z):
+        v = np.zeros(z.shape)
+        t1 = np.abs(z) <= 1.0
+        v = setitem_rebinding(z[t1] ** 2 * 0.5, v, t1)
+        v = setitem_rebinding(np.abs(z[~t1]) - 0.5, v, ~t1)
+        v = setitem_rebinding(np.sin(z[0]), v, slice(0, 1))
+        return np.sum(v ** 2)
+
+    z = np.array([0.3, -2.0, 0.7, 1.5])
+    want = fd_jacobian(lambda u: np.atleast_1d(rho(np.array(u, dtype=float))), (z,))
+    g, gf = ad.grad(rho)(z), ad.jacfwd(rho)(z)
+    assert_close(g, want.reshape(g.shape), 1e-6, 1e-6, "grad")
+    assert_close(gf, g, 1e-12, 1e-12, "jacfwd")
+    h = ad.hessian(rho)(z)
+    hf = fd_jacobian(lambda u: ad.grad(rho)(np.array(u, dtype=float)), (z,))
+    assert_close(h, hf.reshape(h.shape), 1e-5, 1e-5, "hessian")
+    assert rho(z) == pytest.approx(float(np.sum(_plain_rho(z) ** 2)))
+
+
+def _plain_rho(z):
+    v = np.zeros(z.shape)
+    t1 = np.abs(z) <= 1.0
+    v[t1] = z[t1] ** 2 * 0.5
+    v[~t1] = np.abs(z[~t1]) - 0.5
+    v[0:1] = np.sin(z[0])
+    return v
+
+
+def test_setitem_rebinding_refuses_a_shared_plain_array_and_leaves_other_writes_to_numpy():
+    from ad_core._numpy.inplace import setitem_rebinding
+
+    def aliased(x):
+        v = np.zeros(2)
+        w = v  # another name sees v's memory: rebinding v would hide the write from w
+        v = setitem_rebinding(x[0], v, 0)
+        return np.sum(w)
+
+    def a_view(x):
+        base = np.zeros(3)
+        v = base[:2]
+        v = setitem_rebinding(x[0], v, 0)
+        return np.sum(base)
+
+    with pytest.raises(TypeError, match=r"something else also refers to"):
+        ad.grad(aliased)(X)
+    with pytest.raises((TypeError, ValueError)):  # a view: NumPy's own write, refused
+        ad.grad(a_view)(X)
+    plain = np.zeros(3)
+    assert setitem_rebinding(2.0, plain, 1) is plain and plain[1] == 2.0  # no tracer
+
+
 def test_like_argument_dispatches_np_array_to_ad_core():
     def f(x):
         return np.array([x[0], x[1]], like=x) * 3.0

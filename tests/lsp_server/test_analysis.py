@@ -208,7 +208,7 @@ def test_static_problems_flag_only_clear_breakage():
         "    b = float(a)\n"  # breaks
         "    c = float(3)\n"  # fine: a constant
         "    out = np.zeros(3)\n"
-        "    out[0] = a\n"  # breaks: traced value into a buffer
+        "    out[0] = a\n"  # a plain buffer: the library refuses it, the kernel rewrites it
         "    w[1] = 0.0\n"  # followed by ad_core, refused by SymPy and ad.sct: information
         "    return b + cmath.sin(x).real + out.sum()\n"
     )

@@ -1,0 +1,105 @@
+"""One source rewrite of the slice, in the kernel only: ``a[i] = v`` inside a function.
+
+NumPy stores a traced ``v`` written into a plain array as a float (or refuses it), so the
+derivative is lost at ``out = np.zeros(n); out[mask] = f(x[mask])``, a pattern real code
+uses everywhere (statsmodels' robust norms, scikit-learn's huber loss). The library cannot
+step in there. The kernel can: every ``name[index] = value`` whose ``name`` is a local of
+its function becomes ``name = __adlens_setitem__(value, name, index)`` (the same order of
+evaluation: value, then the array, then the index), and
+``ad_core._numpy.inplace.setitem_rebinding`` then either does NumPy's own write or, when
+the array is a plain float64 array nothing else refers to and the value is traced,
+rebinds the name to the traced result, which no one can tell apart from the in-place
+write. Line numbers are kept, so tracebacks and ``ad.trace`` rows still name the user's
+lines; the source text (``ad.sct``, ``inspect``) is untouched.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from ad_core._numpy.inplace import setitem_rebinding
+
+SETITEM = "__adlens_setitem__"
+SLICE = "__adlens_slice__"  # the builtin ``slice``, whatever the file calls ``slice``
+
+
+def install() -> None:
+    """Make the rewritten code's two helpers reachable from every module's builtins."""
+    # setitem_rebinding itself, no wrapper: it counts the references to the array, and
+    # measured its baseline on a call shaped exactly like the rewritten one
+    setattr(builtins, SETITEM, setitem_rebinding)
+    setattr(builtins, SLICE, slice)
+
+
+def rewrite(tree: ast.Module) -> ast.Module:
+    """``tree`` with every function's ``local[index] = value`` rewritten (in place)."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _Writes(_locals(node)).rewrite_body(node)
+    return ast.fix_missing_locations(tree)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _own_nodes(fn: ast.AST):
+    """The nodes of ``fn``'s own scope (nested functions, classes, lambdas and
+    comprehensions left out: they are scopes of their own)."""
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    a = fn.args
+    names = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)}
+    names |= {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+    declared: set[str] = set()
+    for node in _own_nodes(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared |= set(node.names)
+    return names - declared
+
+
+class _Writes(ast.NodeTransformer):
+    def __init__(self, local: set[str]) -> None:
+        self.local = local
+
+    def rewrite_body(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        fn.body = [self.visit(s) for s in fn.body]
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, _SCOPES):
+            return node  # its own scope: rewritten when the walk reaches it as a function
+        return super().generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        if len(node.targets) != 1:
+            return node
+        target = node.targets[0]
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                and target.value.id in self.local):
+            return node
+        name = target.value.id
+        call = ast.Call(ast.Name(SETITEM, ast.Load()),
+                        [node.value, ast.Name(name, ast.Load()), _index(target.slice)], [])
+        new = ast.Assign([ast.Name(name, ast.Store())], call)
+        return ast.copy_location(new, node)
+
+
+def _index(node: ast.expr) -> ast.expr:
+    """A subscript's index as an expression (``a:b`` is only valid inside brackets)."""
+    if isinstance(node, ast.Slice):
+        parts = [p if p is not None else ast.Constant(None)
+                 for p in (node.lower, node.upper, node.step)]
+        return ast.copy_location(ast.Call(ast.Name(SLICE, ast.Load()), parts, []), node)
+    if isinstance(node, ast.Tuple):
+        return ast.copy_location(ast.Tuple([_index(e) for e in node.elts], ast.Load()), node)
+    return node
