@@ -18,14 +18,16 @@ from __future__ import annotations
 import ast
 import builtins
 
-from ad_core._numpy.inplace import setitem_rebinding
-
 SETITEM = "__adlens_setitem__"
 SLICE = "__adlens_slice__"  # the builtin ``slice``, whatever the file calls ``slice``
 
 
 def install() -> None:
     """Make the rewritten code's two helpers reachable from every module's builtins."""
+    # imported here: the worker imports this module before it knows NumPy is there (a
+    # Python without NumPy gets a card that says so, not an ImportError from here)
+    from ad_core._numpy.inplace import setitem_rebinding
+
     # setitem_rebinding itself, no wrapper: it counts the references to the array, and
     # measured its baseline on a call shaped exactly like the rewritten one
     setattr(builtins, SETITEM, setitem_rebinding)
