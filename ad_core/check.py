@@ -229,9 +229,9 @@ def check_grad(f: Callable, *args: Any, argnums: int | tuple[int, ...] = 0,
         # A ✗ against finite differences is only as good as they are: run them again, and
         # a component whose two runs disagree (f is random near the point: noise terms
         # that a nonzero parameter switches on) is not comparable, not wrong.
-        again, _ = _attempt(lambda: numeric.gradient(f, *args, argnums=argnums,
-                                                     method="central"), f)
-        rerun = _normalize(again, *shape, None)[0] if again is not None else None
+        again, rerun_failure = _attempt(lambda: numeric.gradient(
+            f, *args, argnums=argnums, method="central"), f)
+        rerun = _normalize(again, *shape, None)[0] if rerun_failure is None else None
         for k, idx in list(mismatches):
             j = nums.index(k)
             first = float(refs[j][idx])
@@ -265,10 +265,17 @@ def check_grad(f: Callable, *args: Any, argnums: int | tuple[int, ...] = 0,
         k, idx, second = noisy[0]
         j = nums.index(k)
         where = names[k] + (_fmt_index(idx) if idx else "")
-        message = (f"∂{fname}/∂{where} cannot be checked at {where}="
-                   f"{_num(np.asarray(xs[j], dtype=float)[idx])}: finite differences are not "
-                   f"reproducible there ({_num(refs[j][idx])}, then {_num(second)}): {fname} "
-                   "gives different values for the same input near this point (random?)")
+        head = (f"∂{fname}/∂{where} cannot be checked at {where}="
+                f"{_num(np.asarray(xs[j], dtype=float)[idx])}: ")
+        if rerun_failure is not None:  # the confirming run raised: say that, not noise
+            failures["fd"] = rerun_failure
+            message = (head + f"AD gave {_num(got[j][idx])}, finite differences "
+                       f"{_num(refs[j][idx])}, and running them again to confirm failed"
+                       f"{_at_line(rerun_failure)}: {rerun_failure.message}")
+        else:
+            message = (head + f"finite differences are not reproducible there "
+                       f"({_num(refs[j][idx])}, then {_num(second)}): {fname} gives "
+                       "different values for the same input near this point (random?)")
         outcome = "unverified"
     elif incomparable:
         message = describe(*incomparable[0], "nan")

@@ -207,3 +207,26 @@ def test_a_wrong_ad_rule_stays_wrong_after_the_second_finite_difference_run():
     r = ad.check_grad(lambda x: cube(x), 1.5)
     assert r.outcome == "wrong"
     assert "AD 4.5" in r.message and "finite differences 6.75" in r.message
+
+
+def test_a_confirming_finite_difference_run_that_fails_is_said_not_called_noise():
+    calls = {"n": 0}
+
+    @ad.custom_vjp
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda x: (x ** 3, x), lambda x, g: (g * 2.0 * x ** 2,))  # wrong on purpose
+
+    def f(x):
+        if not isinstance(x, float):  # traced: AD's run
+            return cube(x)
+        calls["n"] += 1
+        if calls["n"] > 2:  # the first central difference takes two calls
+            raise RuntimeError("the data file went away")
+        return x ** 3
+
+    r = ad.check_grad(f, 1.5)
+    assert r.outcome == "unverified" and "✗" not in r.message
+    assert "running them again to confirm failed" in r.message
+    assert "RuntimeError: the data file went away" in r.failures["fd"].message
