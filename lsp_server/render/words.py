@@ -349,11 +349,15 @@ def cost_line(card: Card) -> str:
     if c is None:
         return f"cost {unavailable(card, 'cost')}"
 
+    if c.forward_passes == 0 or c.reverse_passes == 0:  # a mode with nothing to carry
+        return "no derivative to compute: " + ("no float inputs" if c.forward_passes == 0
+                                               else "no outputs")
+
     def passes(n: int) -> str:
         # ad_core's jacfwd/jacrev carry n > 1 directions as one batch through one sweep
         # (a few when memory asks for it), as ad.cost models them: the hover's summary
         # gives the number of sweeps.
-        return "1 pass" if n == 1 else f"{n} passes" + (" batched" if n > 1 else "")
+        return "1 pass" if n == 1 else f"{n} passes batched"
 
     return f"rev {passes(c.reverse_passes)} · fwd {passes(c.forward_passes)} → {c.recommended}"
 
@@ -365,7 +369,8 @@ def lens_titles(card: Card) -> list[str]:
     """Code lens titles: the check (or the verdict on a hand-written derivative) and, for
     a function, its cost line; each cut to `LENS_WIDTH` characters."""
     titles = [f"{card.function}: {status_word(card)}" if failed(card) else check_line(card)]
-    if card.kind == "function":
+    if card.kind == "function" and not (card.cost is not None and 0 in (
+            card.cost.forward_passes, card.cost.reverse_passes)):
         titles.append(cost_line(card))
     return [t if len(t) <= LENS_WIDTH else t[: LENS_WIDTH - 1] + "…" for t in titles]
 

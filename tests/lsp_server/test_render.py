@@ -53,6 +53,16 @@ def test_cost_line_says_batched_for_each_mode_with_more_than_one_direction(cards
         render.words.cost_line(static)
 
 
+def test_a_function_with_nothing_to_differentiate_gets_no_cost_lens(cards):
+    # scipy's test functions take no parameters: "fwd 0 passes → forward" said nothing
+    import dataclasses
+
+    f = cards["f"]
+    none = dataclasses.replace(f, cost=dataclasses.replace(f.cost, forward_passes=0))
+    assert render.words.cost_line(none) == "no derivative to compute: no float inputs"
+    assert render.lens_titles(none) == render.lens_titles(f)[:1]
+
+
 def test_lens_title_for_a_wrong_gradient_names_both_values(cards):
     (title,) = render.lens_titles(cards["f_grad"])
     assert title == "✗ ∂f/∂y: hand-written 1.99499, AD 1.49624 at y=2.0"
