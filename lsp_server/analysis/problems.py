@@ -137,9 +137,9 @@ def find_problems(src: Source, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> li
                     out.append(Problem(
                         src.span(t), "plain-array-write",
                         f"write of a traced value into {target}, a plain NumPy array: AD "
-                        "Lens follows it when nothing else refers to the array, but ad_core "
-                        "as a library, PyTorch and JAX cannot; np.zeros_like(x), np.stack "
-                        "or np.where work everywhere.",
+                        "Lens follows it when the array is float64 and nothing else refers "
+                        "to it, but ad_core as a library, PyTorch and JAX cannot; "
+                        "np.zeros_like(x), np.stack or np.where work everywhere.",
                     ))
     out.extend(_where_traps(src, fn, derived))
     out.sort(key=lambda p: (p.span.line, p.span.col))

@@ -961,7 +961,7 @@ def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
             # its rule); the tape it is compared with gets the patch (`piece_sct`)
             yield name, compute
         else:
-            yield name, _with_array_constructors(compute, namespace)
+            yield name, _with_kernel_hooks(compute, namespace)
 
 
 def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -969,7 +969,7 @@ def _globals_of(fn: Callable[..., Any]) -> dict[str, Any]:
     return getattr(fn, "__globals__", {})
 
 
-def _with_array_constructors(compute: Callable[[], Any],
+def _with_kernel_hooks(compute: Callable[[], Any],
                              namespace: dict[str, Any]) -> Callable[[], Any]:
     """Run a piece with ``np.array``/``np.asarray`` accepting traced values: user code's
     ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
@@ -1148,7 +1148,7 @@ def piece_sct(call: Call, req: schema.Request) -> schema.SctCheck:
         return schema.SctCheck("not transformed", e.construct or "", _line0(e.line),
                                _short(e.message, 600))
     # the tape runs under the kernel's hooks, as the card's own gradient does
-    ref = _with_array_constructors(lambda: ad.grad(call.f, argnums=argnums)(*call.args),
+    ref = _with_kernel_hooks(lambda: ad.grad(call.f, argnums=argnums)(*call.args),
                                    _globals_of(call.fn))()
     if isinstance(argnums, int):
         got, ref, nums = (got,), (ref,), (argnums,)

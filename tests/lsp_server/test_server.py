@@ -163,8 +163,8 @@ async def test_static_problems_are_diagnostics(client: LanguageClient) -> None:
     assert all(d.source == "adlens" for d in ds)
     assert by_code["float-call"].range.start == position_of(text, "float(x)")
     assert by_code["plain-array-write"].severity == types.DiagnosticSeverity.Information
-    assert "a plain NumPy array: AD Lens follows it when nothing else refers to the array" \
-        in by_code["plain-array-write"].message
+    assert "a plain NumPy array: AD Lens follows it when the array is float64 and nothing " \
+        "else refers to it" in by_code["plain-array-write"].message
 
 
 async def test_a_write_ad_core_follows_is_information_not_a_warning(
