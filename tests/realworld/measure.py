@@ -89,6 +89,8 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     names = {f["name"] for f in functions}
     found = [n for n in names if n in by_name]
     grads = [n for n in found if any(c.get("gradient") for c in by_name[n])]
+    notes = [f"no gradient: {n}: {_why(by_name[n][0])[:200]}" for n in sorted(set(found) - set(grads))]
+    notes += [f"no card: {n}" for n in sorted(names - set(found))]
 
     # one row per (derivative, function) pair; it is wrong when any of its entries is
     pairs: dict[tuple[str, str], bool] = {}
@@ -101,7 +103,6 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     paired = verified = caught = 0
     caught_pairs: list[tuple[str, str]] = []
     verified_wrong: list[tuple[str, str]] = []
-    notes = []
     for (name, of), ok in pairs.items():
         cands = [c for c in by_name.get(name, []) if c.get("gradient_of") == of]
         verdicts = [c["check"] for c in cands if hand_check(c)]
