@@ -37,7 +37,7 @@ PINS: dict[str, tuple[int, int, int, int, bool]] = {
     "scipy_minimize_constrained_problems.py": (19, 16, 10, 10, False),
     "scipy_least_squares_problems.py": (16, 15, 5, 5, True),
     "scipy_optimize_test_problems.py": (12, 12, 6, 6, True),
-    "scipy_ivp_problems.py": (16, 13, 4, 4, True),
+    "scipy_ivp_problems.py": (15, 13, 4, 4, True),
     "scipy_bvp_problems.py": (20, 20, 4, 4, True),
     "statsmodels_robust_norms.py": (42, 40, 20, 20, True),
     "statsmodels_links.py": (46, 46, 30, 30, False),
