@@ -8,6 +8,7 @@ import hashlib
 import re
 from typing import Any
 
+from . import activity
 from . import classes as cls_
 from . import pairing as pairing_
 from . import shapes as shp
@@ -362,7 +363,12 @@ class _Lazy:
 
     def held(self, fn: FunctionInfo) -> tuple[str, ...]:
         names = {p.name for p in fn.params}
-        return tuple(n for n in self.directives[id(fn)].const if n in names)
+        const = tuple(n for n in self.directives[id(fn)].const if n in names)
+        return const + tuple(n for n in fn.unreached if n not in const)
+
+    def unreached(self, fn: FunctionInfo) -> tuple[str, ...]:
+        params = [p.name for p in fn.params if p.kind in ("positional", "keyword")]
+        return activity.unreached(self.nodes[id(fn)], params)
 
     def slice(self, fn: FunctionInfo) -> tuple[str, int, str, tuple[int, ...]]:
         extra: tuple[str, ...] = ()

@@ -225,6 +225,12 @@ class FunctionInfo:
         return self._lazy.held(self)
 
     @functools.cached_property
+    def unreached(self) -> tuple[str, ...]:
+        """Parameters the body reads that cannot reach its result (a discarded check's
+        arguments): held, see ``activity``."""
+        return self._lazy.unreached(self)
+
+    @functools.cached_property
     def static_source(self) -> tuple[str, str, tuple[int, ...]]:
         """(source, function name, document line of each source line) for the static
         part: the slice itself for a function; for a method, the slice followed by the

@@ -68,6 +68,7 @@ def build_card(
         rule=fn.pairing.rule if fn.pairing is not None else "",
         instance=InstanceInfo(instance.text, instance.source) if instance is not None else None,
         held=list(fn.held),
+        unreached=list(fn.unreached),
         problems=[problem_info(p) for p in fn.problems],
     )
     if static is not None:

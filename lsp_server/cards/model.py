@@ -105,6 +105,7 @@ class Card:
     pairing: Pairing | None = None  # whether its output fits (the kernel's reading)
     instance: InstanceInfo | None = None  # a method's self
     held: list[str] = field(default_factory=list)  # parameters passed through (const=)
+    unreached: list[str] = field(default_factory=list)  # held: they cannot reach the result
     expressions: Expressions | None = None
     value: Value | None = None
     gradient: Gradient | None = None

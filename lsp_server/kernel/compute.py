@@ -508,7 +508,16 @@ def _finite_or_none(x: float) -> float | None:
 
 def piece_cost(call: Call) -> schema.Cost:
     _output(call)
-    return schema.Cost.of(ad.cost.estimate(call.f, *call.args), "measured")
+    args = call.args
+
+    def differentiated(*xs: Any) -> Any:  # held and integer arguments are not inputs
+        full = list(args)
+        for i, x in zip(call.argnums, xs, strict=True):
+            full[i] = x
+        return call.f(*full)
+
+    xs = [args[i] for i in call.argnums]
+    return schema.Cost.of(ad.cost.estimate(differentiated, *xs), "measured")
 
 
 def piece_trace(call: Call) -> schema.Trace:

@@ -82,7 +82,8 @@ def expression_lines(card: Card, only: str | None = None) -> list[str]:
 
 def _head(card: Card) -> list[str]:
     parts = [f"**{escape(words.signature(card))}** {escape(words.point_line(card))}"]
-    about = [line for line in (escape(words.instance_line(card)), _paired(card)) if line]
+    about = [line for line in (escape(words.instance_line(card)), _paired(card),
+                               escape(words.unreached_line(card))) if line]
     if about:
         parts.append("  \n".join(about))
     if words.failed(card):

@@ -35,6 +35,8 @@ def text(card: Card, trace: bool = False) -> str:
     ]
     if card.instance is not None:
         lines.append(f"  self    {words.instance_line(card).removeprefix('self = ')}")
+    if card.unreached:
+        lines.append(f"  held    {words.unreached_line(card)}")
     if card.kind == "gradient":
         unpaired = words.not_paired(card)
         lines.append(f"  paired  {unpaired or words.paired_line(card)}")

@@ -262,6 +262,15 @@ def instance_line(card: Card) -> str:
     return f"self = {i.text} ({how})"
 
 
+def unreached_line(card: Card) -> str:
+    """``a, b held: they cannot reach the result`` (a discarded check's arguments)."""
+    if not card.unreached:
+        return ""
+    names = ", ".join(card.unreached)
+    verb = "it cannot" if len(card.unreached) == 1 else "they cannot"
+    return f"{names} held: {verb} reach the result (not differentiated)"
+
+
 def check_detail(card: Card) -> str:
     """`` (max rel err 1.2e-11)`` after a verified check of AD against finite differences."""
     c = card.check
