@@ -116,7 +116,9 @@ def build_card(
         # an abstract stub is no derivative: nothing to check, nothing to count
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
-    if result.status == "error" and point.synthetic:
+    # a module that fails to import fails at every point: no point to suggest then
+    if (result.status == "error" and point.synthetic
+            and not result.message.startswith("the module slice failed")):
         card.hints.append(problem_info(_point_hint(fn, point)))
     return card
 

@@ -97,12 +97,34 @@ def _with_hint(failure: schema.Failure) -> schema.Failure:
     return failure
 
 
+def _package_of(folder: str | None) -> tuple[str, str | None]:
+    """(dotted package, the folder its top package lives in) for a file in ``folder``:
+    ``("benchmarks.go", "/src")`` for /src/benchmarks/go/f.py when both folders hold an
+    ``__init__.py``; ``("", None)`` outside a package. A file of a package imports its
+    siblings with ``from .x import y``: the slice runs as part of that package."""
+    parts: list[str] = []
+    here = folder
+    while here and os.path.isfile(os.path.join(here, "__init__.py")):
+        name = os.path.basename(here)
+        if not name.isidentifier():
+            return "", None
+        parts.append(name)
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    if not parts:
+        return "", None
+    return ".".join(reversed(parts)), here
+
+
 def _search_path(req: schema.Request) -> list[str]:
     """The folders a request adds in front of ``sys.path``: the file's folder, then the
-    workspace root (sibling modules and the project's packages import as they would in
-    the user's program)."""
+    workspace root, then the folder of the file's top package when it is in one (sibling
+    modules, the project's packages and relative imports resolve as they would in the
+    user's program)."""
     out: list[str] = []
-    for p in (req.path, req.root):
+    for p in (req.path, req.root, _package_of(req.path)[1]):
         if p and os.path.isdir(p) and p not in out:
             out.append(p)
     return out
@@ -200,6 +222,9 @@ class RequestProcess:
         try:
             code = compile_slice(req.slice, req.lines)
             ns: dict[str, Any] = {"__name__": "__adlens_slice__", "__builtins__": self.builtins()}
+            package = _package_of(req.path)[0]
+            if package:
+                ns["__package__"] = package
             exec(code, ns)
         except MemoryError:
             raise _OutOfMemory() from None

@@ -96,6 +96,42 @@ def test_each_file_imports_its_own_siblings_and_nothing_of_another_files(two_fol
     assert "No module named 'only_in_one'" in message(cards["b.b_borrows"])
 
 
+def test_a_file_inside_a_package_imports_relatively(tmp_path: Path) -> None:
+    # as scipy's go_benchmark_functions do: `from .go_benchmark import Benchmark`, whose
+    # module itself does `from ..common import safe_import`; run from another folder
+    src = tmp_path / "src"
+    write(src / "bench" / "__init__.py", "")
+    write(src / "bench" / "common.py", "SCALE = 3.0\n")
+    write(src / "bench" / "funcs" / "__init__.py", "")
+    write(src / "bench" / "funcs" / "base.py", """
+        from ..common import SCALE
+
+
+        class Base:
+            scale = SCALE
+        """)
+    f = write(src / "bench" / "funcs" / "problems.py", """
+        from .base import Base
+
+
+        class Problem(Base):
+            def fun(self, x=2.0):
+                return self.scale * x ** 2
+        """)
+    _, cards, err = check(f, cwd=tmp_path, args=("--time-limit", "30"))
+    card = cards["problems.Problem.fun"]
+    assert card["value"]["value"] == 12.0, message(card)
+    assert card["gradient"]["values"]["x"] == 12.0
+    # outside a package the same import is Python's own error, said as such
+    loose = write(tmp_path / "loose" / "problems.py", "from .base import Base\n\n\n"
+                  "def fun(x=2.0):\n    return x * Base.scale\n")
+    _, cards, _ = check(loose, cwd=tmp_path, args=("--time-limit", "30"))
+    assert "attempted relative import with no known parent package" in message(
+        cards["problems.fun"])
+    # and no other point would help, so no "give values where it runs" hint
+    assert [h for h in cards["problems.fun"]["hints"] if h["code"] == "needs-point"] == []
+
+
 def test_the_workspace_root_is_on_the_path_in_the_cli(two_folders) -> None:
     root, _ = two_folders
     _, cards, err = check(root / "deep" / "inside" / "c.py", cwd=root)
