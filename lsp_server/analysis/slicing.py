@@ -1,8 +1,9 @@
 """The module slice a function needs: what the kernel runs, and nothing else.
 
 Eligible top-level statements are imports, ``def``s, classes, constant assignments
-and ``try: import ... except ImportError: ...``; never top-level calls, loops,
-``with`` blocks or the ``if __name__ == "__main__":`` block. A function's slice is the
+``try: import ... except ImportError: ...`` and ``with <imported manager>(...):`` around
+imports only; never top-level calls, loops, other ``with`` blocks or the
+``if __name__ == "__main__":`` block. A function's slice is the
 transitive closure, by name, of the eligible statements it uses, kept in file order,
 so editing an unrelated function keeps its hash.
 
@@ -32,6 +33,7 @@ the slice runs (by design, documented in docs/security.md).
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
 from dataclasses import dataclass, field
 
@@ -234,6 +236,8 @@ class Rules:
             return "not a constant (its value would run code)"
         if isinstance(node, ast.Try) and self._import_guard(node):
             return None
+        if isinstance(node, ast.With) and self._import_context(node):
+            return None
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return "docstring"
         return "top-level code is never run"
@@ -291,6 +295,24 @@ class Rules:
                 if isinstance(s, ast.Assign) and all(_simple_target(t) for t in s.targets) \
                         and self.safe(s.value):
                     continue
+                return False
+        return True
+
+    def _import_context(self, node: ast.With) -> bool:
+        """``with safe_import(): from scipy.special import factorial`` (or
+        ``warnings.catch_warnings()``): imports only, under a context manager that is
+        imported, not defined in the file, called with safe arguments."""
+        if not all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in node.body):
+            return False
+        for item in node.items:
+            call = item.context_expr
+            if item.optional_vars is not None or not isinstance(call, ast.Call):
+                return False
+            f = call.func
+            imported = (isinstance(f, ast.Name) and f.id not in self.bound
+                        and f.id not in self.hooked and not hasattr(builtins, f.id)) or (
+                isinstance(f, ast.Attribute) and self.origin(f) is not None)
+            if not imported or not self._arguments(call):
                 return False
         return True
 

@@ -122,6 +122,23 @@ def test_slice_holds_what_the_function_needs_and_no_top_level_code():
     ].startswith("def f")
 
 
+def test_imports_under_an_imported_context_manager_reach_the_slice():
+    # scipy's benchmarks: `with safe_import(): from scipy.special import factorial`
+    src = ("import warnings\nfrom .common import safe_import\n\n"
+           "with safe_import():\n    from scipy.special import factorial\n\n"
+           "with warnings.catch_warnings():\n    import numpy as np\n\n"
+           "with open('log.txt', 'w'):\n    import math\n\n"
+           "def local_manager():\n    return warnings.catch_warnings()\n\n"
+           "with local_manager():\n    import cmath\n\n"
+           "with safe_import():\n    import sys\n    sys.exit(1)\n\n"
+           "def f(x):\n    return factorial(3) * np.sin(x) + math.pi + cmath.pi + sys.maxsize\n")
+    s = analyze(src).function("f").slice_source
+    assert "from scipy.special import factorial" in s and "import numpy as np" in s
+    assert "open(" not in s  # a builtin that writes
+    assert "local_manager()" not in s  # the file's own code
+    assert "sys.exit" not in s  # not imports only
+
+
 def test_slice_hash_ignores_unrelated_edits():
     a = analyze(SOURCE).function("f").slice_hash
     b = analyze(SOURCE.replace("* n", "* n * 2")).function("f").slice_hash
