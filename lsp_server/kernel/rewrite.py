@@ -17,11 +17,12 @@ lines; the source text (``ad.sct``, ``inspect``) is untouched.
 library refuses them (``Tracer.__float__`` must return a float). On a real number both are
 the identity, so the kernel writes ``float(e)`` as ``__adlens_float__(float, e)`` and
 ``e.item()`` as ``__adlens_item__(e)`` (``ad_core._numpy.scalar_conversion``): a real
-traced value of one element comes back as that value, 0-d and traced; every other call is
-the one the user wrote. ``float`` is passed as the user's scope resolves it (evaluated
-first, as the callee is), so a file or function that binds its own ``float`` keeps it,
-and no scope analysis is needed: these calls are rewritten everywhere, lambdas and
-comprehensions included. ``int(e)`` is not rewritten (it truncates).
+traced value whose plain array NumPy converts (one element; 0-d for ``float`` in NumPy 2)
+comes back as that value, 0-d and traced; every other call is the one the user wrote.
+``float`` is passed as the user's scope resolves it (evaluated first, as the callee is),
+so a file or function that binds its own ``float`` keeps it, and no scope analysis is
+needed: these calls are rewritten everywhere, lambdas and comprehensions included.
+``int(e)`` is not rewritten (it truncates).
 """
 
 from __future__ import annotations
