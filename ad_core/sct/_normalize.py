@@ -32,7 +32,9 @@ _NONDIFF_NUMPY = {np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, 
                   np.digitize, np.result_type, np.floor_divide, math.floor, math.ceil,
                   math.isnan, math.isinf, math.isfinite, math.isclose, math.trunc}
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
-_NONDIFF_METHODS = {"argmax", "argmin", "argsort", "any", "all", "nonzero", "tolist", "item"}
+# (not ``item``: of a real one-element value it is the identity, derivative 1, not a constant;
+# the tape refuses it, and AD Lens's kernel keeps its derivative)
+_NONDIFF_METHODS = {"argmax", "argmin", "argsort", "any", "all", "nonzero", "tolist"}
 
 _UNSUPPORTED_STMT = {
     ast.Try: "try", ast.With: "with", ast.AsyncWith: "async with", ast.Global: "global",

@@ -132,9 +132,9 @@ class Instance:
 
 
 # Static findings that are information, not warnings: nothing is wrong for AD Lens there
-# (a possible where trap; an in-place write ad_core or the kernel follows). Every other
-# code warns.
-INFORMATION_CODES = frozenset({"where-trap", "inplace-write", "plain-array-write"})
+# (a possible where trap; an in-place write ad_core or the kernel follows; a float() the
+# kernel follows). Every other code warns.
+INFORMATION_CODES = frozenset({"where-trap", "inplace-write", "plain-array-write", "float-call"})
 
 
 def problem_severity(code: str) -> str:

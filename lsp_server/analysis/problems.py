@@ -2,8 +2,10 @@
 
 What we flag, and why only these:
 
-- ``float-call``: ``float(v)`` where ``v`` is computed from a parameter.
-  ``ad_core`` raises a TypeError (a traced value cannot become a plain float).
+- ``float-call``: ``float(v)`` where ``v`` is computed from a parameter. ``ad_core`` as
+  a library raises a TypeError (a traced value cannot become a plain float); AD Lens's
+  kernel rewrites the call (``kernel/rewrite.py``) and keeps the derivative of a real
+  number (float() is the identity there). Information: the card says whether it ran.
 - ``plain-array-write``: ``a[i] = v`` where ``a`` is a plain array made with
   ``np.zeros``/``np.empty``/... from no parameter and ``v`` is computed from one. NumPy
   stores a float there: ``ad_core`` as a library stops with a TypeError; AD Lens's kernel
@@ -101,9 +103,10 @@ def find_problems(src: Source, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> li
                     Problem(
                         src.span(node),
                         "float-call",
-                        f"float({_short(arg)}) turns a value computed from the parameters into a "
-                        "plain number: ad_core raises TypeError here. Drop float() (use it only "
-                        "on constants).",
+                        f"float({_short(arg)}) of a value computed from the parameters: AD Lens "
+                        "keeps its derivative (float() of a real number is that number), but "
+                        "ad_core as a library refuses it and PyTorch and JAX cannot follow it; "
+                        "drop float() where other tools differentiate this code.",
                     )
                 )
             elif isinstance(func, ast.Attribute) and args_derived and _real_math(func):

@@ -1,4 +1,5 @@
-"""One source rewrite of the slice, in the kernel only: ``a[i] = v`` inside a function.
+"""The source rewrites of the slice, in the kernel only: ``a[i] = v`` inside a function,
+and ``float(e)`` / ``e.item()`` anywhere in the file.
 
 NumPy stores a traced ``v`` written into a plain array as a float (or refuses it), so the
 derivative is lost at ``out = np.zeros(n); out[mask] = f(x[mask])``, a pattern real code
@@ -11,6 +12,17 @@ the array is a plain float64 array nothing else refers to and the value is trace
 rebinds the name to the traced result, which no one can tell apart from the in-place
 write. Line numbers are kept, so tracebacks and ``ad.trace`` rows still name the user's
 lines; the source text (``ad.sct``, ``inspect``) is untouched.
+
+``float(e)`` and ``e.item()`` of a traced value would drop its derivative, and the
+library refuses them (``Tracer.__float__`` must return a float). On a real number both are
+the identity, so the kernel writes ``float(e)`` as ``__adlens_float__(float, e)`` and
+``e.item()`` as ``__adlens_item__(e)`` (``ad_core._numpy.scalar_conversion``): a real
+traced value whose plain array NumPy converts (one element; 0-d for ``float`` in NumPy 2)
+comes back as that value, 0-d and traced; every other call is the one the user wrote.
+``float`` is passed as the user's scope resolves it (evaluated first, as the callee is),
+so a file or function that binds its own ``float`` keeps it, and no scope analysis is
+needed: these calls are rewritten everywhere, lambdas and comprehensions included.
+``int(e)`` is not rewritten (it truncates).
 """
 
 from __future__ import annotations
@@ -20,25 +32,32 @@ import builtins
 
 SETITEM = "__adlens_setitem__"
 SLICE = "__adlens_slice__"  # the builtin ``slice``, whatever the file calls ``slice``
+FLOAT = "__adlens_float__"
+ITEM = "__adlens_item__"
 
 
 def install() -> None:
-    """Make the rewritten code's two helpers reachable from every module's builtins."""
+    """Make the rewritten code's helpers reachable from every module's builtins."""
     # imported here: the worker imports this module before it knows NumPy is there (a
     # Python without NumPy gets a card that says so, not an ImportError from here)
     from ad_core._numpy.inplace import setitem_rebinding
+    from ad_core._numpy.scalar_conversion import float_keeping_derivative, item_keeping_derivative
 
     # setitem_rebinding itself, no wrapper: it counts the references to the array, and
     # measured its baseline on a call shaped exactly like the rewritten one
     setattr(builtins, SETITEM, setitem_rebinding)
     setattr(builtins, SLICE, slice)
+    setattr(builtins, FLOAT, float_keeping_derivative)
+    setattr(builtins, ITEM, item_keeping_derivative)
 
 
 def rewrite(tree: ast.Module) -> ast.Module:
-    """``tree`` with every function's ``local[index] = value`` rewritten (in place)."""
+    """``tree`` with every function's ``local[index] = value``, and every ``float(e)`` and
+    ``e.item()``, rewritten (in place)."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _Writes(_locals(node)).rewrite_body(node)
+    _Conversions().visit(tree)
     return ast.fix_missing_locations(tree)
 
 
@@ -105,3 +124,22 @@ def _index(node: ast.expr) -> ast.expr:
     if isinstance(node, ast.Tuple):
         return ast.copy_location(ast.Tuple([_index(e) for e in node.elts], ast.Load()), node)
     return node
+
+
+class _Conversions(ast.NodeTransformer):
+    """``float(e)`` -> ``__adlens_float__(float, e)``, ``e.item()`` -> ``__adlens_item__(e)``:
+    only these exact shapes (one positional argument, no keywords; ``item`` with none)."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        f = node.func
+        if node.keywords:
+            return node
+        if (isinstance(f, ast.Name) and f.id == "float" and len(node.args) == 1
+                and not isinstance(node.args[0], ast.Starred)):
+            new = ast.Call(ast.Name(FLOAT, ast.Load()), [f, node.args[0]], [])
+        elif isinstance(f, ast.Attribute) and f.attr == "item" and not node.args:
+            new = ast.Call(ast.Name(ITEM, ast.Load()), [f.value], [])
+        else:
+            return node
+        return ast.copy_location(new, node)

@@ -222,7 +222,7 @@ def test_static_problems_flag_only_clear_breakage():
         "import math, cmath\nimport numpy as np\n"
         "def f(x, w):\n"
         "    a = math.sin(x)\n"  # fine: the kernel maps math to ad_core.math
-        "    b = float(a)\n"  # breaks
+        "    b = float(a)\n"  # the library refuses it, the kernel rewrites it: information
         "    c = float(3)\n"  # fine: a constant
         "    out = np.zeros(3)\n"
         "    out[0] = a\n"  # a plain buffer: the library refuses it, the kernel rewrites it

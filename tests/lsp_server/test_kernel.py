@@ -143,7 +143,7 @@ def test_deep_recursion_is_an_error(kernel):
 def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):
     src = (
         "import numpy as np\n\n\nCONST = 2.0\n\n\n"  # lines 0-5: the slice skips blanks
-        "def helper(v):\n    return np.array([float(e) for e in v]) * CONST\n\n\n"
+        "def helper(v):\n    return np.asarray(v, dtype=np.longdouble) * CONST\n\n\n"
         "# adlens: x=[1.0, 2.0]\n"
         "def f(x):\n"  # line 11
         "    y = x * x\n"  # line 12
@@ -152,7 +152,7 @@ def test_lines_are_document_lines_in_tracebacks_traces_and_checks(kernel):
     res = kernel.run_sync(request(src, "f"))
     assert res.status == "ok"
     grad = res.pieces["gradient"]
-    assert isinstance(grad, Failure) and grad.line == 7  # inside helper: float()
+    assert isinstance(grad, Failure) and grad.line == 7  # inside helper: longdouble
     check = res.pieces["check"]
     assert check.outcome == "unverified" and check.failures["ad"].line == 7
     assert "line 8" in check.message  # check_grad's own sentence: 1-based, as editors show

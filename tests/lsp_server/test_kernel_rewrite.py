@@ -3,7 +3,9 @@ traced value written into a lone plain array keeps its derivative (statsmodels' 
 scikit-learn's huber build their outputs so), an array something else refers to is
 refused with a message that says so, writes the rewrite must not touch (a free variable,
 a global, a file that rebinds ``slice``) behave as Python says, and the card's line
-numbers are the document's."""
+numbers are the document's. And the rewrite of ``float(e)`` / ``e.item()``: a real traced
+value of one element keeps its derivative (pycma's ``return float(np.sum(...))``), every
+other call is Python's (or the user's own ``float``)."""
 
 from __future__ import annotations
 
@@ -127,3 +129,134 @@ def test_the_rewrite_keeps_lines_and_rewrites_only_locals():
              and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", "") ==
              "__adlens_setitem__"}
     assert 14 in lines and 24 in lines  # `v[t1] = ...`, `out[:2] = ...` where they were
+
+
+CONVERSIONS = """\
+import numpy as np
+
+
+class Half:
+    def __float__(self):
+        return 0.5
+
+
+# adlens: x=[1.5, -2.0, 0.5]
+def sphere(x):
+    # pycma's ending: an optimizer wants a Python number back
+    return float(np.sum(np.square(x)))
+
+
+# adlens: x=[1.5, -2.0]
+def items(x):
+    first = (x[:1] * 3.0).item()  # one element of shape (1,)
+    return np.sum(x * x).item() + first
+
+
+# adlens: x=[1.5, -2.0]
+def kept_apart(x):
+    z = x * 1.0
+    y = float(z[0])  # a new value: the write below must not reach it, as it cannot a float
+    z[0] = 10.0
+    return y * z[1] + z[0]
+
+
+# adlens: x=2.0
+def pythons_own(x):
+    k = float("1.5") + float(3) + float(np.array(2.0)) + float(Half()) + int(x * 1.6)
+    parts = [float(v) for v in (x, 2.0 * x)]  # a comprehension is rewritten too
+    return k * x + parts[1] + (lambda t: float(t) ** 2)(x)
+
+
+# adlens: x=2.0
+def own_float(x):
+    float = np.square  # the user's float, not the built-in
+    return float(x)
+
+
+# adlens: x=0.5
+def from_complex(x):
+    return float(np.exp(1j * x)) * x  # NumPy drops the imaginary part: not the identity
+
+
+# adlens: x=[1.0, 2.0]
+def one_of_two(x):
+    return float(x[:1]) * x[1]  # NumPy 2 converts only 0-d arrays: an error, traced or not
+"""
+
+
+@pytest.fixture(scope="module")
+def conversion_cards():
+    pool = KernelPool(1, time_limit=20.0)
+    svc = CardService(pool, execution="always")
+    model = analyze(CONVERSIONS)
+    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
+    pool.close()
+    return out
+
+
+def _plain_conversion(name):
+    ns: dict = {}
+    exec(compile(CONVERSIONS, "<plain>", "exec"), ns)
+    return ns[name]
+
+
+@pytest.mark.parametrize("name, point", [
+    ("sphere", [1.5, -2.0, 0.5]), ("items", [1.5, -2.0]), ("kept_apart", [1.5, -2.0]),
+    ("pythons_own", [2.0]), ("own_float", [2.0]),
+])
+def test_float_and_item_of_a_traced_number_keep_its_derivative(conversion_cards, name, point):
+    card = conversion_cards[name]
+    assert card.status == "ok" and card.gradient is not None, (name, card.why("gradient"))
+    scalar = name in ("pythons_own", "own_float")
+    f = _plain_conversion(name)
+    plain = (lambda v: f(float(v[0]))) if scalar else f
+    assert card.value.value == pytest.approx(plain(np.array(point)))
+    got = np.atleast_1d(np.asarray(card.gradient.values["x"], dtype=float))
+    np.testing.assert_allclose(got, _fd(plain, point), rtol=1e-6, atol=1e-7, err_msg=name)
+    assert card.check.outcome == "verified", card.check.message
+
+
+def test_source_transformation_refuses_item_rather_than_call_it_a_constant(conversion_cards):
+    # ad.sct once read `.item()` as derivative-free: 0 where the tape now says 6 and -4
+    sct = conversion_cards["items"].sct
+    assert sct is not None and sct.outcome != "disagrees", sct
+    assert sct.outcome == "agrees" or ".item()" in sct.construct + sct.message, sct
+
+
+def test_the_users_float_and_pythons_conversions_are_untouched(conversion_cards):
+    # own_float is x², not the identity the built-in would give on a traced number
+    assert conversion_cards["own_float"].gradient.values["x"] == pytest.approx(4.0)
+    # 1.5 + 3 + 2 + 0.5 + int(3.2): every float() there is Python's on plain values,
+    # and int() truncates (derivative 0), so ∂/∂x = k + 2 + 2x
+    assert conversion_cards["pythons_own"].gradient.values["x"] == pytest.approx(10.0 + 2 + 4)
+
+
+def test_float_of_a_complex_traced_value_is_still_refused_by_the_library(conversion_cards):
+    card = conversion_cards["from_complex"]
+    with pytest.warns(np.exceptions.ComplexWarning):
+        want = _plain_conversion("from_complex")(0.5)
+    assert card.value.value == pytest.approx(want)
+    why = card.why("gradient")
+    assert "TypeError: float() of a traced value" in why and "would drop its derivative" in why
+    assert "line 44" in why  # `return float(np.exp(1j * x)) * x`, 1-based
+    assert card.check.outcome == "unverified" and "✗" not in card.check.message
+
+
+def test_a_traced_value_converts_only_where_numpy_converts_its_array(conversion_cards):
+    with pytest.raises(TypeError) as plain:
+        _plain_conversion("one_of_two")(np.array([1.0, 2.0]))
+    card = conversion_cards["one_of_two"]
+    assert card.status == "error" and str(plain.value) in card.message, card.message
+    assert card.gradient is None or card.gradient.values is None
+
+
+def test_the_conversion_rewrite_passes_the_users_float_and_leaves_the_rest():
+    text = ast.unparse(rewrite(ast.parse(CONVERSIONS)))
+    assert "return __adlens_float__(float, np.sum(np.square(x)))" in text
+    assert "first = __adlens_item__(x[:1] * 3.0)" in text
+    assert "parts = [__adlens_float__(float, v) for v in (x, 2.0 * x)]" in text
+    assert "(lambda t: __adlens_float__(float, t) ** 2)(x)" in text
+    assert "int(x * 1.6)" in text and "__adlens_float__(float, '1.5')" in text
+    odd = ast.unparse(rewrite(ast.parse("def g(a, kw):\n    return float(), float(*a), "
+                                        "float(x=1), a.item(0), a.item(), kw.item\n")))
+    assert "float(), float(*a), float(x=1), a.item(0), __adlens_item__(a), kw.item" in odd

@@ -162,6 +162,8 @@ async def test_static_problems_are_diagnostics(client: LanguageClient) -> None:
     assert {"float-call", "real-math", "plain-array-write"} <= set(by_code), ds
     assert all(d.source == "adlens" for d in ds)
     assert by_code["float-call"].range.start == position_of(text, "float(x)")
+    assert by_code["float-call"].severity == types.DiagnosticSeverity.Information  # followed
+    assert "AD Lens keeps its derivative" in by_code["float-call"].message
     assert by_code["plain-array-write"].severity == types.DiagnosticSeverity.Information
     assert "a plain NumPy array: AD Lens follows it when the array is float64 and nothing " \
         "else refers to it" in by_code["plain-array-write"].message
