@@ -24,6 +24,7 @@ array of an outer one.
 from __future__ import annotations
 
 import dis
+import operator
 import os
 import sys
 import weakref
@@ -363,6 +364,30 @@ def setitem_rebinding(v, a, idx):
                 "result with np.where / np.stack")
     a[idx] = v
     return a
+
+
+_AUGMENTED = {
+    "Add": (operator.iadd, operator.add), "Sub": (operator.isub, operator.sub),
+    "Mult": (operator.imul, operator.mul), "Div": (operator.itruediv, operator.truediv),
+    "FloorDiv": (operator.ifloordiv, operator.floordiv), "Mod": (operator.imod, operator.mod),
+    "Pow": (operator.ipow, operator.pow), "MatMult": (operator.imatmul, operator.matmul),
+    "BitAnd": (operator.iand, operator.and_), "BitOr": (operator.ior, operator.or_),
+    "BitXor": (operator.ixor, operator.xor), "LShift": (operator.ilshift, operator.lshift),
+    "RShift": (operator.irshift, operator.rshift),
+}
+
+
+def augmented_value(op: str, t, v):
+    """``t op= v`` for the kernel's rewrite of ``a[i] op= v`` into ``a =
+    setitem_rebinding(augmented_value(op, a[i], v), a, i)``: Python's own in-place
+    operation, except for a plain array ``t`` (a view into a plain ``a``) and a traced
+    ``v``, where NumPy would write the traced result into ``a``'s memory: then the new
+    value, computed from a copy of ``t`` (no reference to ``a`` stays behind), and
+    ``setitem_rebinding`` stores it as the statement's store would."""
+    iop, op_ = _AUGMENTED[op]
+    if type(t) is np.ndarray and has_tracer(v):
+        return op_(t.copy(), v)
+    return iop(t, v)
 
 
 def _has_real_tracer(v) -> bool:

@@ -225,3 +225,21 @@ def test_array_api_extra_updates_of_a_plain_array_are_followed(cards, functions)
 def test_a_simple_namespace_constant_reaches_its_function(cards):
     c = cards["scaled"]
     assert c.value.value == pytest.approx(0.75) and c.gradient.values == {"x": 3.0}
+
+
+@pytest.mark.parametrize(("line", "safe"), [
+    ("u = types.SimpleNamespace(Quantity=Quantity, scale=2.0)", True),
+    ("u = SimpleNamespace(a=np.log(2.0))", True),
+    ("u = types.SimpleNamespace(Evil)", False),  # a positional mapping: its keys() runs
+    ("u = types.SimpleNamespace(**Evil)", False),
+    ("u = types.SimpleNamespace(a=make())", False),  # the file's own function
+])
+def test_a_simple_namespace_is_a_constant_with_safe_keywords_only(line, safe):
+    from lsp_server.analysis.slicing import Rules
+
+    src = ("import types\nfrom types import SimpleNamespace\nimport numpy as np\n\n\n"
+           "class Quantity:\n    pass\n\n\nclass Evil:\n    @staticmethod\n"
+           "    def keys():\n        raise SystemExit\n\n\ndef make():\n    return 1\n\n\n"
+           f"{line}\n")
+    body = __import__("ast").parse(src).body
+    assert (Rules.of(body).ineligible(body[-1]) is None) == safe
