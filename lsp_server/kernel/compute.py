@@ -382,12 +382,13 @@ def _output(call: Call) -> Any:
     kind = output_kind(out)
     if kind == "complex":
         why = ("a complex output: its derivative (real and imaginary parts) is on the "
-               "gradient line; the check, the cost and the plot take real outputs")
+               "gradient line; the check of an array, the cost and the plot take real "
+               "outputs")
     elif kind == "bool":
         why = f"a comparison: {COMPARISON}; nothing to check"
-    elif _stacked(call, out) is not None:
-        why = ("its Jacobian (of the values stacked) is on the gradient line; the check, "
-               "the cost and the plot take one number or array")
+    elif (stacked := _stacked(call, out)) is not None:
+        why = (f"its Jacobian ({stacked[1]}) is on the gradient line; the check, the cost "
+               "and the plot take one number or array")
     else:
         why = "only a number or an array of numbers has a derivative"
     raise Unavailable(f"{call.name} returns {describe(out)}: {why}" + call.missing_note())
@@ -505,8 +506,21 @@ def _complex_words(call: Call, out: Any, values: tuple[Any, ...],
 
 
 def piece_check(call: Call) -> schema.Check:
-    """AD's gradient against finite differences: one ``ad.check_grad`` call."""
+    """AD's gradient against finite differences: one ``ad.check_grad`` call (two for a
+    complex number: its real part and its imaginary part, rows ``.real`` and ``.imag``,
+    so ✓ says both parts of the gradient line agree)."""
     argnums = call.ad_argnums
+    out = call.f(*call.args)
+    if output_kind(out) == "complex" and np.size(out) == 1:
+        f = call.f
+        rows = []
+        for part, label in ((np.real, ".real"), (np.imag, ".imag")):
+            def g(*args: Any, _part: Callable[[Any], Any] = part) -> Any:
+                return _part(f(*args))
+
+            pcall = call.with_output(_named(g, call.fn, call.names))
+            rows.append((ad.check_grad(pcall.f, *call.args, argnums=argnums), label))
+        return _check_of(rows, call, "ad", "gradient", call.argnums, "")
     if not is_number(_output(call)):
         raise Unavailable(f"{call.name} returns an array, not a number: the check covers "
                           "gradients of scalar functions")

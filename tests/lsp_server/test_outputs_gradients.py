@@ -149,6 +149,11 @@ def test_a_complex_number_gets_the_derivatives_of_both_parts(cards, functions):
     assert np.allclose(got, want, atol=1e-6)
     assert "∂Re spiral + i·∂Im spiral" in c.gradient.mode
     assert "∂spiral/∂t = (" in render.text(c) and "j)" in render.text(c)
+    # both parts checked against finite differences, one row each
+    assert c.check.outcome == "verified" and c.check.rows == 2
+    parts = {x.output: x.ad for x in c.check.components}
+    assert parts == pytest.approx({".real": float(want.real), ".imag": float(want.imag)},
+                                  abs=1e-6)
 
 
 def test_a_complex_array_gets_its_complex_jacobian(cards, functions):
