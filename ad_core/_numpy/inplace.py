@@ -24,6 +24,7 @@ array of an outer one.
 from __future__ import annotations
 
 import dis
+import operator
 import os
 import sys
 import weakref
@@ -33,7 +34,7 @@ import numpy as np
 from .._core import _HERE, _NUMPY, Tracer, raw, shape_of, user_site
 from ..primitives import ops
 from ..primitives.complex import is_complex
-from ._common import operand
+from ._common import has_tracer, operand
 
 
 def _read(link, b):
@@ -336,13 +337,16 @@ def setitem_rebinding(v, a, idx):
     source rewrite of the user's function, never done by the library): when ``a`` is a
     plain float64 ndarray that nothing else refers to (no other name, container or view:
     the reference count of a lone local variable, measured once on this very path; not
-    itself a view) and ``v`` is traced and real, the traced array with the write applied
+    itself a view) and ``v`` is traced and real, or ``a`` is such a complex128 array (a
+    result kept complex: ``np.zeros(n, complex)``) and ``v`` is traced, real or complex,
+    the traced array with the write applied
     is returned and ``a`` is rebound to it, which nobody can tell from NumPy's in-place
     write. Otherwise the write is NumPy's own (a traced ``v`` into a shared plain array
     is then refused, naming the line, as without the rewrite). The arguments come in
     Python's order of evaluation for ``a[idx] = v``: the value first."""
-    if (type(a) is np.ndarray and a.dtype == np.float64 and a.base is None
-            and a.flags.writeable and _has_real_tracer(v)):
+    if (type(a) is np.ndarray and a.base is None and a.flags.writeable
+            and (a.dtype == np.float64 and _has_real_tracer(v)
+                 or a.dtype == np.complex128 and has_tracer(v))):
         n = _refs(a)
         if _SETITEM_BASELINE and _SETITEM_BASELINE[0] == -1:  # calibrating: record only
             _SETITEM_BASELINE[0] = n
@@ -362,9 +366,31 @@ def setitem_rebinding(v, a, idx):
     return a
 
 
-def _has_real_tracer(v) -> bool:
-    from ._common import has_tracer
+_AUGMENTED = {
+    "Add": (operator.iadd, operator.add), "Sub": (operator.isub, operator.sub),
+    "Mult": (operator.imul, operator.mul), "Div": (operator.itruediv, operator.truediv),
+    "FloorDiv": (operator.ifloordiv, operator.floordiv), "Mod": (operator.imod, operator.mod),
+    "Pow": (operator.ipow, operator.pow), "MatMult": (operator.imatmul, operator.matmul),
+    "BitAnd": (operator.iand, operator.and_), "BitOr": (operator.ior, operator.or_),
+    "BitXor": (operator.ixor, operator.xor), "LShift": (operator.ilshift, operator.lshift),
+    "RShift": (operator.irshift, operator.rshift),
+}
 
+
+def augmented_value(op: str, t, v):
+    """``t op= v`` for the kernel's rewrite of ``a[i] op= v`` into ``a =
+    setitem_rebinding(augmented_value(op, a[i], v), a, i)``: Python's own in-place
+    operation, except for a plain array ``t`` (a view into a plain ``a``) and a traced
+    ``v``, where NumPy would write the traced result into ``a``'s memory: then the new
+    value, computed from a copy of ``t`` (no reference to ``a`` stays behind), and
+    ``setitem_rebinding`` stores it as the statement's store would."""
+    iop, op_ = _AUGMENTED[op]
+    if type(t) is np.ndarray and has_tracer(v):
+        return op_(t.copy(), v)
+    return iop(t, v)
+
+
+def _has_real_tracer(v) -> bool:
     return has_tracer(v) and not (isinstance(v, Tracer) and is_complex(v))
 
 

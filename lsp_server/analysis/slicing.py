@@ -11,12 +11,13 @@ One set of rules (`Rules`) decides what a slice may evaluate: an expression is
 *safe* when evaluating it cannot run code defined in the file. Safe are literals,
 containers, arithmetic and f-strings of safe parts, names, attributes and subscripts
 of safe values, and calls of known pure functions (`PURE_CALLS`: NumPy constructors
-and math, the ``math`` and ``cmath`` modules; `PURE_BUILTINS`; a few array methods on
-values the slice built) with safe arguments. The file's own functions and classes
-are never called, and a *hooked* class (one whose creation or whose class object's
-operations run the file's code: a metaclass, ``__init_subclass__``,
-``__class_getitem__``, or a class deriving from one) is never touched: ``Evil[0]``,
-``{**Evil}`` and ``np.array(0)`` after ``class np: ...`` are not safe. So:
+and math, the ``math`` and ``cmath`` modules, ``types.SimpleNamespace`` with keywords
+only; `PURE_BUILTINS`; a few array methods on values the slice built) with safe
+arguments. The file's own functions and classes are never called, and a *hooked*
+class (one whose creation or whose class object's operations run the file's code: a
+metaclass, ``__init_subclass__``, ``__class_getitem__``, or a class deriving from one)
+is never touched: ``Evil[0]``, ``{**Evil}`` and ``np.array(0)`` after ``class np: ...``
+are not safe. So:
 
 - a constant (``_MAX = np.log(np.finfo(float).max)``) is eligible when its right-hand
   side (and annotation) is safe;
@@ -59,7 +60,12 @@ PURE_CALLS: dict[str, frozenset[str] | None] = {  # None: every function of the 
     }),
     "math": None,
     "cmath": None,
+    "types": frozenset({"SimpleNamespace"}),
 }  # fmt: skip
+# Calls safe with keyword arguments only: ``types.SimpleNamespace(Quantity=Quantity)``
+# stores its keywords as attributes and runs nothing; a positional argument (Python
+# 3.13) or ``**m`` is read as a mapping, whose ``keys`` could be the file's code.
+KEYWORDS_ONLY = frozenset({"types.SimpleNamespace"})
 PURE_BUILTINS = frozenset({
     "float", "int", "complex", "bool", "abs", "min", "max", "round", "len", "sum", "tuple",
     "list", "dict", "set", "frozenset", "range", "divmod", "pow", "str",
@@ -166,6 +172,9 @@ class Rules:
             return self._safe(node.value) and (node.format_spec is None
                                                or self._safe(node.format_spec))
         if isinstance(node, ast.Call):
+            if self.origin(node.func) in KEYWORDS_ONLY and (
+                    node.args or any(k.arg is None for k in node.keywords)):
+                return False
             return self.pure_call(node.func) and self._arguments(node)
         return False
 

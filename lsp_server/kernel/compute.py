@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 import ad_core as ad
+from ad_core._numpy.array_api_extra import at_updates
 from ad_core._numpy.creation import PATCHED, array_constructors
 from ad_core._numpy.scipy_stats import distribution_methods
 
@@ -99,15 +100,33 @@ def describe(x: Any) -> str:
 
 
 def is_number(x: Any) -> bool:
-    """A real number or a real numeric array of one element: what has a gradient."""
+    """A real number or a real numeric array of one element: what has a gradient. A list
+    of one number is a list (`_stacked` reads it): ``ad.grad`` takes no list output."""
+    if isinstance(x, (bool, list, tuple)):
+        return False
     try:
-        return np.asarray(x).dtype.kind in "fiu" and np.size(x) == 1 and not isinstance(x, bool)
+        return np.asarray(x).dtype.kind in "fiu" and np.size(x) == 1
     except Exception:
         return False
 
 
 def is_numeric_array(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype.kind in "fiu"
+
+
+def output_kind(x: Any) -> str | None:
+    """"real", "complex" or "bool" for a number or a NumPy array of them (the three kinds
+    of output that have a derivative, each its own way: `piece_gradient`); None for
+    anything else, lists included."""
+    if isinstance(x, (bool, np.bool_)):
+        return "bool"
+    if isinstance(x, np.ndarray):
+        kind = x.dtype.kind
+    elif isinstance(x, (int, float, complex, np.number)):
+        kind = np.asarray(x).dtype.kind
+    else:
+        return None
+    return {"f": "real", "i": "real", "u": "real", "c": "complex", "b": "bool"}.get(kind)
 
 
 def _short(s: str, n: int = 300) -> str:
@@ -355,59 +374,153 @@ def _shaped(x: Any) -> bool:
 
 
 def _output(call: Call) -> Any:
-    """f's output at the point, or Unavailable when it has no gradient."""
+    """f's output at the point, or Unavailable when it is not one real number or array
+    (the check, the cost, the plot and the comparison with ad.sct take only those)."""
     out = call.f(*call.args)
-    if not (is_number(out) or is_numeric_array(out)):
-        raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an array "
-                          "of numbers has a derivative" + call.missing_note())
-    return out
+    if is_number(out) or is_numeric_array(out):
+        return out
+    kind = output_kind(out)
+    if kind == "complex":
+        why = ("a complex output: its derivative (real and imaginary parts) is on the "
+               "gradient line; the check of an array, the cost and the plot take real "
+               "outputs")
+    elif kind == "bool":
+        why = f"a comparison: {COMPARISON}; nothing to check"
+    elif (stacked := _stacked(call, out)) is not None:
+        why = (f"its Jacobian ({stacked[1]}) is on the gradient line; the check, the cost "
+               "and the plot take one number or array")
+    else:
+        why = "only a number or an array of numbers has a derivative"
+    raise Unavailable(f"{call.name} returns {describe(out)}: {why}" + call.missing_note())
 
 
-def _stacked(call: Call, out: Any) -> tuple[Call, str] | None:
-    """A function returning (``out``) a list or tuple of numbers (or of arrays): the same
-    function returning them as one array, stacked when they share a shape, else side by
-    side."""
-    if not isinstance(out, (list, tuple)) or not out or len(out) > MAX_ELEMENTS:
+COMPARISON = "its derivative is 0 wherever it is defined (away from the points where it jumps)"
+MAX_DEPTH = 8  # lists of lists read as one array, at most this deep
+
+
+def _numbers(x: Any, depth: int = 0) -> bool:
+    """A non-empty list or tuple of numbers, of arrays of numbers, or of such lists."""
+    if not isinstance(x, (list, tuple)) or not x or depth > MAX_DEPTH:
+        return False
+    return all(output_kind(e) is not None or _numbers(e, depth + 1) for e in x)
+
+
+def _leaves(x: Any) -> Iterator[Any]:
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            yield from _leaves(e)
+    else:
+        yield x
+
+
+def _stack(x: Any) -> Any:
+    """Nested lists and tuples of (traced) numbers or arrays of one shape as one array:
+    ``np.stack`` level by level, which NumPy hands to ad_core when a part is traced (a
+    list of one value too: ``ad.grad`` of the list itself would take no list)."""
+    if isinstance(x, (list, tuple)):
+        return np.stack([_stack(e) for e in x])
+    return x
+
+
+def _stacked(call: Call, out: Any) -> tuple[Call, str, np.ndarray] | None:
+    """A function returning (``out``) a list or tuple of numbers or arrays (nested lists
+    too: ``m.tolist()``): the same function returning them as one array, stacked when
+    they share a shape (what ``np.array(out)`` would be), else flattened side by side;
+    with the words for it and that array at the point."""
+    if not _numbers(out):
         return None
-    if not all(is_number(e) or is_numeric_array(e) for e in out):
+    leaves = list(_leaves(out))
+    if sum(int(np.size(e)) for e in leaves) > MAX_ELEMENTS:
         return None
-    same = len({np.shape(e) for e in out}) == 1
+    try:
+        plain = np.asarray(out)
+        regular = plain.dtype != object
+    except ValueError:  # ragged
+        regular = False
     fn = call.f
+    if regular:
+        def stacked(*args: Any) -> Any:
+            return _stack(fn(*args))
 
-    def stacked(*args: Any) -> Any:
-        parts = list(fn(*args))
-        return np.stack(parts) if same else np.concatenate([np.ravel(p) for p in parts])
+        nested = any(isinstance(e, (list, tuple)) for e in out)
+        how = (f"of the returned lists read as one array of shape {plain.shape}" if nested
+               else f"of the {len(out)} returned value{'s' if len(out) > 1 else ''} stacked")
+    else:
+        def stacked(*args: Any) -> Any:
+            return np.concatenate([np.ravel(p) for p in _leaves(fn(*args))])
 
-    how = "stacked" if same else "flattened side by side"
-    return (call.with_output(_named(stacked, call.fn, call.names)),
-            f"of the {len(out)} returned values {how}")
+        plain = np.concatenate([np.ravel(np.asarray(p)) for p in leaves])
+        how = f"of the {len(leaves)} returned values flattened side by side"
+    return call.with_output(_named(stacked, call.fn, call.names)), how, plain
 
 
 def piece_gradient(call: Call) -> schema.Gradient:
+    """AD's derivative of the output at the point: a gradient (reverse mode) for one real
+    number, a Jacobian for an array, a list (stacked) or a complex output (its real and
+    imaginary parts' derivatives as one complex number each); a True/False output is a
+    comparison, whose derivative is 0 wherever it is defined, and says so."""
     argnums = call.ad_argnums
     out = call.f(*call.args)  # once: user code may be slow, or start threads
     how = ""
-    if not (is_number(out) or is_numeric_array(out)):
+    kind = output_kind(out)
+    if kind is None:
         stacked = _stacked(call, out)
         if stacked is None:
             raise Unavailable(f"{call.name} returns {describe(out)}: only a number or an "
                               "array of numbers has a derivative" + call.missing_note())
-        call, how = stacked
-        out = None
-    if out is not None and is_number(out):
-        values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
-    else:
-        values = ad.jacrev(call.f, argnums=argnums)(*call.args)
-        mode = "Jacobian by reverse mode" + (f" {how}" if how else "")
+        call, how, out = stacked
+        kind = output_kind(out)
     names = [call.names[i] for i in call.argnums]
-    values = (values,) if isinstance(argnums, int) else tuple(values)
+    if kind == "bool":
+        values: Any = tuple(np.zeros(np.shape(out) + np.shape(call.args[k]))
+                            for k in call.argnums)
+        mode = f"no AD run: {call.name} returns True/False, a comparison: {COMPARISON}"
+    else:
+        if kind == "real" and not how and is_number(out):
+            values, mode = ad.grad(call.f, argnums=argnums)(*call.args), "reverse"
+        else:
+            # a complex output too: ad.grad would keep its real part only (autograd's
+            # convention); the Jacobian has d Re f/dx + i d Im f/dx for a real x
+            values = ad.jacrev(call.f, argnums=argnums)(*call.args)
+            mode = "Jacobian by reverse mode" + (f" {how}" if how else "") \
+                if np.ndim(out) or how else "reverse"
+        values = (values,) if isinstance(argnums, int) else tuple(values)
+        if kind == "complex":
+            values, mode = _complex_words(call, out, values, mode)
     return schema.Gradient(mode, {n: to_json(v) for n, v in zip(names, values, strict=True)},
                            {n: list(np.shape(v)) for n, v in zip(names, values, strict=True)})
 
 
+def _complex_words(call: Call, out: Any, values: tuple[Any, ...],
+                   mode: str) -> tuple[tuple[Any, ...], str]:
+    """A complex output's derivative and what it is: for real parameters, each value is
+    ∂Re f/∂x + i·∂Im f/∂x; when the imaginary part and its derivative are exactly 0 at
+    the point (a real result kept in a complex array), the real part's derivative."""
+    f = call.name
+    mode = "reverse mode" if mode == "reverse" else mode
+    if np.all(np.imag(out) == 0) and all(np.all(np.imag(v) == 0) for v in values):
+        return (tuple(np.real(v) for v in values),
+                f"{mode}; {f} returns complex values whose imaginary part and its derivative "
+                f"are exactly 0 here: the derivative of the real part")
+    return values, f"{mode}; {f} returns complex values: ∂Re {f} + i·∂Im {f}"
+
+
 def piece_check(call: Call) -> schema.Check:
-    """AD's gradient against finite differences: one ``ad.check_grad`` call."""
+    """AD's gradient against finite differences: one ``ad.check_grad`` call (two for a
+    complex number: its real part and its imaginary part, rows ``.real`` and ``.imag``,
+    so ✓ says both parts of the gradient line agree)."""
     argnums = call.ad_argnums
+    out = call.f(*call.args)
+    if output_kind(out) == "complex" and np.size(out) == 1:
+        f = call.f
+        rows = []
+        for part, label in ((np.real, ".real"), (np.imag, ".imag")):
+            def g(*args: Any, _part: Callable[[Any], Any] = part) -> Any:
+                return _part(f(*args))
+
+            pcall = call.with_output(_named(g, call.fn, call.names))
+            rows.append((ad.check_grad(pcall.f, *call.args, argnums=argnums), label))
+        return _check_of(rows, call, "ad", "gradient", call.argnums, "")
     if not is_number(_output(call)):
         raise Unavailable(f"{call.name} returns an array, not a number: the check covers "
                           "gradients of scalar functions")
@@ -780,6 +893,9 @@ def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...
 def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> list[Fit]:
     """Every reading of ``h`` as the derivative of ``call`` that the shapes allow."""
     out = call.f(*call.args)
+    if output_kind(out) in ("complex", "bool"):
+        raise NotAPair(f"{call.name} returns {describe(out)}: hand-written derivatives are "
+                       "checked against functions with real outputs")
     if not (is_number(out) or is_numeric_array(out)):
         raise NotAPair(f"{call.name} returns {describe(out)}: it has no derivative")
     out_shape = tuple(np.shape(out))
@@ -812,6 +928,9 @@ def check_hand(tcall: Call, hand_out: Any, kind: str, wrt: tuple[str, ...],
     if not tcall.argnums:
         raise NotAPair("its function has no float parameter at this point"
                        + tcall.missing_note())
+    stacked = _stacked(tcall, tcall.f(*tcall.args))  # a function returning [f1, f2, ...]
+    if stacked is not None:
+        tcall = stacked[0]
     fits = fit(tcall, hand_out, "hessian" if kind == "hessian" else
                "hvp" if kind == "hvp" else "derivative", wrt)
     if not fits:
@@ -984,8 +1103,10 @@ def _with_kernel_hooks(compute: Callable[[], Any],
     ``x = np.asarray(x)`` (scipy's own ``rosen`` starts so) then traces through, and so
     does ``asarray(x)`` after ``from numpy import asarray`` (the slice's own names are
     swapped too); ``np.isscalar`` of a traced number is True, as of a plain one;
-    ``np.sum`` & co. take lists of traced values; and ``scipy.stats.norm``/``cauchy``'s
-    densities, CDFs and quantiles take traced values. The kernel runs one function at a
+    ``np.sum`` & co. take lists of traced values; ``scipy.stats.norm``/``cauchy``'s
+    densities, CDFs and quantiles take traced values; and array-api-extra's
+    ``xpx.at(a)[i].set(v)`` (SciPy's own functions update arrays so) of a plain array
+    and a traced value returns a traced array. The kernel runs one function at a
     time and owns its process, so patching around each piece is safe here (never in the
     library: docs/ad_core.md)."""
     originals = {id(getattr(np, n)): n for n in PATCHED}
@@ -993,7 +1114,7 @@ def _with_kernel_hooks(compute: Callable[[], Any],
                 if id(v) in originals and not isinstance(v, type)}
 
     def run() -> Any:
-        with array_constructors(), distribution_methods():
+        with array_constructors(), distribution_methods(), at_updates():
             saved = {k: namespace[k] for k in imported}
             try:
                 for k, n in imported.items():

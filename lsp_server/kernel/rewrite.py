@@ -1,5 +1,5 @@
-"""The source rewrites of the slice, in the kernel only: ``a[i] = v`` inside a function,
-and ``float(e)`` / ``e.item()`` anywhere in the file.
+"""The source rewrites of the slice, in the kernel only: ``a[i] = v`` (and ``a[i] += v``)
+inside a function, and ``float(e)`` / ``e.item()`` anywhere in the file.
 
 NumPy stores a traced ``v`` written into a plain array as a float (or refuses it), so the
 derivative is lost at ``out = np.zeros(n); out[mask] = f(x[mask])``, a pattern real code
@@ -10,8 +10,11 @@ evaluation: value, then the array, then the index), and
 ``ad_core._numpy.inplace.setitem_rebinding`` then either does NumPy's own write or, when
 the array is a plain float64 array nothing else refers to and the value is traced,
 rebinds the name to the traced result, which no one can tell apart from the in-place
-write. Line numbers are kept, so tracebacks and ``ad.trace`` rows still name the user's
-lines; the source text (``ad.sct``, ``inspect``) is untouched.
+write. ``name[index] += value`` (index free of calls) becomes
+``name = __adlens_setitem__(__adlens_augmented__("Add", name[index], value), name,
+index)``: the same, with the new value computed first (`augmented_value`). Line
+numbers are kept, so tracebacks and ``ad.trace`` rows still name the user's lines; the
+source text (``ad.sct``, ``inspect``) is untouched.
 
 ``float(e)`` and ``e.item()`` of a traced value would drop its derivative, and the
 library refuses them (``Tracer.__float__`` must return a float). On a real number both are
@@ -34,13 +37,14 @@ SETITEM = "__adlens_setitem__"
 SLICE = "__adlens_slice__"  # the builtin ``slice``, whatever the file calls ``slice``
 FLOAT = "__adlens_float__"
 ITEM = "__adlens_item__"
+AUGMENTED = "__adlens_augmented__"  # ``a[i] op= v``'s new value (see visit_AugAssign)
 
 
 def install() -> None:
     """Make the rewritten code's helpers reachable from every module's builtins."""
     # imported here: the worker imports this module before it knows NumPy is there (a
     # Python without NumPy gets a card that says so, not an ImportError from here)
-    from ad_core._numpy.inplace import setitem_rebinding
+    from ad_core._numpy.inplace import augmented_value, setitem_rebinding
     from ad_core._numpy.scalar_conversion import float_keeping_derivative, item_keeping_derivative
 
     # setitem_rebinding itself, no wrapper: it counts the references to the array, and
@@ -49,6 +53,7 @@ def install() -> None:
     setattr(builtins, SLICE, slice)
     setattr(builtins, FLOAT, float_keeping_derivative)
     setattr(builtins, ITEM, item_keeping_derivative)
+    setattr(builtins, AUGMENTED, augmented_value)
 
 
 def rewrite(tree: ast.Module) -> ast.Module:
@@ -113,6 +118,39 @@ class _Writes(ast.NodeTransformer):
                         [node.value, ast.Name(name, ast.Load()), _index(target.slice)], [])
         new = ast.Assign([ast.Name(name, ast.Store())], call)
         return ast.copy_location(new, node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        """``a[i] += v`` (``a`` a local, ``i`` free of calls: it is read twice) becomes
+        ``a = setitem(augmented("Add", a[i], v), a, i)``: Python's order (``a[i]``,
+        then ``v``, the operation, the store), its own in-place operation on plain
+        values, and the store a traced result needs (`setitem_rebinding`)."""
+        target = node.target
+        if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                and target.value.id in self.local and _plain(target.slice)):
+            return node
+        name = target.value.id
+        read = ast.Subscript(ast.Name(name, ast.Load()), target.slice, ast.Load())
+        value = ast.Call(ast.Name(AUGMENTED, ast.Load()),
+                         [ast.Constant(type(node.op).__name__), read, node.value], [])
+        call = ast.Call(ast.Name(SETITEM, ast.Load()),
+                        [value, ast.Name(name, ast.Load()), _index(target.slice)], [])
+        return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], call), node)
+
+
+def _plain(node: ast.expr) -> bool:
+    """An index that can be evaluated twice: names, constants, slices, tuples and
+    arithmetic of them (no call, attribute or subscript, which could run code)."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Slice):
+        return all(p is None or _plain(p) for p in (node.lower, node.upper, node.step))
+    if isinstance(node, ast.Tuple):
+        return all(_plain(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp):
+        return _plain(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _plain(node.left) and _plain(node.right)
+    return False
 
 
 def _index(node: ast.expr) -> ast.expr:

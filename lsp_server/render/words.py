@@ -212,7 +212,8 @@ def check_line(card: Card) -> str:
     if unpaired is not None:
         return f"not checked: {unpaired}"
     c = card.check
-    if c is None and card.value is not None and not card.value.differentiable and not hand:
+    if c is None and card.value is not None and not card.value.differentiable and not hand \
+            and card.gradient is None:  # with one (a complex or True/False output), say why
         return f"∇{f}: none ({card.function} returns {card.value.describe})"
     if c is None:
         return f"∇{f}: check {unavailable(card, 'check')}"

@@ -203,8 +203,12 @@ def test_any_return_value_gets_a_card_saying_what_it_is(tmp_path):
     assert r.returncode == 0, out
     for name, what in [("labelled", "a tuple of 2 (float, str)"), ("word", "a string"),
                        ("function", "the function len"), ("nothing", "None"),
-                       ("table", "a dict of 1 item"), ("ints", "a list of 3 (int, int, int)")]:
+                       ("table", "a dict of 1 item")]:
         assert f"∇{name}: none ({name} returns {what})" in out, name
+    # a list of numbers has a Jacobian (of the values stacked: here zeros), so its check
+    # line says why there is no check rather than "none" beside a gradient
+    assert "∂ints/∂x = [0.0, 0.0, 0.0]" in out and "∇ints: none" not in out
+    assert "∇ints: check unavailable: ints returns a list of 3 (int, int, int)" in out
     assert "value_and_text_grad's gradient for x is a str" not in out  # tuple: unpacked
     assert "8 functions, no hand-written derivatives" in out
     assert ("value_and_text_grad: not a derivative of value_and_text: value_and_text returns "

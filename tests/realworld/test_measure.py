@@ -32,24 +32,24 @@ import measure  # noqa: E402
 
 # (cards, gradients, paired, verified) per file, and whether the exit status matches
 PINS: dict[str, tuple[int, int, int, int, bool]] = {
-    "scipy_optimize_rosen.py": (4, 3, 3, 3, True),
+    "scipy_optimize_rosen.py": (4, 4, 3, 3, True),
     "scipy_tstutils_root_problems.py": (54, 54, 36, 31, True),
     "scipy_minimize_constrained_problems.py": (19, 16, 10, 10, False),
     "scipy_least_squares_problems.py": (16, 15, 5, 5, True),
     "scipy_optimize_test_problems.py": (12, 12, 6, 6, True),
     "scipy_ivp_problems.py": (15, 13, 4, 4, True),
     "scipy_bvp_problems.py": (20, 20, 4, 4, True),
-    "statsmodels_robust_norms.py": (42, 40, 20, 20, True),
+    "statsmodels_robust_norms.py": (42, 42, 20, 20, True),
     "statsmodels_links.py": (46, 46, 30, 30, False),
     "statsmodels_varfuncs_0_14_6.py": (9, 9, 4, 4, True),
     "sklearn_huber.py": (3, 2, 1, 1, True),
-    "astropy_functional_models.py": (44, 38, 20, 18, False),
+    "astropy_functional_models.py": (44, 42, 21, 19, False),
     "astropy_powerlaws.py": (10, 8, 4, 4, False),
     "astropy_physical_models.py": (4, 4, 2, 1, True),
     "astropy_lorentz1d_6_1_2.py": (2, 2, 1, 0, True),
     "dust_extinction_fm90.py": (2, 2, 1, 0, True),
     "numdifftools_example_functions.py": (7, 7, 6, 6, True),
-    "mystic_dejong.py": (8, 5, 3, 2, True),
+    "mystic_dejong.py": (8, 6, 3, 2, True),
     "pylj_forcefields.py": (4, 4, 2, 2, True),
     "pints_rosenbrock.py": (4, 3, 1, 1, True),
     "pints_twisted_gaussian.py": (3, 1, 0, 0, False),
@@ -60,7 +60,7 @@ PINS: dict[str, tuple[int, int, int, int, bool]] = {
     "autograd_rosenbrock.py": (1, 1, 0, 0, True),
     "autograd_logistic_regression.py": (3, 3, 0, 0, True),
     "gpy_link_functions.py": (35, 35, 21, 21, True),
-    "smt_problems.py": (6, 0, 0, 0, True),
+    "smt_problems.py": (6, 6, 0, 0, True),
 }
 
 # wrong hand-written derivatives in released code that AD Lens marks ✗ today
