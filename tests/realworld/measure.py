@@ -89,7 +89,8 @@ def measure(entry: dict, doc: dict | None, output: str, status: int) -> tuple[di
     names = {f["name"] for f in functions}
     found = [n for n in names if n in by_name]
     grads = [n for n in found if any(c.get("gradient") for c in by_name[n])]
-    notes = [f"no gradient: {n}: {_why(by_name[n][0])[:200]}" for n in sorted(set(found) - set(grads))]
+    notes = [f"no gradient: {n}: {_why(by_name[n][0])[:200]}"
+             for n in sorted(set(found) - set(grads))]
     notes += [f"no card: {n}" for n in sorted(names - set(found))]
 
     # one row per (derivative, function) pair; it is wrong when any of its entries is
