@@ -133,6 +133,7 @@ def test_a_right_selector_is_verified_column_by_column_per_point(cards):
     assert card.check.wrt == ["x"]
     assert "every row (point) on its own" in card.pairing.message
     assert card.value.shape == [3, 1]  # the value: kx=None
+    assert card.gradient is not None and card.gradient.shapes == {"x": [3, 1, 3, 2]}
 
 
 def test_a_wrong_selector_is_wrong_at_the_component_it_gets_wrong(cards):
@@ -181,3 +182,15 @@ def test_a_complex_output_with_an_imaginary_part_is_no_pair():
     call = compute.Call.bind(f, {"x": [[0.5, -1.0], [2.0, 0.25]], "kx": None})
     with pytest.raises(compute.NotAPair):
         compute.check_selector(call, "kx", -1, ("x",), "selector")
+
+
+@pytest.mark.parametrize("doc", [
+    ":param k: index of the partial derivative; None for the value",
+    "Args:\n    k (int): index of the partial derivative; None for the value",
+    "Parameters\n----------\nk : int or None\n    Index of derivative (0-based).",
+])
+def test_the_selector_may_say_it_in_its_docstring_in_any_common_style(doc):
+    src = f'def f(x, k=None):\n    """{doc}"""\n    return x[0] * x[1] if k is None else x[1 - k]\n'
+    assert analyze(src).function("f").pairing.selector == "k"
+    plain = src.replace("derivative", "element").replace("partial", "")
+    assert analyze(plain).function("f").pairing is None
