@@ -388,7 +388,7 @@ def _documented_as_derivative(docstring: str | None, s: str) -> bool:
     if not docstring:
         return False
     lines = docstring.splitlines()
-    head = re.compile(rf"(?::param\s+(?:[\w\[\], ]+\s+)?)?\*{{0,2}}{re.escape(s)}\b\s*[:(]")
+    head = re.compile(rf"(?::param\s+(?:[\w\[\], ]+\s+)?)?\*{{0,2}}{re.escape(s)}\b\s*(?:[:(]|$)")
     for i, line in enumerate(lines):
         if not head.match(line.strip()):
             continue

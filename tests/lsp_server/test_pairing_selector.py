@@ -194,3 +194,19 @@ def test_the_selector_may_say_it_in_its_docstring_in_any_common_style(doc):
     assert analyze(src).function("f").pairing.selector == "k"
     plain = src.replace("derivative", "element").replace("partial", "")
     assert analyze(plain).function("f").pairing is None
+
+
+def test_an_order_documented_as_one_is_a_selector_whatever_its_name():
+    # xspline's XFunction.__call__(x, order=0): "Order of differentiation or integration"
+    src = (
+        "class Bump:\n"
+        "    def __call__(self, x, order=0):\n"
+        '        """Parameters\n        ----------\n        x\n            Points.\n'
+        "        order\n            Order of differentiation or integration. When `order = 0`, "
+        'the function value.\n        """\n'
+        "        return x ** 4 if order == 0 else 4 * x ** 3\n"
+    )
+    p = analyze(src).function("Bump.__call__").pairing
+    assert (p.kind, p.selector, p.wrt) == ("order-selector", "order", ("x",))
+    undocumented = "def poly(x, order=0):\n    return x ** order\n"
+    assert analyze(undocumented).function("poly").pairing is None
