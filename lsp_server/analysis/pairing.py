@@ -35,11 +35,11 @@ Rules, first that applies (each names itself on the card):
   "Jacobian of X" / "Hessian of X", X a sibling;
 - a selector: one function that is its own value and its derivatives, a parameter picking
   which (`selector`). SMT's ``_evaluate(x, kx)``: ``kx=None`` is the value, ``kx=i`` is
-  ∂/∂x[:, i] (a parameter tested with ``is None`` or defaulting to None, used to index
-  another parameter, and named or documented as a derivative's); SciPy's ``__call__(x,
-  nu=0)``: ``nu=1`` is the derivative (a parameter defaulting to 0 and named ``nu``,
-  ``der``, ``deriv``, ``derivative``). Checked before the naming rules: a function that
-  returns its own derivatives is not itself someone else's.
+  ∂/∂x[:, i] (a parameter tested with ``is None`` or defaulting to None, documented as a
+  derivative's, or named so and indexing another parameter); SciPy's ``__call__(x,
+  nu=0)``: ``nu=1`` is the derivative (a parameter defaulting to 0, documented as a
+  derivative's order or named ``der``, ``deriv``, ``derivative``...). Checked before the
+  naming rules: a function that returns its own derivatives is not itself someone else's.
 """
 
 from __future__ import annotations
@@ -291,36 +291,41 @@ class Selector:
         return f"by a selector: {call}i) is ∂/∂{self.wrt}[{index}] ({self.param}=None: the value)"
 
 
-# derivative orders: SciPy's interpolants (nu), its test problems (der), and the like
-_ORDER_NAMES = ("nu", "der", "deriv", "derivative", "n_deriv", "nderiv", "deriv_order",
-                "derivative_order", "dorder")
-# which partial: wrt, dx, kderiv, i_deriv, ... (a bare kx or i says nothing by itself: its
-# documentation must then say it)
-_INDEX_NAME = re.compile(r"d[a-z]?\d?|(?:i|k|n|idx|index|which)?_?(?:der|deriv|derivative|"
-                         r"diff|grad|gradient|partial|wrt)(?:_?[a-z]\d?)?")
-_DERIVATIVE_WORD = re.compile(r"deriv|partial|gradient|differentiat", re.I)
+# derivative orders, by name alone (SciPy's ``nu`` needs its documentation: in
+# scipy.special ``nu`` is the order of a Bessel function, not of a derivative)
+_ORDER_NAMES = ("der", "deriv", "derivative", "n_deriv", "nderiv", "deriv_order",
+                "derivative_order")
+# which partial: wrt, kderiv, i_deriv, ... or d<x> for the x it indexes (a bare kx, i or d
+# says nothing by itself: its documentation must then say it)
+_INDEX_NAME = re.compile(r"(?:i|k|n|idx|index|which)?_?(?:der|deriv|derivative|diff|grad|"
+                         r"gradient|partial|wrt)(?:_?[a-z]\d?)?")
+_DERIVATIVE_WORD = re.compile(r"\bderivatives?\b|\bpartials?\b|\bgradient\b|"
+                              r"\bdifferentiat", re.I)
 
 
 def selector(node: ast.FunctionDef | ast.AsyncFunctionDef, params: tuple[str, ...],
              docstring: str | None) -> Selector | None:
     """The parameter of ``node`` that selects its value or one of its derivatives, or
     None. A guess needs three signs: how the parameter is set (None, or 0 for an order),
-    that the body reads it, and its name or its documentation (a derivative's). Which
-    input it differentiates: the parameter it indexes (``x[:, kx]``: axis 1), else the
-    first other parameter, on its last axis (a batch of points ``x[ne, nx]``: the
-    column). The kernel then checks that each output has the shape that says."""
+    how the body uses it, and its name or its documentation (a derivative's). An index
+    into another parameter (``x[:, kx]``: axis 1 of x) with a derivative's name (``wrt``,
+    ``i_deriv``, ``dx`` indexing ``x``) or documentation; or documentation alone (SMT's
+    "kx : int or None / Index of derivative") when the body only reads it (``kx == 0``,
+    ``kx % 2``): then the first other parameter on its last axis (a batch of points
+    ``x[ne, nx]``: the column). The kernel then checks that each output has the shape
+    that says (`lsp_server.kernel.compute.check_selector`)."""
     defaults = _defaults(node)
     for s in params:
         documented = _documented_as_derivative(docstring, s)
         default = defaults.get(s, _NO_DEFAULT)
-        if (_is_none(default) or _tested_is_none(node, s)) \
-                and (_INDEX_NAME.fullmatch(s) or documented):
+        if _is_none(default) or _tested_is_none(node, s):
             used = _indexes(node, s, params)
-            if used is not None:
+            if used is not None and (documented or _INDEX_NAME.fullmatch(s)
+                                     or s == f"d{used[0]}"):
                 return Selector("selector", s, used[0], used[1])
             wrt = next((p for p in params if p != s), None)
-            if wrt is not None and _reads(node, s):  # kx == 0, kx % 2: the last axis
-                return Selector("selector", s, wrt, -1)
+            if used is None and documented and wrt is not None and _reads(node, s):
+                return Selector("selector", s, wrt, -1)  # kx == 0, kx % 2: the last axis
         if isinstance(default, ast.Constant) and type(default.value) is int \
                 and default.value == 0 and (s in _ORDER_NAMES or documented) \
                 and _reads(node, s):

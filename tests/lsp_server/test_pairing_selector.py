@@ -73,6 +73,13 @@ def total(x, idx=None):
 
 
 def cubic(x, nu=0):
+    """
+    Parameters
+    ----------
+    x : float
+    nu : int, optional
+        Order of derivative to evaluate.
+    """
     if nu == 0:
         return x ** 3
     return 3 * x ** 2
@@ -102,6 +109,22 @@ def test_an_index_with_no_sign_of_a_derivative_is_no_selector():
     # idx=None, x[idx]: a subset, not a partial (x[idx] is no derivative of sum(x**2))
     total = analyze(SRC).function("total")
     assert total.pairing is None and total.differentiable
+
+
+@pytest.mark.parametrize("src", [
+    # scipy.special's nu: the order of the function, not of a derivative
+    "def bessel(x, nu=0):\n    return np.cos(x) if nu == 0 else np.sin(x)\n",
+    # a step that defaults to None is no index
+    "def euler(x, dt=None):\n    if dt is None:\n        dt = 0.1\n    return x + dt * x\n",
+    # a bare d indexing x: a coordinate, not a partial
+    "def coord(x, d=None):\n    if d is None:\n        return np.sum(x)\n    return x[d]\n",
+    # a documented step: 'derived' is not 'derivative'
+    'def g(x, h=None):\n    """h : float, optional\n        Step, derived from x if None."""\n'
+    "    return x if h is None else x[h]\n",
+])
+def test_parameters_without_every_sign_of_a_selector_pair_nothing(src):
+    fn = analyze("import numpy as np\n\n" + src).functions[0]
+    assert fn.pairing is None, fn.pairing
 
 
 def test_a_selector_indexing_nothing_reads_the_last_axis():
