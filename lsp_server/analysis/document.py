@@ -190,7 +190,7 @@ class _Lazy:
             doc = ast.get_docstring(base.methods[node.name], clean=True) if base else None
         lookup = self._class_lookup(owner) if owner is not None else self._module_lookup
         return pairing_.find(node.name, names, required, False, lookup, owner is not None, doc,
-                             d.gradient_of, d.wrt, d.order, d.returns)
+                             d.gradient_of, d.wrt, d.order, d.returns, node)
 
     def _candidate(self, name: str, of: str, target: str, node: _FuncNode, skip_first: bool,
                    abstract: bool) -> pairing_.Candidate:

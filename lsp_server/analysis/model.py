@@ -106,6 +106,11 @@ class Pairing:
     - ``"force"``: minus the derivative (an energy's force);
     - ``"value-and-gradient"``: ``of`` is the function itself, returning ``(value,
       gradient, ...)``: the gradient part is checked against AD of the value part.
+    - ``"selector"``: ``of`` is the function itself, and its parameter ``selector``
+      picks what it returns: None the value, ``i`` the partial derivative w.r.t.
+      ``wrt[0][..., i, ...]`` (``i`` on ``axis``), SMT's ``_evaluate(x, kx)``;
+    - ``"order-selector"``: the same with ``selector=0`` the value and ``selector=1`` the
+      derivative w.r.t. ``wrt[0]`` (SciPy's ``nu=``).
 
     ``rule`` is the sentence the card shows ("by name: the _der suffix").
     """
@@ -116,6 +121,8 @@ class Pairing:
     rule: str
     wrt: tuple[str, ...] = ()
     target_returns_gradient: bool = False  # ``of`` returns (value, gradient): use the value
+    selector: str = ""  # kinds "selector" and "order-selector": the parameter that picks
+    axis: int = 0  # kind "selector": the axis of ``wrt[0]`` the selector indexes
 
 
 @dataclass(frozen=True)

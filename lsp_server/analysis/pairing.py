@@ -32,11 +32,19 @@ Rules, first that applies (each names itself on the card):
   w.r.t. the parameters); ``energy``/``force`` (the force is minus the derivative);
   M-estimators' ``rho``/``psi`` (ψ = ρ′);
 - a docstring whose first sentence says "Derivative of X" / "Gradient of X" /
-  "Jacobian of X" / "Hessian of X", X a sibling.
+  "Jacobian of X" / "Hessian of X", X a sibling;
+- a selector: one function that is its own value and its derivatives, a parameter picking
+  which (`selector`). SMT's ``_evaluate(x, kx)``: ``kx=None`` is the value, ``kx=i`` is
+  ∂/∂x[:, i] (a parameter tested with ``is None`` or defaulting to None, documented as a
+  derivative's, or named so and indexing another parameter); SciPy's ``__call__(x,
+  nu=0)``: ``nu=1`` is the derivative (a parameter defaulting to 0, documented as a
+  derivative's order or named ``der``, ``deriv``, ``derivative``...). Checked before the
+  naming rules: a function that returns its own derivatives is not itself someone else's.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,10 +87,12 @@ Lookup = Callable[[str], "Candidate | None"]
 def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
          lookup: Lookup, in_class: bool, docstring: str | None,
          directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
-         returns: bool = False) -> Pairing | None:
+         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+         ) -> Pairing | None:
     """The pairing of function ``name`` (parameters ``params``, ``required`` of them
     without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
-    same scope (the module, or the class and its bases)."""
+    same scope (the module, or the class and its bases); ``node``, the def, is read for a
+    selector parameter (`selector`)."""
     if directive_of:
         c = lookup(directive_of)
         of = c.of if c is not None else directive_of
@@ -96,6 +106,12 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
                        bool(c and c.returns_gradient))
     if returns:
         return Pairing(name, name, "value-and-gradient", "directive: returns=value,grad")
+    picked = selector(node, params, docstring) if node is not None else None
+    if picked is not None:
+        me = lookup(name)
+        of, target = (me.of, me.target) if me is not None else (name, name)
+        return Pairing(of, target, picked.kind, picked.rule(name), (picked.wrt,),
+                       selector=picked.param, axis=picked.axis)
     loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name))
     if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
         return Pairing(name, name, "value-and-gradient",
@@ -247,3 +263,146 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
             add("rho", "derivative", "in the class: an M-estimator's psi is the derivative "
                 "of rho")
     return out
+
+
+# -- a selector: one function returns its value or one of its derivatives ---------------------
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parameter that picks what its function returns: the value or a derivative.
+
+    ``kind`` "selector": ``param=None`` gives the value, ``param=i`` the partial derivative
+    w.r.t. ``wrt[..., i, ...]`` (``i`` on ``axis`` of ``wrt``; -1 the last), as SMT's
+    ``_evaluate(x, kx)``; "order-selector": ``param=0`` gives the value and ``param=1`` the
+    derivative w.r.t. ``wrt``, as SciPy's ``__call__(x, nu=0)``."""
+
+    kind: str
+    param: str
+    wrt: str
+    axis: int = 0
+
+    def rule(self, name: str) -> str:
+        call = f"{name}({self.wrt}, {self.param}="
+        if self.kind == "order-selector":
+            return f"by a selector: {call}1) is the derivative of {call}0)"
+        index = "i" if self.axis == 0 else ":, " * self.axis + "i" if self.axis > 0 \
+            else "..., i" + ", :" * (-1 - self.axis)
+        return f"by a selector: {call}i) is ∂/∂{self.wrt}[{index}] ({self.param}=None: the value)"
+
+
+# derivative orders, by name alone (SciPy's ``nu`` needs its documentation: in
+# scipy.special ``nu`` is the order of a Bessel function, not of a derivative)
+_ORDER_NAMES = ("der", "deriv", "derivative", "n_deriv", "nderiv", "deriv_order",
+                "derivative_order")
+# which partial: wrt, kderiv, i_deriv, ... or d<x> for the x it indexes (a bare kx, i or d
+# says nothing by itself: its documentation must then say it)
+_INDEX_NAME = re.compile(r"(?:i|k|n|idx|index|which)?_?(?:der|deriv|derivative|diff|grad|"
+                         r"gradient|partial|wrt)(?:_?[a-z]\d?)?")
+_DERIVATIVE_WORD = re.compile(r"\bderivatives?\b|\bpartials?\b|\bgradient\b|"
+                              r"\bdifferentiat", re.I)
+
+
+def selector(node: ast.FunctionDef | ast.AsyncFunctionDef, params: tuple[str, ...],
+             docstring: str | None) -> Selector | None:
+    """The parameter of ``node`` that selects its value or one of its derivatives, or
+    None. A guess needs three signs: how the parameter is set (None, or 0 for an order),
+    how the body uses it, and its name or its documentation (a derivative's). An index
+    into another parameter (``x[:, kx]``: axis 1 of x) with a derivative's name (``wrt``,
+    ``i_deriv``, ``dx`` indexing ``x``) or documentation; or documentation alone (SMT's
+    "kx : int or None / Index of derivative") when the body only reads it (``kx == 0``,
+    ``kx % 2``): then the first other parameter on its last axis (a batch of points
+    ``x[ne, nx]``: the column). The kernel then checks that each output has the shape
+    that says (`lsp_server.kernel.compute.check_selector`)."""
+    defaults = _defaults(node)
+    for s in params:
+        documented = _documented_as_derivative(docstring, s)
+        default = defaults.get(s, _NO_DEFAULT)
+        if _is_none(default) or _tested_is_none(node, s):
+            used = _indexes(node, s, params)
+            if used is not None and (documented or _INDEX_NAME.fullmatch(s)
+                                     or s == f"d{used[0]}"):
+                return Selector("selector", s, used[0], used[1])
+            wrt = next((p for p in params if p != s), None)
+            if used is None and documented and wrt is not None and _reads(node, s):
+                return Selector("selector", s, wrt, -1)  # kx == 0, kx % 2: the last axis
+        if isinstance(default, ast.Constant) and type(default.value) is int \
+                and default.value == 0 and (s in _ORDER_NAMES or documented) \
+                and _reads(node, s):
+            wrt = next((p for p in params if p != s), None)
+            if wrt is not None:
+                return Selector("order-selector", s, wrt)
+    return None
+
+
+_NO_DEFAULT = ast.Pass()
+
+
+def _defaults(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+    a = node.args
+    positional = a.posonlyargs + a.args
+    out = {p.arg: d for p, d in zip(positional[len(positional) - len(a.defaults):], a.defaults,
+                                    strict=True)}
+    out.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)
+                if d is not None})
+    return out
+
+
+def _is_none(e: ast.AST) -> bool:
+    return isinstance(e, ast.Constant) and e.value is None
+
+
+def _tested_is_none(node: ast.AST, s: str) -> bool:
+    """The body says ``s is None`` or ``s is not None``."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 \
+                and isinstance(n.ops[0], (ast.Is, ast.IsNot)):
+            sides = (n.left, n.comparators[0])
+            if any(isinstance(x, ast.Name) and x.id == s for x in sides) \
+                    and any(_is_none(x) for x in sides):
+                return True
+    return False
+
+
+def _reads(node: ast.AST, s: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == s and isinstance(n.ctx, ast.Load)
+               for n in ast.walk(node))
+
+
+def _indexes(node: ast.AST, s: str, params: tuple[str, ...]) -> tuple[str, int] | None:
+    """(parameter, axis) where the body indexes one other parameter with ``s`` itself
+    (``x[s]``, ``x[:, s]``, ``x[..., s]``: axis 0, 1, -1); None when it indexes none, or
+    more than one parameter or axis (no single reading)."""
+    found: set[tuple[str, int]] = set()
+    for n in ast.walk(node):
+        if not (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+                and n.value.id in params and n.value.id != s):
+            continue
+        parts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+        for j, e in enumerate(parts):
+            if isinstance(e, ast.Name) and e.id == s:
+                ellipsis = any(isinstance(p, ast.Constant) and p.value is Ellipsis
+                               for p in parts[:j])
+                found.add((n.value.id, j - len(parts) if ellipsis else j))
+    return found.pop() if len(found) == 1 else None
+
+
+def _documented_as_derivative(docstring: str | None, s: str) -> bool:
+    """The docstring's entry for parameter ``s`` (NumPy, Google or Sphinx style) speaks
+    of a derivative ("kx : int or None / Index of derivative (0-based)")."""
+    if not docstring:
+        return False
+    lines = docstring.splitlines()
+    head = re.compile(rf"(?::param\s+(?:[\w\[\], ]+\s+)?)?\*{{0,2}}{re.escape(s)}\b\s*(?:[:(]|$)")
+    for i, line in enumerate(lines):
+        if not head.match(line.strip()):
+            continue
+        indent = len(line) - len(line.lstrip())
+        entry = [line]
+        for more in lines[i + 1:]:
+            if not more.strip() or len(more) - len(more.lstrip()) <= indent:
+                break
+            entry.append(more)
+        if _DERIVATIVE_WORD.search(" ".join(entry)):
+            return True
+    return False

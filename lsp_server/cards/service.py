@@ -118,6 +118,8 @@ class CardService:
             wrt=pairing.wrt if pairing is not None else (),
             target_point=target_point,
             target_returns_gradient=bool(pairing and pairing.target_returns_gradient),
+            selector=pairing.selector if pairing is not None else "",
+            axis=pairing.axis if pairing is not None else 0,
             held=held,
         )
 

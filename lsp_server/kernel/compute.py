@@ -1058,6 +1058,142 @@ def _no_fit(tcall: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> str:
                                                       else "") + ")")
 
 
+# -- one function, its own value and derivatives: a selector parameter picks which ------------
+
+
+SELECTOR_KINDS = ("selector", "order-selector")
+MAX_SELECTED = 256  # calls of the function with its selector set (one per index)
+
+
+def check_selector(call: Call, param: str, axis: int, wrt: tuple[str, ...],
+                   kind: str) -> tuple[schema.Pairing, schema.Check]:
+    """The verdict on a function whose parameter ``param`` picks what it returns (analysis:
+    `pairing.Selector`): kind "selector", ``param=None`` the value and ``param=i`` the
+    partial derivative w.r.t. ``wrt[0][..., i, ...]`` (``i`` on ``axis``), each call's
+    output one slice of the Jacobian that AD computes of the value; "order-selector",
+    ``param=0`` the value and ``param=1`` its derivative w.r.t. ``wrt[0]``. As for any
+    guess, an output without the shape the rule says is no pair (`NotAPair`), never a ✗.
+    A complex output whose imaginary part is zero at the point (SMT fills
+    ``np.zeros(..., complex)``) is compared by its real part."""
+    if kind == "order-selector":
+        value = _real_valued(_selecting(call, param, 0))
+        hand = _selecting(call, param, 1)
+        return check_hand(value, _real_or_none(hand.f(*hand.args)), "derivative", wrt)
+    value = _real_valued(_selecting(call, param, None))
+    k = call.names.index(wrt[0]) if wrt and wrt[0] in call.names else -1
+    if k not in value.argnums:
+        raise NotAPair(f"{wrt[0] if wrt else 'its input'} is not a float array at this point"
+                       + value.missing_note())
+    x_shape = tuple(np.shape(value.args[k]))
+    ax = axis if axis >= 0 else len(x_shape) + axis
+    if not 0 <= ax < len(x_shape):
+        raise NotAPair(f"{wrt[0]} has shape {x_shape}: it has no axis {axis} for {param} to "
+                       "index")
+    n = x_shape[ax]
+    if n > MAX_SELECTED:
+        raise Unavailable(f"{param} picks one of {n} partial derivatives: more than "
+                          f"{MAX_SELECTED} calls, not checked")
+    out = value.f(*value.args)
+    if not (is_number(out) or is_numeric_array(out)):
+        raise NotAPair(f"with {param}=None it returns {describe(out)}: it has no derivative")
+    out_shape = tuple(np.shape(out))
+    hands = []
+    for i in range(n):
+        h = _selecting(call, param, i)
+        got = h.f(*h.args)
+        a = _as_float(_real_or_none(got))
+        if a is None:
+            raise NotAPair(f"with {param}={i} it returns {describe(got)}, not numbers")
+        hands.append(a)
+    fits = _selected_fits(hands, out_shape, x_shape, ax, k, param)
+    if not fits:
+        raise NotAPair(f"with {param}=i it returns shape {hands[0].shape}, which is not "
+                       f"∂{value.name}/∂{wrt[0]} on axis {ax} (output shape {out_shape}; "
+                       f"{wrt[0]} {x_shape})")
+    first: tuple[schema.Pairing, schema.Check] | None = None
+    for f in fits:
+        check = _check_fit(value, f, "derivative", None)
+        pairing = schema.Pairing(True, _fit_words(value, f, "derivative"), check.kind,
+                                 check.wrt, check.held)
+        if check.outcome == "verified":
+            return pairing, check
+        if first is None:
+            first = (pairing, check)
+    assert first is not None
+    return first
+
+
+def _selecting(call: Call, param: str, value: Any) -> Call:
+    """The same call with the selector ``param`` set to ``value``."""
+    if param in call.names:
+        i = call.names.index(param)
+        return dataclasses.replace(call, args=call.args[:i] + (value,) + call.args[i + 1:],
+                                   argnums=tuple(a for a in call.argnums if a != i))
+    return dataclasses.replace(call, kwargs={**call.kwargs, param: value})
+
+
+def _real_or_none(x: Any) -> Any:
+    """``x``'s real part when it is a complex array or number with no imaginary part."""
+    if np.iscomplexobj(x) and isinstance(x, (complex, np.number, np.ndarray)) \
+            and not np.any(np.imag(x)):
+        return np.real(x)
+    return x
+
+
+def _real_valued(call: Call) -> Call:
+    """The call itself, or, when its output at the point is complex with a zero imaginary
+    part, the same call returning the real part (AD and finite differences compare
+    real numbers)."""
+    out = call.f(*call.args)
+    if _real_or_none(out) is out:
+        return call
+    fn = call.f
+
+    def real(*args: Any) -> Any:
+        return np.real(fn(*args))
+
+    return call.with_output(_named(real, call.fn, call.names))
+
+
+def _selected_fits(hands: list[np.ndarray], out_shape: tuple[int, ...],
+                   x_shape: tuple[int, ...], ax: int, k: int, param: str) -> list[Fit]:
+    """The readings of one output per index as the Jacobian (shaped out + x) of the
+    value: each the partial w.r.t. the whole slice ``x[..., i, ...]`` (shaped out + x
+    without the axis), or, for a batch ``x`` of shape (points, n) and an output with one
+    row per point, each row's partial w.r.t. its own point's column (SMT)."""
+    n = len(hands)
+    fits: list[Fit] = []
+    rest = x_shape[:ax] + x_shape[ax + 1:]
+    parts = [_shaped_as(h, out_shape + rest) for h in hands]
+    if all(p is not None for p in parts):
+        block = np.moveaxis(np.stack(parts), 0, len(out_shape) + ax)  # type: ignore[arg-type]
+        fits.append(Fit((k,), [block], "derivative",
+                        f"{param}=0…{n - 1}, one partial derivative each"))
+    if len(x_shape) == 2 and ax == 1 and out_shape and out_shape[0] == x_shape[0]:
+        rows = [_shaped_as(h, out_shape) for h in hands]
+        if all(r is not None for r in rows):
+            block = np.zeros(out_shape + x_shape)
+            for i, r in enumerate(rows):
+                for e in range(x_shape[0]):
+                    block[(e,) + (slice(None),) * (len(out_shape) - 1) + (e, i)] = r[e]  # type: ignore[index]
+            fits.append(Fit((k,), [block], "derivative",
+                            f"{param}=0…{n - 1}, one column each, every row (point) on its own"))
+    return fits
+
+
+def _shaped_as(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``a`` as an array of ``shape``: the same shape, the same numbers in a shape that
+    differs by axes of length 1, or one number for all."""
+    if a.shape == shape:
+        return a
+    if a.size == int(np.prod(shape)) and tuple(d for d in a.shape if d != 1) == tuple(
+            d for d in shape if d != 1):
+        return a.reshape(shape)
+    if a.ndim == 0:
+        return np.broadcast_to(a, shape).copy()
+    return None
+
+
 # -- what a request computes -------------------------------------------------------------
 
 
@@ -1171,8 +1307,11 @@ def _stored(state: dict[str, Any]) -> Any:
 def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schema.Request,
                        held: tuple[str, ...]) -> Iterator[Piece]:
     self_pair = req.kind == "value-and-gradient"
+    selected = req.kind in SELECTOR_KINDS
+    if selected:  # its own value and derivatives: the card's value is the selector's None (0)
+        call = _selecting(call, req.selector, None if req.kind == "selector" else 0)
     point = dict(req.target_point if req.target_point is not None else req.point)
-    tcall = call if self_pair else Call.bind(target, point, held)  # type: ignore[arg-type]
+    tcall = call if self_pair or selected else Call.bind(target, point, held)  # type: ignore[arg-type]
     state: dict[str, Any] = {}
     own = call
 
@@ -1193,13 +1332,16 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
                 raise NotAPair(f"it returns {describe(hand)}, not (value, gradient, ...)")
             tcall = value_part(call)
             hand, kind = hand[1], "derivative"
-        elif req.target_returns_gradient or _returns_pair(tcall):
+        elif not selected and (req.target_returns_gradient or _returns_pair(tcall)):
             tcall = value_part(tcall)
         vector = None
         if kind == "hvp":
             vector = _extra_vector(call, tcall)
         try:
-            p, c = check_hand(tcall, hand, kind, tuple(req.wrt), vector)
+            if selected:
+                p, c = check_selector(call, req.selector, req.axis, tuple(req.wrt), kind)
+            else:
+                p, c = check_hand(tcall, hand, kind, tuple(req.wrt), vector)
         except NotAPair as e:
             state["why"] = f"not paired: {e}"
             return schema.Pairing(False, str(e))

@@ -49,12 +49,16 @@ class Request:
     instance: dict[str, Json] | None = None
     setup: tuple[str, ...] = ()
     # what the derivative returns relative to ``gradient_of`` (analysis.Pairing.kind):
-    # "derivative" | "partial" | "hessian" | "hvp" | "force" | "value-and-gradient"
+    # "derivative" | "partial" | "hessian" | "hvp" | "force" | "value-and-gradient" |
+    # "selector" | "order-selector" (``function`` is its own value and derivatives,
+    # ``selector`` picks which)
     kind: str = "derivative"
     wrt: tuple[str, ...] = ()  # the parameters a partial is taken w.r.t.
     target_point: dict[str, Json] | None = None  # the point of ``gradient_of`` (None: ``point``)
     target_returns_gradient: bool = False  # ``gradient_of`` returns (value, gradient, ...)
     held: tuple[str, ...] = ()  # float parameters passed through, never differentiated
+    selector: str = ""  # kinds "selector"/"order-selector": the parameter that picks
+    axis: int = 0  # kind "selector": the axis of ``wrt[0]`` the selector's index is on
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _paired(card: Card) -> str:
     if card.kind != "gradient":
         return ""
     head = (f"hand-written derivative of {code(card.gradient_of or '')}"
-            if card.gradient_of != card.function else "returns its value and gradient")
+            if card.gradient_of != card.function else "its value and derivative in one function")
     line = words.paired_line(card)
     return f"{head}: {escape(line)}" if line else head
 

@@ -28,7 +28,8 @@ def text(card: Card, trace: bool = False) -> str:
     kind = ""
     if card.kind == "gradient":
         kind = (f"  (hand-written derivative of {card.gradient_of})"
-                if card.gradient_of != card.function else "  (returns its value and gradient)")
+                if card.gradient_of != card.function
+                else "  (its value and derivative in one function)")
     lines = [
         f"{words.signature(card)}  line {card.line + 1}{kind}",
         f"  point   {words.point_line(card)[3:]}",
