@@ -858,7 +858,10 @@ def infer(
         ev = reader.ev[a.vararg.arg]
         # sum(args), for v in args: any number of values would do, so none is made up
         # (the card says *args got none); a, b = args or args[1] says how many
-        if not (ev.generic and not ev.lengths and ev.exact0 is None):
+        if ev.lengths or ev.exact0 is not None:
+            ev.generic = False  # args[0]: one value is passed, len(args) is not a vector's
+            out[a.vararg.arg] = _decide(a.vararg.arg, ev, None)
+        elif not ev.generic:
             out[a.vararg.arg] = _decide(a.vararg.arg, ev, None)
         else:
             out[a.vararg.arg] = Shape(why=ev.why[0] if ev.why else "")
