@@ -128,6 +128,7 @@ class _Evidence:
     generic: bool = False  # len(p), for v in p, p.sum(): the body reads any length
     exact_axes: dict[int, int] = field(default_factory=dict)  # p.shape[1] != 2 -> {1: 2}
     multiple: int = 1  # the length is a multiple of this (p.reshape(-1, 2))
+    size: int | None = None  # exactly this many values (x.reshape((2, 3)))
     square_length: bool = False  # the length is a perfect square (n = int(np.sqrt(len(p))))
 
     def axis(self, k: int, n: int) -> None:
@@ -184,10 +185,8 @@ def _const_int(node: ast.expr) -> int | None:
     return None
 
 
-def _slice_min_length(s: ast.Slice) -> int:
+def _slice_min_length(lo: int | None, hi: int | None) -> int:
     """The shortest length for which ``a[lo:hi]`` is not empty."""
-    lo = _const_int(s.lower) if s.lower is not None else 0
-    hi = _const_int(s.upper) if s.upper is not None else None
     if lo is None:
         lo = 0
     need = lo + 1 if lo >= 0 else -lo
@@ -503,7 +502,11 @@ class _Reader(ast.NodeVisitor):
                 return p, k
         return None
 
-    def int_value(self, node: ast.expr) -> int | None:
+    def int_value(self, node: ast.expr | None) -> int | None:
+        """A constant int, an int attribute the constructor sets (``self.n``), or
+        ``+ - * //`` of those."""
+        if node is None:
+            return None
         k = _const_int(node)
         if k is not None:
             return k
@@ -511,6 +514,25 @@ class _Reader(ast.NodeVisitor):
                 and node.value.id == "self":
             v = self.constants.get(f"int:self.{node.attr}")
             return v[0] if v else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult,
+                                                                ast.FloorDiv)):
+            a, b = self.int_value(node.left), self.int_value(node.right)
+            if a is None or b is None or (isinstance(node.op, ast.FloorDiv) and b == 0):
+                return None
+            ops = {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}
+            return ops.get(type(node.op), a // b if b else 0)
+        return None
+
+    def part_width(self, node: ast.expr) -> int | None:
+        """``x[2 * self.n:]`` next to ``x[:self.n]``: a vector packed in parts of a counted
+        width; the last part is as wide as the others (``self.n``)."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for count, width in ((node.left, node.right), (node.right, node.left)):
+                if _const_int(count) is not None and _const_int(width) is None:
+                    return self.int_value(width)
+            return None
+        if _const_int(node) is None:
+            return self.int_value(node)
         return None
 
     def visit_Compare(self, node: ast.Compare) -> None:
@@ -595,7 +617,14 @@ class _Reader(ast.NodeVisitor):
                 ev.axis(axis, k + 1 if k >= 0 else -k)
             elif isinstance(part, ast.Slice):
                 ev.only_int_index = False
-                ev.axis(axis, _slice_min_length(part))
+                lo = self.int_value(part.lower) if part.lower is not None else 0
+                hi = self.int_value(part.upper)
+                need = _slice_min_length(lo, hi)
+                width = self.part_width(part.lower) if part.lower is not None \
+                    and part.upper is None else None
+                if width and lo is not None and lo > 0:
+                    need = max(need, lo + width)
+                ev.axis(axis, need)
             else:
                 ev.only_int_index = False
                 ev.axis(axis, 1)
@@ -616,15 +645,17 @@ class _Reader(ast.NodeVisitor):
         """``p.reshape((2, 3))``: p holds 6 values; ``p.reshape(-1, 2)``: a multiple of 2."""
         if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
             args = list(args[0].elts)
-        dims = [_const_int(a) for a in args]
+        dims = [self.int_value(a) for a in args]
         if not dims or any(d is None for d in dims):
             return
         size = 1
         for d in dims:
             if d > 0:  # type: ignore[operator]
                 size *= d  # type: ignore[operator]
-        if size > 1:
+        if size > 1 and -1 in dims:
             self.ev[p].multiple = _lcm(self.ev[p].multiple, size)
+        elif size > 1:  # x.reshape(self.n): exactly that many values
+            self.ev[p].size = size
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         for side in (node.left, node.right):
@@ -920,7 +951,7 @@ def _decide(name: str, ev: _Evidence, annotation: ast.expr | None) -> Shape:
     if "flag" in ev.kinds and not ev.numeric_use and "array" not in ev.kinds:
         return Shape("bool", value=True, why=f"if {name}:")
     if "array" in ev.kinds or (ann and "array" in ann.lower()):
-        strict = ev.exact0 is not None or ev.fixed is not None
+        strict = ev.exact0 is not None or ev.fixed is not None or _sized(ev)
         exact = strict or (ev.only_int_index and bool(ev.lengths) and ev.ndim == 1
                            and not ev.generic)
         return Shape("array", _dims(ev), why=why or ann, exact=exact, strict=strict)
@@ -931,6 +962,12 @@ def _decide(name: str, ev: _Evidence, annotation: ast.expr | None) -> Shape:
 
 def _int_named(name: str) -> bool:
     return name in _INT_NAMES or name.startswith(_INT_PREFIXES)
+
+
+def _sized(ev: _Evidence) -> bool:
+    """``x.reshape(self.n)`` of a vector: its length is that size."""
+    return ev.size is not None and ev.exact0 is None and ev.ndim <= 1 \
+        and ev.exact_ndim in (None, 1) and ev.size >= max(ev.lengths or [0])
 
 
 def _fitting_length(at_least: int, multiple: int, square: bool) -> int:
@@ -945,6 +982,8 @@ def _fitting_length(at_least: int, multiple: int, square: bool) -> int:
 def _dims(ev: _Evidence) -> tuple[int, ...]:
     if ev.fixed is not None and ev.exact_ndim in (None, len(ev.fixed)):
         return ev.fixed
+    if _sized(ev):
+        return (ev.size,)  # type: ignore[return-value]
     ndim = ev.exact_ndim or max(ev.ndim, 1)
     if "square" in ev.kinds:
         ndim = max(ndim, 2)

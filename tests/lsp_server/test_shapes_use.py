@@ -156,3 +156,17 @@ def test_the_static_cost_reads_the_shapes_found_through_iteration():
     cost = static_part(analyze(src).function("quartic")).cost
     assert cost.n_inputs == 3 and cost.n_outputs == 1
     assert cost.recommended == "reverse"
+
+
+def test_lengths_set_by_the_constructor():
+    src = (f"{HEAD}class Packed:\n    def __init__(self, n_items=4, dimension=5):\n"
+           "        self.n = n_items\n        self._d = int(dimension)\n\n"
+           "    def parts(self, x):\n        a = x[:self.n]\n        b = x[self.n:2 * self.n]\n"
+           "        c = x[2 * self.n:]\n        return np.sum(a * b * c)\n\n"
+           "    def flat(self, x):\n        y = np.array(x, dtype=float).reshape(self._d)\n"
+           "        return np.sum(y ** 2) + x[0]\n")
+    m = analyze(src)
+    # x[2 * n:] next to x[:n], x[n:2 * n]: three parts of n each
+    assert _len(m.function("Packed.parts").point.values["x"]) == 12
+    # reshape(self._d): exactly that many values, more than x[0] says
+    assert _len(m.function("Packed.flat").point.values["x"]) == 5
