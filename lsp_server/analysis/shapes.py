@@ -9,9 +9,23 @@ cost estimate's count of inputs. Nothing runs; every rule reads the AST:
 - ``A @ w``, ``np.dot(A, w)`` with ``A`` a module constant (or ``self.A`` set to a
   literal array in a method) -> ``w`` fits ``A``; a matrix operation
   (``np.linalg.*``, ``p @ q`` of two parameters, ``np.trace``) -> 2-D;
-- ``len(p)``, ``for v in p``, ``p.shape``, ``p.sum()``, ``np.sum(p)`` -> an array;
-- ``range(n)``, ``np.zeros(n)``, an index ``x[n]``, ``int`` annotations, counts named
-  ``n``/``m``/``k``/``n_*``/``num_*`` -> an int (held, never differentiated);
+- ``len(p)``, ``for v in p``, ``enumerate(p)``, ``zip(p, q)``, ``sum(p)``, ``p.shape``,
+  ``p.sum()``, ``np.sum(p)`` -> an array; ``x[0]`` beside such a use is only a minimum
+  (the length stays 3, which code dividing by ``N - 1`` needs);
+- guards: ``if p.ndim != 2 or p.shape[1] != 4: raise`` -> an n x 4 matrix;
+  ``p.reshape(self.n)``, ``x[2 * self.n:]`` (with ``self.n`` an int the constructor sets)
+  -> that many values, three parts of ``self.n``; ``n = int(np.sqrt(len(p)))`` -> a
+  perfect-square length; ``p.reshape(-1, 2)``, ``len(p) // 2`` -> an even one;
+- a value computed from parameters (``e = y - y_true``) that is indexed, written into
+  (also by a function it is passed to), iterated, reduced along an axis or used as an
+  array (``e.shape``, ``e.reshape``) -> the first of its parameters that can be an array
+  becomes one (the rest broadcast); not when it also mixes in a module value or an array
+  made from nothing (``np.linspace``), which may be the array;
+- ``float(p)``, ``math.exp(p)``, ``if p < 0:`` -> a number, whatever other methods or the
+  docstring say;
+- ``range(n)``, ``np.zeros(n)``, ``int`` annotations, counts named
+  ``n``/``m``/``k``/``n_*``/``num_*`` -> an int, 3 (held, never differentiated); an index
+  ``x[i]`` and nothing else -> 1, inside what it indexes;
 - ``if flag:`` and nothing else -> a bool; ``p == "mean"`` -> that string;
   ``p is None`` with a ``None`` default -> None (passed through);
 - ``p(...)`` (a callable), ``p["key"]`` (a mapping), ``p.attr`` of no array ->
@@ -86,13 +100,16 @@ _ARRAY_MAKERS = _SIZE_FUNCS | {
     "rand", "randn", "random", "normal", "uniform", "standard_normal", "loadtxt",
     "genfromtxt", "load", "meshgrid", "logspace", "geomspace", "indices", "diag", "tri",
 }  # fmt: skip
-# builtins that iterate over an argument: which arguments (None: all)
+# builtins that iterate over their arguments: which of them (zip: all; map: all but f)
 _ITERATING: dict[str, slice] = {
     "enumerate": slice(0, 1), "zip": slice(None), "reversed": slice(0, 1),
     "sorted": slice(0, 1), "list": slice(0, 1), "tuple": slice(0, 1), "iter": slice(0, 1),
     "map": slice(1, None), "filter": slice(1, 2), "sum": slice(0, 1), "any": slice(0, 1),
     "all": slice(0, 1),
 }  # fmt: skip
+# what a parameter cannot be made an array for a value computed from it: a count, flag,
+# string, None, a number the body needs as such (float(p)), a function, mapping or object
+_NO_ARRAY = {"int", "str", "flag", "none", "number", "callable", "mapping", "object"}
 # math functions need a number: math.exp(p) says p is a scalar
 _SCALAR_MODULES = {"math", "cmath"}
 _INT_NAMES = {"n", "m", "N", "M", "ndim", "dim", "dims", "degree", "nx", "ny", "ne", "nt",
@@ -298,8 +315,7 @@ class _Reader(ast.NodeVisitor):
                 ev.ndim = max(ev.ndim, ndim)
             if arrays:
                 continue
-            free = [p for p in ordered if not self.ev[p].kinds
-                    & {"int", "str", "flag", "none", "number", "callable", "mapping", "object"}]
+            free = [p for p in ordered if not self.ev[p].kinds & _NO_ARRAY]
             if free:
                 self.array(free[0], why, ndim)
                 self.ev[free[0]].generic = True
@@ -307,8 +323,7 @@ class _Reader(ast.NodeVisitor):
             ordered = [p for p in self.params if p in ps]
             if any("array" in self.ev[p].kinds for p in ordered):
                 continue
-            free = [p for p in ordered if not self.ev[p].kinds
-                    & {"int", "str", "flag", "none", "number", "callable", "mapping", "object"}]
+            free = [p for p in ordered if not self.ev[p].kinds & _NO_ARRAY]
             if free:  # result = a * f(x); g(result): x takes the shape g needs
                 self.calls.append((callee, where, free[0]))
 
@@ -362,11 +377,9 @@ class _Reader(ast.NodeVisitor):
         operands' shape; any other call's result (``n = len(x)``) is not followed."""
         opaque = self.is_opaque(value)
         made: set[str] | None = None
-        if opaque:
-            pass
-        elif not isinstance(value, ast.Call):
+        if not opaque and not isinstance(value, ast.Call):
             made = self.derived_from(value)
-        elif _tail(value.func) in _SHAPE_KEEPING and value.args:
+        elif not opaque and _tail(value.func) in _SHAPE_KEEPING and value.args:
             made = set().union(*(self.derived_from(a) for a in value.args))
         self.opaque.discard(name)
         self.derived.pop(name, None)
@@ -463,10 +476,9 @@ class _Reader(ast.NodeVisitor):
                 node.ops[0], (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
             # if x < 0: (an array's truth is ambiguous) x is a number
             a, b = node.left, node.comparators[0]
-            for p, other in ((self.param_of(a), b), (self.param_of(b), a)):
-                if p is not None and isinstance(a if other is b else b, ast.Name) \
-                        and _number(other):
-                    self.scalar(p, f"if {_short(ast.unparse(node))}:")
+            for side, other in ((a, b), (b, a)):
+                if isinstance(side, ast.Name) and side.id in self.alias and _number(other):
+                    self.scalar(self.alias[side.id], f"if {_short(ast.unparse(node))}:")
 
     # -- expressions ---------------------------------------------------------------
     def length_of(self, node: ast.expr) -> str | None:
@@ -519,8 +531,11 @@ class _Reader(ast.NodeVisitor):
             a, b = self.int_value(node.left), self.int_value(node.right)
             if a is None or b is None or (isinstance(node.op, ast.FloorDiv) and b == 0):
                 return None
-            ops = {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}
-            return ops.get(type(node.op), a // b if b else 0)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            return a * b if isinstance(node.op, ast.Mult) else a // b
         return None
 
     def part_width(self, node: ast.expr) -> int | None:
