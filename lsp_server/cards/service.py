@@ -119,6 +119,10 @@ class CardService:
             target_point=target_point,
             target_returns_gradient=bool(pairing and pairing.target_returns_gradient),
             held=held,
+            synthetic=point.synthetic,
+            instance_source=instance.source if instance is not None else "",
+            subclasses=fn.subclass_slice[0],
+            subclass_lines=fn.subclass_slice[1],
         )
 
     @staticmethod

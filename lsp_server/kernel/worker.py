@@ -207,8 +207,8 @@ class RequestProcess:
             f = _with_hint(compute.failure(e, SLICE_FILENAME))
             return {"status": "error", "message": f"the module slice failed: {f.message}",
                     "error": schema.encode(f)}
-        try:  # a method is bound to an instance built here (compute.resolve)
-            fn, target = compute.resolve(ns, req)
+        try:  # a method is bound to an instance built here (compute.choose)
+            chosen = compute.choose(ns, req)
         except compute.Unavailable as e:
             return {"status": "error", "message": str(e)}
         except MemoryError:
@@ -219,7 +219,8 @@ class RequestProcess:
             return {"status": "error", "message": f"building {what} failed: {f.message}",
                     "error": schema.encode(f)}
         status, message = "ok", ""
-        for name, compute_piece in compute.pieces_for(fn, target, req):
+        for name, compute_piece in compute.pieces_for(chosen.fn, chosen.target, chosen.req,
+                                                      chosen.probe):
             if status == "error":
                 # the function itself failed: every other piece would only repeat it
                 self.send_piece(name, schema.Failure("the function raised (see its value)"))
