@@ -93,6 +93,7 @@ def build_card(
     card.message = result.message
     probe = result.pieces.get("probe")
     if isinstance(probe, Probe):
+        card.probe = probe
         _probed(card, probe, point)
     card.error = result.error
     card.elapsed = result.elapsed
@@ -123,7 +124,7 @@ def build_card(
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
     if result.status == "error" and point.synthetic and not (
-            isinstance(probe, Probe) and probe.found):
+            isinstance(probe, Probe) and (probe.found or probe.placeholder)):
         card.hints.append(problem_info(_point_hint(fn, point)))
     return card
 
@@ -133,22 +134,26 @@ def _probed(card: Card, probe: Probe, point: Point) -> None:
     instance actually used, and how they were chosen."""
     tried = f"{probe.attempts} failed attempt{'' if probe.attempts == 1 else 's'}"
     if probe.placeholder:
-        card.point.note = f"placeholder: {probe.placeholder}"
+        if card.kind == "function":  # a derivative's card says it where its pairing is
+            card.point.note = f"placeholder: {probe.placeholder}"
         return
     if not probe.found:
-        card.point.note = (f"no alternative worked ({tried}, the first: {probe.first}); "
+        card.point.note = (f"no alternative worked ({tried}; the first: {probe.first}); "
                            "shown at the requested point")
         return
     if probe.changed:
         values = {k: probe.point.get(k, v) for k, v in point.values.items()}
         card.point.values = values
         card.point.text = _short_point(values)
-    first = probe.first if probe.instance else f"at {point.text}, {probe.first}"
-    card.point.note = f"chosen after {tried}; the first: {first}"
+        first = probe.first if probe.instance else f"at {point.text}, {probe.first}"
+        card.point.note = f"chosen after {tried}; the first: {first}"
     if probe.instance and card.instance is not None:
-        card.instance = InstanceInfo(f"{probe.instance}()", "constructor",
-                                     f"{probe.instance_why}: the first class derived from it "
-                                     "that builds and runs")
+        base = card.instance.text.split("(", 1)[0]
+        after = "" if probe.changed else f", after {tried}"
+        card.instance = InstanceInfo(
+            f"{probe.instance}()", "constructor",
+            f"{probe.instance_why}: {probe.instance} is the first class of the file derived "
+            f"from {base} that builds and runs here{after}")
 
 
 MAX_SHOWN = 8  # values of an array shown in a point's text; the rest is counted

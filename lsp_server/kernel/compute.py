@@ -296,6 +296,8 @@ def choose(ns: dict[str, Any], req: schema.Request) -> Chosen:
         if chosen is not None:
             return chosen
     fn, target = resolve(ns, req)  # afresh: the runs may have changed the instance
+    if tries.failed == 1 and not placeholder:  # nothing else to try: nothing to say
+        return Chosen(fn, target, req)
     return Chosen(fn, target, req, schema.Probe(False, tries.failed, tries.first,
                                                 placeholder=placeholder))
 
@@ -393,15 +395,23 @@ def _trouble(fn: Callable[..., Any], target: Callable[..., Any] | None,
         calls.append((target, dict(point), req.gradient_of or ""))
     for f, point, name in calls:
         call = Call.bind(f, point, tuple(req.held))
-        placeholders: list[tuple[str, str]] = []
         try:
-            out = _with_kernel_hooks(lambda c=call: _watched(c, placeholders),
-                                     _globals_of(f))()
+            out = _with_kernel_hooks(lambda c=call: c.f(*c.args), _globals_of(f))()
         except (MemoryError, KeyboardInterrupt):
             raise
         except NotImplementedError as e:
             return _placeholder(_raiser(e) or name, f, "raises NotImplementedError")
         except BaseException as e:  # noqa: BLE001  (user code: SystemExit too)
+            # once more, watched (a profile hook slows every call: only on failure), for
+            # a placeholder returned on the way (``1 / self.deriv(...)`` then fails)
+            placeholders: list[tuple[str, str]] = []
+            try:
+                _with_kernel_hooks(lambda c=call, p=placeholders: _watched(c, p),
+                                   _globals_of(f))()
+            except (MemoryError, KeyboardInterrupt):
+                raise
+            except BaseException:  # noqa: BLE001, S110  (it fails again: as expected)
+                pass
             if placeholders:
                 where, what = placeholders[0]
                 return _placeholder(where, f, f"returns {what}")
