@@ -370,19 +370,40 @@ class _Lazy:
         params = [p.name for p in fn.params if p.kind in ("positional", "keyword")]
         return activity.unreached(self.nodes[id(fn)], params)
 
-    def slice(self, fn: FunctionInfo) -> tuple[str, int, str, tuple[int, ...]]:
+    def _extra(self, fn: FunctionInfo) -> tuple[str, ...]:
         extra: tuple[str, ...] = ()
         if fn.pairing is not None:
             extra = (fn.pairing.target.split(".", 1)[0],)
         if fn.instance is not None:  # the classes self is built from (and its arguments)
             extra += tuple(_classes_in(fn.instance.spec))
+        return extra
+
+    def slice(self, fn: FunctionInfo) -> tuple[str, int, str, tuple[int, ...]]:
         node: ast.stmt = self.nodes[id(fn)]
         if fn.cls is not None:
             node = self.classes[fn.cls].node
-        text, start, digest, lines = self.slicer.slice_for(node, extra)
+        text, start, digest, lines = self.slicer.slice_for(node, self._extra(fn))
         if fn.cls is not None:  # one class slice, several methods: the hash names the method
             digest = hashlib.sha256((digest + "\0" + fn.name).encode()).hexdigest()
+            wider = fn.subclass_slice[0]
+            if wider:  # the card may run on one of them: it changes with them
+                digest = hashlib.sha256((digest + "\0" + wider).encode()).hexdigest()
         return text, start, digest, lines
+
+    def subclass_slice(self, fn: FunctionInfo) -> tuple[str, tuple[int, ...]]:
+        """The method's class and the classes of the file derived from it, with what they
+        need, when ``self`` is a guess (not a directive): where the kernel looks for
+        another instance when the guessed one cannot be built or calls a method that is
+        only a placeholder. ("", ()) when there is none."""
+        if fn.cls is None or fn.instance is None or fn.instance.source == "directive":
+            return "", ()
+        derived = tuple(c.name for c in self.classes.values() if c.name != fn.cls and any(
+            b.name == fn.cls for b in cls_.mro(c.name, self.classes)))
+        if not derived:
+            return "", ()
+        text, _, _, lines = self.slicer.slice_for(self.classes[fn.cls].node,
+                                                  self._extra(fn) + derived)
+        return text, lines
 
     def static_source(self, fn: FunctionInfo) -> tuple[str, str, tuple[int, ...]]:
         text, _, _, lines = fn._slice

@@ -263,6 +263,12 @@ class FunctionInfo:
     def _slice(self) -> tuple[str, int, str, tuple[int, ...]]:
         return self._lazy.slice(self)
 
+    @functools.cached_property
+    def subclass_slice(self) -> tuple[str, tuple[int, ...]]:
+        """(source, document line of each line) of a method's class and the classes of
+        the file derived from it, when ``self`` is guessed; ("", ()) otherwise."""
+        return self._lazy.subclass_slice(self)
+
     @property
     def slice_source(self) -> str:
         """Imports + defs + classes + literal constants the function needs."""

@@ -14,8 +14,9 @@ from lsp_server.analysis import (
     Problem,
     Span,
     analyze,  # noqa: F401  (the doctest)
+    format_point,
 )
-from lsp_server.kernel.schema import Failure, Pairing, Result
+from lsp_server.kernel.schema import Failure, Pairing, Probe, Result
 
 from .model import (
     GRADIENT_SECTIONS,
@@ -91,6 +92,10 @@ def build_card(
 
     card.status = result.status
     card.message = result.message
+    probe = result.pieces.get("probe")
+    if isinstance(probe, Probe):
+        card.probe = probe
+        _probed(card, probe, point)
     card.error = result.error
     card.elapsed = result.elapsed
     pairing = result.pieces.get("pairing")
@@ -112,15 +117,73 @@ def build_card(
         else:
             card.missing.pop(name, None)
             setattr(card, name, piece)
+    if isinstance(probe, Probe) and probe.placeholder and card.kind == "gradient":
+        # a method that is not implemented, or one that calls one: nothing to check
+        card.pairing = Pairing(False, f"placeholder: {probe.placeholder}")
     if card.kind == "gradient" and card.pairing is None and _not_implemented(card):
         # an abstract stub is no derivative: nothing to check, nothing to count
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
     # a module that fails to import fails at every point: no point to suggest then
-    if (result.status == "error" and point.synthetic
-            and not result.message.startswith("the module slice failed")):
+    if result.status == "error" and point.synthetic and not (
+            isinstance(probe, Probe) and (probe.found or probe.placeholder)) and not (
+            result.message.startswith("the module slice failed")):
         card.hints.append(problem_info(_point_hint(fn, point)))
     return card
+
+
+def _probed(card: Card, probe: Probe, point: Point) -> None:
+    """The kernel ran elsewhere than the guess (`Probe`): the card shows the point and
+    instance actually used, and how they were chosen."""
+    tried = f"{probe.attempts} failed attempt{'' if probe.attempts == 1 else 's'}"
+    if probe.placeholder:
+        if card.kind == "function":  # a derivative's card says it where its pairing is
+            card.point.note = f"placeholder: {probe.placeholder}"
+        return
+    if not probe.found:
+        card.point.note = (f"no alternative worked ({tried}; the first: {probe.first}); "
+                           "shown at the requested point")
+        return
+    if probe.changed:
+        values = {k: probe.point.get(k, v) for k, v in point.values.items()}
+        card.point.values = values
+        card.point.text = _short_point(values)
+        first = probe.first if probe.instance else f"at {point.text}, {probe.first}"
+        card.point.note = f"chosen after {tried}; the first: {first}"
+    if probe.instance and card.instance is not None:
+        base = card.instance.text.split("(", 1)[0]
+        after = "" if probe.changed else f", after {tried}"
+        card.instance = InstanceInfo(
+            f"{probe.instance}()", "constructor",
+            f"{probe.instance_why}: {probe.instance} is the first class of the file derived "
+            f"from {base} that builds and runs here{after}")
+
+
+MAX_SHOWN = 8  # values of an array shown in a point's text; the rest is counted
+
+
+def _short_point(values: dict[str, object]) -> str:
+    """``x=[0.5, 0.6, 0.7, …, 60.4] (600 values)``: a point as it reads on a card."""
+    parts = []
+    for k, v in values.items():
+        flat = _flat(v)
+        if flat is not None and len(flat) > MAX_SHOWN:
+            shown = format_point({k: flat[:3]})[:-1]
+            parts.append(f"{shown}, …, {format_point({'': flat[-1]})[1:]}] "
+                         f"({len(flat)} values)")
+        else:
+            parts.append(format_point({k: v}))
+    return ", ".join(parts)
+
+
+def _flat(v: object) -> list[object] | None:
+    if not isinstance(v, list):
+        return None
+    out: list[object] = []
+    for e in v:
+        inner = _flat(e)
+        out.extend(inner if inner is not None else [e])
+    return out
 
 
 def _not_implemented(card: Card) -> bool:

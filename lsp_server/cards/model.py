@@ -24,6 +24,7 @@ from lsp_server.kernel.schema import (
     Gradient,
     Pairing,
     Plot,
+    Probe,
     SctCheck,
     Trace,
     Value,
@@ -43,6 +44,10 @@ class PointInfo:
     source: str  # "directive" | "defaults" | "doctest" | "synthetic" | "user"
     values: dict[str, Any]
     synthetic: list[str] = field(default_factory=list)  # names whose value was made up
+    # the made-up point did not work and the kernel ran at another: how it was chosen
+    # ("chosen after 1 failed attempt: at x=[0.5], ValueError: ..."); text and values are
+    # then the point actually used
+    note: str = ""
 
 
 @dataclass
@@ -89,6 +94,7 @@ class InstanceInfo:
 
     text: str
     source: str
+    note: str = ""  # another class was used: why ("AbstractFunction() raised ValueError: ...")
 
 
 @dataclass
@@ -115,6 +121,7 @@ class Card:
     plot: Plot | None = None
     debug: Debug | None = None  # variables and adjoints per statement, NaN provenance, traps
     sct: SctCheck | None = None  # source transformation (ad.sct.grad) against ad.grad
+    probe: Probe | None = None  # the guessed point or instance did not work: what was tried
     missing: dict[str, Failure] = field(default_factory=dict)  # section -> why it is absent
     problems: list[ProblemInfo] = field(default_factory=list)  # static findings
     hints: list[ProblemInfo] = field(default_factory=list)  # from the run: what to give it

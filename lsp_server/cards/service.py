@@ -121,6 +121,10 @@ class CardService:
             selector=pairing.selector if pairing is not None else "",
             axis=pairing.axis if pairing is not None else 0,
             held=held,
+            synthetic=point.synthetic,
+            instance_source=instance.source if instance is not None else "",
+            subclasses=fn.subclass_slice[0],
+            subclass_lines=fn.subclass_slice[1],
         )
 
     @staticmethod

@@ -172,12 +172,16 @@ def resolve(ns: dict[str, Any], req: schema.Request) -> tuple[Callable[..., Any]
             instance.append(obj)
         return instance[0]
 
-    fn = lookup(ns, req.function, self_)
+    fn = lookup(ns, req.function, self_, own=True)
     target = lookup(ns, req.gradient_of, self_) if req.gradient_of else None
     return fn, target
 
 
-def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any]) -> Callable[..., Any]:
+def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any],
+           own: bool = False) -> Callable[..., Any]:
+    """``name`` in the slice, a method bound to ``self_()``. ``own``: the class's own
+    method even when the instance's class (one derived from it) overrides it: the card
+    is about the code the user reads."""
     head, _, method = name.partition(".")
     obj = ns.get(head)
     if obj is None:
@@ -194,10 +198,21 @@ def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any]) -> Callable[
         raise Unavailable(f"{head} has no method {method!r}") from None
     if isinstance(raw, (staticmethod, classmethod)):
         return getattr(obj, method)
-    bound = getattr(self_(), method)  # bound now: a method may rebind its own name
+    obj_self = self_()
+    bound = getattr(obj_self, method)  # bound now: a method may rebind its own name
+    if own and type(obj_self) is not obj and _static(type(obj_self), method) is not raw \
+            and hasattr(raw, "__get__"):
+        bound = raw.__get__(obj_self, type(obj_self))
     if not callable(bound):
         raise Unavailable(f"{name} is not callable on the instance ({describe(bound)})")
     return bound
+
+
+def _static(cls: type, name: str) -> Any:
+    try:
+        return inspect.getattr_static(cls, name)
+    except AttributeError:
+        return None
 
 
 def build_instance(ns: dict[str, Any], spec: dict[str, Any]) -> Any:
@@ -214,6 +229,390 @@ def build_instance(ns: dict[str, Any], spec: dict[str, Any]) -> Any:
 
     return cls(*[arg(v) for v in spec.get("args", [])],
                **{k: arg(v) for k, v in spec.get("kwargs", {}).items()})
+
+
+# -- when a guessed point or instance does not work ---------------------------------------
+
+# A synthetic point (or a guessed ``self = Class()``) is only a guess: where the function
+# raises or returns NaN/inf there, a few alternatives are tried, in a fixed order, within
+# a budget, and the first that runs and gives finite numbers is used; the card says which
+# and after how many failed attempts (`schema.Probe`). A user's value is never replaced.
+PROBE_ATTEMPTS = 16  # alternatives tried at most
+PROBE_BUDGET = 0.5  # seconds for all of them: a guess is never worth a slow card
+PROBE_LENGTHS = (1, 2, 3, 4, 5, 10)  # vector lengths tried last
+PROBE_SCALES = (0.5, 2.0, 0.1, 10.0)  # one parameter's value times these (a domain edge)
+MAX_PROBE_SIZE = 10_000
+# errors no other point or instance cures: a missing name or module
+NOT_PROBED = (NameError, ImportError, SyntaxError)
+
+
+@dataclasses.dataclass
+class Chosen:
+    """The function and its target bound at the instance used, the request as run (its
+    point replaced when the guessed one did not work) and what the card says about it."""
+
+    fn: Callable[..., Any]
+    target: Callable[..., Any] | None
+    req: schema.Request
+    probe: schema.Probe | None = None
+
+
+class _Placeholder(Exception):
+    """A method that is not implemented: it returns ``NotImplementedError`` (the class) or
+    ``NotImplemented``, or raises ``NotImplementedError``."""
+
+
+@dataclasses.dataclass
+class _Tries:
+    """The probe's bookkeeping: failed attempts so far, the first failure, the deadline."""
+
+    deadline: float
+    first: str = ""
+    failed: int = 1  # the requested point and instance
+
+    @property
+    def spent(self) -> bool:
+        return self.failed > PROBE_ATTEMPTS or time.monotonic() > self.deadline
+
+
+def choose(ns: dict[str, Any], req: schema.Request) -> Chosen:
+    """`resolve`, then, when what was guessed does not work, the first alternative that
+    does (see `PROBE_ATTEMPTS`): other shapes or values for the synthetic parameters,
+    another class of the file for a guessed instance that cannot be built or whose
+    method calls a placeholder. Raises as `resolve` does when the requested instance
+    cannot be built and no alternative can."""
+    guessed = req.instance is not None and req.instance_source in ("constructor", "synthetic")
+    if not (req.synthetic or guessed):
+        fn, target = resolve(ns, req)
+        return Chosen(fn, target, req)
+    tries = _Tries(time.monotonic() + PROBE_BUDGET)
+    try:
+        fn, target = resolve(ns, req)
+    except Unavailable:
+        raise
+    except Exception as e:  # the guessed instance could not be built
+        if not guessed or isinstance(e, NOT_PROBED):
+            raise
+        tries.first = f"{_instance_text(req)} raised {_message(e)}"
+        chosen = _other_instance(ns, req, tries.first, tries)
+        if chosen is None:
+            raise
+        return chosen
+    why = _trouble(fn, target, req)
+    if why is None:
+        return Chosen(fn, target, req)
+    tries.first, error = why
+    if isinstance(error, NOT_PROBED):
+        return Chosen(fn, target, req)
+    placeholder = error.args[0] if isinstance(error, _Placeholder) else ""
+    if not placeholder:
+        chosen = _other_point(ns, req, fn, target, error, tries)
+        if chosen is not None:
+            return chosen
+    elif guessed and not placeholder.startswith(req.function + " "):
+        # a callee is a placeholder on this class: a class derived from it may implement it
+        chosen = _other_instance(ns, req, f"on {_instance_text(req)}, {placeholder}", tries)
+        if chosen is not None:
+            return chosen
+    fn, target = resolve(ns, req)  # afresh: the runs may have changed the instance
+    if tries.failed == 1 and not placeholder:  # nothing else to try: nothing to say
+        return Chosen(fn, target, req)
+    return Chosen(fn, target, req, schema.Probe(False, tries.failed, tries.first,
+                                                placeholder=placeholder))
+
+
+def _other_point(ns: dict[str, Any], req: schema.Request, fn: Callable[..., Any],
+                 target: Callable[..., Any] | None, error: BaseException | None,
+                 tries: _Tries, instance: str = "", why: str = "") -> Chosen | None:
+    """The first alternative point (`_alternatives`) where ``fn`` works."""
+    for point, target_point, changed in _alternatives(req, fn, error):
+        if tries.spent:
+            return None
+        alt = dataclasses.replace(req, point=point, target_point=target_point)
+        try:
+            fn, target = resolve(ns, alt)  # a fresh instance: a failed run may change it
+        except Exception:  # noqa: BLE001  (built once already: it will not build now)
+            return None
+        if _trouble(fn, target, alt) is None:
+            return Chosen(fn, target, alt, schema.Probe(
+                True, tries.failed, tries.first,
+                {k: to_json(convert_value(v)) for k, v in point.items()}, changed,
+                instance, why))
+        tries.failed += 1
+    return None
+
+
+def _other_instance(ns: dict[str, Any], req: schema.Request, why: str,
+                    tries: _Tries) -> Chosen | None:
+    """The method bound to an instance of the first class of the file derived from its
+    own that builds without arguments and works at the point or at an alternative one
+    (the classes come in ``req.subclasses``, a slice run only now, in a namespace of its
+    own: a derived class that cannot even be defined costs the card nothing)."""
+    if not req.subclasses:
+        return None
+    cls_name = (req.instance or {}).get("class", "")
+    try:
+        from .worker import compile_slice  # the slice's own compilation (lines, rewrite)
+
+        wider: dict[str, Any] = {"__name__": ns.get("__name__", "__adlens_slice__"),
+                                 "__builtins__": ns.get("__builtins__", __builtins__)}
+        exec(compile_slice(req.subclasses, req.subclass_lines), wider)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001  (the derived classes could not be defined)
+        return None
+    base = wider.get(cls_name)
+    if not isinstance(base, type):
+        return None
+    for name, sub in list(wider.items()):
+        if tries.spent:
+            break
+        if not (isinstance(sub, type) and sub is not base and issubclass(sub, base)
+                and getattr(sub, "__module__", None) == wider["__name__"]):
+            continue
+        alt = dataclasses.replace(req, slice=req.subclasses, lines=req.subclass_lines,
+                                  instance={"class": name, "args": [], "kwargs": {}},
+                                  setup=())
+        try:
+            fn, target = resolve(wider, alt)
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except BaseException:  # noqa: BLE001  (this one does not build either)
+            tries.failed += 1
+            continue
+        trouble = _trouble(fn, target, alt)
+        if trouble is None:
+            return Chosen(fn, target, alt, schema.Probe(
+                True, tries.failed, tries.first, dict(req.point), [], name, why))
+        tries.failed += 1
+        error = trouble[1]
+        if not isinstance(error, (_Placeholder, *NOT_PROBED)):
+            chosen = _other_point(wider, alt, fn, target, error, tries, name, why)
+            if chosen is not None:
+                return chosen
+    return None
+
+
+def _instance_text(req: schema.Request) -> str:
+    spec = req.instance or {}
+    return f"{spec.get('class', 'the class')}()" if not spec.get("args") and not spec.get(
+        "kwargs") else f"{spec.get('class', 'the class')}(...)"
+
+
+def _message(e: BaseException) -> str:
+    return _short(f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, 300)
+
+
+def _trouble(fn: Callable[..., Any], target: Callable[..., Any] | None,
+             req: schema.Request) -> tuple[str, BaseException | None] | None:
+    """Why ``fn`` (and the function it is a derivative of) does not work at ``req``'s
+    point, or None when both run and return finite numbers (or something that is not a
+    number: nothing to judge)."""
+    calls = [(fn, dict(req.point), req.function)]
+    if target is not None and req.kind != "value-and-gradient":
+        point = req.target_point if req.target_point is not None else req.point
+        calls.append((target, dict(point), req.gradient_of or ""))
+    for f, point, name in calls:
+        call = Call.bind(f, point, tuple(req.held))
+        try:
+            out = _with_kernel_hooks(lambda c=call: c.f(*c.args), _globals_of(f))()
+        except (MemoryError, KeyboardInterrupt):
+            raise
+        except NotImplementedError as e:
+            return _placeholder(_raiser(e) or name, f, "raises NotImplementedError")
+        except BaseException as e:  # noqa: BLE001  (user code: SystemExit too)
+            # once more, watched (a profile hook slows every call: only on failure), for
+            # a placeholder returned on the way (``1 / self.deriv(...)`` then fails)
+            placeholders: list[tuple[str, str]] = []
+            try:
+                _with_kernel_hooks(lambda c=call, p=placeholders: _watched(c, p),
+                                   _globals_of(f))()
+            except (MemoryError, KeyboardInterrupt):
+                raise
+            except BaseException:  # noqa: BLE001, S110  (it fails again: as expected)
+                pass
+            if placeholders:
+                where, what = placeholders[0]
+                return _placeholder(where, f, f"returns {what}")
+            return _message(e), e
+        if out is NotImplementedError or out is NotImplemented:
+            return _placeholder(name, f, f"returns {getattr(out, '__name__', repr(out))}")
+        bad = _non_finite(out)
+        if bad:
+            return f"{name} gives {bad} there", None
+    return None
+
+
+def _placeholder(where: str, f: Callable[..., Any], how: str) -> tuple[str, BaseException]:
+    """"Link.deriv is not implemented on Link (returns NotImplementedError)"."""
+    owner = getattr(f, "__self__", None)
+    on = f" on {type(owner).__name__}" if owner is not None and not isinstance(owner, type) \
+        else ""
+    what = f"{where} is not implemented{on} ({how})"
+    return f"placeholder: {what}", _Placeholder(what)
+
+
+def _raiser(e: BaseException) -> str:
+    """The qualified name of the innermost function of the slice the exception left."""
+    tb, name = e.__traceback__, ""
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith("<"):
+            name = getattr(code, "co_qualname", code.co_name)
+        tb = tb.tb_next
+    return name
+
+
+def _watched(call: Call, placeholders: list[tuple[str, str]]) -> Any:
+    """``call``'s output, noting each function of the slice that returned a placeholder
+    (``NotImplementedError`` the class, or ``NotImplemented``) on the way."""
+    import sys
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "return" and (arg is NotImplementedError or arg is NotImplemented) \
+                and frame.f_code.co_filename.startswith("<"):
+            code = frame.f_code
+            placeholders.append((getattr(code, "co_qualname", code.co_name),
+                                 getattr(arg, "__name__", repr(arg))))
+
+    sys.setprofile(profile)
+    try:
+        return call.f(*call.args)
+    finally:
+        sys.setprofile(None)
+
+
+def _non_finite(out: Any, depth: int = 0) -> str:
+    """"NaN" or "inf" when a number in ``out`` (an array, a list or tuple of them) is."""
+    if depth > 2:
+        return ""
+    if isinstance(out, (list, tuple)):
+        for e in out[:MAX_ELEMENTS]:
+            bad = _non_finite(e, depth + 1)
+            if bad:
+                return bad
+        return ""
+    if isinstance(out, (bool, np.bool_)) or not (isinstance(out, (int, float, np.number))
+                                                  or is_numeric_array(out)):
+        return ""
+    a = np.asarray(out, dtype=float)
+    if np.isnan(a).any():
+        return "NaN"
+    if np.isinf(a).any():
+        return "inf"
+    return ""
+
+
+def _alternatives(req: schema.Request, fn: Callable[..., Any], error: BaseException | None
+                  ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None, list[str]]]:
+    """(point, target point, the names changed): other shapes for the synthetic
+    parameters when the function raised (those NumPy's message names, the shapes of the
+    instance's arrays and its integers as lengths, then short vectors), other values
+    when it raised or gave NaN or inf (one parameter at a time, times 0.5, 2, 0.1, 10),
+    in that order, without repeats. A ``*args`` parameter's first argument is varied."""
+    varargs = _varargs(fn)
+    names = [n for n in req.synthetic if n in req.point
+             and _numeric(req.point[n][0] if n == varargs and isinstance(
+                 req.point[n], (list, tuple)) and req.point[n] else req.point[n])]
+    seen: set[str] = {repr(sorted(req.point.items()))}
+
+    def emit(name: str, value: Any) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None,
+                                                      list[str]]]:
+        if name == varargs:
+            value = [value, *req.point[name][1:]]
+        point = {**req.point, name: value}
+        key = repr(sorted(point.items()))
+        if key in seen:
+            return
+        seen.add(key)
+        target_point = None
+        if req.target_point is not None:
+            target_point = dict(req.target_point)
+            if name in target_point:
+                target_point[name] = value
+        yield point, target_point, [name]
+
+    def own(name: str) -> Any:
+        v = req.point[name]
+        return v[0] if name == varargs else v
+
+    if error is not None:
+        for shape in _shapes(str(error), getattr(fn, "__self__", None)):
+            for n in names:
+                yield from emit(n, _filled(_base(own(n)), shape))
+    for scale in PROBE_SCALES:
+        for n in names:
+            yield from emit(n, _scaled(own(n), scale))
+    if error is not None:
+        for length in PROBE_LENGTHS:
+            for n in names:
+                yield from emit(n, _filled(_base(own(n)), (length,)))
+
+
+def _varargs(fn: Callable[..., Any]) -> str:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return ""
+    return next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "")
+
+
+def _numeric(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return isinstance(v, float)
+    a = convert_value(v)
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f"
+
+
+def _base(v: Any) -> float:
+    a = np.asarray(v, dtype=float)
+    return float(a.flat[0]) if a.size else 0.5
+
+
+def _filled(base: float, shape: tuple[int, ...]) -> Any:
+    """Distinct values from ``base`` in steps of 0.1 (a synthetic point's pattern); a
+    square matrix gets a heavier diagonal (invertible)."""
+    if not shape:
+        return base
+    n = int(np.prod(shape))
+    a = np.round(base + 0.1 * np.arange(n), 10).reshape(shape)
+    if len(shape) == 2 and shape[0] == shape[1]:
+        a = a + np.eye(shape[0])
+    return a.tolist()
+
+
+def _scaled(v: Any, scale: float) -> Any:
+    if isinstance(v, float):
+        return round(v * scale, 12)
+    return np.round(np.asarray(v, dtype=float) * scale, 12).tolist()
+
+
+def _shapes(message: str, owner: Any) -> list[tuple[int, ...]]:
+    """Shapes a parameter may need: those NumPy's message names ("cannot reshape array
+    of size 1 into shape (10,)"), each of their sizes as a vector, then vectors as long
+    as the instance's arrays (their sizes, then their axes) and its positive integers.
+    Only the message names a matrix: a made-up one is easily singular (the rows of a
+    square "samples" matrix have a singular covariance), a vector seldom is."""
+    import re
+
+    out: list[tuple[int, ...]] = []
+    named = [tuple(int(d) for d in re.findall(r"\d+", m)) for m in
+             re.findall(r"\((\d+(?:,\s*\d+)*),?\)", message)]
+    out += [s for s in named if s and all(s)]
+    out += [(d,) for s in named for d in s if d]
+    for v in list(vars(owner).values())[:50] if hasattr(owner, "__dict__") else ():
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fiu" and 0 < v.size:
+            out += [(v.size,)] + [(d,) for d in v.shape]
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) \
+                and 0 < v:
+            out.append((int(v),))
+    seen: list[tuple[int, ...]] = []
+    for s in out:
+        if s not in seen and 0 < int(np.prod(s)) <= MAX_PROBE_SIZE:
+            seen.append(s)
+    return seen
 
 
 # -- binding a function to its point -----------------------------------------------------
@@ -1201,14 +1600,18 @@ Piece = tuple[str, Callable[[], Any]]
 
 
 def pieces_for(fn: Callable[..., Any], target: Callable[..., Any] | None,
-               req: schema.Request | dict[str, Any]) -> Iterator[Piece]:
+               req: schema.Request | dict[str, Any],
+               probe: schema.Probe | None = None) -> Iterator[Piece]:
     """(piece name, computation) in the order they are sent. A function gets its value,
     gradient, check, cost, trace and plot; a hand-written derivative (``target`` is the
     function it differentiates) gets its value, the pairing (whether its output fits),
     its own gradient and the verdict; so does a function recognised as returning
-    ``(value, gradient)``."""
+    ``(value, gradient)``. ``probe`` (`choose`): what was run instead of the guess, sent
+    first."""
     if isinstance(req, dict):  # a bare point (tests, older callers)
         req = schema.Request("", getattr(fn, "__name__", "f"), req)
+    if probe is not None:
+        yield "probe", lambda: probe
     held = tuple(req.held)
     call = Call.bind(fn, dict(req.point), held)
     if req.op == "sct":  # the code ad.sct generates (the editor's side-by-side view)

@@ -59,6 +59,15 @@ class Request:
     held: tuple[str, ...] = ()  # float parameters passed through, never differentiated
     selector: str = ""  # kinds "selector"/"order-selector": the parameter that picks
     axis: int = 0  # kind "selector": the axis of ``wrt[0]`` the selector's index is on
+    # what was guessed, which the kernel may replace when it does not run (`Probe`): the
+    # point's made-up parameters, and how ``instance`` was found ("constructor" |
+    # "synthetic" are guesses; "directive" is the user's and never replaced)
+    synthetic: tuple[str, ...] = ()
+    instance_source: str = ""
+    # the classes of the file derived from the method's class, with what they need (a
+    # slice of its own, run only when the guessed instance does not work)
+    subclasses: str = ""
+    subclass_lines: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -305,12 +314,31 @@ class Transformed:
     argnums: list[str]  # the parameters differentiated
 
 
+@dataclass
+class Probe:
+    """What the kernel ran at, when the guessed point or instance did not work there (it
+    raised, returned NaN or inf, or hit a placeholder method): the first alternative
+    that did, after ``attempts`` failed ones (the requested point is the first), or
+    ``found`` False when none did (the pieces are then at the requested point)."""
+
+    found: bool
+    attempts: int  # failed attempts, the requested point and instance included
+    first: str  # why the requested point failed ("ValueError: ...", "NaN in the value")
+    point: dict[str, Json] = field(default_factory=dict)  # the values used (all of them)
+    changed: list[str] = field(default_factory=list)  # parameters whose values were replaced
+    instance: str = ""  # the class self was built from instead ("Rosenbrock")
+    instance_why: str = ""  # why the requested one was not used ("AbstractFunction() raised ...")
+    placeholder: str = ""  # "Link.deriv is not implemented on Link (returns NotImplementedError)"
+
+
 #: The pieces a function's request computes, in the order they are sent.
 PIECES: dict[str, type] = {
     "value": Value, "pairing": Pairing, "gradient": Gradient, "check": Check, "cost": Cost,
     "trace": Trace, "plot": Plot, "debug": Debug, "sct": SctCheck, "transformed": Transformed,
+    "probe": Probe,
 }  # fmt: skip
-Piece = Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug | SctCheck | Transformed
+Piece = (Value | Pairing | Gradient | Check | Cost | Trace | Plot | Debug | SctCheck | Transformed
+         | Probe)
 
 
 @dataclass

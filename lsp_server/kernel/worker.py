@@ -232,8 +232,8 @@ class RequestProcess:
             f = _with_hint(compute.failure(e, SLICE_FILENAME))
             return {"status": "error", "message": f"the module slice failed: {f.message}",
                     "error": schema.encode(f)}
-        try:  # a method is bound to an instance built here (compute.resolve)
-            fn, target = compute.resolve(ns, req)
+        try:  # a method is bound to an instance built here (compute.choose)
+            chosen = compute.choose(ns, req)
         except compute.Unavailable as e:
             return {"status": "error", "message": str(e)}
         except MemoryError:
@@ -244,7 +244,8 @@ class RequestProcess:
             return {"status": "error", "message": f"building {what} failed: {f.message}",
                     "error": schema.encode(f)}
         status, message = "ok", ""
-        for name, compute_piece in compute.pieces_for(fn, target, req):
+        for name, compute_piece in compute.pieces_for(chosen.fn, chosen.target, chosen.req,
+                                                      chosen.probe):
             if status == "error":
                 # the function itself failed: every other piece would only repeat it
                 self.send_piece(name, schema.Failure("the function raised (see its value)"))
@@ -381,8 +382,8 @@ class Zygote:
         import importlib
         import importlib.util
 
-        try:
-            tree = ast.parse(req.slice)
+        try:  # the derived classes' slice holds the slice (compute.choose may run it)
+            tree = ast.parse(req.subclasses or req.slice)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         folders = _search_path(req) + [os.getcwd()]

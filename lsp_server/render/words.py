@@ -83,7 +83,8 @@ def point_line(card: Card) -> str:
     src = card.point.source
     if card.point.synthetic and src != "synthetic":
         src += f"; synthetic {', '.join(card.point.synthetic)}"
-    return f"at {card.point.text or '(no parameters)'} ({src})"
+    note = f"; {card.point.note}" if card.point.note else ""
+    return f"at {card.point.text or '(no parameters)'} ({src}{note})"
 
 
 def point_text(card: Card) -> str:
@@ -260,7 +261,7 @@ def instance_line(card: Card) -> str:
         return ""
     how = {"constructor": "built without arguments", "directive": "from the directive",
            "synthetic": "synthetic: made-up arguments"}.get(i.source, i.source)
-    return f"self = {i.text} ({how})"
+    return f"self = {i.text} ({how}{'; ' + i.note if i.note else ''})"
 
 
 def unreached_line(card: Card) -> str:
