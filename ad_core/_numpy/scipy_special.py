@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 
+from .._core import Tracer
 from ..primitives import ops
 from ..primitives import special as sf
 
@@ -45,11 +46,24 @@ def _scipy_tables() -> tuple[dict, dict]:
             s.psi: sf.digamma, s.gamma: sf.gamma, s.loggamma: sf.loggamma,
             s.xlogy: sf.xlogy, s.xlog1py: sf.xlog1py, s.betaln: sf.betaln,
             s.ndtr: sf.ndtr, s.log_ndtr: sf.log_ndtr, s.ndtri: sf.ndtri,
+            s.gammainc: _a_held(sf.gammainc), s.gammaincc: _a_held(sf.gammaincc),
             # SciPy's own ufuncs for functions NumPy also has (NumPy's value, bit for bit):
             # the same rules
             s.log1p: ops.log1p, s.expm1: ops.expm1,
         }
     return _TABLE, _NAMES
+
+
+def _a_held(prim):
+    """SciPy's ``f(a, x)`` as the primitive ``f(x, a=a)``: ``a`` has no derivative rule."""
+    def call(a, x):
+        if isinstance(a, Tracer):
+            raise NotImplementedError(
+                f"scipy.special.{prim.name}(a, x) has a derivative rule in x only: a is "
+                "traced here (its derivative has no closed form)")
+        return prim(x, a=a)
+    call.__name__ = prim.name
+    return call
 
 
 def scipy_ufuncs() -> dict:

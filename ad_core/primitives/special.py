@@ -286,6 +286,40 @@ ndtri = defprim(
     sympy=lambda p: _sp.sqrt(2) * _sp.erfinv(2 * p - 1), flops=30,
     doc="Φ⁻¹(p), the inverse of ndtr (scipy.special.ndtri)")
 
+
+# The regularized incomplete gamma functions P(a, x) and Q(a, x) = 1 - P(a, x) (the chi² and
+# gamma distributions' CDFs). Their derivative in ``a`` has no closed form: ``a`` is a
+# parameter, as polygamma's order, and a traced ``a`` is refused where SciPy's ufunc is
+# dispatched (``ad_core/_numpy/scipy_special.py``).
+def _incomplete_gamma(name: str):
+    def impl(x, a=1.0):
+        s = _scipy()
+        if s is None:
+            import scipy.special as s  # only reachable from SciPy's own ufunc
+        return getattr(s, name)(a, x)
+    impl.__name__ = name
+    return impl
+
+
+def _gamma_density(x, a):
+    """x^(a-1) e^(-x) / Γ(a): dP(a, x)/dx (``xlogy``: finite at x = 0 when a = 1)."""
+    return exp(sub(sub(xlogy(np.subtract(a, 1.0), x), x), _via_scipy("gammaln", _lgamma)(a)))
+
+
+gammainc = defprim(
+    "gammainc", _incomplete_gamma("gammainc"),
+    partials=(lambda ans, x, a=1.0: _gamma_density(x, a),),
+    sympy=lambda x, a=1: _sp.lowergamma(a, x) / _sp.gamma(a), flops=60,
+    doc="P(a, x), the regularized lower incomplete gamma function (scipy.special.gammainc; "
+        "a is a parameter, not differentiated)")
+
+gammaincc = defprim(
+    "gammaincc", _incomplete_gamma("gammaincc"),
+    partials=(lambda ans, x, a=1.0: mul(-1.0, _gamma_density(x, a)),),
+    sympy=lambda x, a=1: _sp.uppergamma(a, x) / _sp.gamma(a), flops=60,
+    doc="Q(a, x) = 1 - P(a, x) (scipy.special.gammaincc; a is a parameter, not "
+        "differentiated)")
+
 # The primitives of this family (tests check each one).
 FAMILY = (digamma, polygamma, gammaln, gamma, loggamma, expit, logit, erfinv, erfcinv, xlogy,
-          xlog1py, betaln, ndtr, log_ndtr, ndtri)
+          xlog1py, betaln, ndtr, log_ndtr, ndtri, gammainc, gammaincc)

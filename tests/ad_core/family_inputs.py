@@ -94,6 +94,8 @@ SPECIAL = {
     "ndtr": lambda rng: (rng.normal(size=3) * 2.0,),
     "log_ndtr": lambda rng: (rng.uniform(-8.0, 3.0, 3),),
     "ndtri": lambda rng: (rng.uniform(0.05, 0.95, 3),),
+    "gammainc": lambda rng: (rng.uniform(0.2, 4.0, 3),),  # at the default a = 1
+    "gammaincc": lambda rng: (rng.uniform(0.2, 4.0, 3),),
 }
 
 COMPLEX = {

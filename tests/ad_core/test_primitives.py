@@ -427,6 +427,7 @@ ELEMENTWISE = {
     "erfcinv": (S((), 0.2, 1.8),), "xlogy": (S(), POS), "xlog1py": (S(), S((), -0.7, 3.0)),
     "betaln": (POS, POS),
     "ndtr": (S(),), "log_ndtr": (S((), -6.0, 3.0),), "ndtri": (S((), 0.05, 0.95),),
+    "gammainc": (S((), 0.2, 4.0),), "gammaincc": (S((), 0.2, 4.0),),
 }
 _SYM_OK = {
     "maximum": lambda x, y: apart(x, y), "minimum": lambda x, y: apart(x, y),

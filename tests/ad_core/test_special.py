@@ -53,6 +53,9 @@ UFUNC_CASES = [
     ("ndtr", lambda x: ss.ndtr(x), (np.array([-2.0, 0.1, 1.3]),)),
     ("log_ndtr", lambda x: ss.log_ndtr(x), (np.array([-30.0, -2.0, 0.1, 1.3]),)),
     ("ndtri", lambda x: ss.ndtri(x), (np.array([0.02, 0.5, 0.9]),)),
+    ("gammainc", lambda x: ss.gammainc(2.5, x), (np.array([0.3, 1.0, 4.0]),)),
+    ("gammaincc", lambda x: ss.gammaincc(np.array([0.5, 1.0, 3.0]), x ** 2),
+     (np.array([0.4, 1.1, 2.0]),)),
     ("log1p", lambda x: ss.log1p(x), (np.array([-0.5, 0.1, 3.0]),)),
     ("expm1", lambda x: ss.expm1(x), (np.array([-0.5, 1e-9, 3.0]),)),
     ("composite", lambda x: np.sum(ss.expit(x) * ss.gammaln(x ** 2 + 1.0)),
@@ -142,6 +145,15 @@ def test_scipy_python_functions_on_traced_values_name_themselves_and_the_drop_in
         pattern = rf"scipy\.special\.{name} .*ad_core\.special\.{name}"
         with pytest.raises(TypeError, match=pattern):
             ad.grad(lambda v, fn=fn: np.sum(fn(v)))(x)
+
+
+@pytest.mark.parametrize("mode", [ad.grad, ad.jacfwd])
+def test_incomplete_gamma_refuses_a_traced_shape_parameter(mode):
+    # the derivative in a has no closed form: refused by name, in both modes, never 0
+    for f in (ss.gammainc, ss.gammaincc):
+        with pytest.raises(NotImplementedError, match=rf"^scipy\.special\.{f.__name__}\(a, x\) "
+                           "has a derivative rule in x only"):
+            mode(lambda a, f=f: f(a, 1.5))(2.0)
 
 
 def test_an_unruled_scipy_ufunc_names_scipy_not_numpy():
