@@ -775,7 +775,11 @@ def _shaped(x: Any) -> bool:
 def _output(call: Call) -> Any:
     """f's output at the point, or Unavailable when it is not one real number or array
     (the check, the cost, the plot and the comparison with ad.sct take only those)."""
-    out = call.f(*call.args)
+    return _real_output(call, call.f(*call.args))
+
+
+def _real_output(call: Call, out: Any) -> Any:
+    """``out`` (f's output), or Unavailable when it is not one real number or array."""
     if is_number(out) or is_numeric_array(out):
         return out
     kind = output_kind(out)
@@ -920,7 +924,7 @@ def piece_check(call: Call) -> schema.Check:
             pcall = call.with_output(_named(g, call.fn, call.names))
             rows.append((ad.check_grad(pcall.f, *call.args, argnums=argnums), label))
         return _check_of(rows, call, "ad", "gradient", call.argnums, "")
-    if not is_number(_output(call)):
+    if not is_number(_real_output(call, out)):  # f runs once here: user code may be slow
         raise Unavailable(f"{call.name} returns an array, not a number: the check covers "
                           "gradients of scalar functions")
     r = ad.check_grad(call.f, *call.args, argnums=argnums)
@@ -1289,9 +1293,11 @@ def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...
     return seen
 
 
-def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...]) -> list[Fit]:
-    """Every reading of ``h`` as the derivative of ``call`` that the shapes allow."""
-    out = call.f(*call.args)
+def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...], out: Any = None) -> list[Fit]:
+    """Every reading of ``h`` as the derivative of ``call`` that the shapes allow
+    (``out``: its output at the point, when the caller has it)."""
+    if out is None:
+        out = call.f(*call.args)
     if output_kind(out) in ("complex", "bool"):
         raise NotAPair(f"{call.name} returns {describe(out)}: hand-written derivatives are "
                        "checked against functions with real outputs")
@@ -1327,11 +1333,12 @@ def check_hand(tcall: Call, hand_out: Any, kind: str, wrt: tuple[str, ...],
     if not tcall.argnums:
         raise NotAPair("its function has no float parameter at this point"
                        + tcall.missing_note())
-    stacked = _stacked(tcall, tcall.f(*tcall.args))  # a function returning [f1, f2, ...]
+    out = tcall.f(*tcall.args)
+    stacked = _stacked(tcall, out)  # a function returning [f1, f2, ...]
     if stacked is not None:
-        tcall = stacked[0]
+        tcall, _, out = stacked
     fits = fit(tcall, hand_out, "hessian" if kind == "hessian" else
-               "hvp" if kind == "hvp" else "derivative", wrt)
+               "hvp" if kind == "hvp" else "derivative", wrt, out)
     if not fits:
         raise NotAPair(_no_fit(tcall, hand_out, kind, wrt))
     first: tuple[schema.Pairing, schema.Check] | None = None
