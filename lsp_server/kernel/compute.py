@@ -833,8 +833,10 @@ def _stacked(call: Call, out: Any) -> tuple[Call, str, np.ndarray] | None:
     if not _numbers(out):
         return None
     leaves = list(_leaves(out))
-    if sum(int(np.size(e)) for e in leaves) > MAX_ELEMENTS:
-        return None
+    total = sum(int(np.size(e)) for e in leaves)
+    if total > MAX_ELEMENTS:  # say so: "not a number" would be untrue
+        raise Unavailable(f"{call.name} returns {describe(out)} with {total:,} values in all: "
+                          f"more than the {MAX_ELEMENTS:,} AD Lens reads as one output")
     try:
         plain = np.asarray(out)
         regular = plain.dtype != object

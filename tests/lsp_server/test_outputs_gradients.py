@@ -67,6 +67,12 @@ def one_deriv(x, z):
     return [d_z]
 
 
+# adlens: x=[0.5, 0.6]
+def pairwise(x):
+    d = np.ones((100, 100)) * x[0]
+    return d, d * x[1]
+
+
 # adlens: x=0.5, z=0.6
 def tuple_of_arrays(x, z):
     return np.array([x, z]) * z, x * z
@@ -217,6 +223,13 @@ def test_arrays_of_different_shapes_are_flattened_side_by_side(cards):
     assert c.gradient.shapes == {"x": [3], "z": [3]}
     assert value(c.gradient.values["z"]).tolist() == pytest.approx([0.5, 1.2, 0.5])
     assert "of the 2 returned values flattened side by side" in c.gradient.mode
+
+
+def test_a_list_too_large_to_read_as_one_output_says_so(cards):
+    c = cards["pairwise"]
+    why = c.why("gradient")
+    assert "returns a tuple of 2 (ndarray, ndarray) with 20,000 values in all" in why
+    assert "only a number" not in why
 
 
 def test_array_api_extra_updates_of_a_plain_array_are_followed(cards, functions):
