@@ -331,12 +331,42 @@ class _Reader(ast.NodeVisitor):
     def derived_from(self, node: ast.AST) -> set[str]:
         """Parameters an expression is computed from (directly, or through locals)."""
         out: set[str] = set()
-        for sub in ast.walk(node):
+        stack = [node]
+        while stack:
+            sub = stack.pop()
             if isinstance(sub, ast.Name):
                 if sub.id in self.alias:
                     out.add(self.alias[sub.id])
                 out |= self.derived.get(sub.id, set())
+            elif isinstance(sub, ast.Attribute):
+                if sub.attr in ("T", "real", "imag"):  # client.items is not made from client
+                    stack.append(sub.value)
+            elif isinstance(sub, ast.Call):
+                if self.follows(sub):
+                    stack.extend(sub.args)
+                    if isinstance(sub.func, ast.Attribute) and sub.func.attr in _ARRAY_ATTRS:
+                        stack.append(sub.func.value)  # x.reshape(...), x.copy()
+            elif not isinstance(sub, (ast.Await, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(sub))
         return out
+
+    def follows(self, call: ast.Call) -> bool:
+        """Whether a call's result is taken as made from its arguments: NumPy-style module
+        functions, elementwise builtins, the class's own methods and array methods. What an
+        unknown function of the arguments returns (``await lenses(client)``) is not."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in _SHAPE_KEEPING or func.id in ("pow", "abs", "round")
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id == "self":
+            return True
+        if root.id in self.alias or root.id in self.derived:
+            return func.attr in _ARRAY_ATTRS  # type: ignore[union-attr]
+        return root.id not in self.local_names  # np.exp(x), special.expit(x)
 
     def store_into(self, target: ast.expr) -> None:
         """``der[ii] = …`` with ``der`` computed from ``mu``: an element of a value made

@@ -170,3 +170,13 @@ def test_lengths_set_by_the_constructor():
     assert _len(m.function("Packed.parts").point.values["x"]) == 12
     # reshape(self._d): exactly that many values, more than x[0] says
     assert _len(m.function("Packed.flat").point.values["x"]) == 5
+
+
+@pytest.mark.parametrize("body", [
+    "    listed = await lenses(client, uri)\n    return [z for z in listed]\n",
+    "    edits = client.applied_edits[3:]\n    return edits[0]\n",
+    "    found = lookup(client)\n    for r in found:\n        pass\n",
+])
+def test_what_an_unknown_function_or_an_attribute_gives_is_not_made_from_the_argument(body):
+    src = f"{HEAD}async def f(client, uri):\n{body}"
+    assert analyze(src).function("f").point.values["client"] == 0.5
