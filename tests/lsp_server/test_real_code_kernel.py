@@ -247,7 +247,8 @@ def needs(model, x):
     doc = json.loads(r.stdout)
     assert r.returncode == 1 and doc["exit_code"] == 1
     cards = {c["function"]: c for c in doc["files"][0]["cards"]}
-    assert cards["Model.grad"]["instance"] == {"text": "Model(2.0)", "source": "directive"}
+    assert cards["Model.grad"]["instance"] == {"text": "Model(2.0)", "source": "directive",
+                                              "note": ""}
     assert cards["Model.grad"]["rule"].startswith("in the class")
     assert cards["jac_wrong_dimensions"]["pairing"]["fits"] is False
     assert any("jac_wrong_dimensions" in line for line in doc["not_paired"])
