@@ -195,15 +195,18 @@ def _grad_one(f, args, k, x, method, step):
             up, dn = flat.copy(), flat.copy()
             up[i] += h
             dn[i] -= h
+            # Divide by the step actually represented (x + h rounds), not the nominal h;
+            # read before f runs, which may write into its argument
+            taken = _taken(up[i] - dn[i], h, flat[i])
             fu = _scalar_out(_call(f, args, k, _point(scalar, up, shape)), f, who)
             fd = _scalar_out(_call(f, args, k, _point(scalar, dn, shape)), f, who)
-            # Divide by the step actually represented (x + h rounds), not the nominal h.
-            g[i] = (fu - fd) / _taken(up[i] - dn[i], h, flat[i])
+            g[i] = (fu - fd) / taken
         else:
             p = flat.copy()
             p[i] += h if method == "forward" else -h
+            taken = _taken(p[i] - flat[i], h, flat[i])
             fp = _scalar_out(_call(f, args, k, _point(scalar, p, shape)), f, who)
-            g[i] = (fp - f0) / _taken(p[i] - flat[i], h, flat[i])
+            g[i] = (fp - f0) / taken
     return float(g[0]) if scalar else g.reshape(shape)
 
 

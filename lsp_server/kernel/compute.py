@@ -641,6 +641,43 @@ def differentiable(v: Any) -> bool:
     return isinstance(v, np.ndarray) and v.dtype.kind == "f"
 
 
+def _fresh(a: Any) -> Any:
+    return a.copy() if isinstance(a, (np.ndarray, list, dict)) else a
+
+
+class _FreshKwargs(dict):
+    """Keyword arguments handed out as copies (`_FreshArgs`). ``**kwargs`` reads a dict's
+    storage directly unless its type has its own ``__iter__``: then keys and items."""
+
+    def __iter__(self):  # type: ignore[override]
+        return iter(dict.keys(self))
+
+    def __getitem__(self, k):  # type: ignore[override]
+        return _fresh(dict.__getitem__(self, k))
+
+    def items(self):  # type: ignore[override]
+        return [(k, _fresh(v)) for k, v in dict.items(self)]
+
+    def values(self):  # type: ignore[override]
+        return [_fresh(v) for v in dict.values(self)]
+
+    def keys(self):  # type: ignore[override]
+        return dict.keys(self)
+
+
+class _FreshArgs(tuple):
+    """The point's arguments, handed out as copies: a function that writes into its own
+    argument (``x[0] = 10.0``) must not change the point of the runs after it (the
+    gradient, finite differences, the check), which would make them silently wrong."""
+
+    def __iter__(self):  # type: ignore[override]
+        return (_fresh(a) for a in tuple.__iter__(self))
+
+    def __getitem__(self, i):  # type: ignore[override]
+        got = tuple.__getitem__(self, i)
+        return _FreshArgs(got) if isinstance(i, slice) else _fresh(got)
+
+
 @dataclasses.dataclass
 class Call:
     """A function bound to its point: positional args, keyword args, argnums."""
@@ -652,6 +689,10 @@ class Call:
     argnums: tuple[int, ...]
     held: tuple[str, ...] = ()  # float parameters passed through untouched
     missing: tuple[str, ...] = ()  # *args / **kwargs that got no value
+
+    def __post_init__(self) -> None:
+        self.args = _FreshArgs(self.args)
+        self.kwargs = _FreshKwargs(self.kwargs)
 
     @classmethod
     def bind(cls, fn: Callable[..., Any], point: dict[str, Any],

@@ -35,7 +35,10 @@ import numpy as np
 
 class Banana:
     def __init__(self, dimension=6):
-        self.n = int(dimension)
+        n = 0  # counted, so that static inference cannot read the size (shapes.py does
+        for _ in range(dimension):  # read `self.n = int(dimension)`): the probe must
+            n += 1
+        self.n = n
 
     def __call__(self, x):
         y = np.array(x, dtype=float).reshape(self.n)
@@ -50,8 +53,11 @@ import numpy as np
 
 class Blocks:
     def __init__(self, k=4):
-        self.k = k
-        self.x0 = np.linspace(0.0, 1.0, 3 * k)
+        n = 0  # counted: static inference reads x[:self.k] when self.k = k (shapes.py)
+        for _ in range(k):
+            n += 1
+        self.k = n
+        self.x0 = np.linspace(0.0, 1.0, 3 * n)
 
     def fun(self, x):
         a, b, c = x[:self.k], x[self.k:2 * self.k], x[2 * self.k:]
