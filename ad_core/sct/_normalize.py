@@ -34,7 +34,7 @@ _NONDIFF_NUMPY = {np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, 
 _NONDIFF_ATTRS = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 # (not ``item``: of a real one-element value it is the identity, derivative 1, not a constant;
 # the tape refuses it, and AD Lens's kernel keeps its derivative)
-_NONDIFF_METHODS = {"argmax", "argmin", "argsort", "any", "all", "nonzero", "tolist"}
+_NONDIFF_METHODS = {"argmax", "argmin", "argsort", "any", "all", "nonzero"}
 
 _UNSUPPORTED_STMT = {
     ast.Try: "try", ast.With: "with", ast.AsyncWith: "async with", ast.Global: "global",
@@ -786,6 +786,12 @@ class Normalizer:
         if isinstance(f, types.FunctionType) and _is_user_function(f):
             return ast.Call(e.func, args, kws), ir.CALL, f
         if f is None:
+            if isinstance(e.func, ast.Attribute) and e.func.attr == "tolist" \
+                    and self.carries(e.func.value):
+                # a list of the elements: the transformer has no list values to give
+                # adjoints to (staged, its derivative came out silently zero)
+                raise _err(".tolist() of a value that depends on the input is not "
+                           "supported by source transformation", e, self.src, ".tolist()")
             if isinstance(e.func, ast.Attribute):
                 recv = self.expr(e.func.value, out, line)
                 func = ast.Attribute(recv, e.func.attr, ast.Load())

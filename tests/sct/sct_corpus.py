@@ -384,6 +384,11 @@ def uses_aliased_aug(x):
     return np.sum(y * x)
 
 
+def uses_tolist(x):
+    v = x.tolist()  # staged, this once gave a silently zero gradient
+    return v[0] * v[1]
+
+
 def uses_float(x):
     return float(x) * x
 

@@ -26,6 +26,7 @@ UNSUPPORTED = [
     ("uses_append", "out.append(x)", "append"),
     ("uses_comprehension", "np.stack([x * k", "comprehension"),
     ("uses_float", "return float(x)", "float()"),
+    ("uses_tolist", "v = x.tolist()", ".tolist()"),
     ("uses_unknown_call", "np.gradient", "gradient"),
     ("uses_complex", "np.fft.fft", "complex"),
     ("uses_aliased_aug", "y += 1.0", "in place"),
