@@ -209,6 +209,37 @@ def test_a_wrong_ad_rule_stays_wrong_after_the_second_finite_difference_run():
     assert "AD 4.5" in r.message and "finite differences 6.75" in r.message
 
 
+def test_reproducible_but_inaccurate_finite_differences_condemn_nothing():
+    # a jump (SciPy's Gear benchmark: floor at an integer point): central differences give
+    # jump / 2h, again and again; AD's 0 is not wrong, and nothing measures the derivative
+    r = ad.check_grad(lambda x: np.floor(x[0]) * x[1] + x[1], np.array([1.0, 2.0]))
+    assert r.outcome == "unverified", r.message
+    assert r.message.startswith("∂<lambda>/∂x[0] cannot be checked at x[0]=1.0: finite "
+                                "differences are not accurate there (central ")
+    assert "AD 0.0" in r.message and "jumps, oscillates or is too large" in r.message
+
+    # a small derivative of a large value (SciPy's Meyer: sums of squares near 1e9):
+    # central differences lose digits to rounding; the extrapolated ones agree with AD
+    def meyer_like(x):
+        return 1e10 + 3.0 * x ** 2
+
+    first = ad.numeric.gradient(meyer_like, 0.7)
+    assert abs(first - 4.2) > 1e-5 * 4.2  # the plain differences are off
+    r = ad.check_grad(meyer_like, 0.7)
+    assert r.outcome != "wrong", r.message
+
+
+def test_extrapolated_differences_still_confirm_a_wrong_rule():
+    @ad.custom_vjp
+    def cube(x):
+        return x ** 3
+
+    cube.defvjp(lambda x: (x ** 3, x), lambda x, g: (g * 2.0 * x ** 2,))  # 3x² is right
+    r = ad.check_grad(lambda x: 1e3 * np.sum(cube(x)), np.array([1.5, 0.5]))
+    assert r.outcome == "wrong", r.message
+    assert "AD 4500.0, finite differences 6750.0; 1 more component(s) off" in r.message
+
+
 def test_a_confirming_finite_difference_run_that_fails_is_said_not_called_noise():
     calls = {"n": 0}
 
