@@ -1384,6 +1384,13 @@ def check_hand(tcall: Call, hand_out: Any, kind: str, wrt: tuple[str, ...],
                "hvp" if kind == "hvp" else "derivative", wrt, out)
     if not fits:
         raise NotAPair(_no_fit(tcall, hand_out, kind, wrt))
+    return _first_verified(tcall, fits, kind, vector)
+
+
+def _first_verified(tcall: Call, fits: list[Fit], kind: str, vector: Any
+                    ) -> tuple[schema.Pairing, schema.Check]:
+    """The first reading that verifies, else the first reading's verdict (readings can
+    coincide in shape; a ✗ stands only when no reading of the output is right)."""
     first: tuple[schema.Pairing, schema.Check] | None = None
     for f in fits:
         check = _check_fit(tcall, f, kind, vector)
@@ -1559,17 +1566,7 @@ def check_selector(call: Call, param: str, axis: int, wrt: tuple[str, ...],
         raise NotAPair(f"with {param}=i it returns shape {hands[0].shape}, which is not "
                        f"∂{value.name}/∂{wrt[0]} on axis {ax} (output shape {out_shape}; "
                        f"{wrt[0]} {x_shape})")
-    first: tuple[schema.Pairing, schema.Check] | None = None
-    for f in fits:
-        check = _check_fit(value, f, "derivative", None)
-        pairing = schema.Pairing(True, _fit_words(value, f, "derivative"), check.kind,
-                                 check.wrt, check.held)
-        if check.outcome == "verified":
-            return pairing, check
-        if first is None:
-            first = (pairing, check)
-    assert first is not None
-    return first
+    return _first_verified(value, fits, "derivative", None)
 
 
 def _selecting(call: Call, param: str, value: Any) -> Call:
