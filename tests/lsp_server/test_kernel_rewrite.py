@@ -13,10 +13,8 @@ import ast
 
 import numpy as np
 import pytest
+from kernel_cards import cards_of
 
-from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool
 from lsp_server.kernel.rewrite import rewrite
 
 SRC = '''\
@@ -74,12 +72,7 @@ def closure(x):
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=20.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC)
 
 
 def _fd(f, x, h=1e-6):
@@ -186,12 +179,7 @@ def one_of_two(x):
 
 @pytest.fixture(scope="module")
 def conversion_cards():
-    pool = KernelPool(1, time_limit=20.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(CONVERSIONS)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(CONVERSIONS)
 
 
 def _plain_conversion(name):

@@ -11,10 +11,8 @@ import ast
 
 import numpy as np
 import pytest
+from kernel_cards import cards_of
 
-from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool
 from lsp_server.kernel.rewrite import rewrite
 
 SRC = '''\
@@ -72,12 +70,7 @@ POINTS = {"accumulate": np.array([0.5, 1.0, 1.5]),
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=20.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC)
 
 
 @pytest.fixture(scope="module")

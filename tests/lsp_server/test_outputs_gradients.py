@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from kernel_cards import cards_of
 
 from lsp_server import render
-from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool
 
 SRC = '''\
 import types
@@ -107,12 +105,7 @@ POINTS = {
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=20.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from kernel_cards import cards_of
 
 from lsp_server import render
 from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool, compute
+from lsp_server.kernel import compute
 
 SRC = '''\
 import numpy as np
@@ -141,12 +141,7 @@ def f(x, kx=None):
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=20.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC)
 
 
 def test_a_right_selector_is_verified_column_by_column_per_point(cards):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kernel_cards import cards_of
 
 from lsp_server import render
 from lsp_server.analysis import analyze
@@ -128,12 +129,7 @@ def total(z, *params):
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=10.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC, time_limit=10.0)
 
 
 def test_partials_are_checked_against_one_partial_the_others_held(cards):

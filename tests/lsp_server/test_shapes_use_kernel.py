@@ -5,10 +5,7 @@ get a gradient, and their hand-written derivatives are checked there."""
 from __future__ import annotations
 
 import pytest
-
-from lsp_server.analysis import analyze
-from lsp_server.cards import CardService
-from lsp_server.kernel import KernelPool
+from kernel_cards import cards_of
 
 SRC = '''\
 import numpy as np
@@ -85,12 +82,7 @@ class Cut:
 
 @pytest.fixture(scope="module")
 def cards():
-    pool = KernelPool(1, time_limit=10.0)
-    svc = CardService(pool, execution="always")
-    model = analyze(SRC)
-    out = {f.name: svc.card_sync(model, f.name) for f in model.functions}
-    pool.close()
-    return out
+    return cards_of(SRC, time_limit=10.0)
 
 
 @pytest.mark.parametrize(("name", "size"), [
