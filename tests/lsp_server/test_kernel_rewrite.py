@@ -10,12 +10,16 @@ other call is Python's (or the user's own ``float``)."""
 from __future__ import annotations
 
 import ast
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from kernel_cards import cards_of
 
 from lsp_server.kernel.rewrite import rewrite
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "robustness"))
+from kernel_cards import all_cards  # noqa: E402  (the robustness tests' helper)
 
 SRC = '''\
 import numpy as np
@@ -72,7 +76,7 @@ def closure(x):
 
 @pytest.fixture(scope="module")
 def cards():
-    return cards_of(SRC)
+    return all_cards(SRC, time_limit=20.0)
 
 
 def _fd(f, x, h=1e-6):
@@ -179,7 +183,7 @@ def one_of_two(x):
 
 @pytest.fixture(scope="module")
 def conversion_cards():
-    return cards_of(CONVERSIONS)
+    return all_cards(CONVERSIONS, time_limit=20.0)
 
 
 def _plain_conversion(name):

@@ -8,12 +8,16 @@ a message that says so."""
 from __future__ import annotations
 
 import ast
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from kernel_cards import cards_of
 
 from lsp_server.kernel.rewrite import rewrite
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "robustness"))
+from kernel_cards import all_cards  # noqa: E402  (the robustness tests' helper)
 
 SRC = '''\
 import numpy as np
@@ -70,7 +74,7 @@ POINTS = {"accumulate": np.array([0.5, 1.0, 1.5]),
 
 @pytest.fixture(scope="module")
 def cards():
-    return cards_of(SRC)
+    return all_cards(SRC, time_limit=20.0)
 
 
 @pytest.fixture(scope="module")

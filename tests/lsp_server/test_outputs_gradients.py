@@ -6,11 +6,16 @@ updates; each in the real kernel, against finite differences computed here."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from kernel_cards import cards_of
 
 from lsp_server import render
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "robustness"))
+from kernel_cards import all_cards  # noqa: E402  (the robustness tests' helper)
 
 SRC = '''\
 import types
@@ -105,7 +110,7 @@ POINTS = {
 
 @pytest.fixture(scope="module")
 def cards():
-    return cards_of(SRC)
+    return all_cards(SRC, time_limit=20.0)
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,18 @@ itself: a right one ✓, a wrong one ✗, an output that does not fit is no pair
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
-from kernel_cards import cards_of
 
 from lsp_server import render
 from lsp_server.analysis import analyze
 from lsp_server.kernel import compute
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "robustness"))
+from kernel_cards import all_cards  # noqa: E402  (the robustness tests' helper)
 
 SRC = '''\
 import numpy as np
@@ -141,7 +146,7 @@ def f(x, kx=None):
 
 @pytest.fixture(scope="module")
 def cards():
-    return cards_of(SRC)
+    return all_cards(SRC, time_limit=20.0)
 
 
 def test_a_right_selector_is_verified_column_by_column_per_point(cards):

@@ -4,8 +4,13 @@ get a gradient, and their hand-written derivatives are checked there."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
-from kernel_cards import cards_of
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "robustness"))
+from kernel_cards import all_cards  # noqa: E402  (the robustness tests' helper)
 
 SRC = '''\
 import numpy as np
@@ -82,7 +87,7 @@ class Cut:
 
 @pytest.fixture(scope="module")
 def cards():
-    return cards_of(SRC, time_limit=10.0)
+    return all_cards(SRC, time_limit=10.0)
 
 
 @pytest.mark.parametrize(("name", "size"), [
