@@ -238,7 +238,8 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
             add(f"{m.group(1)}_{f}", "hessian",
                 f"by name: {m.group(1)}_{f} and {name} (value and Hessian)")
     for dpre, fpre in (("jac_", "fun_"), ("grad_", "func_"), ("grad_", "fun_"),
-                       ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_")):
+                       ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_"),
+                       ("fprime_", "f_")):  # fmin_slsqp's f_eqcons / fprime_eqcons
         if name.startswith(dpre) and len(name) > len(dpre):
             kind = "hessian" if dpre == "hess_" else "derivative"
             add(fpre + name[len(dpre):], kind, f"by name: SciPy's {fpre}X / {dpre}X")

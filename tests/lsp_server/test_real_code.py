@@ -322,6 +322,11 @@ def test_numbered_functions_are_no_chain_and_prefixed_pairs_are():
            "def _logistic_grad(w, X):\n    return X\n")
     p = analyze(src).function("_logistic_grad").pairing
     assert p.of == "_logistic_loss" and p.kind == "derivative"
+    # fmin_slsqp's f_eqcons / fprime_eqcons, as SciPy's own tests write them
+    src = ("def f_eqcon(x):\n    return x[0] - x[1]\n\n\n"
+           "def fprime_eqcon(x):\n    return [1.0, -1.0]\n")
+    p = analyze(src).function("fprime_eqcon").pairing
+    assert (p.of, p.kind) == ("f_eqcon", "derivative") and "f_X / fprime_X" in p.rule
 
 
 def test_star_args_without_values_say_so_and_keyword_dicts_get_their_keys():
