@@ -31,6 +31,8 @@ Rules, first that applies (each names itself on the card):
   ``deriv``/``derivative``/``fprime``; Astropy's ``evaluate``/``fit_deriv`` (derivatives
   w.r.t. the parameters); ``energy``/``force`` (the force is minus the derivative);
   M-estimators' ``rho``/``psi`` (ψ = ρ′);
+- by use: a function returning (value, gradient) by name returns ``(fX(…), gX(…))``,
+  two siblings (``fgX`` beside ``fX`` and ``gX``; ``X_and_grad`` with any two);
 - a docstring whose first sentence says "Derivative of X" / "Gradient of X" /
   "Jacobian of X" / "Hessian of X", X a sibling;
 - a selector: one function that is its own value and its derivatives, a parameter picking
@@ -84,15 +86,65 @@ _DOC = re.compile(r"\b(derivative|gradient|jacobian|hessian)\s+of\s+(?:the\s+)?"
 Lookup = Callable[[str], "Candidate | None"]
 
 
+def uses(funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef], in_class: bool
+         ) -> dict[str, tuple[str, str]]:
+    """Pairs a scope states by use: a function that returns (value, gradient) by name
+    (`VALUE_AND_GRAD`, or ``fgX`` beside ``fX`` and ``gX``, as fmin_tnc's tests write
+    it) and returns two calls of siblings, ``return self.f1(x, a), self.g1(x, a)``:
+    the second is the derivative of the first. Derivative name -> (function, rule)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, node in funcs.items():
+        fg = re.fullmatch(r"fg(\w*)", name)
+        if not (VALUE_AND_GRAD.fullmatch(name) or fg):
+            continue
+        for ret in _returns(node):
+            if not (isinstance(ret, ast.Tuple) and len(ret.elts) == 2):
+                continue
+            f, g = (_callee(e, in_class) for e in ret.elts)
+            if not (f and g and f != g and f in funcs and g in funcs):
+                continue
+            if fg and (f, g) != (f"f{fg.group(1)}", f"g{fg.group(1)}"):
+                continue
+            out.setdefault(g, (f, f"by use: {name} returns ({f}(…), {g}(…)), its value "
+                                  "and gradient"))
+    return out
+
+
+def _returns(node: ast.AST) -> list[ast.expr]:
+    """The values ``node``'s own ``return`` statements return (not nested functions')."""
+    found: list[ast.expr] = []
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Return) and n.value is not None:
+            found.append(n.value)
+        todo.extend(ast.iter_child_nodes(n))
+    return found
+
+
+def _callee(e: ast.expr, in_class: bool) -> str | None:
+    """``f`` of ``f(...)``, or of ``self.f(...)`` in a class."""
+    if not isinstance(e, ast.Call):
+        return None
+    if isinstance(e.func, ast.Name) and not in_class:
+        return e.func.id
+    if in_class and isinstance(e.func, ast.Attribute) and isinstance(e.func.value, ast.Name) \
+            and e.func.value.id in ("self", "cls"):
+        return e.func.attr
+    return None
+
+
 def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
          lookup: Lookup, in_class: bool, docstring: str | None,
          directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
-         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-         ) -> Pairing | None:
+         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+         used: tuple[str, str] | None = None) -> Pairing | None:
     """The pairing of function ``name`` (parameters ``params``, ``required`` of them
     without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
     same scope (the module, or the class and its bases); ``node``, the def, is read for a
-    selector parameter (`selector`)."""
+    selector parameter (`selector`); ``used`` is the scope's pairing by use (`uses`)."""
     if directive_of:
         c = lookup(directive_of)
         of = c.of if c is not None else directive_of
@@ -116,6 +168,10 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
     if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
         return Pairing(name, name, "value-and-gradient",
                        f"by name: {name} returns (value, gradient)")
+    if used is not None:
+        c = lookup(used[0])
+        if c is not None and not c.abstract and _callable_like(params, required, c, False):
+            return Pairing(c.of, c.target, "derivative", used[1], (), c.returns_gradient)
     for proposal in _proposals(name, in_class):
         partner, kind, rule = proposal[:3]
         wrt_named = proposal[3] if len(proposal) > 3 else ()

@@ -1173,7 +1173,8 @@ def _norm(x: Any) -> float | None:
 
 def value_and_gradient_by_shape(out: Any, call: Call) -> bool:
     """``out`` is ``(value, gradient[, extra])``: a float first, then a float number or
-    array with the shape of the (one) differentiated argument, or of all of them flat."""
+    array with the shape of the (one) differentiated argument, of all of them flat, or of
+    exactly one of them (``fg(x, a=100.0)``: the others are parameters it holds)."""
     if not isinstance(out, tuple) or len(out) not in (2, 3) or not call.argnums:
         return False
     v, g = out[0], out[1]
@@ -1188,7 +1189,9 @@ def value_and_gradient_by_shape(out: Any, call: Call) -> bool:
     shapes = [np.shape(call.args[k]) for k in call.argnums]
     if len(shapes) == 1:
         return ga.shape == shapes[0]
-    return ga.ndim == 1 and ga.size == sum(int(np.prod(s)) for s in shapes)
+    if ga.ndim == 1 and ga.size == sum(int(np.prod(s)) for s in shapes):
+        return True
+    return shapes.count(ga.shape) == 1  # two of that shape: which one it is, is a guess
 
 
 def value_part(call: Call) -> Call:

@@ -340,3 +340,46 @@ def test_star_args_without_values_say_so_and_keyword_dicts_get_their_keys():
     assert m.function("scaled").point.values["options"] == {"scale": 0.5}
     assert not [p for p in m.function("scaled").problems if p.code == "needs-point"]
     assert m.function("given").point.values == {"x": 1.0, "rest": [2.0, 3.0]}
+
+
+def test_a_value_and_gradient_function_pairs_the_two_siblings_it_returns():
+    # fmin_tnc's tests: fg1 returns (f1(x), g1(x)), so g1 is the gradient of f1
+    src = '''\
+class Problems:
+    def f1(self, x, a=100.0):
+        return a * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+    def g1(self, x, a=100.0):
+        return [x[0], x[1]]
+
+    def fg1(self, x, a=100.0):
+        return self.f1(x, a), self.g1(x, a)
+
+    def h2(self, x):
+        return x
+
+    def f2(self, x):
+        return x
+
+    def fg2(self, x):
+        return self.f2(x), self.h2(x)
+
+
+def loss(w):
+    return w @ w
+
+
+def step(w):
+    return 2 * w
+
+
+def loss_and_grad(w):
+    return loss(w), step(w)
+'''
+    model = analyze(src)
+    p = model.function("Problems.g1").pairing
+    assert (p.of, p.kind) == ("Problems.f1", "derivative")
+    assert p.rule == "by use: fg1 returns (f1(…), g1(…)), its value and gradient"
+    assert model.function("Problems.h2").pairing is None  # fg2 is no f2/g2 triple
+    assert model.function("step").pairing.of == "loss"  # a (value, gradient) name: any two
+    assert model.function("loss_and_grad").pairing.kind == "value-and-gradient"

@@ -281,3 +281,47 @@ def test_star_args_and_keyword_dicts_reach_the_function():
     assert given.value.value == 5.0
     assert given.gradient.values == {"x": 5.0, "rest[0]": 1.0, "rest[1]": 1.0}
     assert scaled.value.value == 0.25 and scaled.gradient.values == {"x": 0.5}
+
+
+def test_pairs_stated_by_use_are_checked_and_a_held_parameter_keeps_the_shape_rule(tmp_path):
+    path = tmp_path / "tnc_style.py"
+    path.write_text('''\
+import numpy as np
+
+
+class Problems:
+    def f1(self, x, a=100.0):
+        return a * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+    def g1(self, x, a=100.0):
+        dif = [0, 0]
+        dif[1] = 2 * a * (x[1] - x[0] ** 2)
+        dif[0] = -2.0 * (x[0] * (dif[1] - 1.0) + 1.0)
+        return dif
+
+    def fg1(self, x, a=100.0):
+        return self.f1(x, a), self.g1(x, a)
+
+    def f2(self, x):
+        return np.sum(np.sin(x))
+
+    def g2(self, x):
+        return np.sin(x)  # wrong: cos
+
+    def fg2(self, x):
+        return self.f2(x), self.g2(x)
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    g1 = next(c for c in cards if c.startswith("Problems.g1("))
+    assert "paired  by use: fg1 returns (f1(…), g1(…)), its value and gradient" in g1
+    assert "verdict ✓" in g1
+    g2 = next(c for c in cards if c.startswith("Problems.g2("))
+    assert "verdict ✗" in g2
+    # fg1(x, a=100.0): a (value, gradient) by shape though `a` is a float parameter too
+    fg1 = next(c for c in cards if c.startswith("Problems.fg1("))
+    assert "paired  by shape" in fg1 and "w.r.t. x; a held" in fg1 and "verdict ✓" in fg1
+    assert "verdict ✗" in next(c for c in cards if c.startswith("Problems.fg2("))
+    assert r.returncode == 1
