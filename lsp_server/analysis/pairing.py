@@ -32,7 +32,8 @@ Rules, first that applies (each names itself on the card):
   w.r.t. the parameters); ``energy``/``force`` (the force is minus the derivative);
   M-estimators' ``rho``/``psi`` (ψ = ρ′);
 - by use: a function returning (value, gradient) by name returns ``(fX(…), gX(…))``,
-  two siblings (``fgX`` beside ``fX`` and ``gX``; ``X_and_grad`` with any two);
+  two siblings (``fgX`` beside ``fX`` and ``gX``; ``X_and_grad`` with any two), or
+  ``X_and_p_and_pp``-style names three: each the derivative of the one before;
 - a docstring whose first sentence says "Derivative of X" / "Gradient of X" /
   "Jacobian of X" / "Hessian of X", X a sibling;
 - a selector: one function that is its own value and its derivatives, a parameter picking
@@ -95,19 +96,31 @@ def uses(funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef], in_class: boo
     out: dict[str, tuple[str, str]] = {}
     for name, node in funcs.items():
         fg = re.fullmatch(r"fg(\w*)", name)
-        if not (VALUE_AND_GRAD.fullmatch(name) or fg):
+        if not (VALUE_AND_GRAD.fullmatch(name) or fg or _AND_DERIVATIVES.fullmatch(name)):
             continue
         for ret in _returns(node):
-            if not (isinstance(ret, ast.Tuple) and len(ret.elts) == 2):
+            if not (isinstance(ret, ast.Tuple) and len(ret.elts) in (2, 3)):
                 continue
-            f, g = (_callee(e, in_class) for e in ret.elts)
-            if not (f and g and f != g and f in funcs and g in funcs):
+            called = [_callee(e, in_class) for e in ret.elts]
+            if not all(c in funcs for c in called) or len(set(called)) < len(called):
                 continue
-            if fg and (f, g) != (f"f{fg.group(1)}", f"g{fg.group(1)}"):
+            if fg and called != [f"f{fg.group(1)}", f"g{fg.group(1)}"]:
                 continue
-            out.setdefault(g, (f, f"by use: {name} returns ({f}(…), {g}(…)), its value "
-                                  "and gradient"))
+            if len(called) == 3 and not _AND_DERIVATIVES.fullmatch(name):
+                continue  # (value, gradient, extra): the third is no derivative
+            what = ("its value and gradient" if len(called) == 2
+                    else "its value and first and second derivatives")
+            listed = ", ".join(f"{c}(…)" for c in called)
+            for f, g in zip(called, called[1:]):
+                out.setdefault(g, (f, f"by use: {name} returns ({listed}), {what}"))
     return out
+
+
+#: A name that says "value and its derivatives": f1_and_p_and_pp (SciPy's root-finding
+#: tests), fun_and_der, value_and_grad_and_hess
+_AND_DERIVATIVES = re.compile(
+    r"\w+?_and_(p|prime|fprime|d|der|deriv|derivative|grad|gradient|jac|jacobian)"
+    r"(_and_(pp|p2|prime2|fprime2|dd|d2|der2|deriv2|hess|hessian))?")
 
 
 def _returns(node: ast.AST) -> list[ast.expr]:

@@ -375,6 +375,26 @@ def step(w):
 
 def loss_and_grad(w):
     return loss(w), step(w)
+
+
+def f1(x):
+    return x ** 2 - 2 * x - 1
+
+
+def f1_1(x):
+    return 2 * x - 2
+
+
+def f1_2(x):
+    return 2.0 + 0 * x
+
+
+def f1_and_p_and_pp(x):
+    return f1(x), f1_1(x), f1_2(x)
+
+
+def stats(x):
+    return loss(x), f1(x), step(x)
 '''
     model = analyze(src)
     p = model.function("Problems.g1").pairing
@@ -383,3 +403,9 @@ def loss_and_grad(w):
     assert model.function("Problems.h2").pairing is None  # fg2 is no f2/g2 triple
     assert model.function("step").pairing.of == "loss"  # a (value, gradient) name: any two
     assert model.function("loss_and_grad").pairing.kind == "value-and-gradient"
+    # SciPy's root-finding tests: f1_and_p_and_pp returns (f1, f1_1, f1_2), a chain
+    assert model.function("f1_1").pairing.of == "f1"
+    p = model.function("f1_2").pairing
+    assert p.of == "f1_1" and p.rule == ("by use: f1_and_p_and_pp returns (f1(…), f1_1(…), "
+                                         "f1_2(…)), its value and first and second derivatives")
+    assert model.function("f1").pairing is None  # stats(x) is no (value, derivatives) name
