@@ -409,3 +409,8 @@ def stats(x):
     assert p.of == "f1_1" and p.rule == ("by use: f1_and_p_and_pp returns (f1(…), f1_1(…), "
                                          "f1_2(…)), its value and first and second derivatives")
     assert model.function("f1").pairing is None  # stats(x) is no (value, derivatives) name
+    # a test method named so takes nothing: no (value, gradient), no derivative
+    none = analyze("class T:\n    def test_fun_and_grad(self):\n        assert True\n\n"
+                   "    def grad_f(self):\n        pass\n\n    def f(self, x):\n"
+                   "        return x\n")
+    assert [f.pairing for f in none.functions if f.name != "T.f"] == [None, None]
