@@ -322,6 +322,8 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
         add(m.group(1), "partial", f"by name: {name} is ∂{m.group(1)}/∂{m.group(2)}",
             (m.group(2),))
     if in_class:
+        if name == "jacobian":  # cyipopt's Problem: objective / gradient, constraints / jacobian
+            add("constraints", "derivative", "in the class: cyipopt's constraints / jacobian")
         if name in _CLASS_DERIVS:
             funcs = ("evaluate",) if name == "fit_deriv" else _CLASS_FUNCS
             for f in funcs:

@@ -1278,6 +1278,8 @@ def _readings(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
     if len(out_shape) == 1 and len(x_shape) == 1 and a.shape == x_shape + out_shape \
             and out_shape != (1,) and x_shape != (1,):
         out.append((a.T.copy(), "transposed: one row per parameter"))
+    if a.ndim == 1 and len(full) == 2 and min(full) > 1 and a.size == full[0] * full[1]:
+        out.append((a.reshape(full), "flattened row by row"))  # cyipopt's jacobian
     if not out and a.ndim < len(full) and _broadcasts(a, full) and (a.ndim == 0 or out_shape):
         out.append((np.broadcast_to(a, full).copy(), "broadcast"))
     return out

@@ -325,3 +325,43 @@ class Problems:
     assert "paired  by shape" in fg1 and "w.r.t. x; a held" in fg1 and "verdict ✓" in fg1
     assert "verdict ✗" in next(c for c in cards if c.startswith("Problems.fg2("))
     assert r.returncode == 1
+
+
+def test_cyipopt_style_constraints_and_their_flat_jacobian(tmp_path):
+    path = tmp_path / "ipopt_style.py"
+    path.write_text('''\
+import numpy as np
+
+
+class Right:
+    def objective(self, x):
+        return x[0] * x[3] * np.sum(x[0:3]) + x[2]
+
+    def constraints(self, x):
+        return np.array((np.prod(x), np.dot(x, x)))
+
+    def jacobian(self, x):
+        return np.concatenate((np.prod(x) / x, 2 * x))
+
+
+class Wrong:
+    def objective(self, x):
+        return np.sum(x ** 2)
+
+    def constraints(self, x):
+        return np.array((np.prod(x), np.dot(x, x)))
+
+    def jacobian(self, x):
+        return np.concatenate((np.prod(x) / x, x))  # wrong: 2 * x
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    right = next(c for c in cards if c.startswith("Right.jacobian("))
+    assert ("paired  in the class: cyipopt's constraints / jacobian; read as the derivative "
+            "of constraints w.r.t. x (flattened row by row)") in right
+    assert "verdict ✓" in right
+    wrong = next(c for c in cards if c.startswith("Wrong.jacobian("))
+    assert "verdict ✗" in wrong and "flattened row by row" in wrong
+    assert r.returncode == 1
