@@ -1803,12 +1803,62 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
         except Exception as e:
             state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
             raise
+        if c is not None and c.outcome == "wrong" and not (self_pair or selected):
+            c = _held_made_up(c, call, target, req, held, kind, tuple(req.wrt))
         state["check"] = c
         return p
 
     yield "pairing", pairing
     yield "gradient", lambda: piece_gradient(value_part(own) if self_pair else own)
     yield "check", lambda: _stored(state)
+
+
+#: Values a made-up held parameter is tried at when a ✗ depends on it: labels and
+#: indicators are 0/1 more often than not (a logit's y: its gradient is (y - p)·x only for
+#: y in {0, 1}). Not 0: a held factor at 0 makes every derivative of it agree.
+HELD_TRIES = (1.0,)
+
+
+def _held_made_up(c: schema.Check, call: Call, target: Callable[..., Any] | None,
+                  req: schema.Request, held: tuple[str, ...], kind: str,
+                  wrt: tuple[str, ...]) -> schema.Check:
+    """A ✗ at parameters held in the verdict whose values AD Lens made up is checked
+    again with them at `HELD_TRIES`, one parameter at a time, then all together: when
+    the derivative then agrees, the ✗ was the made-up value's, not the derivative's (it
+    may hold only on the data's domain), and the verdict is unverified, saying so. A ✗
+    that stands at every try stays."""
+    made_up = [n for n in c.held if n in req.synthetic and _numeric(req.point.get(n))]
+    if not made_up or target is None:
+        return c
+    tpoint = dict(req.target_point if req.target_point is not None else req.point)
+    tries = [((n,), v) for n in made_up for v in HELD_TRIES]
+    if len(made_up) > 1:
+        tries += [(tuple(made_up), v) for v in HELD_TRIES]
+    for names, value in tries:
+        def at(point: dict[str, Any], names: tuple[str, ...] = names,
+               value: float = value) -> dict[str, Any]:
+            return {k: (np.full(np.shape(v), value).tolist() if k in names else v)
+                    for k, v in point.items()}
+
+        try:
+            dcall = Call.bind(call.fn, at(dict(req.point)), held)
+            tcall = Call.bind(target, at(tpoint), held)
+            if req.target_returns_gradient or _returns_pair(tcall):
+                tcall = value_part(tcall)
+            vector = _extra_vector(dcall, tcall) if kind == "hvp" else None
+            _, again = check_hand(tcall, dcall.f(*dcall.args), kind, wrt, vector)
+        except Exception:  # another value, another failure: the ✗ stands
+            continue
+        if again is not None and again.outcome == "verified":
+            said = ", ".join(names)
+            shown = ", ".join(f"{n}={_num(float(np.ravel(req.point[n])[0]))}"
+                              + ("…" if np.size(req.point[n]) > 1 else "") for n in names)
+            return dataclasses.replace(c, outcome="unverified", message=(
+                f"{c.message}; but with {said} all {_num(value)} it matches: the ✗ comes "
+                f"from {shown}, made up here, and the derivative may hold only for some "
+                f"values of {said} (labels?): give real ones, e.g. # adlens: "
+                f"{names[0]}=..."))
+    return c
 
 
 def _returns_pair(tcall: Call) -> bool:

@@ -365,3 +365,42 @@ class Wrong:
     wrong = next(c for c in cards if c.startswith("Wrong.jacobian("))
     assert "verdict ✗" in wrong and "flattened row by row" in wrong
     assert r.returncode == 1
+
+
+def test_a_cross_that_only_a_made_up_held_value_causes_is_unverified_and_says_why(tmp_path):
+    # optimagic's numdiff example functions: a logit's gradient (y - p)·x holds for
+    # labels y in {0, 1}, not at the y = 0.6 AD Lens makes up
+    path = tmp_path / "logit.py"
+    path.write_text('''\
+import numpy as np
+
+
+def logit_loglike(params, y, x):
+    q = 2 * y - 1
+    return np.sum(np.log(1 / (1 + np.exp(-(q * np.dot(x, params))))))
+
+
+def logit_loglike_gradient(params, y, x):
+    c = 1 / (1 + np.exp(-(np.dot(x, params))))
+    return np.dot(y - c, x)
+
+
+def scaled(params, k, x):
+    return np.sum(k * np.dot(x, params) ** 2)
+
+
+def scaled_gradient(params, k, x):
+    return 2 * np.dot(x, params) @ x * k * 3  # wrong for every k but 0
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    logit = next(c for c in cards if c.startswith("logit_loglike_gradient("))
+    assert "✗ ∂logit_loglike" in logit  # at the made-up point the components differ ...
+    assert ("but with y all 1 it matches: the ✗ comes from y=0.6, made up here, and the "
+            "derivative may hold only for some values of y") in logit  # ... but not the verdict
+    summary = next(line for line in out.splitlines() if "hand-written derivatives:" in line)
+    assert "1 wrong, 1 unverified" in summary
+    assert "logit.py:18: scaled_gradient: ✗" in out  # wrong at every value tried: ✗
+    assert r.returncode == 1
