@@ -20,7 +20,8 @@ Rules, first that applies (each names itself on the card):
   ``hessian``;
 - chains, each the derivative of the one before: ``f``/``f_fp``/``f_fpp`` (and
   ``f_f``/``f_fp``), ``f``/``fprime``/``fprime2``, ``deriv``/``deriv2``,
-  ``X_deriv``/``X_deriv2``, ``X``/``dX``/``ddX``, ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
+  ``X_deriv``/``X_deriv2``, ``X``/``deriv_X``/``deriv2_X``, ``X``/``dX``/``ddX``,
+  ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
 - partials (∂f/∂x only, the other parameters held): ``f_dx``, ``df_dx``, ``dfdx``, ``f_x``
   where ``x`` is a parameter of ``f``;
 - whole derivatives: ``f_grad``, ``grad_f``, ``f_gradient``, ``gradient_f``, ``f_der``,
@@ -82,6 +83,9 @@ _CLASS_HVP = ("hessp", "hess_prod", "hessian_product", "hessian_vector_product",
               "hess_vec")
 _DOC = re.compile(r"\b(derivative|gradient|jacobian|hessian)\s+of\s+(?:the\s+)?"
                   r"(?:function\s+)?[`'\"]*(\w+)", re.I)
+#: "Second derivative of the inverse": not the first derivative the docstring rule reads
+_HIGHER = re.compile(r"\b(second|third|fourth|fifth|higher|\d+(st|nd|rd|th)|[kn]-?th|"
+                     r"mixed|partial)[\s-]+(order\s+)?$", re.I)
 
 
 Lookup = Callable[[str], "Candidate | None"]
@@ -206,7 +210,7 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
                        f"by name: {name} returns (value, gradient)")
     if docstring:
         m = _DOC.search(docstring.split("\n\n", 1)[0])
-        if m:
+        if m and not _HIGHER.search(docstring[:m.start()]):
             word, partner = m.group(1).lower(), m.group(2)
             c = lookup(partner)
             if c is not None and c.name != name and not c.abstract \
@@ -271,6 +275,12 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
         prev = m.group(1) + (str(n - 1) if n > 2 else "")
         add(prev, "derivative", f"by name: the chain {m.group(1)}, {m.group(1)}2, …",
             unless=f"{m.group(1)}1")
+    m = re.fullmatch(r"(deriv|der)(\d?)_([A-Za-z_]\w*)", name)
+    if m and m.group(2) != "1":  # deriv_X, deriv2_X, deriv3_X: statsmodels' copula transforms
+        n = int(m.group(2) or 1)
+        prev = m.group(3) if n == 1 else f"{m.group(1)}{n - 1 if n > 2 else ''}_{m.group(3)}"
+        add(prev, "derivative", f"by name: the chain {m.group(3)}, {m.group(1)}_{m.group(3)}, "
+            f"{m.group(1)}2_{m.group(3)}, …")
     m = re.fullmatch(r"d(\d)(\w+?)_d([A-Za-z]\w*?)\1", name)
     if m:
         n, f, x = int(m.group(1)), m.group(2), m.group(3)

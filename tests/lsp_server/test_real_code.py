@@ -414,3 +414,47 @@ def stats(x):
                    "    def grad_f(self):\n        pass\n\n    def f(self, x):\n"
                    "        return x\n")
     assert [f.pairing for f in none.functions if f.name != "T.f"] == [None, None]
+
+
+def test_prefix_chains_and_a_docstring_naming_a_higher_derivative():
+    # statsmodels' copula transforms: inverse, deriv_inverse, deriv2_inverse, ...
+    src = '''\
+class Transform:
+    def inverse(self, phi, theta):
+        return phi * theta
+
+    def deriv_inverse(self, phi, theta):
+        return theta + 0 * phi
+
+    def deriv2_inverse(self, phi, theta):
+        return 0 * phi
+
+    def deriv3_inverse(self, phi, theta):
+        return 0 * phi
+
+
+class Generic:
+    def inverse(self, phi, theta):
+        return phi * theta
+
+    def deriv2_inverse(self, phi, theta):
+        """Second derivative of the inverse transformation function."""
+        return 0 * phi
+
+    def curvature(self, phi, theta):
+        """2nd-order derivative of the inverse."""
+        return 0 * phi
+
+    def slope(self, phi, theta):
+        """Derivative of the inverse."""
+        return theta + 0 * phi
+'''
+    model = analyze(src)
+    assert model.function("Transform.deriv_inverse").pairing.of == "Transform.inverse"
+    assert model.function("Transform.deriv2_inverse").pairing.of == "Transform.deriv_inverse"
+    p = model.function("Transform.deriv3_inverse").pairing
+    assert p.of == "Transform.deriv2_inverse" and p.kind == "derivative"
+    # no deriv_inverse beside it, and "Second derivative of" is no first derivative
+    assert model.function("Generic.deriv2_inverse").pairing is None
+    assert model.function("Generic.curvature").pairing is None
+    assert model.function("Generic.slope").pairing.of == "Generic.inverse"
