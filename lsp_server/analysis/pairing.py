@@ -181,10 +181,11 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
         of, target = (me.of, me.target) if me is not None else (name, name)
         return Pairing(of, target, picked.kind, picked.rule(name), (picked.wrt,),
                        selector=picked.param, axis=picked.axis)
-    if not params and not (node is not None and (node.args.vararg or node.args.kwarg)):
-        return None  # test_fun_and_grad(self): it takes nothing to differentiate
-    loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name))
-    if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
+    # test_fun_and_grad(self) takes nothing to differentiate: no (value, gradient); a
+    # derivative may take nothing (a constant Jacobian: SciPy's jac_linear())
+    takes = bool(params) or node is None or bool(node.args.vararg or node.args.kwarg)
+    loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name)) and takes
+    if VALUE_AND_GRAD.fullmatch(name) and not loss_grad and takes:
         return Pairing(name, name, "value-and-gradient",
                        f"by name: {name} returns (value, gradient)")
     if used is not None:
