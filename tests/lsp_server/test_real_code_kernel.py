@@ -404,3 +404,28 @@ def scaled_gradient(params, k, x):
     assert "1 wrong, 1 unverified" in summary
     assert "logit.py:18: scaled_gradient: ✗" in out  # wrong at every value tried: ✗
     assert r.returncode == 1
+
+
+def test_a_module_name_the_slice_leaves_out_is_named_with_the_reason(tmp_path):
+    # optimagic's criterion functions read REGISTRY = get_registry(extended=True)
+    path = tmp_path / "registry.py"
+    path.write_text('''\
+import numpy as np
+from json import loads
+
+TABLE = loads("[1.0, 2.0]")
+SAFE = np.log(2.0)
+
+
+def weighted(x):
+    return np.sum(x * np.asarray(TABLE)) + SAFE
+''')
+    model = analyze(path.read_text())
+    fn = model.function("weighted")
+    assert fn.unsliced("SAFE") is None and fn.unsliced("np") is None
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert ("NameError: name 'TABLE' is not defined: `TABLE` is left out of the slice (line 4, "
+            "`TABLE = loads(\"[1.0, 2.0]\")`: not a constant (its value would run code)): "
+            "AD Lens never runs top-level code") in out
+    assert "needs-point" not in out  # no point would help
