@@ -429,3 +429,57 @@ def weighted(x):
             "`TABLE = loads(\"[1.0, 2.0]\")`: not a constant (its value would run code)): "
             "AD Lens never runs top-level code") in out
     assert "needs-point" not in out  # no point would help
+
+
+def test_a_tick_at_the_constructors_defaults_is_checked_again_with_them_moved(tmp_path):
+    # statsmodels 0.14's Binomial variance: deriv is 1 - 2*mu, right for n=1 only
+    path = tmp_path / "variance.py"
+    path.write_text('''\
+class Binomial:
+    def __init__(self, n=1):
+        self.n = n
+
+    def __call__(self, mu):
+        p = mu / self.n
+        return p * (1 - p) * self.n
+
+    def deriv(self, mu):
+        return 1 - 2 * mu
+
+
+class Fixed:
+    def __init__(self, n=1):
+        self.n = n
+
+    def __call__(self, mu):
+        p = mu / self.n
+        return p * (1 - p) * self.n
+
+    def deriv(self, mu):
+        return 1 - 2 * mu / self.n
+
+
+class OnlyOne:
+    def __init__(self, n=1):
+        if n != 1:
+            raise ValueError("n must be 1")
+        self.n = n
+
+    def __call__(self, mu):
+        return mu * (1 - mu)
+
+    def deriv(self, mu):
+        return 1 - 2 * mu
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    binomial = next(c for c in cards if c.startswith("Binomial.deriv("))
+    assert "  self    Binomial() (built without arguments)" in binomial
+    assert "verdict ✗ ∂Binomial.__call__/∂mu: hand-written 0.0, AD 0.5 at mu=0.5 with self = " \
+           "Binomial(n=2)" in binomial
+    assert "verdict ✓" in next(c for c in cards if c.startswith("Fixed.deriv("))
+    assert "verdict ✓" in next(c for c in cards if c.startswith("OnlyOne.deriv("))
+    summary = next(line for line in out.splitlines() if "hand-written derivatives:" in line)
+    assert "2 verified, 1 wrong" in summary and r.returncode == 1
