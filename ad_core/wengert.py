@@ -417,7 +417,10 @@ class _Bindings:
     def _call(self, frame, event, arg):
         if frame.f_code is not self.code or self.cut:
             return None
-        state: list = [None, dict(frame.f_locals)]  # previous line, locals then
+        # previous line, and the identity of each local then: ids, not the values, so
+        # that watching holds no reference of its own to the user's arrays (the kernel's
+        # `a[i] = v` rewrite counts references to tell a lone array from a shared one)
+        state: list = [None, _ids(frame.f_locals)]
 
         def local(frame, event, arg):
             if self.cut:
@@ -433,10 +436,10 @@ class _Bindings:
                 line, before = state
                 if line is not None:
                     for name, v in now.items():
-                        if before.get(name, _UNSET) is not v:
+                        if before.get(name) != id(v):
                             self._note(line, name, v)
                 state[0] = frame.f_lineno
-                state[1] = dict(now)
+                state[1] = _ids(now)
             return local
 
         return local
@@ -456,7 +459,13 @@ class _Bindings:
             b.row, b.value, b.count = row, _plain(v), b.count + 1
 
 
-_UNSET = object()
+def _ids(names: dict[str, Any]) -> dict[str, int]:
+    # An id is compared with the next line's only, while the old value is still alive
+    # (a rebinding evaluates its right-hand side before dropping the old value), so a
+    # reused id cannot hide a binding.
+    return {name: id(v) for name, v in names.items()}
+
+
 #: How long ``trace(..., names=True)`` watches f's statements (seconds of f's running
 #: time); past it, ``bindings`` is empty and ``bindings_cut`` True.
 NAMES_BUDGET = 1.0
@@ -522,6 +531,10 @@ def _param_names(f, n: int) -> list[str]:
 
 def _plain(v):
     v = raw(v)
+    if type(v) is np.ndarray and v.ndim:
+        # the value as bound: a later in-place write must not change what was seen,
+        # and a copy keeps no reference to the user's array
+        return v.copy()
     if isinstance(v, np.ndarray) and v.ndim == 0:
         return complex(v) if np.iscomplexobj(v) else float(v)
     if isinstance(v, np.floating):

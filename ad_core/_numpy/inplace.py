@@ -286,8 +286,16 @@ def _user_frame():
 _BASELINE: list[int] = []
 
 
-def _refs(a: np.ndarray) -> int:
-    return sys.getrefcount(a)
+def _refs(a: np.ndarray, frame=None) -> int:
+    """``a``'s reference count, less the one a Python trace function adds: while a tracer
+    (a debugger, coverage, ``ad.trace``'s watcher) follows ``frame``, CPython copies the
+    frame's locals into its ``f_locals`` dict at every event, one more reference per
+    name bound to ``a``. Counted by name, so an alias still shows."""
+    names = 0
+    if frame is not None and frame.f_trace is not None:
+        # reading f_locals syncs the dict first, so both counts see the same names
+        names = sum(1 for v in frame.f_locals.values() if v is a)
+    return sys.getrefcount(a) - names
 
 
 def plain_inplace(fname: str, ufunc, inputs, out: np.ndarray, compute):
@@ -298,7 +306,7 @@ def plain_inplace(fname: str, ufunc, inputs, out: np.ndarray, compute):
     is the one a lone local variable has, measured once on this very path) and ``a`` is
     not itself a view. Otherwise, and for an explicit ``out=``, the write is refused."""
     frame = _user_frame()
-    n = _refs(out)
+    n = _refs(out, frame)
     if _BASELINE and _BASELINE[0] == -1:  # calibrating: record and answer plainly
         _BASELINE[0] = n
         return compute()
@@ -347,7 +355,7 @@ def setitem_rebinding(v, a, idx):
     if (type(a) is np.ndarray and a.base is None and a.flags.writeable
             and (a.dtype == np.float64 and _has_real_tracer(v)
                  or a.dtype == np.complex128 and has_tracer(v))):
-        n = _refs(a)
+        n = _refs(a, _user_frame())
         if _SETITEM_BASELINE and _SETITEM_BASELINE[0] == -1:  # calibrating: record only
             _SETITEM_BASELINE[0] = n
             return a

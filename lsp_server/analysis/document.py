@@ -100,6 +100,7 @@ class _Lazy:
         self.nodes: dict[int, _FuncNode] = {}  # id(FunctionInfo) -> node
         self.directives: dict[int, Directive] = {}
         self._shape_cache: dict[int, dict[str, shp.Shape]] = {}
+        self._used: dict[str | None, dict[str, tuple[str, str]]] = {}  # scope -> by use
         self.classes = cls_.collect(stmts)
         self.module_funcs: dict[str, _FuncNode] = {
             n.name: n for n in stmts if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -189,8 +190,16 @@ class _Lazy:
                          if node.name in c.methods), None)
             doc = ast.get_docstring(base.methods[node.name], clean=True) if base else None
         lookup = self._class_lookup(owner) if owner is not None else self._module_lookup
+        used = self._uses(owner).get(node.name)
         return pairing_.find(node.name, names, required, False, lookup, owner is not None, doc,
-                             d.gradient_of, d.wrt, d.order, d.returns, node)
+                             d.gradient_of, d.wrt, d.order, d.returns, node, used)
+
+    def _uses(self, owner: cls_.ClassInfo | None) -> dict[str, tuple[str, str]]:
+        key = owner.name if owner is not None else None
+        if key not in self._used:
+            funcs = owner.methods if owner is not None else self.module_funcs
+            self._used[key] = pairing_.uses(funcs, owner is not None)
+        return self._used[key]
 
     def _candidate(self, name: str, of: str, target: str, node: _FuncNode, skip_first: bool,
                    abstract: bool) -> pairing_.Candidate:

@@ -245,6 +245,11 @@ class FunctionInfo:
         read it as a function."""
         return self._lazy.static_source(self)
 
+    def unsliced(self, name: str) -> str | None:
+        """Why module name ``name``, which the function may read, is in no slice (an
+        assignment whose value would run code), or None."""
+        return self._lazy.slicer.unsliced(name)
+
     def __repr__(self) -> str:
         return (
             f"FunctionInfo({self.name!r}, line {self.span.line}, gradient_of={self.gradient_of!r})"

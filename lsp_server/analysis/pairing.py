@@ -20,7 +20,8 @@ Rules, first that applies (each names itself on the card):
   ``hessian``;
 - chains, each the derivative of the one before: ``f``/``f_fp``/``f_fpp`` (and
   ``f_f``/``f_fp``), ``f``/``fprime``/``fprime2``, ``deriv``/``deriv2``,
-  ``X_deriv``/``X_deriv2``, ``X``/``dX``/``ddX``, ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
+  ``X_deriv``/``X_deriv2``, ``X``/``deriv_X``/``deriv2_X``, ``X``/``dX``/``ddX``,
+  ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
 - partials (∂f/∂x only, the other parameters held): ``f_dx``, ``df_dx``, ``dfdx``, ``f_x``
   where ``x`` is a parameter of ``f``;
 - whole derivatives: ``f_grad``, ``grad_f``, ``f_gradient``, ``gradient_f``, ``f_der``,
@@ -31,6 +32,9 @@ Rules, first that applies (each names itself on the card):
   ``deriv``/``derivative``/``fprime``; Astropy's ``evaluate``/``fit_deriv`` (derivatives
   w.r.t. the parameters); ``energy``/``force`` (the force is minus the derivative);
   M-estimators' ``rho``/``psi`` (ψ = ρ′);
+- by use: a function returning (value, gradient) by name returns ``(fX(…), gX(…))``,
+  two siblings (``fgX`` beside ``fX`` and ``gX``; ``X_and_grad`` with any two), or
+  ``X_and_p_and_pp``-style names three: each the derivative of the one before;
 - a docstring whose first sentence says "Derivative of X" / "Gradient of X" /
   "Jacobian of X" / "Hessian of X", X a sibling;
 - a selector: one function that is its own value and its derivatives, a parameter picking
@@ -79,20 +83,85 @@ _CLASS_HVP = ("hessp", "hess_prod", "hessian_product", "hessian_vector_product",
               "hess_vec")
 _DOC = re.compile(r"\b(derivative|gradient|jacobian|hessian)\s+of\s+(?:the\s+)?"
                   r"(?:function\s+)?[`'\"]*(\w+)", re.I)
+#: "Second derivative of the inverse": not the first derivative the docstring rule reads
+_HIGHER = re.compile(r"\b(second|third|fourth|fifth|higher|\d+(st|nd|rd|th)|[kn]-?th|"
+                     r"mixed|partial)[\s-]+(order\s+)?$", re.I)
 
 
 Lookup = Callable[[str], "Candidate | None"]
 
 
+def uses(funcs: dict[str, ast.FunctionDef | ast.AsyncFunctionDef], in_class: bool
+         ) -> dict[str, tuple[str, str]]:
+    """Pairs a scope states by use: a function that returns (value, gradient) by name
+    (`VALUE_AND_GRAD`, or ``fgX`` beside ``fX`` and ``gX``, as fmin_tnc's tests write
+    it) and returns two calls of siblings, ``return self.f1(x, a), self.g1(x, a)``:
+    the second is the derivative of the first. Derivative name -> (function, rule)."""
+    out: dict[str, tuple[str, str]] = {}
+    for name, node in funcs.items():
+        fg = re.fullmatch(r"fg(\w*)", name)
+        if not (VALUE_AND_GRAD.fullmatch(name) or fg or _AND_DERIVATIVES.fullmatch(name)):
+            continue
+        for ret in _returns(node):
+            if not (isinstance(ret, ast.Tuple) and len(ret.elts) in (2, 3)):
+                continue
+            called = [_callee(e, in_class) for e in ret.elts]
+            if not all(c in funcs for c in called) or len(set(called)) < len(called):
+                continue
+            if fg and called != [f"f{fg.group(1)}", f"g{fg.group(1)}"]:
+                continue
+            if len(called) == 3 and not _AND_DERIVATIVES.fullmatch(name):
+                continue  # (value, gradient, extra): the third is no derivative
+            what = ("its value and gradient" if len(called) == 2
+                    else "its value and first and second derivatives")
+            listed = ", ".join(f"{c}(…)" for c in called)
+            for f, g in zip(called, called[1:]):
+                out.setdefault(g, (f, f"by use: {name} returns ({listed}), {what}"))
+    return out
+
+
+#: A name that says "value and its derivatives": f1_and_p_and_pp (SciPy's root-finding
+#: tests), fun_and_der, value_and_grad_and_hess
+_AND_DERIVATIVES = re.compile(
+    r"\w+?_and_(p|prime|fprime|d|der|deriv|derivative|grad|gradient|jac|jacobian)"
+    r"(_and_(pp|p2|prime2|fprime2|dd|d2|der2|deriv2|hess|hessian))?")
+
+
+def _returns(node: ast.AST) -> list[ast.expr]:
+    """The values ``node``'s own ``return`` statements return (not nested functions')."""
+    found: list[ast.expr] = []
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(n, ast.Return) and n.value is not None:
+            found.append(n.value)
+        todo.extend(ast.iter_child_nodes(n))
+    return found
+
+
+def _callee(e: ast.expr, in_class: bool) -> str | None:
+    """``f`` of ``f(...)``, or of ``self.f(...)`` in a class."""
+    if not isinstance(e, ast.Call):
+        return None
+    if isinstance(e.func, ast.Name) and not in_class:
+        return e.func.id
+    if in_class and isinstance(e.func, ast.Attribute) and isinstance(e.func.value, ast.Name) \
+            and e.func.value.id in ("self", "cls"):
+        return e.func.attr
+    return None
+
+
 def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
          lookup: Lookup, in_class: bool, docstring: str | None,
          directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
-         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-         ) -> Pairing | None:
+         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+         used: tuple[str, str] | None = None) -> Pairing | None:
     """The pairing of function ``name`` (parameters ``params``, ``required`` of them
     without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
     same scope (the module, or the class and its bases); ``node``, the def, is read for a
-    selector parameter (`selector`)."""
+    selector parameter (`selector`); ``used`` is the scope's pairing by use (`uses`)."""
     if directive_of:
         c = lookup(directive_of)
         of = c.of if c is not None else directive_of
@@ -112,10 +181,17 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
         of, target = (me.of, me.target) if me is not None else (name, name)
         return Pairing(of, target, picked.kind, picked.rule(name), (picked.wrt,),
                        selector=picked.param, axis=picked.axis)
-    loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name))
-    if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
+    # test_fun_and_grad(self) takes nothing to differentiate: no (value, gradient); a
+    # derivative may take nothing (a constant Jacobian: SciPy's jac_linear())
+    takes = bool(params) or node is None or bool(node.args.vararg or node.args.kwarg)
+    loss_grad = bool(re.fullmatch(r"\w+_loss_grad", name)) and takes
+    if VALUE_AND_GRAD.fullmatch(name) and not loss_grad and takes:
         return Pairing(name, name, "value-and-gradient",
                        f"by name: {name} returns (value, gradient)")
+    if used is not None:
+        c = lookup(used[0])
+        if c is not None and not c.abstract and _callable_like(params, required, c, False):
+            return Pairing(c.of, c.target, "derivative", used[1], (), c.returns_gradient)
     for proposal in _proposals(name, in_class):
         partner, kind, rule = proposal[:3]
         wrt_named = proposal[3] if len(proposal) > 3 else ()
@@ -135,7 +211,7 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
                        f"by name: {name} returns (value, gradient)")
     if docstring:
         m = _DOC.search(docstring.split("\n\n", 1)[0])
-        if m:
+        if m and not _HIGHER.search(docstring[:m.start()]):
             word, partner = m.group(1).lower(), m.group(2)
             c = lookup(partner)
             if c is not None and c.name != name and not c.abstract \
@@ -200,6 +276,12 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
         prev = m.group(1) + (str(n - 1) if n > 2 else "")
         add(prev, "derivative", f"by name: the chain {m.group(1)}, {m.group(1)}2, …",
             unless=f"{m.group(1)}1")
+    m = re.fullmatch(r"(deriv|der)(\d?)_([A-Za-z_]\w*)", name)
+    if m and m.group(2) != "1":  # deriv_X, deriv2_X, deriv3_X: statsmodels' copula transforms
+        n = int(m.group(2) or 1)
+        prev = m.group(3) if n == 1 else f"{m.group(1)}{n - 1 if n > 2 else ''}_{m.group(3)}"
+        add(prev, "derivative", f"by name: the chain {m.group(3)}, {m.group(1)}_{m.group(3)}, "
+            f"{m.group(1)}2_{m.group(3)}, …")
     m = re.fullmatch(r"d(\d)(\w+?)_d([A-Za-z]\w*?)\1", name)
     if m:
         n, f, x = int(m.group(1)), m.group(2), m.group(3)
@@ -238,7 +320,8 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
             add(f"{m.group(1)}_{f}", "hessian",
                 f"by name: {m.group(1)}_{f} and {name} (value and Hessian)")
     for dpre, fpre in (("jac_", "fun_"), ("grad_", "func_"), ("grad_", "fun_"),
-                       ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_")):
+                       ("jac_", "func_"), ("hess_", "fun_"), ("hess_", "func_"),
+                       ("fprime_", "f_")):  # fmin_slsqp's f_eqcons / fprime_eqcons
         if name.startswith(dpre) and len(name) > len(dpre):
             kind = "hessian" if dpre == "hess_" else "derivative"
             add(fpre + name[len(dpre):], kind, f"by name: SciPy's {fpre}X / {dpre}X")
@@ -250,6 +333,8 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
         add(m.group(1), "partial", f"by name: {name} is ∂{m.group(1)}/∂{m.group(2)}",
             (m.group(2),))
     if in_class:
+        if name == "jacobian":  # cyipopt's Problem: objective / gradient, constraints / jacobian
+            add("constraints", "derivative", "in the class: cyipopt's constraints / jacobian")
         if name in _CLASS_DERIVS:
             funcs = ("evaluate",) if name == "fit_deriv" else _CLASS_FUNCS
             for f in funcs:

@@ -367,6 +367,8 @@ class ModuleSlicer:
     stmts: list[_Stmt] = field(default_factory=list)
     binders: dict[str, list[int]] = field(default_factory=dict)
     skipped: list[tuple[Span, str]] = field(default_factory=list)
+    # names only skipped statements bind: name -> (its statement, why it was skipped)
+    left_out: dict[str, tuple[Span, str]] = field(default_factory=dict)
     _index: dict[int, int] = field(default_factory=dict)
     _always: list[int] = field(default_factory=list)
 
@@ -383,6 +385,9 @@ class ModuleSlicer:
                 span = statement_span(src, node)
                 if why:
                     self.skipped.append((span, why))
+                    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                        for name in _binds(node):
+                            self.left_out.setdefault(name, (span, why))
                     continue
                 stmt = _Stmt(node, span, src.segment(span), _binds(node), _uses(node))
                 stmt.always = isinstance(node, ast.ImportFrom) and node.module == "__future__"
@@ -398,6 +403,19 @@ class ModuleSlicer:
 
     def index_of(self, node: ast.stmt) -> int | None:
         return self._index.get(id(node))
+
+    def unsliced(self, name: str) -> str | None:
+        """Why module name ``name`` is in no slice, when only assignments the rules keep
+        out bind it (``TABLE = load()``): a function that reads it fails with a NameError
+        that this explains. None: it is in, or not a module assignment."""
+        if name in self.binders or name not in self.left_out:
+            return None
+        span, why = self.left_out[name]
+        text = " ".join(self.src.segment(span).split())
+        text = text if len(text) <= 60 else text[:57] + "..."
+        return (f"`{name}` is left out of the slice (line {span.line + 1}, `{text}`: {why}): "
+                "AD Lens never runs top-level code (docs/security.md); pass it as a "
+                "parameter, or build it inside the function")
 
     def slice_for(
         self, node: ast.stmt, extra: tuple[str, ...] = ()

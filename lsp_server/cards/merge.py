@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lsp_server.analysis import (
     Fix,
     FunctionInfo,
@@ -125,11 +127,40 @@ def build_card(
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
     # a module that fails to import fails at every point: no point to suggest then
-    if result.status == "error" and point.synthetic and not (
+    left_out = _explain_left_out(card, fn)
+    if result.status == "error" and point.synthetic and not left_out and not (
             isinstance(probe, Probe) and (probe.found or probe.placeholder)) and not (
             result.message.startswith("the module slice failed")):
         card.hints.append(problem_info(_point_hint(fn, point)))
     return card
+
+
+_NAME_ERROR = re.compile(r"NameError: name '(\w+)' is not defined")
+
+
+def _explain_left_out(card: Card, fn: FunctionInfo) -> bool:
+    """Each NameError for a module name the slice leaves out (``TABLE = load()``) gets
+    the reason appended, wherever the card says it; True when there was one (no other
+    point would help then: every point fails the same way)."""
+    found = False
+
+    def explained(f: Failure | None) -> Failure | None:
+        nonlocal found
+        m = _NAME_ERROR.search(f.message) if f is not None else None
+        why = fn.unsliced(m.group(1)) if m else None
+        if f is None or why is None or why in f.message:
+            return f
+        found = True
+        return Failure(f"{f.message}: {why}", f.line)
+
+    card.error = explained(card.error)
+    for name, failure in list(card.missing.items()):
+        card.missing[name] = explained(failure)  # type: ignore[assignment]
+    m = _NAME_ERROR.search(card.message)
+    why = fn.unsliced(m.group(1)) if m else None
+    if why and why not in card.message:
+        card.message, found = f"{card.message}: {why}", True
+    return found
 
 
 def _probed(card: Card, probe: Probe, point: Point) -> None:

@@ -138,6 +138,9 @@ class Check:
     layout: str = ""
     rows: int = 1  # output components checked (a Jacobian's rows)
     rows_total: int = 1
+    # the instance the verdict was reached at, when not the card's own ("Binomial(n=2)":
+    # its constructor's defaults moved, `compute._moved_defaults`)
+    at_instance: str = ""
 
 
 @dataclass

@@ -227,8 +227,9 @@ def check_line(card: Card) -> str:
             return f"✗ does not match {checked(card)}" if c.subject == "hand" \
                 else f"✗ ∇{f} differs from finite differences"
         if c.subject == "hand":
+            on = f" with self = {c.at_instance}" if c.at_instance else ""
             return (f"✗ {component_partial(f, c, w)}: hand-written {fmt(w.hand)}, AD "
-                    f"{fmt(w.ad)} at {_point_of(card, w)}")
+                    f"{fmt(w.ad)} at {_point_of(card, w)}{on}")
         return (f"✗ ∂{f}/∂{w.name}: AD {fmt(w.ad)}, finite differences {fmt(w.fd)} "
                 f"at {_point_of(card, w)}")
     return f"{checked(card)} not checked: {why_unverified(card, c)}"

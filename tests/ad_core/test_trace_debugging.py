@@ -291,3 +291,39 @@ def test_names_after_a_time_boxed_sympy_call_does_not_hang():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "9.0", r.stderr
+
+
+def filled(x):
+    # what the kernel's rewrite makes of item writes into a fresh zeros array
+    from ad_core._numpy.inplace import setitem_rebinding
+
+    g = np.zeros(3)
+    g = setitem_rebinding(x[0] ** 2, g, 0)
+    g = setitem_rebinding(x[1] * x[0], g, 1)
+    return np.sum(g)
+
+
+def aliased_under_watch(x):
+    from ad_core._numpy.inplace import setitem_rebinding
+
+    g = np.zeros(2)
+    seen = g  # another name: rebinding g would hide the write from it
+    g = setitem_rebinding(x[0], g, 0)
+    return np.sum(seen)
+
+
+def test_watching_names_keeps_no_reference_that_makes_a_lone_array_look_shared():
+    x = np.array([0.5, 2.0])
+    t = ad.trace(filled, x, names=True)
+    by = {(b.line, b.name): b for b in t.bindings}
+    # the value as bound on that line, not as the later write left the array
+    assert by[(line_in(filled, "g = np.zeros"), "g")].value.tolist() == [0.0, 0.0, 0.0]
+    first = by[(line_in(filled, "x[0] ** 2"), "g")]
+    assert np.asarray(first.value).tolist() == [0.25, 0.0, 0.0]
+    assert t.rows[first.row - 1].adjoint is not None
+    np.testing.assert_allclose(ad.grad(filled)(x), [2 * 0.5 + 2.0, 0.5])
+    # the watcher's own reference is discounted by name: an alias is still refused
+    with pytest.raises(TypeError, match="something else also refers to"):
+        ad.trace(aliased_under_watch, x, names=True)
+    with pytest.raises(TypeError, match="something else also refers to"):
+        ad.grad(aliased_under_watch)(x)

@@ -99,6 +99,10 @@ def test_a_lone_plain_array_keeps_the_derivative_of_what_is_written_into_it(card
         want = _fd(_plain(name), point)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=name)
         assert card.check.outcome == "verified", card.check.message
+        # the debug run watches every statement: its watcher must not make the lone
+        # array look shared (it did: "something else also refers to")
+        assert "debug" not in card.missing, card.missing.get("debug")
+        assert {b.name for b in card.debug.bindings} >= {"v" if param == "z" else "out"}
 
 
 def test_an_array_something_else_refers_to_is_refused_saying_why(cards):
@@ -107,6 +111,7 @@ def test_an_array_something_else_refers_to_is_refused_saying_why(cards):
     assert "something else also refers to (another name, a view, a container)" in why
     assert "line 35" in why  # the document's line of `v[0] = z[0] ** 2` (1-based)
     assert card.check.outcome == "unverified" and "✗" not in card.check.message
+    assert "something else also refers to" in card.why("debug")  # watched: still refused
 
 
 def test_free_variables_globals_and_a_rebound_slice_are_pythons(cards):

@@ -322,6 +322,11 @@ def test_numbered_functions_are_no_chain_and_prefixed_pairs_are():
            "def _logistic_grad(w, X):\n    return X\n")
     p = analyze(src).function("_logistic_grad").pairing
     assert p.of == "_logistic_loss" and p.kind == "derivative"
+    # fmin_slsqp's f_eqcons / fprime_eqcons, as SciPy's own tests write them
+    src = ("def f_eqcon(x):\n    return x[0] - x[1]\n\n\n"
+           "def fprime_eqcon(x):\n    return [1.0, -1.0]\n")
+    p = analyze(src).function("fprime_eqcon").pairing
+    assert (p.of, p.kind) == ("f_eqcon", "derivative") and "f_X / fprime_X" in p.rule
 
 
 def test_star_args_without_values_say_so_and_keyword_dicts_get_their_keys():
@@ -335,3 +340,123 @@ def test_star_args_without_values_say_so_and_keyword_dicts_get_their_keys():
     assert m.function("scaled").point.values["options"] == {"scale": 0.5}
     assert not [p for p in m.function("scaled").problems if p.code == "needs-point"]
     assert m.function("given").point.values == {"x": 1.0, "rest": [2.0, 3.0]}
+
+
+def test_a_value_and_gradient_function_pairs_the_two_siblings_it_returns():
+    # fmin_tnc's tests: fg1 returns (f1(x), g1(x)), so g1 is the gradient of f1
+    src = '''\
+class Problems:
+    def f1(self, x, a=100.0):
+        return a * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+    def g1(self, x, a=100.0):
+        return [x[0], x[1]]
+
+    def fg1(self, x, a=100.0):
+        return self.f1(x, a), self.g1(x, a)
+
+    def h2(self, x):
+        return x
+
+    def f2(self, x):
+        return x
+
+    def fg2(self, x):
+        return self.f2(x), self.h2(x)
+
+
+def loss(w):
+    return w @ w
+
+
+def step(w):
+    return 2 * w
+
+
+def loss_and_grad(w):
+    return loss(w), step(w)
+
+
+def f1(x):
+    return x ** 2 - 2 * x - 1
+
+
+def f1_1(x):
+    return 2 * x - 2
+
+
+def f1_2(x):
+    return 2.0 + 0 * x
+
+
+def f1_and_p_and_pp(x):
+    return f1(x), f1_1(x), f1_2(x)
+
+
+def stats(x):
+    return loss(x), f1(x), step(x)
+'''
+    model = analyze(src)
+    p = model.function("Problems.g1").pairing
+    assert (p.of, p.kind) == ("Problems.f1", "derivative")
+    assert p.rule == "by use: fg1 returns (f1(…), g1(…)), its value and gradient"
+    assert model.function("Problems.h2").pairing is None  # fg2 is no f2/g2 triple
+    assert model.function("step").pairing.of == "loss"  # a (value, gradient) name: any two
+    assert model.function("loss_and_grad").pairing.kind == "value-and-gradient"
+    # SciPy's root-finding tests: f1_and_p_and_pp returns (f1, f1_1, f1_2), a chain
+    assert model.function("f1_1").pairing.of == "f1"
+    p = model.function("f1_2").pairing
+    assert p.of == "f1_1" and p.rule == ("by use: f1_and_p_and_pp returns (f1(…), f1_1(…), "
+                                         "f1_2(…)), its value and first and second derivatives")
+    assert model.function("f1").pairing is None  # stats(x) is no (value, derivatives) name
+    # a test method named so takes nothing: no (value, gradient); a constant derivative
+    # may take nothing (SciPy's jac_linear() beside fun_linear(t, y))
+    none = analyze("class T:\n    def test_fun_and_grad(self):\n        assert True\n\n"
+                   "    def grad_f(self):\n        return 1.0\n\n    def f(self, x):\n"
+                   "        return x\n")
+    assert none.function("T.test_fun_and_grad").pairing is None
+    assert none.function("T.grad_f").pairing.of == "T.f"
+
+
+def test_prefix_chains_and_a_docstring_naming_a_higher_derivative():
+    # statsmodels' copula transforms: inverse, deriv_inverse, deriv2_inverse, ...
+    src = '''\
+class Transform:
+    def inverse(self, phi, theta):
+        return phi * theta
+
+    def deriv_inverse(self, phi, theta):
+        return theta + 0 * phi
+
+    def deriv2_inverse(self, phi, theta):
+        return 0 * phi
+
+    def deriv3_inverse(self, phi, theta):
+        return 0 * phi
+
+
+class Generic:
+    def inverse(self, phi, theta):
+        return phi * theta
+
+    def deriv2_inverse(self, phi, theta):
+        """Second derivative of the inverse transformation function."""
+        return 0 * phi
+
+    def curvature(self, phi, theta):
+        """2nd-order derivative of the inverse."""
+        return 0 * phi
+
+    def slope(self, phi, theta):
+        """Derivative of the inverse."""
+        return theta + 0 * phi
+'''
+    model = analyze(src)
+    assert model.function("Transform.deriv_inverse").pairing.of == "Transform.inverse"
+    assert model.function("Transform.deriv2_inverse").pairing.of == "Transform.deriv_inverse"
+    p = model.function("Transform.deriv3_inverse").pairing
+    assert p.of == "Transform.deriv2_inverse" and p.kind == "derivative"
+    # no deriv_inverse beside it, and "Second derivative of" is no first derivative
+    assert model.function("Generic.deriv2_inverse").pairing is None
+    assert model.function("Generic.curvature").pairing is None
+    assert model.function("Generic.slope").pairing.of == "Generic.inverse"

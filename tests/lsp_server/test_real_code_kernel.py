@@ -281,3 +281,205 @@ def test_star_args_and_keyword_dicts_reach_the_function():
     assert given.value.value == 5.0
     assert given.gradient.values == {"x": 5.0, "rest[0]": 1.0, "rest[1]": 1.0}
     assert scaled.value.value == 0.25 and scaled.gradient.values == {"x": 0.5}
+
+
+def test_pairs_stated_by_use_are_checked_and_a_held_parameter_keeps_the_shape_rule(tmp_path):
+    path = tmp_path / "tnc_style.py"
+    path.write_text('''\
+import numpy as np
+
+
+class Problems:
+    def f1(self, x, a=100.0):
+        return a * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+    def g1(self, x, a=100.0):
+        dif = [0, 0]
+        dif[1] = 2 * a * (x[1] - x[0] ** 2)
+        dif[0] = -2.0 * (x[0] * (dif[1] - 1.0) + 1.0)
+        return dif
+
+    def fg1(self, x, a=100.0):
+        return self.f1(x, a), self.g1(x, a)
+
+    def f2(self, x):
+        return np.sum(np.sin(x))
+
+    def g2(self, x):
+        return np.sin(x)  # wrong: cos
+
+    def fg2(self, x):
+        return self.f2(x), self.g2(x)
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    g1 = next(c for c in cards if c.startswith("Problems.g1("))
+    assert "paired  by use: fg1 returns (f1(…), g1(…)), its value and gradient" in g1
+    assert "verdict ✓" in g1
+    g2 = next(c for c in cards if c.startswith("Problems.g2("))
+    assert "verdict ✗" in g2
+    # fg1(x, a=100.0): a (value, gradient) by shape though `a` is a float parameter too
+    fg1 = next(c for c in cards if c.startswith("Problems.fg1("))
+    assert "paired  by shape" in fg1 and "w.r.t. x; a held" in fg1 and "verdict ✓" in fg1
+    assert "verdict ✗" in next(c for c in cards if c.startswith("Problems.fg2("))
+    assert r.returncode == 1
+
+
+def test_cyipopt_style_constraints_and_their_flat_jacobian(tmp_path):
+    path = tmp_path / "ipopt_style.py"
+    path.write_text('''\
+import numpy as np
+
+
+class Right:
+    def objective(self, x):
+        return x[0] * x[3] * np.sum(x[0:3]) + x[2]
+
+    def constraints(self, x):
+        return np.array((np.prod(x), np.dot(x, x)))
+
+    def jacobian(self, x):
+        return np.concatenate((np.prod(x) / x, 2 * x))
+
+
+class Wrong:
+    def objective(self, x):
+        return np.sum(x ** 2)
+
+    def constraints(self, x):
+        return np.array((np.prod(x), np.dot(x, x)))
+
+    def jacobian(self, x):
+        return np.concatenate((np.prod(x) / x, x))  # wrong: 2 * x
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    right = next(c for c in cards if c.startswith("Right.jacobian("))
+    assert ("paired  in the class: cyipopt's constraints / jacobian; read as the derivative "
+            "of constraints w.r.t. x (flattened row by row)") in right
+    assert "verdict ✓" in right
+    wrong = next(c for c in cards if c.startswith("Wrong.jacobian("))
+    assert "verdict ✗" in wrong and "flattened row by row" in wrong
+    assert r.returncode == 1
+
+
+def test_a_cross_that_only_a_made_up_held_value_causes_is_unverified_and_says_why(tmp_path):
+    # optimagic's numdiff example functions: a logit's gradient (y - p)·x holds for
+    # labels y in {0, 1}, not at the y = 0.6 AD Lens makes up
+    path = tmp_path / "logit.py"
+    path.write_text('''\
+import numpy as np
+
+
+def logit_loglike(params, y, x):
+    q = 2 * y - 1
+    return np.sum(np.log(1 / (1 + np.exp(-(q * np.dot(x, params))))))
+
+
+def logit_loglike_gradient(params, y, x):
+    c = 1 / (1 + np.exp(-(np.dot(x, params))))
+    return np.dot(y - c, x)
+
+
+def scaled(params, k, x):
+    return np.sum(k * np.dot(x, params) ** 2)
+
+
+def scaled_gradient(params, k, x):
+    return 2 * np.dot(x, params) @ x * k * 3  # wrong for every k but 0
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    logit = next(c for c in cards if c.startswith("logit_loglike_gradient("))
+    assert "✗ ∂logit_loglike" in logit  # at the made-up point the components differ ...
+    assert ("but with y all 1 it matches: the ✗ comes from y=0.6, made up here, and the "
+            "derivative may hold only for some values of y") in logit  # ... but not the verdict
+    summary = next(line for line in out.splitlines() if "hand-written derivatives:" in line)
+    assert "1 wrong, 1 unverified" in summary
+    assert "logit.py:18: scaled_gradient: ✗" in out  # wrong at every value tried: ✗
+    assert r.returncode == 1
+
+
+def test_a_module_name_the_slice_leaves_out_is_named_with_the_reason(tmp_path):
+    # optimagic's criterion functions read REGISTRY = get_registry(extended=True)
+    path = tmp_path / "registry.py"
+    path.write_text('''\
+import numpy as np
+from json import loads
+
+TABLE = loads("[1.0, 2.0]")
+SAFE = np.log(2.0)
+
+
+def weighted(x):
+    return np.sum(x * np.asarray(TABLE)) + SAFE
+''')
+    model = analyze(path.read_text())
+    fn = model.function("weighted")
+    assert fn.unsliced("SAFE") is None and fn.unsliced("np") is None
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert ("NameError: name 'TABLE' is not defined: `TABLE` is left out of the slice (line 4, "
+            "`TABLE = loads(\"[1.0, 2.0]\")`: not a constant (its value would run code)): "
+            "AD Lens never runs top-level code") in out
+    assert "needs-point" not in out  # no point would help
+
+
+def test_a_tick_at_the_constructors_defaults_is_checked_again_with_them_moved(tmp_path):
+    # statsmodels 0.14's Binomial variance: deriv is 1 - 2*mu, right for n=1 only
+    path = tmp_path / "variance.py"
+    path.write_text('''\
+class Binomial:
+    def __init__(self, n=1):
+        self.n = n
+
+    def __call__(self, mu):
+        p = mu / self.n
+        return p * (1 - p) * self.n
+
+    def deriv(self, mu):
+        return 1 - 2 * mu
+
+
+class Fixed:
+    def __init__(self, n=1):
+        self.n = n
+
+    def __call__(self, mu):
+        p = mu / self.n
+        return p * (1 - p) * self.n
+
+    def deriv(self, mu):
+        return 1 - 2 * mu / self.n
+
+
+class OnlyOne:
+    def __init__(self, n=1):
+        if n != 1:
+            raise ValueError("n must be 1")
+        self.n = n
+
+    def __call__(self, mu):
+        return mu * (1 - mu)
+
+    def deriv(self, mu):
+        return 1 - 2 * mu
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    binomial = next(c for c in cards if c.startswith("Binomial.deriv("))
+    assert "  self    Binomial() (built without arguments)" in binomial
+    assert "verdict ✗ ∂Binomial.__call__/∂mu: hand-written 0.0, AD 0.5 at mu=0.5 with self = " \
+           "Binomial(n=2)" in binomial
+    assert "verdict ✓" in next(c for c in cards if c.startswith("Fixed.deriv("))
+    assert "verdict ✓" in next(c for c in cards if c.startswith("OnlyOne.deriv("))
+    summary = next(line for line in out.splitlines() if "hand-written derivatives:" in line)
+    assert "2 verified, 1 wrong" in summary and r.returncode == 1
