@@ -136,6 +136,9 @@ class Rows:
             except NotAPair as e:
                 self.why = f"row {j}: {e}"
                 return None
+            except Exception as e:  # a row that does not run: no chain, no verdict
+                self.why = f"row {j}: {type(e).__name__}: {e}"
+                return None
             links.append(c)
         if links[0].outcome != "verified":
             self.why = f"row 1 against d/d{name} of row 0: {links[0].message}"
