@@ -16,18 +16,23 @@ No name says it, so the output says it, in two steps:
   the whole Jacobian, so the rows must be elementwise) must be ✓.
 
 Only then is it a chain, and each later row is checked the same way against the row
-before it: a ✗ names the row. Stacked rows that are not a chain
-(``np.vstack([z, z**2, z**3])``, ``(value, other_stat)``) are no pair and get no ✗.
-What this cannot see: a chain whose first link is wrong (nothing says it is a chain);
-and when each row is one number, a third one that does not match is not called wrong
-(``(f, f′, extra)`` is SciPy's ``(value, gradient, extra)``, and ``[sin t, cos t, t]``
-a point of a curve): the card falls back to ``(value, gradient)`` for a tuple, to no
-pair for an array. A 2-tuple ``(float, float)`` stays the ``(value, gradient)`` rule's.
+before it. A later row that does not match is ✗ (naming the row) only when a name or
+the docstring of the function says derivatives (`_derivative_word`: ``rho``, ``fpp``,
+"derivative"...): otherwise it is not checked, and says why, since ``[x, v, energy]``
+looks exactly like a value, its derivative and a wrong second derivative. Stacked rows
+that are not a chain (``np.vstack([z, z**2, z**3])``, ``(value, other_stat)``) are no
+pair and get no ✗. What this cannot see: a chain whose first link is wrong (nothing says
+it is a chain); and when each row is one number, a third one that does not match is not
+called wrong (``(f, f′, extra)`` is SciPy's ``(value, gradient, extra)``, and ``[sin t,
+cos t, t]`` a point of a curve): the card falls back to ``(value, gradient)`` for a
+tuple, to no pair for an array. A 2-tuple ``(float, float)`` stays the ``(value,
+gradient)`` rule's. docs/cli.md has the rule for users.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -147,6 +152,10 @@ class Rows:
             # one number per row: a third one that does not match may be anything
             self.why = "each row is one number and not every row matches"
             return None
+        if np.size(x) >= 2 and "wrong" in (c.outcome for c in links):
+            word = _derivative_word(call.fn)
+            links = [c if word is not None or c.outcome != "wrong" else
+                     _unjudged(call, c, j) for j, c in enumerate(links)]
         self.check = _merged(call, links)
         n = len(self.rows)
         rows = "row 1" if n == 2 else "rows 1–2"
@@ -160,6 +169,41 @@ class Rows:
         rule = (f"stacked derivatives: {what} are a value and its derivatives (row 1 "
                 f"matches AD's d/d{name} of row 0 at the point and at a point nearby)")
         return schema.Pairing(True, message, "derivative", [name], held, rule)
+
+
+# Words that say a function's rows are derivatives, as parts of its names (parameters,
+# locals, what it calls; split at ``_`` and camelCase) or in its docstring. ``rho`` is
+# SciPy's own name for the stacked loss rows, ``psi`` an M-estimator's ρ′.
+_DERIVATIVE_PART = re.compile(r"(deriv|prime|grad|jac|hess|curv|slope)\w*|second|fp+|rho|psi|"
+                              r"d\d\w*|d\d*[a-z]+d[a-z]+\d*")
+_DERIVATIVE_DOC = re.compile(r"deriv|gradient|jacobian|hessian|slope|curvature|′|″|ρ", re.I)
+
+
+def _derivative_word(fn: Callable[..., Any]) -> str | None:
+    """The first name in ``fn`` (or word of its docstring) that says it returns
+    derivatives (``rho``, ``fpp``, ``d2f_dz2``, ``first_deriv``...), else None."""
+    f = getattr(fn, "__func__", fn)
+    code = getattr(f, "__code__", None)
+    names = [getattr(f, "__name__", "")]
+    if code is not None:
+        names += [*code.co_varnames, *code.co_names]
+    for n in names:
+        for part in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", n):
+            if _DERIVATIVE_PART.fullmatch(part.lower()):
+                return n
+    m = _DERIVATIVE_DOC.search(getattr(f, "__doc__", None) or "")
+    return m.group(0) if m else None
+
+
+def _unjudged(call: Call, c: schema.Check, j: int) -> schema.Check:
+    """Link ``j`` does not match, but nothing but its place says row ``j + 1`` is meant
+    as a derivative: a third row may be anything of that shape (an energy beside a
+    position and a velocity), so this is no ✗, and the card says why."""
+    why = (f"row {j + 1} does not match AD's derivative of row {j} ({c.message}), but "
+           f"nothing in {call.name} (its names, its docstring) says its rows are "
+           "derivatives, and a row after a value and its derivative may be something else: "
+           "no verdict")
+    return dataclasses.replace(c, outcome="unverified", message=why)
 
 
 def _link_agrees(call: Call, k: int, x: Any) -> bool:
@@ -222,7 +266,7 @@ def _merged(call: Call, links: list[schema.Check]) -> schema.Check:
         message = "; ".join(f"row {j + 1}: {c.message}" for j, c in enumerate(links))
     else:
         message = (f"row {pick + 1} is not the elementwise derivative of row {pick}: "
-                   f"{decisive.message}")
+                   f"{decisive.message}") if outcome == "wrong" else decisive.message
     failures: dict[str, schema.Failure] = {}
     for c in links:
         for who, f in c.failures.items():

@@ -78,6 +78,19 @@ def helix(t):
 def scaled(z, c):
     e = c * np.exp(-z)
     return (e, -e, e)
+
+
+# adlens: t=[0.1, 0.5, 0.9]
+def state(t):
+    x = np.sin(t)
+    v = np.cos(t)
+    return np.array([x, v, 0.5 * (x ** 2 + v ** 2)])
+
+
+# adlens: x=[0.5, 1.5]
+def cube_rows(x):
+    """The cube, its first and second derivative."""
+    return np.stack([x ** 3, 3 * x ** 2, 3 * x])  # wrong: 6 x
 '''
 
 
@@ -142,6 +155,19 @@ def test_a_tuple_whose_third_number_does_not_match_is_value_gradient_extra(cards
     assert bad.rule.startswith("by shape") and bad.check.outcome == "wrong"
 
 
+def test_a_third_row_that_does_not_match_is_wrong_only_where_a_name_says_derivatives(cards):
+    # position, velocity, energy: rows 0-1 are a value and its derivative, row 2 is not
+    # meant as one, and nothing in the function says it is: no verdict, said why
+    state = cards["state"]
+    assert state.check.outcome == "unverified"
+    assert "nothing in state (its names, its docstring) says" in state.check.message
+    assert "not checked: row 2 does not match" in render.check_line(state)
+    # soft_bad says so by SciPy's name for the rows (rho), cube_rows by its docstring
+    assert cards["soft_bad"].check.outcome == "wrong"
+    cube = cards["cube_rows"]
+    assert cube.check.outcome == "wrong" and cube.check.message.startswith("row 2 is not")
+
+
 def test_other_float_parameters_are_held(cards):
     card = cards["scaled"]
     assert card.check.outcome == "verified"
@@ -155,11 +181,11 @@ def test_the_cli_counts_the_chain_and_exits_1_on_the_wrong_row(tmp_path):
                         "--format", "json", "--time-limit", "10"], capture_output=True,
                        text=True, cwd=tmp_path, timeout=300)
     assert "Traceback" not in r.stdout + r.stderr
-    assert r.returncode == 1, r.stderr  # soft_bad and cubic_first_off
+    assert r.returncode == 1, r.stderr  # soft_bad, cube_rows and cubic_first_off
     doc = json.loads(r.stdout)
     by_name = {c["function"]: c for f in doc["files"] for c in f["cards"]}
     wrong = sorted(n for n, c in by_name.items() if (c.get("check") or {}).get("outcome")
                    == "wrong")
-    assert wrong == ["cubic_first_off", "soft_bad"]
+    assert wrong == ["cube_rows", "cubic_first_off", "soft_bad"]
     assert by_name["soft"]["gradient_of"] == "soft"
     assert by_name["soft_bad"]["check"]["message"].startswith("row 2 is not")
