@@ -22,11 +22,11 @@ the docstring of the function says derivatives (`_derivative_word`: ``rho``, ``f
 looks exactly like a value, its derivative and a wrong second derivative. Stacked rows
 that are not a chain (``np.vstack([z, z**2, z**3])``, ``(value, other_stat)``) are no
 pair and get no ✗. What this cannot see: a chain whose first link is wrong (nothing says
-it is a chain); and when each row is one number, a third one that does not match is not
-called wrong (``(f, f′, extra)`` is SciPy's ``(value, gradient, extra)``, and ``[sin t,
-cos t, t]`` a point of a curve): the card falls back to ``(value, gradient)`` for a
-tuple, to no pair for an array. A 2-tuple ``(float, float)`` stays the ``(value,
-gradient)`` rule's. docs/cli.md has the rule for users.
+it is a chain); and when each row is one number and no name says derivatives, a third one
+that does not match is not called wrong (``(f, f′, extra)`` is SciPy's ``(value,
+gradient, extra)``, and ``[sin t, cos t, t]`` a point of a curve): the card falls back
+to ``(value, gradient)`` for a tuple, to no pair for an array. A 2-tuple ``(float,
+float)`` stays the ``(value, gradient)`` rule's. docs/cli.md has the rule for users.
 """
 
 from __future__ import annotations
@@ -148,14 +148,14 @@ class Rows:
         if links[0].outcome != "verified":
             self.why = f"row 1 against d/d{name} of row 0: {links[0].message}"
             return None
-        if np.size(x) < 2 and any(c.outcome != "verified" for c in links):
-            # one number per row: a third one that does not match may be anything
-            self.why = "each row is one number and not every row matches"
-            return None
-        if np.size(x) >= 2 and "wrong" in (c.outcome for c in links):
-            word = _derivative_word(call.fn)
-            links = [c if word is not None or c.outcome != "wrong" else
-                     _unjudged(call, c, j) for j, c in enumerate(links)]
+        if any(c.outcome != "verified" for c in links[1:]) \
+                and _derivative_word(call.fn) is None:
+            # a later row that does not match, and only its place says it is a derivative
+            if np.size(x) < 2:  # one number per row: (value, gradient, extra) is as likely
+                self.why = "each row is one number and not every row matches"
+                return None
+            links = [c if c.outcome != "wrong" else _unjudged(call, c, j)
+                     for j, c in enumerate(links)]
         self.check = _merged(call, links)
         n = len(self.rows)
         rows = "row 1" if n == 2 else "rows 1–2"

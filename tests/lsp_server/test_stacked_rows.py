@@ -59,12 +59,19 @@ def cubic(x):
     return x ** 3 - 2 * x, 3 * x ** 2 - 2, 6 * x
 
 
-def cubic_second_off(x):
+def cubic_last_off(x):
     return x ** 3 - 2 * x, 3 * x ** 2 - 2, 3 * x
 
 
 def cubic_first_off(x):
     return x ** 3 - 2 * x, 3 * x ** 2, 6 * x
+
+
+def halley_parts(x):
+    f = x ** 3 - 2 * x
+    fp = 3 * x ** 2 - 2
+    fpp = 3 * x  # wrong: 6 x
+    return f, fp, fpp
 
 
 def square_rows(x):
@@ -149,10 +156,14 @@ def test_a_tuple_of_a_number_and_its_two_derivatives(cards):
 
 
 def test_a_tuple_whose_third_number_does_not_match_is_value_gradient_extra(cards):
-    card = cards["cubic_second_off"]  # SciPy's (value, gradient, extra): f' checked, ✓
+    card = cards["cubic_last_off"]  # SciPy's (value, gradient, extra): f' checked, ✓
     assert card.rule.startswith("by shape") and card.check.outcome == "verified"
     bad = cards["cubic_first_off"]  # no chain: the (value, gradient) rule says ✗, as before
     assert bad.rule.startswith("by shape") and bad.check.outcome == "wrong"
+    named = cards["halley_parts"]  # its names say f, f', f'': row 2 is wrong
+    assert named.rule.startswith("stacked derivatives") and named.check.outcome == "wrong"
+    assert named.check.message.startswith("row 2 is not the elementwise derivative of row 1")
+    assert render.check_line(named).startswith("✗ ∂halley_parts[1]/∂x: hand-written")
 
 
 def test_a_third_row_that_does_not_match_is_wrong_only_where_a_name_says_derivatives(cards):
@@ -181,11 +192,11 @@ def test_the_cli_counts_the_chain_and_exits_1_on_the_wrong_row(tmp_path):
                         "--format", "json", "--time-limit", "10"], capture_output=True,
                        text=True, cwd=tmp_path, timeout=300)
     assert "Traceback" not in r.stdout + r.stderr
-    assert r.returncode == 1, r.stderr  # soft_bad, cube_rows and cubic_first_off
+    assert r.returncode == 1, r.stderr  # soft_bad, cube_rows, cubic_first_off, halley_parts
     doc = json.loads(r.stdout)
     by_name = {c["function"]: c for f in doc["files"] for c in f["cards"]}
     wrong = sorted(n for n, c in by_name.items() if (c.get("check") or {}).get("outcome")
                    == "wrong")
-    assert wrong == ["cube_rows", "cubic_first_off", "soft_bad"]
+    assert wrong == ["cube_rows", "cubic_first_off", "halley_parts", "soft_bad"]
     assert by_name["soft"]["gradient_of"] == "soft"
     assert by_name["soft_bad"]["check"]["message"].startswith("row 2 is not")
