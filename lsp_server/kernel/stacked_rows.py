@@ -172,10 +172,11 @@ class Rows:
 
 
 # Words that say a function's rows are derivatives, as parts of its names (parameters,
-# locals, what it calls; split at ``_`` and camelCase) or in its docstring. ``rho`` is
-# SciPy's own name for the stacked loss rows, ``psi`` an M-estimator's ρ′.
-_DERIVATIVE_PART = re.compile(r"(deriv|prime|grad|jac|hess|curv|slope)\w*|second|fp+|rho|psi|"
-                              r"d\d\w*|d\d*[a-z]+d[a-z]+\d*")
+# locals, what it calls; split at ``_`` and camelCase) or in its docstring: ``d2f``,
+# ``dfdz``, ``fpp``, ``…deriv…``; ``rho`` is SciPy's own name for the stacked loss rows.
+# (``curve``, ``divide``, ``psi``, a wave function, say nothing.)
+_DERIVATIVE_PART = re.compile(r"(deriv|prime|grad|jac|hess)\w*|curvature|slope|second|fp+|"
+                              r"rho|d\d\w*|d[a-z]d[a-z]\d*")
 _DERIVATIVE_DOC = re.compile(r"deriv|gradient|jacobian|hessian|slope|curvature|′|″|ρ", re.I)
 
 
