@@ -1194,12 +1194,13 @@ def value_and_gradient_by_shape(out: Any, call: Call) -> bool:
     return shapes.count(ga.shape) == 1  # two of that shape: which one it is, is a guess
 
 
-def value_part(call: Call) -> Call:
-    """The same call of ``out[0]``: the value of a ``(value, gradient)`` function."""
+def value_part(call: Call, part: int = 0) -> Call:
+    """The same call of ``out[part]``: the value of a ``(value, gradient)`` function (a
+    row of a stacked output, `stacked_rows`)."""
     fn = call.f
 
     def value(*args: Any) -> Any:
-        return fn(*args)[0]
+        return fn(*args)[part]
 
     return call.with_output(_named(value, call.fn, call.names))
 
@@ -1725,7 +1726,11 @@ def _function_pieces(call: Call, req: schema.Request) -> Iterator[Piece]:
 
     yield "value", value
     first = out[0] if out else None
-    if first is not None and value_and_gradient_by_shape(first, call):
+    from . import stacked_rows  # it builds on this module's checks
+
+    rows = stacked_rows.rows_of(call, first) if first is not None else None
+    by_shape = first is not None and value_and_gradient_by_shape(first, call)
+    if by_shape:
         vcall = value_part(call)
         state: dict[str, Any] = {}
 
@@ -1739,7 +1744,14 @@ def _function_pieces(call: Call, req: schema.Request) -> Iterator[Piece]:
             return dataclasses.replace(p, rule="by shape: it returns (a float, an array "
                                        "shaped like its argument)")
 
+    if rows is not None:  # a value and its derivatives stacked? else (value, gradient)?
+        yield "pairing", lambda: rows.pairing(pairing if by_shape else None)
+        if rows.check is not None:
+            yield from rows.pieces()
+            return
+    elif by_shape:
         yield "pairing", pairing
+    if by_shape:
         yield "gradient", lambda: piece_gradient(vcall)
         yield "check", lambda: _stored(state)
         for name, piece in (("cost", piece_cost), ("trace", piece_trace),
