@@ -138,6 +138,9 @@ class Check:
     layout: str = ""
     rows: int = 1  # output components checked (a Jacobian's rows)
     rows_total: int = 1
+    # > 0: checked along this many random directions v (its product with v against AD's,
+    # every row), not entry by entry: too many entries (`kernel.directions`)
+    directions: int = 0
 
 
 @dataclass
