@@ -287,8 +287,8 @@ def directions_note(c: Check | None) -> str | None:
     if c is None or not c.directions:
         return None
     return (f"checked along {c.directions} random directions v: each of the {c.rows:,} rows "
-            "of the hand-written product with v against AD's (too many entries to check one "
-            "by one)")
+            "of the hand-written product with v against AD's; too many entries to check one "
+            "by one")
 
 
 def why_unverified(card: Card, c: Check) -> str:
