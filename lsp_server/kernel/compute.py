@@ -1428,8 +1428,12 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
     if kind in ("hvp", "hessian"):
         # second derivatives are AD of AD's gradient, with finite differences of that
         # gradient beside them: AD's first derivative is checked against finite
-        # differences of f first, and a second-order verdict stands only on it
-        first = ad.check_grad(F, *args, argnums=nums[0])
+        # differences of f first, and a second-order verdict stands only on it (along
+        # the random directions for a Hessian checked along them: 2 calls, not 2n)
+        size = int(np.size(args[nums[0]]))
+        first = directions.first_order(F, args, nums[0]) if kind == "hessian" and \
+            directions.by_directions(size, size, MAX_ROWS) else \
+            ad.check_grad(F, *args, argnums=nums[0])
         if first.outcome == "wrong":
             return _distrusted_second_order(tcall, f, kind, first)
     if kind == "hvp":

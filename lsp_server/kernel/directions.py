@@ -133,6 +133,32 @@ def directional_gradient(fn: Callable[..., Any], args: tuple[Any, ...], nums: tu
 # -- a hand-written derivative, checked along random directions ------------------------------
 
 
+def first_order(F: Callable[..., Any], args: tuple[Any, ...], k: int) -> Any:
+    """AD's gradient of ``F`` (w.r.t. argument ``k``) along each of the directions
+    `hessian_rows` takes, against central differences of ``F`` along it: one
+    ``ad.check_grad`` of t ↦ F(x + t·v) per direction (the worst returned). A Hessian's
+    verdict stands only on a gradient that finite differences confirm."""
+    x = args[k]
+    rng = np.random.default_rng(SEED)
+    worst = None
+    for _ in range(DIRECTIONS):
+        (v,) = _directions([tuple(np.shape(x))], rng)
+
+        def along(t: Any, _v: np.ndarray = v) -> Any:
+            a = list(args)
+            a[k] = x + t * _v
+            return F(*a)
+
+        along.__name__ = f"{getattr(F, '__name__', 'f')}(x + t·v)"
+        r = ad.check_grad(along, 0.0)
+        if worst is None or r.outcome == "wrong" or (r.outcome == "unverified"
+                                                     and worst.outcome == "verified"):
+            worst = r
+        if r.outcome == "wrong":
+            break
+    return worst
+
+
 def hessian_rows(F: Callable[..., Any], args: tuple[Any, ...], k: int, H: np.ndarray,
                  fname: str) -> list[Any]:
     """``ad.check_jvp`` of AD's gradient of ``F`` (w.r.t. argument ``k``) along

@@ -153,3 +153,11 @@ def test_small_jacobians_are_still_built_and_checked_entry_by_entry():
     got = all_cards(src)
     assert np.shape(got["f"].gradient.values["x"]) == (3, 3)
     assert got["f_jac"].check.outcome == "verified" and got["f_jac"].check.directions == 0
+
+
+def test_a_list_of_too_many_parts_to_stack_says_so():
+    src = ("# adlens: x=0.5\ndef many(x):\n    return [x * i for i in range(10_001)]\n")
+    c = all_cards(src)["many"]
+    why = c.why("gradient")
+    assert "returns a list of 10001 (float, float, float, float, float, float, …) with " \
+           "10,001 parts: more than the 10,000 AD Lens stacks as one output" in why, why
