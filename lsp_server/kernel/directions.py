@@ -28,7 +28,10 @@ import ad_core as ad
 
 from . import schema
 
-MAX_JACOBIAN = 1_000_000  # entries (outputs × inputs) of a Jacobian built whole: 8 MB
+# entries (outputs × inputs) of a Jacobian built whole: what a card shows of an array
+# (compute.MAX_ELEMENTS); a larger one would cost min(m, n) sweeps to be summarized by
+# its shape, while its product with a direction costs one and can be checked
+MAX_JACOBIAN = 10_000
 MAX_CHECKED_ENTRIES = 4_096  # entries of a hand-written derivative checked one by one
 DIRECTIONS = 3  # random directions a larger hand-written derivative is checked along
 SEED = 0
@@ -96,7 +99,23 @@ def directional_gradient(fn: Callable[..., Any], args: tuple[Any, ...], nums: tu
     g = _of_args(fn, args, nums, fname)
     xs = tuple(args[k] for k in nums)
     tangents = tuple(float(v) if v.ndim == 0 else v for v in vs)
-    jv = np.asarray(ad.jvp(g, xs, tangents)[1], dtype=float)
+    stacked = f"; {how.removeprefix('of ')}" if how else ""
+    try:
+        jv = np.asarray(ad.jvp(g, xs, tangents)[1], dtype=float)
+        fwd_dot = float(np.sum(u * jv))
+        shown = (f"its product with a random unit direction v, J·v (forward mode, one pass"
+                 f"{stacked}): {m:,} values {_sample(jv)}, norm {float(np.linalg.norm(jv)):.6g}")
+        mode_word = "forward"
+    except Exception as e:  # a function with a reverse rule only (custom_vjp): uᵀ·J
+        why = f"{type(e).__name__}: {e}"
+        wu = ad.vjp(g, *xs)[1](u)
+        flat = np.concatenate([np.ravel(np.asarray(w, dtype=float)) for w in wu])
+        fwd_dot = float(sum(np.sum(np.asarray(w, dtype=float) * v)
+                            for w, v in zip(wu, vs, strict=True)))
+        shown = (f"its product with a random unit weighting u of the outputs, uᵀ·J (reverse "
+                 f"mode, one pass{stacked}; forward mode could not run: {why[:200]}): "
+                 f"{n:,} values {_sample(flat)}, norm {float(np.linalg.norm(flat)):.6g}")
+        mode_word = "this"
 
     def along(t: float) -> Any:  # uᵀ f(x + t·v): its derivative at 0 is uᵀ·J·v
         moved = [x + t * v if isinstance(x, np.ndarray) else x + t * float(v)
@@ -105,17 +124,14 @@ def directional_gradient(fn: Callable[..., Any], args: tuple[Any, ...], nums: tu
 
     along.__name__ = f"uᵀ{fname}"
     r = ad.check_grad(along, 0.0)
-    ad_dot, fwd_dot = r.ad, float(np.sum(u * jv))
-    head = (f"not the Jacobian, which has {m * n:,} entries (more than {MAX_JACOBIAN:,}): "
-            "its product with a random unit direction v, J·v (forward mode, one pass"
-            + (f"; {how.removeprefix('of ')}" if how else "")
-            + f"): {m:,} values {_sample(jv)}, norm {float(np.linalg.norm(jv)):.6g}")
+    ad_dot = r.ad
+    head = f"not the Jacobian, which has {m * n:,} entries (more than {MAX_JACOBIAN:,}): {shown}"
     if r.outcome == "verified" and ad_dot is not None \
             and abs(fwd_dot - float(ad_dot)) <= 1e-8 + 1e-6 * abs(float(ad_dot)):
         tail = (f"; uᵀ·J·v = {fwd_dot:.6g} for a random unit u agrees with finite "
                 f"differences along v (rel. error {r.max_rel_err:.1e})")
     elif r.outcome == "verified":
-        tail = (f"; uᵀ·J·v for a random unit u is {fwd_dot:.6g} by forward mode but "
+        tail = (f"; uᵀ·J·v for a random unit u is {fwd_dot:.6g} by {mode_word} product but "
                 f"{float(ad_dot):.6g} by reverse mode (finite differences agree with reverse)")
     elif r.outcome == "wrong":
         tail = (f"; uᵀ·J·v for a random unit u DIFFERS from finite differences along v: "

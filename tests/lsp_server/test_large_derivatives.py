@@ -1,8 +1,9 @@
 """Derivatives too large to build or to check entry by entry (kernel.directions), in the
-real kernel: a Jacobian of more than a million entries is not built (the card's gradient
-is its product with a random direction, checked against finite differences, and says
-so); a hand-written Hessian or Jacobian with more entries than the entry-by-entry check
-reads is checked along random directions, every row, and a wrong row is named."""
+real kernel: a Jacobian of more entries than a card shows (10,000) is not built (the
+card's gradient is its product with a random direction, checked against finite
+differences, and says so); a hand-written Hessian or Jacobian with more entries than the
+entry-by-entry check reads is checked along random directions, every row, and a wrong row
+is named."""
 
 from __future__ import annotations
 
@@ -143,6 +144,31 @@ def test_a_tuple_of_large_arrays_gets_its_directional_derivative(cards):
     assert g is not None, c.missing
     assert f"{2 * N * N:,} × {N}" in g.values["x"]["repr"]
     assert "the 2 returned values stacked" in g.mode
+    assert "agrees with finite differences along v" in g.mode
+
+
+def test_a_jacobian_of_fewer_inputs_than_outputs_is_built_by_forward_mode():
+    src = ("import numpy as np\n\n\n# adlens: t=0.5\ndef path(t):\n"
+           "    return np.sin(t * np.arange(1.0, 2001.0))\n")
+    c = all_cards(src)["path"]
+    assert c.gradient.mode == "Jacobian by forward mode"  # 1 sweep, not 2,000
+    got = np.array(c.gradient.values["t"])
+    assert got.shape == (2000,)
+    assert np.allclose(got, np.arange(1.0, 2001.0) * np.cos(0.5 * np.arange(1.0, 2001.0)))
+
+
+def test_without_forward_mode_the_product_is_taken_in_reverse(monkeypatch):
+    from lsp_server.kernel import directions
+
+    def no_forward(*args, **kwargs):
+        raise NotImplementedError("no forward rule")
+
+    monkeypatch.setattr(directions.ad, "jvp", no_forward)
+    x = np.linspace(0.1, 1.0, 120)
+    g = directions.directional_gradient(lambda x: np.outer(x, np.sin(x)), (x,), (0,),
+                                        ("x",), "f", np.outer(x, np.sin(x)))
+    assert "uᵀ·J (reverse mode, one pass; forward mode could not run: " \
+           "NotImplementedError: no forward rule): 120 values" in g.mode
     assert "agrees with finite differences along v" in g.mode
 
 
