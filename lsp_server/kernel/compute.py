@@ -831,7 +831,7 @@ def _real_output(call: Call, out: Any) -> Any:
     elif kind == "bool":
         why = f"a comparison: {COMPARISON}; nothing to check"
     elif (stacked := _stacked(call, out)) is not None:
-        why = (f"its Jacobian ({stacked[1]}) is on the gradient line; the check, the cost "
+        why = (f"its derivative ({stacked[1]}) is on the gradient line; the check, the cost "
                "and the plot take one number or array")
     else:
         why = "only a number or an array of numbers has a derivative"
