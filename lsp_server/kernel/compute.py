@@ -932,7 +932,7 @@ def piece_gradient(call: Call) -> schema.Gradient:
             # a complex output too: ad.grad would keep its real part only (autograd's
             # convention); the Jacobian has d Re f/dx + i d Im f/dx for a real x
             # one sweep per input (forward) or per output (reverse): the fewer; a
-            # function with a reverse rule only (custom_vjp) falls back to reverse
+            # function forward mode cannot run falls back to reverse
             forward = kind == "real" and 0 < n < m
             try:
                 values = (ad.jacfwd if forward else ad.jacrev)(call.f, argnums=argnums)(
@@ -1473,7 +1473,7 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
             rows.append((r, tcall.label(k, idx)))
         return _check_of(rows, tcall, "hand", "hessian", nums, f.layout, total, tcall.name)
     out_shape = np.shape(F(*args))
-    m, n = directions.sizes(np.empty(out_shape), args, nums)
+    m, n = math.prod(out_shape), sum(int(np.size(args[k])) for k in nums)
     if directions.by_directions(m, n, MAX_ROWS):
         checks = directions.jacobian_rows(F, args, nums, f.blocks, tcall.name)
         return _by_directions(checks, tcall, f, _kind_of(tcall, f, kind, out_shape),

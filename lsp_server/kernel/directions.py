@@ -106,7 +106,7 @@ def directional_gradient(fn: Callable[..., Any], args: tuple[Any, ...], nums: tu
         shown = (f"its product with a random unit direction v, J·v (forward mode, one pass"
                  f"{stacked}): {m:,} values {_sample(jv)}, norm {float(np.linalg.norm(jv)):.6g}")
         mode_word = "forward"
-    except Exception as e:  # a function with a reverse rule only (custom_vjp): uᵀ·J
+    except Exception as e:  # forward mode cannot run it: uᵀ·J, by reverse mode
         why = f"{type(e).__name__}: {e}"
         wu = ad.vjp(g, *xs)[1](u)
         flat = np.concatenate([np.ravel(np.asarray(w, dtype=float)) for w in wu])
