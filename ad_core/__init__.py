@@ -14,7 +14,7 @@ from . import _dispatch as _dispatch  # installs operators and NumPy protocols o
 from . import _malloc, cost, math, numeric, sct, special
 from ._core import Tracer
 from .api import derivative, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
-from .check import check_grad
+from .check import check_grad, check_jvp
 from .custom import custom_jvp, custom_vjp
 from .primitives import PRIMITIVES, Primitive
 from .reverse import Variable
@@ -39,6 +39,7 @@ __all__ = [
     "Tracer",
     "Variable",
     "check_grad",
+    "check_jvp",
     "cost",
     "custom_jvp",
     "custom_vjp",

@@ -48,10 +48,10 @@ from typing import Any, Literal
 import numpy as np
 
 from . import numeric
-from .api import _argnums, _diff_arg, grad
+from .api import _argnums, _diff_arg, grad, jvp
 from .wengert import _param_names
 
-__all__ = ["Component", "Failure", "GradCheck", "check_grad"]
+__all__ = ["Component", "Failure", "GradCheck", "check_grad", "check_jvp"]
 
 Outcome = Literal["verified", "wrong", "unverified"]
 _WHO = {"hand": "hand-written", "ad": "AD", "fd": "finite differences"}
@@ -337,6 +337,149 @@ def check_grad(f: Callable, *args: Any, argnums: int | tuple[int, ...] = 0,
         outcome = "unverified"
     return result(outcome == "verified", max_abs, max_rel, worst, message=message,
                   reference=ref_label, mismatches=mismatches, outcome=outcome)
+
+
+def check_jvp(f: Callable, primals: tuple, tangents: tuple, jvp_fn: Callable,
+              rtol: float = 1e-5, atol: float = 1e-8) -> GradCheck:
+    """Check a hand-written Jacobian-vector product ``jvp_fn(*primals)`` (J·v, shaped
+    like ``f``'s output) against AD's, ``jvp(f, primals, tangents)``.
+
+        >>> check_jvp(np.sin, (0.0,), (2.0,), jvp_fn=lambda x: 2 * np.cos(x)).outcome
+        'verified'
+
+    How a Jacobian too large to check entry by entry is checked (a Hessian too: the
+    Jacobian of the gradient): along a random direction a wrong matrix disagrees with
+    probability 1, for one forward pass and two calls of ``f`` instead of one gradient
+    and 2n calls per row. AD (forward mode) is the reference, as for ``check_grad`` with
+    a ``grad_fn``; central differences of ``f`` along the tangents are computed beside
+    it. There is one component per output element (``argnum`` 0, named by ``f``'s name
+    and the output index), and ``.worst``/``.mismatches`` name output elements. Nothing
+    that ``f`` or ``jvp_fn`` does raises here, as for ``check_grad``.
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("check_jvp: primals and tangents must be tuples, e.g. "
+                        "check_jvp(f, (x,), (v,), jvp_fn=...)")
+    if len(primals) != len(tangents):
+        raise ValueError(f"check_jvp: {len(primals)} primals but {len(tangents)} tangents")
+    xs = [_diff_arg(p, f, k, "check_jvp") for k, p in enumerate(primals)]
+    ts = [np.asarray(t, dtype=float) for t in tangents]
+    fname = getattr(f, "__name__", "f")
+    failures: dict[str, Failure] = {}
+    ad_out, failure = _attempt(lambda: jvp(f, tuple(xs), tuple(
+        float(t) if t.ndim == 0 else t for t in ts)), f)
+    if failure is not None:
+        failures["ad"] = failure
+    fd, failure = _attempt(lambda: _along(f, xs, ts), f)
+    if failure is not None:
+        failures["fd"] = failure
+    hand, failure = _attempt(lambda: jvp_fn(*primals), jvp_fn)
+    gname = getattr(jvp_fn, "__name__", "jvp_fn")
+    if failure is not None:
+        failures["hand"] = Failure(f"{gname} raised {failure.message}", failure.line)
+    ad_val = _as_output(ad_out[1]) if ad_out is not None else None
+    shape = ad_val.shape if ad_val is not None else np.shape(fd) if fd is not None else None
+    values: dict[str, list[np.ndarray] | None] = {
+        "ad": [ad_val] if ad_val is not None else None,
+        "fd": [_as_output(fd)] if fd is not None else None,
+        "hand": None,
+    }
+    if hand is not None:
+        a = _as_output(hand)
+        if a is None or (shape is not None and a.shape != shape):
+            failures["hand"] = Failure(f"{gname} returned {_kind(hand)}, but the product has "
+                                       f"shape {shape}")
+        else:
+            values["hand"] = [a]
+    for who in ("ad", "fd"):
+        if values[who] is not None and shape is not None and values[who][0].shape != shape:
+            values[who] = None  # f's output changed shape along the direction
+            failures.setdefault(who, Failure(f"{fname} returns another shape near the point"))
+    result = functools.partial(GradCheck, analytic=hand, numeric=fd, ad=ad_val,
+                               failures=failures, rtol=rtol, atol=atol, _values=values,
+                               _labels=[(0, fname)], reference="AD")
+    if values["hand"] is None:
+        return result(False, np.inf, np.inf, None, message=failures["hand"].message)
+    ref = "ad" if values["ad"] is not None else "fd"
+    if values[ref] is None:
+        return result(False, np.inf, np.inf, None, reference=_WHO[ref],
+                      message=f"not checked: {_could_not(fname, failures)}")
+    got, r = values["hand"][0], values[ref][0]
+    nan = np.isnan(got) | np.isnan(r)
+    finite = np.isfinite(got) & np.isfinite(r)
+    err = np.where(got == r, 0.0, np.where(finite, np.abs(got - r), np.inf))
+    scale = np.abs(np.where(finite, r, 0.0))
+    tol = atol + rtol * scale
+    score = np.where(nan, np.inf, err / tol)
+    off = [_index(i, got.shape) for i in np.flatnonzero(~nan & (err > tol))]
+    max_abs = float(np.max(np.where(nan, 0.0, err), initial=0.0))
+    max_rel = float(np.max(np.where(nan, 0.0, err / np.maximum(scale, atol)), initial=0.0))
+    worst = (0, _index(int(np.argmax(score)), got.shape)) if got.size else None
+
+    def name(idx: tuple) -> str:
+        return f"({fname}·v){_fmt_index(idx) if idx else ''}"
+
+    def values_at(idx: tuple) -> str:
+        text = f"hand-written {_num(got[idx])}, {_WHO[ref]} {_num(r[idx])}"
+        if ref == "ad" and values["fd"] is not None:
+            text += f" (finite differences {_num(values['fd'][0][idx])})"
+        return text
+
+    if off:
+        idx = worst[1] if worst is not None and worst[1] in off else off[0]
+        message = f"{name(idx)} off by {_num(err[idx])}: {values_at(idx)}"
+        if len(off) > 1:
+            message += f"; {len(off) - 1} more component(s) off"
+        outcome: Outcome = "wrong"
+    elif np.any(nan):
+        idx = _index(int(np.flatnonzero(nan)[0]), got.shape)
+        message = f"{name(idx)} cannot be compared: {values_at(idx)}"
+        outcome = "unverified"
+        max_abs = max_rel = np.inf
+    else:
+        message = (f"✓ matches {fname}·v (against {_WHO[ref]}): max abs error {max_abs:.2g}, "
+                   f"max rel error {max_rel:.2g}")
+        outcome = "verified"
+    if ref == "fd":  # AD could not run: finite differences verify and condemn nothing
+        agree = "agrees with" if outcome == "verified" else "differs from"
+        message = (f"AD could not differentiate {fname}{_at_line(failures['ad'])}: "
+                   f"{failures['ad'].message}; the hand-written product {agree} finite "
+                   f"differences ({message})")
+        outcome = "unverified"
+    return result(outcome == "verified", max_abs, max_rel, worst, message=message,
+                  reference=_WHO[ref], mismatches=[(0, i) for i in off], outcome=outcome)
+
+
+def _along(f: Callable, xs: list, ts: list[np.ndarray]) -> np.ndarray:
+    """Central differences of ``f`` at ``xs`` along ``ts``: the step is the central rule's
+    for the largest component, taken by the largest tangent component."""
+    big = max((float(np.max(np.abs(x), initial=0.0)) for x in xs), default=0.0)
+    tmax = max((float(np.max(np.abs(t), initial=0.0)) for t in ts), default=0.0)
+    if tmax == 0:
+        return np.zeros(np.shape(f(*xs)))
+    h = numeric.default_step("central", big) / tmax
+
+    def at(s: float) -> list:
+        return [x + s * t if isinstance(x, np.ndarray) or t.ndim else float(x + s * t)
+                for x, t in zip(xs, ts)]
+
+    up = np.asarray(f(*at(h)), dtype=float)
+    down = np.asarray(f(*at(-h)), dtype=float)
+    return (up - down) / (2 * h)
+
+
+def _as_output(v) -> np.ndarray | None:
+    """A product as a float array (None: not numbers)."""
+    if isinstance(v, (bool, np.bool_, str, bytes, dict)) or v is None:
+        return None
+    try:
+        a = np.asarray(v)
+    except Exception:
+        return None
+    if a.dtype.kind == "c":
+        if np.any(a.imag != 0):
+            return None
+        a = a.real
+    return a.astype(float) if a.dtype.kind in "fiu" else None
 
 
 # ---------------------------------------------------------------- internals

@@ -28,7 +28,7 @@ from ad_core._numpy.array_api_extra import at_updates
 from ad_core._numpy.creation import PATCHED, array_constructors
 from ad_core._numpy.scipy_stats import distribution_methods
 
-from . import schema
+from . import directions, schema
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not sent
 MAX_COMPONENTS = 200  # components of a check sent to the card
@@ -831,7 +831,7 @@ def _real_output(call: Call, out: Any) -> Any:
     elif kind == "bool":
         why = f"a comparison: {COMPARISON}; nothing to check"
     elif (stacked := _stacked(call, out)) is not None:
-        why = (f"its Jacobian ({stacked[1]}) is on the gradient line; the check, the cost "
+        why = (f"its derivative ({stacked[1]}) is on the gradient line; the check, the cost "
                "and the plot take one number or array")
     else:
         why = "only a number or an array of numbers has a derivative"
@@ -874,10 +874,9 @@ def _stacked(call: Call, out: Any) -> tuple[Call, str, np.ndarray] | None:
     if not _numbers(out):
         return None
     leaves = list(_leaves(out))
-    total = sum(int(np.size(e)) for e in leaves)
-    if total > MAX_ELEMENTS:  # say so: "not a number" would be untrue
-        raise Unavailable(f"{call.name} returns {describe(out)} with {total:,} values in all: "
-                          f"more than the {MAX_ELEMENTS:,} AD Lens reads as one output")
+    if len(leaves) > MAX_ELEMENTS:  # stacked one by one: say so, "not a number" is untrue
+        raise Unavailable(f"{call.name} returns {describe(out)} with {len(leaves):,} parts: "
+                          f"more than the {MAX_ELEMENTS:,} AD Lens stacks as one output")
     try:
         plain = np.asarray(out)
         regular = plain.dtype != object
@@ -917,8 +916,13 @@ def piece_gradient(call: Call) -> schema.Gradient:
         call, how, out = stacked
         kind = output_kind(out)
     names = [call.names[i] for i in call.argnums]
+    m, n = directions.sizes(out, call.args, call.argnums)
+    if kind == "real" and directions.too_large(m, n):
+        return directions.directional_gradient(call.f, call.args, call.argnums, call.names,
+                                               call.name, out, how)
     if kind == "bool":
         values: Any = tuple(np.zeros(np.shape(out) + np.shape(call.args[k]))
+                            if not directions.too_large(m, n) else {"repr": "0 everywhere"}
                             for k in call.argnums)
         mode = f"no AD run: {call.name} returns True/False, a comparison: {COMPARISON}"
     else:
@@ -927,9 +931,19 @@ def piece_gradient(call: Call) -> schema.Gradient:
         else:
             # a complex output too: ad.grad would keep its real part only (autograd's
             # convention); the Jacobian has d Re f/dx + i d Im f/dx for a real x
-            values = ad.jacrev(call.f, argnums=argnums)(*call.args)
-            mode = "Jacobian by reverse mode" + (f" {how}" if how else "") \
-                if np.ndim(out) or how else "reverse"
+            # one sweep per input (forward) or per output (reverse): the fewer; a
+            # function forward mode cannot run falls back to reverse
+            forward = kind == "real" and 0 < n < m
+            try:
+                values = (ad.jacfwd if forward else ad.jacrev)(call.f, argnums=argnums)(
+                    *call.args)
+            except Exception:
+                if not forward:
+                    raise
+                forward = False
+                values = ad.jacrev(call.f, argnums=argnums)(*call.args)
+            mode = f"Jacobian by {'forward' if forward else 'reverse'} mode" + (
+                f" {how}" if how else "") if np.ndim(out) or how else "reverse"
         values = (values,) if isinstance(argnums, int) else tuple(values)
         if kind == "complex":
             values, mode = _complex_words(call, out, values, mode)
@@ -1420,8 +1434,12 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
     if kind in ("hvp", "hessian"):
         # second derivatives are AD of AD's gradient, with finite differences of that
         # gradient beside them: AD's first derivative is checked against finite
-        # differences of f first, and a second-order verdict stands only on it
-        first = ad.check_grad(F, *args, argnums=nums[0])
+        # differences of f first, and a second-order verdict stands only on it (along
+        # the random directions for a Hessian checked along them: 2 calls, not 2n)
+        size = int(np.size(args[nums[0]]))
+        first = directions.first_order(F, args, nums[0]) if kind == "hessian" and \
+            directions.by_directions(size, size, MAX_ROWS) else \
+            ad.check_grad(F, *args, argnums=nums[0])
         if first.outcome == "wrong":
             return _distrusted_second_order(tcall, f, kind, first)
     if kind == "hvp":
@@ -1442,8 +1460,13 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
                          f.layout, target=tcall.name)
     if kind == "hessian":
         k = nums[0]
-        g = ad.grad(F, argnums=k)
         x_shape = np.shape(args[k])
+        size = int(np.prod(x_shape))
+        if directions.by_directions(size, size, MAX_ROWS):
+            checks = directions.hessian_rows(F, args, k, f.blocks[0], tcall.name)
+            return _by_directions(checks, tcall, f, "hessian", lambda i: tcall.label(k, i),
+                                  size, size * size)
+        g = ad.grad(F, argnums=k)
         indices = list(np.ndindex(x_shape)) if x_shape else [()]
         total = len(indices)
         for idx in indices[:MAX_ROWS]:
@@ -1456,6 +1479,11 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
             rows.append((r, tcall.label(k, idx)))
         return _check_of(rows, tcall, "hand", "hessian", nums, f.layout, total, tcall.name)
     out_shape = np.shape(F(*args))
+    m, n = math.prod(out_shape), sum(int(np.size(args[k])) for k in nums)
+    if directions.by_directions(m, n, MAX_ROWS):
+        checks = directions.jacobian_rows(F, args, nums, f.blocks, tcall.name)
+        return _by_directions(checks, tcall, f, _kind_of(tcall, f, kind, out_shape),
+                              lambda i: f"[{', '.join(str(j) for j in i)}]", m, m * n)
     indices = list(np.ndindex(out_shape)) if out_shape else [()]
     total = len(indices)
     for idx in indices[:MAX_ROWS]:
@@ -1472,6 +1500,18 @@ def _check_fit(tcall: Call, f: Fit, kind: str, vector: Any) -> schema.Check:
 
 
 MAX_ROWS = 64  # output components checked one by one (a Jacobian's rows)
+
+
+def _by_directions(checks: list[Any], tcall: Call, f: Fit, kind: str,
+                   row_label: Callable[[tuple[int, ...]], str], rows: int,
+                   entries: int) -> schema.Check:
+    """The Check of a derivative checked along random directions (`directions`)."""
+    held = [n for i, n in enumerate(tcall.names) if i not in f.argnums
+            and differentiable(tcall.args[i])] + list(tcall.held)
+    return directions.check_of(
+        checks, row_label, rows, entries, target=tcall.name, kind=kind,
+        wrt=[tcall.names[k] for k in f.argnums], held=sorted(set(held), key=held.index),
+        layout=f.layout, distrusted=_ad_distrusted, max_components=MAX_COMPONENTS)
 
 
 def _distrusted_second_order(tcall: Call, f: Fit, kind: str, first: Any) -> schema.Check:

@@ -141,6 +141,9 @@ class Check:
     # the instance the verdict was reached at, when not the card's own ("Binomial(n=2)":
     # its constructor's defaults moved, `compute._moved_defaults`)
     at_instance: str = ""
+    # > 0: checked along this many random directions v (its product with v against AD's,
+    # every row), not entry by entry: too many entries (`kernel.directions`)
+    directions: int = 0
 
 
 @dataclass

@@ -183,6 +183,8 @@ def _verdict(card: Card) -> str:
             lines.append(f"| {what} | {cells} | {mark} {escape(words.agreement(x))} |")
         if c.n_components > 12:
             lines.append(f"\n… {c.n_components - 12} more components")
+        if (note := words.directions_note(c)) is not None:
+            lines.append(f"\n{escape(note)}")
     if card.value is not None and not card.value.differentiable:
         lines.append(f"\n{escape(f'{card.function} returns {card.value.describe}')}: "
                      f"{code(fmt(card.value.value))}")

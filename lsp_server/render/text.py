@@ -76,6 +76,8 @@ def text(card: Card, trace: bool = False) -> str:
         for x in c.components[:12] if c is not None and words.not_paired(card) is None else ():
             lines.append(f"{_INDENT}{words.component_mark(x, c.subject)} "
                          f"{words.component_line(card.target, x, c)}")
+        if (note := words.directions_note(c)) is not None:
+            lines.append(f"{_INDENT}({note})")
         if c is not None and c.rows < c.rows_total:
             lines.append(f"{_INDENT}(the first {c.rows} of {c.rows_total} output components "
                          "checked)")

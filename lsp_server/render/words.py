@@ -282,6 +282,16 @@ def check_detail(card: Card) -> str:
     return ""
 
 
+def directions_note(c: Check | None) -> str | None:
+    """How a derivative too large to check entry by entry was checked (None: entry by
+    entry)."""
+    if c is None or not c.directions:
+        return None
+    return (f"checked along {c.directions} random directions v: each of the {c.rows:,} rows "
+            "of the hand-written product with v against AD's; too many entries to check one "
+            "by one")
+
+
 def why_unverified(card: Card, c: Check) -> str:
     """What kept a check from a verdict, in a few words (the hover has the details)."""
     for who in ("hand", "ad", "fd"):

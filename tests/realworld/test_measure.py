@@ -34,7 +34,7 @@ import measure  # noqa: E402
 PINS: dict[str, tuple[int, int, int, int, bool]] = {
     "scipy_optimize_rosen.py": (4, 4, 3, 3, True),
     "scipy_tstutils_root_problems.py": (54, 54, 36, 31, True),
-    "scipy_minimize_constrained_problems.py": (19, 17, 11, 11, False),
+    "scipy_minimize_constrained_problems.py": (19, 19, 12, 12, True),
     "scipy_least_squares_problems.py": (16, 16, 6, 6, True),
     "scipy_optimize_test_problems.py": (12, 12, 6, 6, True),
     "scipy_ivp_problems.py": (15, 15, 4, 4, True),
