@@ -87,12 +87,13 @@ Lookup = Callable[[str], "Candidate | None"]
 def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
          lookup: Lookup, in_class: bool, docstring: str | None,
          directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
-         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
-         ) -> Pairing | None:
+         returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+         where: str = "the class") -> Pairing | None:
     """The pairing of function ``name`` (parameters ``params``, ``required`` of them
     without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
     same scope (the module, or the class and its bases); ``node``, the def, is read for a
-    selector parameter (`selector`)."""
+    selector parameter (`selector`). ``where`` names an ``in_class`` scope on the card:
+    "the class", or "the body of Model.constr" for closures defined together there."""
     if directive_of:
         c = lookup(directive_of)
         of = c.of if c is not None else directive_of
@@ -116,7 +117,7 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
     if VALUE_AND_GRAD.fullmatch(name) and not loss_grad:
         return Pairing(name, name, "value-and-gradient",
                        f"by name: {name} returns (value, gradient)")
-    for proposal in _proposals(name, in_class):
+    for proposal in _proposals(name, in_class, where):
         partner, kind, rule = proposal[:3]
         wrt_named = proposal[3] if len(proposal) > 3 else ()
         unless = proposal[4] if len(proposal) > 4 else ""
@@ -159,7 +160,7 @@ def _callable_like(params: tuple[str, ...], required: int, c: Candidate, extra: 
     return extra and required == len(c.params) + 1
 
 
-def _proposals(name: str, in_class: bool) -> list[tuple]:
+def _proposals(name: str, in_class: bool, where: str = "the class") -> list[tuple]:
     """(partner, kind, rule[, wrt]) in order of preference."""
     out: list[tuple] = []
 
@@ -182,10 +183,10 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
     if in_class:
         if name in _CLASS_HVP:
             for f in _CLASS_FUNCS:
-                add(f, "hvp", f"in the class: {name} is the Hessian-vector product of {f}")
+                add(f, "hvp", f"in {where}: {name} is the Hessian-vector product of {f}")
         if name in _CLASS_HESS:
             for f in _CLASS_FUNCS:
-                add(f, "hessian", f"in the class: {name} is the Hessian of {f}")
+                add(f, "hessian", f"in {where}: {name} is the Hessian of {f}")
     # chains
     m = re.fullmatch(r"(\w+)_fpp", name)
     if m:
@@ -255,12 +256,12 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
             for f in funcs:
                 what = ("Astropy's evaluate / fit_deriv (derivatives w.r.t. the parameters)"
                         if name == "fit_deriv" else f"{name} of {f}")
-                add(f, "derivative", f"in the class: {what}")
+                add(f, "derivative", f"in {where}: {what}")
         if name == "force":
-            add("energy", "force", "in the class: the force is minus the derivative of the "
+            add("energy", "force", f"in {where}: the force is minus the derivative of the "
                 "energy")
         if name == "psi":
-            add("rho", "derivative", "in the class: an M-estimator's psi is the derivative "
+            add("rho", "derivative", f"in {where}: an M-estimator's psi is the derivative "
                 "of rho")
     return out
 

@@ -28,7 +28,7 @@ from ad_core._numpy.array_api_extra import at_updates
 from ad_core._numpy.creation import PATCHED, array_constructors
 from ad_core._numpy.scipy_stats import distribution_methods
 
-from . import schema
+from . import nested, schema
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not sent
 MAX_COMPONENTS = 200  # components of a check sent to the card
@@ -172,16 +172,23 @@ def resolve(ns: dict[str, Any], req: schema.Request) -> tuple[Callable[..., Any]
             instance.append(obj)
         return instance[0]
 
-    fn = lookup(ns, req.function, self_, own=True)
-    target = lookup(ns, req.gradient_of, self_) if req.gradient_of else None
+    runs = nested.Runs(req.enclosing)  # a closure and its target: one enclosing run
+    fn = lookup(ns, req.function, self_, own=True, runs=runs)
+    target = lookup(ns, req.gradient_of, self_, runs=runs) if req.gradient_of else None
     return fn, target
 
 
 def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any],
-           own: bool = False) -> Callable[..., Any]:
+           own: bool = False, runs: nested.Runs | None = None) -> Callable[..., Any]:
     """``name`` in the slice, a method bound to ``self_()``. ``own``: the class's own
     method even when the instance's class (one derived from it) overrides it: the card
-    is about the code the user reads."""
+    is about the code the user reads. ``outer.inner`` / ``Class.method.inner``: the
+    function defined there, as the enclosing function binds it (`nested`)."""
+    if nested.is_nested(ns, name):
+        try:
+            return nested.closure(ns, name, self_, runs or nested.Runs(), _call_at)
+        except nested.Unreachable as e:
+            raise Unavailable(str(e)) from None
     head, _, method = name.partition(".")
     obj = ns.get(head)
     if obj is None:
@@ -206,6 +213,11 @@ def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any],
     if not callable(bound):
         raise Unavailable(f"{name} is not callable on the instance ({describe(bound)})")
     return bound
+
+
+def _call_at(f: Callable[..., Any], point: dict[str, Any]) -> Any:
+    call = Call.bind(f, point)
+    return call.fn(*call.args, **call.kwargs)
 
 
 def _static(cls: type, name: str) -> Any:

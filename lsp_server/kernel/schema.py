@@ -68,6 +68,9 @@ class Request:
     # slice of its own, run only when the guessed instance does not work)
     subclasses: str = ""
     subclass_lines: tuple[int, ...] = ()
+    # ``function`` (and ``gradient_of``) defined inside a function, ``outer.inner`` or
+    # ``Class.method.inner``: the enclosing function's point (`kernel.nested`)
+    enclosing: dict[str, Json] | None = None
 
 
 @dataclass(frozen=True)

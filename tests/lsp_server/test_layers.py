@@ -28,7 +28,7 @@ LAYERS = [
     ("lsp_server.cli", "lsp_server.__main__"),
 ]
 IN_KERNEL = ("lsp_server.kernel.worker", "lsp_server.kernel.compute",
-             "lsp_server.kernel.rewrite")
+             "lsp_server.kernel.rewrite", "lsp_server.kernel.nested")
 KERNEL_SIDE_OK = ("lsp_server.kernel.protocol", "lsp_server.kernel.schema",
                   "lsp_server.kernel.sandbox") + IN_KERNEL
 AD_CORE_USERS = {
