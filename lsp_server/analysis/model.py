@@ -103,6 +103,8 @@ class Pairing:
     - ``"partial"``: ∂of/∂``wrt[0]`` only, the other parameters held;
     - ``"hessian"``: the second derivative (``ad.hessian``);
     - ``"hvp"``: the Hessian times its extra vector argument;
+    - ``"weighted-hessian"``: the Hessian of ``v·of`` for its extra vector argument ``v``
+      (``hess(x, v)``, SciPy's ``NonlinearConstraint``: Σ v[i]·∇²of[i]);
     - ``"force"``: minus the derivative (an energy's force);
     - ``"value-and-gradient"``: ``of`` is the function itself, returning ``(value,
       gradient, ...)``: the gradient part is checked against AD of the value part.
@@ -171,8 +173,9 @@ class BlockError:
 class FunctionInfo:
     """A top-level function, a method of a top-level class, or a function defined in the
     body of either (``binding`` "nested", named ``outer.inner`` / ``Class.method.inner``,
-    ``scope`` the enclosing one's name). Cheap fields are set at once; the rest (point, slice, problems, ...) is computed on first access, so
-    listing the functions of a large file costs about one parse.
+    ``scope`` the enclosing one's name). Cheap fields are set at once; the rest (point,
+    slice, problems, ...) is computed on first access, so listing the functions of a large
+    file costs about one parse.
 
     name (``f``, or ``Class.method``), span (whole def, decorators included), name_span,
     params (a method's ``self``/``cls`` left out), pairing (set for hand-written

@@ -17,7 +17,9 @@ Rules, first that applies (each names itself on the card):
 - Hessian-vector products: ``f_hessp``, ``f_hess_prod``, ``hessp_f``, ``f_hvp``; in a class
   ``hessp``, ``hess_prod``, ``hessian_product``, ``hvp``;
 - Hessians: ``f_hess``, ``hess_f``, ``f_hessian``, ``hessian_f``; in a class ``hess``,
-  ``hessian``;
+  ``hessian``; with one parameter more than ``f`` (``hess(x, v)`` beside ``fun(x)``), a
+  weighted Hessian: the Hessian of ``v·f``, SciPy's ``NonlinearConstraint`` convention
+  (kind ``"weighted-hessian"``);
 - chains, each the derivative of the one before: ``f``/``f_fp``/``f_fpp`` (and
   ``f_f``/``f_fp``), ``f``/``fprime``/``fprime2``, ``deriv``/``deriv2``,
   ``X_deriv``/``X_deriv2``, ``X``/``dX``/``ddX``, ``X``/``dX_dy``/``d2X_dy2``/``d3X_dy3``;
@@ -129,7 +131,13 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
         if wrt_named and (c.params is None or wrt_named[0] not in c.params):
             continue
         if not _callable_like(params, required, c, extra=(kind == "hvp") or extra_ok):
-            continue
+            if not (kind == "hessian" and _callable_like(params, required, c, extra=True)):
+                continue
+            # hess(x, v) beside fun(x): SciPy's NonlinearConstraint convention, the
+            # Hessian of v·fun (a constraint's, weighted by its Lagrange multipliers)
+            kind = "weighted-hessian"
+            rule += (f", weighted: the Hessian of {params[required - 1]}·{c.name} "
+                     "(SciPy's hess(x, v))")
         return Pairing(c.of, c.target, kind, rule, wrt_named, c.returns_gradient)
     if loss_grad:  # X_loss_grad with no X_loss beside it: (loss, gradient)
         return Pairing(name, name, "value-and-gradient",

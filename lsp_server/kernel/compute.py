@@ -1796,9 +1796,17 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
             hand, kind = hand[1], "derivative"
         elif not selected and (req.target_returns_gradient or _returns_pair(tcall)):
             tcall = value_part(tcall)
-        vector = None
+        vector, note = None, ""
+        hand = _dense(hand)
         if kind == "hvp":
             vector = _extra_vector(call, tcall)
+        elif kind == "weighted-hessian":
+            try:
+                tcall, hand, note = _weighted(call, tcall, hand, req)
+            except NotAPair as e:
+                state["why"] = f"not paired: {e}"
+                return schema.Pairing(False, str(e))
+            kind = "hessian"
         try:
             if selected:
                 p, c = check_selector(call, req.selector, req.axis, tuple(req.wrt), kind)
@@ -1811,6 +1819,8 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
             state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
             raise
         state["check"] = c
+        if kind == "hessian" and req.kind == "weighted-hessian" and note:
+            p = dataclasses.replace(p, message=p.message + note)
         return p
 
     yield "pairing", pairing
@@ -1834,6 +1844,66 @@ def _extra_vector(call: Call, tcall: Call) -> Any:
     if len(call.args) > len(tcall.args):
         return call.args[len(tcall.args)]
     raise NotAPair("it takes no vector argument besides its function's")
+
+
+def _dense(h: Any) -> Any:
+    """A SciPy sparse matrix or array (a Jacobian or Hessian stored sparse, as
+    ``NonlinearConstraint`` and ``least_squares`` accept) as its dense array, when it is
+    small enough to read; anything else as it is."""
+    if hasattr(h, "toarray") and hasattr(h, "nnz") and len(getattr(h, "shape", ())) == 2 \
+            and int(np.prod(h.shape)) <= 100 * MAX_ELEMENTS:
+        try:
+            return np.asarray(h.toarray())
+        except Exception:  # noqa: BLE001  (not SciPy's after all: read as it is)
+            return h
+    return h
+
+
+def _weighted(call: Call, tcall: Call, hand: Any, req: schema.Request
+              ) -> tuple[Call, Any, str]:
+    """A weighted Hessian ``hess(x, v)`` (SciPy's ``NonlinearConstraint``: Σ v[i]·∇²f[i]):
+    the function ``v·f`` of its function's arguments, whose Hessian ``hess`` must be, the
+    hand-written output, and a note when ``v`` was replaced. ``v`` must have the shape of
+    ``f``'s output (one number: one weight); a made-up ``v`` that does not is replaced by
+    weights of that shape (and the hand-written function called again with them); a given
+    one is then not a pair."""
+    out = tcall.f(*tcall.args)
+    if output_kind(out) in ("complex", "bool") or not (is_number(out) or is_numeric_array(out)):
+        raise NotAPair(f"{tcall.name} returns {describe(out)}: it has no Hessian")
+    out_shape = tuple(np.shape(out))
+    k = next((i for i, n in enumerate(call.names) if n not in tcall.names),
+             len(tcall.args) if len(call.args) > len(tcall.args) else None)
+    if k is None:
+        raise NotAPair("it takes no vector argument besides its function's")
+    name = call.names[k]
+    v = _as_float(call.args[k])
+    fits = v is not None and (v.shape == out_shape or (out_shape == () and v.size == 1))
+    note = ""
+    if not fits and name in req.synthetic:
+        like = np.asarray(_filled(0.5, out_shape or (1,)), dtype=float)
+        v = like * np.where(np.arange(like.size) % 2, -1.0, 1.0).reshape(like.shape)
+        args = list(call.args)
+        args[k] = v
+        hand = call.f(*args)
+        note = (f"; {name} made up again with the shape of {tcall.name}'s output "
+                f"{out_shape or (1,)}, and the hand-written Hessian called with it")
+    elif not fits:
+        raise NotAPair(f"its vector argument {name} has shape "
+                       f"{None if v is None else v.shape}, not the shape of {tcall.name}'s "
+                       f"output {out_shape}: it is not a weighted Hessian of it")
+    assert v is not None
+    weights = v.reshape(out_shape) if out_shape else float(v.reshape(-1)[0])
+    f = tcall.f
+
+    def weighted(*a: Any) -> Any:
+        o = f(*a)
+        if not out_shape:
+            return o * weights
+        o = o if hasattr(o, "shape") else np.asarray(o)
+        return np.sum(o * weights)
+
+    return tcall.with_output(_named(weighted, tcall.fn, tcall.names,
+                                    f"{name}·{tcall.name}")), hand, note
 
 
 # -- source transformation (ad.sct) ---------------------------------------------------------
