@@ -1818,9 +1818,11 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
         except Exception as e:
             state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
             raise
-        state["check"] = c
-        if kind == "hessian" and req.kind == "weighted-hessian" and note:
+        if kind == "hessian" and req.kind == "weighted-hessian":
+            # the Hessian of v·f, not of f: the card names it so (render.words.checked)
+            c = dataclasses.replace(c, kind="weighted hessian")
             p = dataclasses.replace(p, message=p.message + note)
+        state["check"] = c
         return p
 
     yield "pairing", pairing
