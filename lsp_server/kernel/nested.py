@@ -130,8 +130,9 @@ def _locals_at_return(code: types.CodeType, invoke: Callable[[], Any], outer: st
 
     previous = sys.gettrace()
     sys.settrace(global_)
+    returned = None
     try:
-        invoke()
+        returned = invoke()
     except (MemoryError, KeyboardInterrupt):
         raise
     except BaseException as e:  # noqa: BLE001  (user code: SystemExit too)
@@ -142,8 +143,15 @@ def _locals_at_return(code: types.CodeType, invoke: Callable[[], Any], outer: st
         sys.settrace(previous)
         seen.pop("frame", None)  # no frame (nor its locals) kept alive past the run
     if "locals" not in seen:
-        raise Unreachable(f"running {outer}{at} never ran its code (a decorator that "
-                          "hides the function it wraps?)")
+        if inspect.isgenerator(returned) or inspect.iscoroutine(returned) \
+                or inspect.isasyncgen(returned):
+            why = f"it returns a {type(returned).__name__} without running its body"
+            if inspect.iscoroutine(returned):
+                returned.close()  # never awaited: no warning about it
+        else:
+            why = "its code never ran (a decorator that hides the function it wraps?)"
+        raise Unreachable(f"running {outer}{at}: {why}; the functions defined in {outer} "
+                          "are taken from its frame when it returns")
     return seen["locals"]
 
 
