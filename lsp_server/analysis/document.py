@@ -224,7 +224,9 @@ class _Lazy:
         """A closure pairs with a sibling (a def of the same enclosing body) by the
         conventions of a class's methods (functions returned together, as ``fun``, ``jac``
         and ``hess`` for one constraint), then with a function of the module by name only
-        (``grad_f`` beside a top-level ``f``), as Python resolves the name."""
+        (``grad_f`` beside a top-level ``f``), as Python resolves the name, when it reads
+        nothing of its enclosing call (`nested.enclosing_reads`). A guess is dropped when
+        the derivative reads an argument of the enclosing call its partner does not."""
         if cls_._raises_not_implemented(node):
             return None
         _, required = _required(node, False)
@@ -245,7 +247,17 @@ class _Lazy:
         found = pairing_.find(node.name, names, required, False, siblings, True, doc,
                               d.gradient_of if d.gradient_of in scope.defs else None,
                               d.wrt, d.order, d.returns, node, where=where)
-        if found is not None:
+        guessed = not d.gradient_of and not d.returns
+        if found is not None and guessed and found.of != scope.name(node.name):
+            partner = scope.defs.get(found.of.rpartition(".")[2])
+            if partner is not None and nested_.enclosing_params_read(node, scope) \
+                    - nested_.enclosing_params_read(partner, scope):
+                # it reads an argument of the enclosing call its function does not (the
+                # order n of a factory's n-th derivative): not a guess's first derivative
+                return None
+        if found is not None or (guessed and nested_.enclosing_reads(node, scope)):
+            # a closure of its enclosing call's values is not a guess's derivative of a
+            # function of the module (only a directive says so)
             return found
         return pairing_.find(node.name, names, required, False, self._module_lookup, False,
                              doc, d.gradient_of, d.wrt, d.order, d.returns, None)

@@ -77,3 +77,27 @@ def listed(scope: Scope) -> list[_FuncNode]:
     """The defs of ``scope`` that get a card: one per name (its last def), in file order."""
     keep = {id(d) for d in scope.defs.values()}
     return [d for d in defs_in(scope.node.body) if id(d) in keep]
+
+
+def enclosing_reads(node: _FuncNode, scope: Scope) -> set[str]:
+    """The names bound by its enclosing function (parameters, ``self``, locals, siblings)
+    that the closure ``node`` reads: what it computes depends on them."""
+    outer = scope.node
+    bound = _params(outer) | set(scope.defs)
+    bound |= {n.id for n in ast.walk(outer) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Store)}
+    own = _params(node) | {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                           and isinstance(n.ctx, ast.Store)}
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load) and n.id in bound and n.id not in own}
+
+
+def enclosing_params_read(node: _FuncNode, scope: Scope) -> set[str]:
+    """The enclosing function's parameters (``self`` too) the closure reads."""
+    return enclosing_reads(node, scope) & _params(scope.node)
+
+
+def _params(node: _FuncNode) -> set[str]:
+    a = node.args
+    out = {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+    return out | {x.arg for x in (a.vararg, a.kwarg) if x is not None}

@@ -81,6 +81,26 @@ def test_a_closure_pairs_with_a_module_function_by_name_only():
     assert model.function("test_it.jac").pairing is None  # no sibling fun: no class rule
 
 
+def test_a_factorys_nth_derivative_is_no_guess_of_a_first_derivative():
+    # numdifftools' derivative_inv(n): dinv is the n-th derivative, n an argument of the
+    # enclosing call that inv does not read; dexp2 reads n too (beside numpy's exp2)
+    model = analyze("from numpy import exp2, log, square\n\n\n"
+                    "def derivative_inv(n):\n"
+                    "    def inv(x):\n        return 1.0 / x\n"
+                    "    def dinv(x):\n        return (-1) ** n / x ** (n + 1)\n"
+                    "    return (inv, dinv)[min(n, 1)]\n\n\n"
+                    "def derivative_exp2(n):\n"
+                    "    def dexp2(x):\n        return exp2(x) * log(2) ** n\n"
+                    "    return dexp2\n\n\n"
+                    "def derivative_square(n):\n"
+                    "    def dsquare(x):\n        return 2 * x\n"
+                    "    return dsquare\n")
+    assert model.function("derivative_inv.dinv").pairing is None
+    assert model.function("derivative_exp2.dexp2").pairing is None
+    # one that reads nothing of its call is the d-prefix rule's, as at top level
+    assert model.function("derivative_square.dsquare").gradient_of == "numpy.square"
+
+
 def test_hover_finds_the_innermost_function():
     model = analyze(SOURCE)
     jac = model.function("Constraint.constr.jac")
