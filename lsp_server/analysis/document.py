@@ -10,6 +10,7 @@ from typing import Any
 
 from . import activity
 from . import classes as cls_
+from . import nested as nested_
 from . import pairing as pairing_
 from . import shapes as shp
 from .directives import Directive, instance_text, read_directive
@@ -67,9 +68,9 @@ def _analyze_cached(text: str) -> DocumentModel:
     stmts, errors = parse_statements(src)
     doc = _Lazy(src, stmts)
     functions: list[FunctionInfo] = []
-    for node, owner in doc.entries():
+    for node, owner, scope in doc.entries():
         try:
-            functions.append(doc.function(node, owner))
+            functions.append(doc.function(node, owner, scope))
         except _FAILURES as e:
             errors.append(BlockError(statement_span(src, node), f"cannot analyze {node.name}: {e}"))
     doc.functions = {f.name: f for f in functions}
@@ -99,6 +100,8 @@ class _Lazy:
         self.functions: dict[str, FunctionInfo] = {}
         self.nodes: dict[int, _FuncNode] = {}  # id(FunctionInfo) -> node
         self.directives: dict[int, Directive] = {}
+        self.scopes: dict[int, nested_.Scope] = {}  # id(FunctionInfo) -> its enclosing body
+        self._enclosing: dict[str, FunctionInfo] = {}
         self._shape_cache: dict[int, dict[str, shp.Shape]] = {}
         self._used: dict[str | None, dict[str, tuple[str, str]]] = {}  # scope -> by use
         self.classes = cls_.collect(stmts)
@@ -123,38 +126,57 @@ class _Lazy:
     def slicer(self) -> ModuleSlicer:
         return ModuleSlicer.build(self.src, self.stmts)
 
-    def entries(self) -> list[tuple[_FuncNode, cls_.ClassInfo | None]]:
-        """Top-level defs and the methods of top-level classes, in file order."""
-        out: list[tuple[_FuncNode, cls_.ClassInfo | None]] = []
+    def entries(self) -> list[tuple[_FuncNode, cls_.ClassInfo | None, nested_.Scope | None]]:
+        """Top-level defs and the methods of top-level classes, in file order, each
+        followed by the functions defined in its body (`nested`), a property's too."""
+        out: list[tuple[_FuncNode, cls_.ClassInfo | None, nested_.Scope | None]] = []
+
+        def with_nested(node: _FuncNode, owner: cls_.ClassInfo | None, binding: str,
+                        listed: bool) -> None:
+            if listed:
+                out.append((node, owner, None))
+            qualified = f"{owner.name}.{node.name}" if owner is not None else node.name
+            scope = nested_.scope_of(node, qualified, owner.name if owner else None, binding)
+            if scope is not None:
+                out.extend((d, owner, scope) for d in nested_.listed(scope))
+
         for n in self.stmts:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out.append((n, None))
+                with_nested(n, None, "function", True)
             elif isinstance(n, ast.ClassDef) and self.classes.get(n.name) is not None \
                     and self.classes[n.name].node is n:
                 info = self.classes[n.name]
                 for name, m in info.methods.items():
-                    if info.bindings[name] == "property":
-                        continue
                     if name.startswith("__") and name.endswith("__") \
                             and name not in _SKIPPED_DUNDERS:
                         continue
-                    out.append((m, info))
+                    binding = info.bindings[name]
+                    with_nested(m, info, binding, binding != "property")
         return out
 
     # -- one function ----------------------------------------------------------------
-    def function(self, node: _FuncNode, owner: cls_.ClassInfo | None) -> FunctionInfo:
+    def function(self, node: _FuncNode, owner: cls_.ClassInfo | None,
+                 scope: nested_.Scope | None = None) -> FunctionInfo:
         src = self.src
         span = statement_span(src, node)
-        binding = owner.bindings[node.name] if owner is not None else "function"
-        skip_first = binding in ("method", "classmethod")
+        if scope is not None:
+            binding = "nested"
+        else:
+            binding = owner.bindings[node.name] if owner is not None else "function"
+        skip_first = binding in ("method", "classmethod", "property")
         params = _params(src, node, skip_first)
         names = [p.name for p in params]
         lines = directive_lines(src.lines, span.line)
+        if scope is not None:  # a directive above the enclosing def holds for its closures
+            lines = directive_lines(src.lines, statement_span(src, scope.node).line) + lines
         if owner is not None:  # a directive above the class (self=...) holds for its methods
             lines = directive_lines(src.lines, statement_span(src, owner.node).line) + lines
         directive = read_directive(lines, names, set(self.classes))
-        pair = self.pairing(node, owner, params, directive)
-        qualified = f"{owner.name}.{node.name}" if owner is not None else node.name
+        pair = self.pairing(node, owner, params, directive, scope)
+        if scope is not None:
+            qualified = scope.name(node.name)
+        else:
+            qualified = f"{owner.name}.{node.name}" if owner is not None else node.name
         if pair is not None and pair.of == node.name and pair.kind == "value-and-gradient":
             pair = Pairing(qualified, qualified, pair.kind, pair.rule, pair.wrt)
         fn = FunctionInfo(
@@ -167,13 +189,18 @@ class _Lazy:
             lazy=self,
             cls=owner.name if owner is not None else None,
             binding=binding,
+            scope=scope.qualified if scope is not None else None,
         )
         self.nodes[id(fn)] = node
         self.directives[id(fn)] = directive
+        if scope is not None:
+            self.scopes[id(fn)] = scope
         return fn
 
     def pairing(self, node: _FuncNode, owner: cls_.ClassInfo | None, params: tuple[Param, ...],
-                d: Directive) -> Pairing | None:
+                d: Directive, scope: nested_.Scope | None = None) -> Pairing | None:
+        if scope is not None:
+            return self._nested_pairing(node, params, d, scope)
         if owner is not None and cls_.abstract(owner.name, node.name, self.classes):
             return None  # an abstract stub (raise NotImplementedError) is no derivative
         if owner is None and cls_._raises_not_implemented(node):
@@ -200,6 +227,50 @@ class _Lazy:
             funcs = owner.methods if owner is not None else self.module_funcs
             self._used[key] = pairing_.uses(funcs, owner is not None)
         return self._used[key]
+
+    def _nested_pairing(self, node: _FuncNode, params: tuple[Param, ...], d: Directive,
+                        scope: nested_.Scope) -> Pairing | None:
+        """A closure pairs with a sibling (a def of the same enclosing body) by the
+        conventions of a class's methods (functions returned together, as ``fun``, ``jac``
+        and ``hess`` for one constraint), then with a function of the module by name only
+        (``grad_f`` beside a top-level ``f``), as Python resolves the name, when it reads
+        nothing of its enclosing call (`nested.enclosing_reads`). A guess is dropped when
+        the derivative reads an argument of the enclosing call its partner does not."""
+        if cls_._raises_not_implemented(node):
+            return None
+        _, required = _required(node, False)
+        names = tuple(p.name for p in params if p.kind in ("positional", "keyword"))
+        try:
+            doc = ast.get_docstring(node, clean=True)
+        except _FAILURES:
+            doc = None
+
+        def siblings(name: str) -> pairing_.Candidate | None:
+            other = scope.defs.get(name)
+            if other is None:
+                return None
+            return self._candidate(name, scope.name(name), scope.name(name), other, False,
+                                   cls_._raises_not_implemented(other))
+
+        where = f"the body of {scope.qualified}"
+        used = pairing_.uses(scope.defs, False).get(node.name)  # closures call by name
+        found = pairing_.find(node.name, names, required, False, siblings, True, doc,
+                              d.gradient_of if d.gradient_of in scope.defs else None,
+                              d.wrt, d.order, d.returns, node, used, where=where)
+        guessed = not d.gradient_of and not d.returns
+        if found is not None and guessed and found.of != scope.name(node.name):
+            partner = scope.defs.get(found.of.rpartition(".")[2])
+            if partner is not None and nested_.enclosing_params_read(node, scope) \
+                    - nested_.enclosing_params_read(partner, scope):
+                # it reads an argument of the enclosing call its function does not (the
+                # order n of a factory's n-th derivative): not a guess's first derivative
+                return None
+        if found is not None or (guessed and nested_.enclosing_reads(node, scope)):
+            # a closure of its enclosing call's values is not a guess's derivative of a
+            # function of the module (only a directive says so)
+            return found
+        return pairing_.find(node.name, names, required, False, self._module_lookup, False,
+                             doc, d.gradient_of, d.wrt, d.order, d.returns, None)
 
     def _candidate(self, name: str, of: str, target: str, node: _FuncNode, skip_first: bool,
                    abstract: bool) -> pairing_.Candidate:
@@ -347,8 +418,26 @@ class _Lazy:
             point = _vector_for_hvp(point, fn, borrowed)
         return point
 
+    def enclosing(self, fn: FunctionInfo) -> FunctionInfo | None:
+        scope = self.scopes.get(id(fn))
+        if scope is None:
+            return None
+        hit = self._enclosing.get(scope.qualified)
+        if hit is None:
+            listed = self.functions.get(scope.qualified)
+            if listed is not None and self.nodes.get(id(listed)) is scope.node:
+                hit = listed
+            else:  # a property (no card of its own): its FunctionInfo, unlisted
+                owner = self.classes.get(scope.owner) if scope.owner else None
+                hit = self.function(scope.node, owner)
+            self._enclosing[scope.qualified] = hit
+        return hit
+
     def instance(self, fn: FunctionInfo) -> Instance | None:
-        if fn.cls is None or fn.binding != "method":
+        if fn.binding == "nested":  # the enclosing method's self
+            outer = fn.enclosing
+            return outer.instance if outer is not None else None
+        if fn.cls is None or fn.binding not in ("method", "property"):
             return None
         d = self.directives[id(fn)]
         if d.instance is not None:
@@ -391,8 +480,11 @@ class _Lazy:
         node: ast.stmt = self.nodes[id(fn)]
         if fn.cls is not None:
             node = self.classes[fn.cls].node
+        elif fn.binding == "nested":
+            node = self.scopes[id(fn)].node
         text, start, digest, lines = self.slicer.slice_for(node, self._extra(fn))
-        if fn.cls is not None:  # one class slice, several methods: the hash names the method
+        if fn.cls is not None or fn.binding == "nested":
+            # one class (or enclosing function) slice, several functions: the hash names it
             digest = hashlib.sha256((digest + "\0" + fn.name).encode()).hexdigest()
             wider = fn.subclass_slice[0]
             if wider:  # the card may run on one of them: it changes with them
@@ -416,7 +508,7 @@ class _Lazy:
 
     def static_source(self, fn: FunctionInfo) -> tuple[str, str, tuple[int, ...]]:
         text, _, _, lines = fn._slice
-        if fn.cls is None:
+        if fn.cls is None and fn.binding != "nested":
             return text, fn.name, lines
         node = self.nodes[id(fn)]
         first = node.lineno - 1

@@ -103,6 +103,8 @@ class Pairing:
     - ``"partial"``: ∂of/∂``wrt[0]`` only, the other parameters held;
     - ``"hessian"``: the second derivative (``ad.hessian``);
     - ``"hvp"``: the Hessian times its extra vector argument;
+    - ``"weighted-hessian"``: the Hessian of ``v·of`` for its extra vector argument ``v``
+      (``hess(x, v)``, SciPy's ``NonlinearConstraint``: Σ v[i]·∇²of[i]);
     - ``"force"``: minus the derivative (an energy's force);
     - ``"value-and-gradient"``: ``of`` is the function itself, returning ``(value,
       gradient, ...)``: the gradient part is checked against AD of the value part.
@@ -169,16 +171,19 @@ class BlockError:
 
 
 class FunctionInfo:
-    """A top-level function, or a method of a top-level class. Cheap fields are set at
-    once; the rest (point, slice, problems, ...) is computed on first access, so
-    listing the functions of a large file costs about one parse.
+    """A top-level function, a method of a top-level class, or a function defined in the
+    body of either (``binding`` "nested", named ``outer.inner`` / ``Class.method.inner``,
+    ``scope`` the enclosing one's name). Cheap fields are set at once; the rest (point,
+    slice, problems, ...) is computed on first access, so listing the functions of a large
+    file costs about one parse.
 
     name (``f``, or ``Class.method``), span (whole def, decorators included), name_span,
     params (a method's ``self``/``cls`` left out), pairing (set for hand-written
     derivatives and for functions returning their gradient), differentiable (has a
     parameter and is not itself a derivative), cls (the class of a method), binding
-    ("function", "method", "staticmethod", "classmethod"); lazily: source, point,
-    instance, slice_source, slice_hash, slice_start, slice_lines, problems, body_lines,
+    ("function", "method", "staticmethod", "classmethod", "nested"), scope (the function
+    a nested one is defined in: ``Class.method``); lazily: source, point, instance,
+    enclosing, slice_source, slice_hash, slice_start, slice_lines, problems, body_lines,
     docstring, held, static_source.
     """
 
@@ -193,6 +198,7 @@ class FunctionInfo:
         lazy: Any,
         cls: str | None = None,
         binding: str = "function",
+        scope: str | None = None,
     ) -> None:
         self.name = name
         self.span = span
@@ -203,6 +209,7 @@ class FunctionInfo:
         self._lazy = lazy
         self.cls = cls
         self.binding = binding
+        self.scope = scope
 
     @property
     def gradient_of(self) -> str | None:
@@ -211,8 +218,14 @@ class FunctionInfo:
 
     @property
     def method(self) -> str:
-        """The bare name: ``fun`` for ``Model.fun``."""
-        return self.name.rsplit(".", 1)[-1] if self.cls else self.name
+        """The bare name: ``fun`` for ``Model.fun`` (and for ``Model.constr.fun``)."""
+        return self.name.rsplit(".", 1)[-1] if self.cls or self.scope else self.name
+
+    @functools.cached_property
+    def enclosing(self) -> FunctionInfo | None:
+        """The function a nested one is defined in (``scope``): the kernel runs it, at its
+        own point and instance, to reach this one. None for a function that is not nested."""
+        return self._lazy.enclosing(self)
 
     @functools.cached_property
     def instance(self) -> Instance | None:
@@ -350,10 +363,10 @@ class DocumentModel:
         return tuple(f for f in self.functions if f.gradient_of == name and f.name != name)
 
     def locate(self, line: int, col: int) -> Target | None:
-        """The hover target at a 0-based line / code-point column, if any."""
-        for f in self.functions:
-            if not f.span.contains(line, col):
-                continue
+        """The hover target at a 0-based line / code-point column, if any (in a function
+        defined inside another, the inner one)."""
+        inside = [f for f in self.functions if f.span.contains(line, col)]
+        for f in sorted(inside, key=lambda f: (f.span.line, f.span.col), reverse=True):
             if f.name_span.contains(line, col):
                 return Target("def", f)
             for p in f.params:

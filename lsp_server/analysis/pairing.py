@@ -17,7 +17,9 @@ Rules, first that applies (each names itself on the card):
 - Hessian-vector products: ``f_hessp``, ``f_hess_prod``, ``hessp_f``, ``f_hvp``; in a class
   ``hessp``, ``hess_prod``, ``hessian_product``, ``hvp``;
 - Hessians: ``f_hess``, ``hess_f``, ``f_hessian``, ``hessian_f``; in a class ``hess``,
-  ``hessian``;
+  ``hessian``; with one parameter more than ``f`` (``hess(x, v)`` beside ``fun(x)``), a
+  weighted Hessian: the Hessian of ``v·f``, SciPy's ``NonlinearConstraint`` convention
+  (kind ``"weighted-hessian"``);
 - chains, each the derivative of the one before: ``f``/``f_fp``/``f_fpp`` (and
   ``f_f``/``f_fp``), ``f``/``fprime``/``fprime2``, ``deriv``/``deriv2``,
   ``X_deriv``/``X_deriv2``, ``X``/``deriv_X``/``deriv2_X``, ``X``/``dX``/``ddX``,
@@ -157,11 +159,13 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
          lookup: Lookup, in_class: bool, docstring: str | None,
          directive_of: str | None = None, wrt: tuple[str, ...] = (), order: int = 1,
          returns: bool = False, node: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
-         used: tuple[str, str] | None = None) -> Pairing | None:
+         used: tuple[str, str] | None = None, where: str = "the class") -> Pairing | None:
     """The pairing of function ``name`` (parameters ``params``, ``required`` of them
     without defaults), or None. ``lookup(bare name)`` finds a candidate partner in the
     same scope (the module, or the class and its bases); ``node``, the def, is read for a
-    selector parameter (`selector`); ``used`` is the scope's pairing by use (`uses`)."""
+    selector parameter (`selector`); ``used`` is the scope's pairing by use (`uses`).
+    ``where`` names an ``in_class`` scope on the card: "the class", or "the body of
+    Model.constr" for closures defined together there."""
     if directive_of:
         c = lookup(directive_of)
         of = c.of if c is not None else directive_of
@@ -192,7 +196,7 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
         c = lookup(used[0])
         if c is not None and not c.abstract and _callable_like(params, required, c, False):
             return Pairing(c.of, c.target, "derivative", used[1], (), c.returns_gradient)
-    for proposal in _proposals(name, in_class):
+    for proposal in _proposals(name, in_class, where):
         partner, kind, rule = proposal[:3]
         wrt_named = proposal[3] if len(proposal) > 3 else ()
         unless = proposal[4] if len(proposal) > 4 else ""
@@ -204,7 +208,13 @@ def find(name: str, params: tuple[str, ...], required: int, extra_ok: bool,
         if wrt_named and (c.params is None or wrt_named[0] not in c.params):
             continue
         if not _callable_like(params, required, c, extra=(kind == "hvp") or extra_ok):
-            continue
+            if not (kind == "hessian" and _callable_like(params, required, c, extra=True)):
+                continue
+            # hess(x, v) beside fun(x): SciPy's NonlinearConstraint convention, the
+            # Hessian of v·fun (a constraint's, weighted by its Lagrange multipliers)
+            kind = "weighted-hessian"
+            rule += (f", weighted: the Hessian of {params[required - 1]}·{c.name} "
+                     "(SciPy's hess(x, v))")
         return Pairing(c.of, c.target, kind, rule, wrt_named, c.returns_gradient)
     if loss_grad:  # X_loss_grad with no X_loss beside it: (loss, gradient)
         return Pairing(name, name, "value-and-gradient",
@@ -235,7 +245,7 @@ def _callable_like(params: tuple[str, ...], required: int, c: Candidate, extra: 
     return extra and required == len(c.params) + 1
 
 
-def _proposals(name: str, in_class: bool) -> list[tuple]:
+def _proposals(name: str, in_class: bool, where: str = "the class") -> list[tuple]:
     """(partner, kind, rule[, wrt]) in order of preference."""
     out: list[tuple] = []
 
@@ -258,10 +268,10 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
     if in_class:
         if name in _CLASS_HVP:
             for f in _CLASS_FUNCS:
-                add(f, "hvp", f"in the class: {name} is the Hessian-vector product of {f}")
+                add(f, "hvp", f"in {where}: {name} is the Hessian-vector product of {f}")
         if name in _CLASS_HESS:
             for f in _CLASS_FUNCS:
-                add(f, "hessian", f"in the class: {name} is the Hessian of {f}")
+                add(f, "hessian", f"in {where}: {name} is the Hessian of {f}")
     # chains
     m = re.fullmatch(r"(\w+)_fpp", name)
     if m:
@@ -340,12 +350,12 @@ def _proposals(name: str, in_class: bool) -> list[tuple]:
             for f in funcs:
                 what = ("Astropy's evaluate / fit_deriv (derivatives w.r.t. the parameters)"
                         if name == "fit_deriv" else f"{name} of {f}")
-                add(f, "derivative", f"in the class: {what}")
+                add(f, "derivative", f"in {where}: {what}")
         if name == "force":
-            add("energy", "force", "in the class: the force is minus the derivative of the "
+            add("energy", "force", f"in {where}: the force is minus the derivative of the "
                 "energy")
         if name == "psi":
-            add("rho", "derivative", "in the class: an M-estimator's psi is the derivative "
+            add("rho", "derivative", f"in {where}: an M-estimator's psi is the derivative "
                 "of rho")
     return out
 

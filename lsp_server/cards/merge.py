@@ -126,9 +126,15 @@ def build_card(
         # an abstract stub is no derivative: nothing to check, nothing to count
         card.pairing = Pairing(False, "it raises NotImplementedError: there is no "
                                "derivative to check")
-    # a module that fails to import fails at every point: no point to suggest then
     left_out = _explain_left_out(card, fn)
-    if result.status == "error" and point.synthetic and not left_out and not (
+    outer = fn.enclosing
+    if outer is not None and result.status == "error" and "value" not in result.pieces:
+        # a nested function not reached: its enclosing function did not run (its point,
+        # when made up, is the one to give) or did not bind it; its own point is not at fault
+        if result.message.startswith(f"running {outer.name} ") and outer.point.synthetic:
+            card.hints.append(problem_info(_point_hint(outer, outer.point)))
+    # a module that fails to import fails at every point: no point to suggest then
+    elif result.status == "error" and point.synthetic and not left_out and not (
             isinstance(probe, Probe) and (probe.found or probe.placeholder)) and not (
             result.message.startswith("the module slice failed")):
         card.hints.append(problem_info(_point_hint(fn, point)))

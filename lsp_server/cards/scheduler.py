@@ -79,10 +79,13 @@ def card_key(uri: str, fn: FunctionInfo, kind: str) -> CardKey:
     # function that moved needs a new card. The kernel re-runs it: cheap.
     # The instance (a method's self) and the pairing come from lines outside the slice
     # (the directive above the def or the class, the names of other functions).
+    # A closure also runs its enclosing function, at that one's point (a directive above
+    # the enclosing def).
     point = fn.point
     instance = fn.instance.text if fn.instance is not None else ""
+    outer = repr(fn.enclosing.point.values) if fn.enclosing is not None else ""
     return (kind, uri, fn.name, fn.slice_hash, fn.slice_lines, point.text, repr(point.values),
-            instance, repr(fn.pairing), fn.held)
+            instance, repr(fn.pairing), fn.held, outer)
 
 
 class CardScheduler:

@@ -125,6 +125,7 @@ class CardService:
             instance_source=instance.source if instance is not None else "",
             subclasses=fn.subclass_slice[0],
             subclass_lines=fn.subclass_slice[1],
+            enclosing=dict(fn.enclosing.point.values) if fn.enclosing is not None else None,
         )
 
     @staticmethod

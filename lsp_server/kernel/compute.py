@@ -28,7 +28,7 @@ from ad_core._numpy.array_api_extra import at_updates
 from ad_core._numpy.creation import PATCHED, array_constructors
 from ad_core._numpy.scipy_stats import distribution_methods
 
-from . import directions, schema
+from . import directions, nested, schema
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not sent
 MAX_COMPONENTS = 200  # components of a check sent to the card
@@ -172,16 +172,23 @@ def resolve(ns: dict[str, Any], req: schema.Request) -> tuple[Callable[..., Any]
             instance.append(obj)
         return instance[0]
 
-    fn = lookup(ns, req.function, self_, own=True)
-    target = lookup(ns, req.gradient_of, self_) if req.gradient_of else None
+    runs = nested.Runs(req.enclosing)  # a closure and its target: one enclosing run
+    fn = lookup(ns, req.function, self_, own=True, runs=runs)
+    target = lookup(ns, req.gradient_of, self_, runs=runs) if req.gradient_of else None
     return fn, target
 
 
 def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any],
-           own: bool = False) -> Callable[..., Any]:
+           own: bool = False, runs: nested.Runs | None = None) -> Callable[..., Any]:
     """``name`` in the slice, a method bound to ``self_()``. ``own``: the class's own
     method even when the instance's class (one derived from it) overrides it: the card
-    is about the code the user reads."""
+    is about the code the user reads. ``outer.inner`` / ``Class.method.inner``: the
+    function defined there, as the enclosing function binds it (`nested`)."""
+    if nested.is_nested(ns, name):
+        try:
+            return nested.closure(ns, name, self_, runs or nested.Runs(), _call_at)
+        except nested.Unreachable as e:
+            raise Unavailable(str(e)) from None
     head, _, method = name.partition(".")
     obj = ns.get(head)
     if obj is None:
@@ -206,6 +213,11 @@ def lookup(ns: dict[str, Any], name: str, self_: Callable[[], Any],
     if not callable(bound):
         raise Unavailable(f"{name} is not callable on the instance ({describe(bound)})")
     return bound
+
+
+def _call_at(f: Callable[..., Any], point: dict[str, Any]) -> Any:
+    call = Call.bind(f, point)
+    return call.fn(*call.args, **call.kwargs)
 
 
 def _static(cls: type, name: str) -> Any:
@@ -1841,9 +1853,17 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
             hand, kind = hand[1], "derivative"
         elif not selected and (req.target_returns_gradient or _returns_pair(tcall)):
             tcall = value_part(tcall)
-        vector = None
+        vector, note = None, ""
+        hand = _dense(hand)
         if kind == "hvp":
             vector = _extra_vector(call, tcall)
+        elif kind == "weighted-hessian":
+            try:
+                tcall, hand, note = _weighted(call, tcall, hand, req)
+            except NotAPair as e:
+                state["why"] = f"not paired: {e}"
+                return schema.Pairing(False, str(e))
+            kind = "hessian"
         started = time.perf_counter()
         try:
             if selected:
@@ -1856,9 +1876,15 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
         except Exception as e:
             state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
             raise
-        if c is not None and c.outcome == "wrong" and not (self_pair or selected):
+        if kind == "hessian" and req.kind == "weighted-hessian":
+            # the Hessian of v·f, not of f: the card names it so (render.words.checked)
+            c = dataclasses.replace(c, kind="weighted hessian")
+            p = dataclasses.replace(p, message=p.message + note)
+        # checked again elsewhere (`_held_made_up`, `_moved_defaults`): plain pairs only
+        again = not (self_pair or selected or req.kind == "weighted-hessian")
+        if c is not None and c.outcome == "wrong" and again:
             c = _held_made_up(c, call, target, req, held, kind, tuple(req.wrt))
-        if c is not None and c.outcome == "verified" and not (self_pair or selected) \
+        if c is not None and c.outcome == "verified" and again \
                 and time.perf_counter() - started < MOVED_BUDGET:
             c = _moved_defaults(c, call, req, held, kind, tuple(req.wrt))
         state["check"] = c
@@ -1902,7 +1928,7 @@ def _held_made_up(c: schema.Check, call: Call, target: Callable[..., Any] | None
             if req.target_returns_gradient or _returns_pair(tcall):
                 tcall = value_part(tcall)
             vector = _extra_vector(dcall, tcall) if kind == "hvp" else None
-            _, again = check_hand(tcall, dcall.f(*dcall.args), kind, wrt, vector)
+            _, again = check_hand(tcall, _dense(dcall.f(*dcall.args)), kind, wrt, vector)
         except Exception:  # another value, another failure: the ✗ stands
             continue
         if again is not None and again.outcome == "verified":
@@ -1949,15 +1975,16 @@ def _moved_defaults(c: schema.Check, call: Call, req: schema.Request,
         obj = build_instance(ns, {"class": spec["class"], "kwargs": moved})
         for m in req.setup:
             getattr(obj, m)()
-        fn = lookup(ns, req.function, lambda: obj, own=True)
-        target = lookup(ns, req.gradient_of, lambda: obj)
+        runs = nested.Runs(req.enclosing)  # a closure and its target: one enclosing run
+        fn = lookup(ns, req.function, lambda: obj, own=True, runs=runs)
+        target = lookup(ns, req.gradient_of, lambda: obj, runs=runs)
         dcall = Call.bind(fn, dict(req.point), held)
         tcall = Call.bind(target, dict(req.target_point if req.target_point is not None
                                        else req.point), held)
         if req.target_returns_gradient or _returns_pair(tcall):
             tcall = value_part(tcall)
         vector = _extra_vector(dcall, tcall) if kind == "hvp" else None
-        _, again = check_hand(tcall, dcall.f(*dcall.args), kind, wrt, vector)
+        _, again = check_hand(tcall, _dense(dcall.f(*dcall.args)), kind, wrt, vector)
     except Exception:  # that instance does not work: the ✓ stands where it was made
         return c
     if again is None or again.outcome != "wrong":
@@ -1984,6 +2011,66 @@ def _extra_vector(call: Call, tcall: Call) -> Any:
     if len(call.args) > len(tcall.args):
         return call.args[len(tcall.args)]
     raise NotAPair("it takes no vector argument besides its function's")
+
+
+def _dense(h: Any) -> Any:
+    """A SciPy sparse matrix or array (a Jacobian or Hessian stored sparse, as
+    ``NonlinearConstraint`` and ``least_squares`` accept) as its dense array, when it is
+    small enough to read; anything else as it is."""
+    if hasattr(h, "toarray") and hasattr(h, "nnz") and len(getattr(h, "shape", ())) == 2 \
+            and int(np.prod(h.shape)) <= 100 * MAX_ELEMENTS:
+        try:
+            return np.asarray(h.toarray())
+        except Exception:  # noqa: BLE001  (not SciPy's after all: read as it is)
+            return h
+    return h
+
+
+def _weighted(call: Call, tcall: Call, hand: Any, req: schema.Request
+              ) -> tuple[Call, Any, str]:
+    """A weighted Hessian ``hess(x, v)`` (SciPy's ``NonlinearConstraint``: Σ v[i]·∇²f[i]):
+    the function ``v·f`` of its function's arguments, whose Hessian ``hess`` must be, the
+    hand-written output, and a note when ``v`` was replaced. ``v`` must have the shape of
+    ``f``'s output (one number: one weight); a made-up ``v`` that does not is replaced by
+    weights of that shape (and the hand-written function called again with them); a given
+    one is then not a pair."""
+    out = tcall.f(*tcall.args)
+    if output_kind(out) in ("complex", "bool") or not (is_number(out) or is_numeric_array(out)):
+        raise NotAPair(f"{tcall.name} returns {describe(out)}: it has no Hessian")
+    out_shape = tuple(np.shape(out))
+    k = next((i for i, n in enumerate(call.names) if n not in tcall.names),
+             len(tcall.args) if len(call.args) > len(tcall.args) else None)
+    if k is None:
+        raise NotAPair("it takes no vector argument besides its function's")
+    name = call.names[k]
+    v = _as_float(call.args[k])
+    fits = v is not None and (v.shape == out_shape or (out_shape == () and v.size == 1))
+    note = ""
+    if not fits and name in req.synthetic:
+        like = np.asarray(_filled(0.5, out_shape or (1,)), dtype=float)
+        v = like * np.where(np.arange(like.size) % 2, -1.0, 1.0).reshape(like.shape)
+        args = list(call.args)
+        args[k] = v
+        hand = call.f(*args)
+        note = (f"; {name} made up again with the shape of {tcall.name}'s output "
+                f"{out_shape or (1,)}, and the hand-written Hessian called with it")
+    elif not fits:
+        raise NotAPair(f"its vector argument {name} has shape "
+                       f"{None if v is None else v.shape}, not the shape of {tcall.name}'s "
+                       f"output {out_shape}: it is not a weighted Hessian of it")
+    assert v is not None
+    weights = v.reshape(out_shape) if out_shape else float(v.reshape(-1)[0])
+    f = tcall.f
+
+    def weighted(*a: Any) -> Any:
+        o = f(*a)
+        if not out_shape:
+            return o * weights
+        o = o if hasattr(o, "shape") else np.asarray(o)
+        return np.sum(o * weights)
+
+    return tcall.with_output(_named(weighted, tcall.fn, tcall.names,
+                                    f"{name}·{tcall.name}")), hand, note
 
 
 # -- source transformation (ad.sct) ---------------------------------------------------------

@@ -68,6 +68,9 @@ class Request:
     # slice of its own, run only when the guessed instance does not work)
     subclasses: str = ""
     subclass_lines: tuple[int, ...] = ()
+    # ``function`` (and ``gradient_of``) defined inside a function, ``outer.inner`` or
+    # ``Class.method.inner``: the enclosing function's point (`kernel.nested`)
+    enclosing: dict[str, Json] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ class Check:
     max_rel_err: float | None = None
     failures: dict[str, Failure] = field(default_factory=dict)  # "ad" | "hand" | "fd"
     # what was compared: "gradient", "derivative" (elementwise), "partial", "jacobian",
-    # "hessian", "hessian-vector product", "parameter derivatives", "force"; w.r.t. which
+    # "hessian", "hessian-vector product", "weighted hessian" (of v·f, ``target`` "v·f"),
+    # "parameter derivatives", "force"; w.r.t. which
     # parameters, which were held; and how the hand-written output was read
     kind: str = "gradient"
     wrt: list[str] = field(default_factory=list)

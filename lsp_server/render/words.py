@@ -187,9 +187,18 @@ def checked(card: Card) -> str:
         "jacobian": f"the Jacobian of {f} w.r.t. {wrt}",
         "hessian": f"the Hessian of {f}" + (f" w.r.t. {wrt}" if held else ""),
         "hessian-vector product": f"the Hessian of {f} times the vector",
+        "weighted hessian": f"the Hessian of {_weighted(f, c)}"
+        + (f" w.r.t. {wrt}" if held else ""),
         "parameter derivatives": f"∂{f}/∂({wrt})",
         "force": f"−∂{f}/∂{wrt}",
     }.get(c.kind, f"∇{f}")
+
+
+def _weighted(f: str, c: Check) -> str:
+    """``v·f``: a weighted Hessian's function (``hess(x, v)``), its vector named as the
+    check's target names it (``v·fun``)."""
+    vector = c.target.partition("·")[0] if "·" in c.target else "v"
+    return f"{vector}·{f}"
 
 
 def not_paired(card: Card) -> str | None:
@@ -238,7 +247,9 @@ def check_line(card: Card) -> str:
 def component_partial(target: str, c: Check, x: Component) -> str:
     """The derivative one component is: ``∂f/∂x[1]``, ``∂f[0]/∂y[1]`` (a Jacobian's row),
     ``∂²f/∂x[0]∂x[1]`` (a Hessian's), ``−∂E/∂r`` (a force)."""
-    if c.kind == "hessian":
+    if c.kind == "weighted hessian":
+        target = f"({_weighted(target, c)})"
+    if c.kind in ("hessian", "weighted hessian"):
         return f"∂²{target}/∂{x.output}∂{x.name}" if x.output else f"∂²{target}/∂{x.name}²"
     if c.kind == "hessian-vector product":
         return f"(∇²{target}·v)[{x.name}]"

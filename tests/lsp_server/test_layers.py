@@ -29,7 +29,7 @@ LAYERS = [
 ]
 IN_KERNEL = ("lsp_server.kernel.worker", "lsp_server.kernel.compute",
              "lsp_server.kernel.rewrite", "lsp_server.kernel.stacked_rows",
-             "lsp_server.kernel.directions")
+             "lsp_server.kernel.directions", "lsp_server.kernel.nested")
 KERNEL_SIDE_OK = ("lsp_server.kernel.protocol", "lsp_server.kernel.schema",
                   "lsp_server.kernel.sandbox") + IN_KERNEL
 AD_CORE_USERS = {

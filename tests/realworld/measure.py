@@ -10,8 +10,9 @@ Columns:
   functions   number-to-number functions and methods in the ground truth
   cards       of those, how many got a card (matched by name, `Class.method` for methods)
   gradients   of those cards, how many have a gradient (gradient.available)
-  derivs      hand-written derivatives in the ground truth (scope "nested" and entries that
-              need a directive are left out: outside what AD Lens analyses without directives)
+  derivs      hand-written derivatives in the ground truth (entries that need a directive
+              are left out: outside what AD Lens analyses without directives; scope "nested",
+              closures defined in a function or method, are in: `Class.method.inner`)
   paired      of those, how many got a card whose verdict compares them with their function
   verified    paired, ground truth correct, verdict ✓
   wrong ✗     paired, ground truth wrong, verdict ✗   (of `wrong` in the ground truth)
@@ -42,7 +43,7 @@ ROOT = HERE.parent.parent
 
 
 def in_reach(d: dict) -> bool:
-    return d.get("scope") != "nested" and not d.get("needs_directive", False)
+    return not d.get("needs_directive", False)
 
 
 def run(adlens: str, path: Path, timeout: float,

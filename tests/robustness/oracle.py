@@ -150,21 +150,47 @@ def _summary(fn: FunctionInfo, line_offset: int) -> dict[str, Any]:
 def _expected_names(tree: ast.Module) -> list[str]:
     """Python's own top-level defs, and the methods of top-level classes as
     ``Class.method`` (properties and dunders other than ``__call__`` left out), in file
-    order; a class defined twice lists its methods where the last definition is."""
+    order; a class defined twice lists its methods where the last definition is. Each is
+    followed by the defs in its body (a property's too), through compound statements but
+    not into defs, classes or lambdas, as ``outer.inner`` / ``Class.method.inner``: one
+    per name, where its last def is."""
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
     last = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     names: list[str] = []
     for n in tree.body:
         if isinstance(n, kinds):
             names.append(n.name)
+            names += _inner_names(n, n.name)
         elif isinstance(n, ast.ClassDef) and last[n.name] is n:
             methods = {m.name: m for m in n.body if isinstance(m, kinds)}
             for m in methods.values():
                 dunder = m.name.startswith("__") and m.name.endswith("__")
-                if _is_property(m) or (dunder and m.name != "__call__"):
+                if dunder and m.name != "__call__":
                     continue
-                names.append(f"{n.name}.{m.name}")
+                if not _is_property(m):
+                    names.append(f"{n.name}.{m.name}")
+                names += _inner_names(m, f"{n.name}.{m.name}")
     return names
+
+
+def _inner_names(fn: ast.FunctionDef | ast.AsyncFunctionDef, prefix: str) -> list[str]:
+    found: list[ast.stmt] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for s in body:
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found.append(s)
+            elif not isinstance(s, ast.ClassDef):
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(s, field, []) or [])
+                for h in getattr(s, "handlers", []) or []:
+                    visit(h.body)
+                for c in getattr(s, "cases", []) or []:
+                    visit(c.body)
+
+    visit(fn.body)
+    last = {d.name: d for d in found}  # type: ignore[attr-defined]
+    return [f"{prefix}.{d.name}" for d in found if last[d.name] is d]  # type: ignore
 
 
 def _is_property(m: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
