@@ -64,7 +64,7 @@ def build_card(
         function=fn.name,
         kind="gradient" if fn.pairing is not None else "function",
         params=[p.name for p in fn.params],
-        point=PointInfo(point.text, point.source, dict(point.values), list(point.synthetic)),
+        point=PointInfo(_shown(point), point.source, dict(point.values), list(point.synthetic)),
         status="pending" if pending else "static",
         line=fn.span.line,
         gradient_of=fn.gradient_of,
@@ -211,6 +211,13 @@ def _short_point(values: dict[str, object]) -> str:
         else:
             parts.append(format_point({k: v}))
     return ", ".join(parts)
+
+
+def _shown(point: Point) -> str:
+    """The point as a card shows it: a long array cut to its ends and counted (600 made-up
+    values are noise on a card; the directive line keeps them all)."""
+    long = any(len(f) > MAX_SHOWN for f in map(_flat, point.values.values()) if f is not None)
+    return _short_point(dict(point.values)) if long else point.text
 
 
 def _flat(v: object) -> list[object] | None:
