@@ -1391,6 +1391,10 @@ def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...], out: Any = None) ->
         else:
             readings = _blocks(h, out_shape, xs)
         fits += [Fit(cand, blocks, kind, layout) for blocks, layout in readings]
+    # plain readings first, a broadcast block last: when none matches, the ✗ shown is the
+    # plainest one's (the Jacobian ∂f/∂x of `[[3, 0.5*x1], ...]`, not a block per argument
+    # with ∂f/∂x read elementwise beside ∂f/∂ignored)
+    fits.sort(key=lambda f: (bool(f.layout), "broadcast" in f.layout))
     return fits
 
 
