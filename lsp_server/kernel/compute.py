@@ -18,7 +18,7 @@ import linecache
 import math
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -356,12 +356,14 @@ def _refit(ns: dict[str, Any], chosen: Chosen, tries: _Tries) -> Chosen:
     if chosen.target is None or req.kind not in REFIT_KINDS:
         return chosen
     names = [n for n in req.synthetic if n in req.point and _numeric(req.point[n])]
-    misfit, hand = _misfit(chosen.fn, chosen.target, req)
-    if not names or not misfit:
+    if not names:
+        return chosen
+    misfit, hand, out_shape = _misfit(chosen.fn, chosen.target, req)
+    if not misfit:
         return chosen
     current = {n: tuple(np.shape(convert_value(req.point[n]))) for n in names}
     tries.deadline = max(tries.deadline, time.monotonic() + REFIT_BUDGET)
-    for change in layouts.alternative_points(hand, names, current):
+    for change in layouts.alternative_points(hand, names, current, out_shape):
         if tries.spent:
             break
         point = {**req.point, **{n: _filled(_base(req.point[n]), s) for n, s in change.items()}}
@@ -372,7 +374,7 @@ def _refit(ns: dict[str, Any], chosen: Chosen, tries: _Tries) -> Chosen:
             fn, target = resolve(ns, alt)  # a fresh instance: a failed run may change it
         except Exception:  # noqa: BLE001  (built once already: it will not build now)
             break
-        if _trouble(fn, target, alt) is None and not _misfit(fn, target, alt)[0]:
+        if _trouble(fn, target, alt) is None and _misfit(fn, target, alt, change)[0] == "":
             before = chosen.probe
             changed = [n for n in req.point if n in change or (before and n in before.changed)]
             first = before.first if before is not None else (
@@ -385,27 +387,39 @@ def _refit(ns: dict[str, Any], chosen: Chosen, tries: _Tries) -> Chosen:
     return chosen
 
 
-def _misfit(fn: Callable[..., Any], target: Callable[..., Any] | None, req: schema.Request
-            ) -> tuple[str, Any]:
+def _misfit(fn: Callable[..., Any], target: Callable[..., Any] | None, req: schema.Request,
+            changed: Iterable[str] = ()) -> tuple[str | None, Any, tuple[int, ...]]:
     """(why the derivative's output fits no reading of its function at ``req``'s point,
-    or "" when one fits or something else is wrong; that output), as `_derivative_pieces`
-    reads it (shapes only: nothing is checked)."""
+    "" when one fits, None when something else stands in the way; that output; the
+    function's output shape), as `_derivative_pieces` reads them (shapes only: nothing
+    is checked). At a point whose ``changed`` parameters were given new shapes, only a
+    reading w.r.t. all of them counts (the derivative's blocks gave them their shapes:
+    a reading w.r.t. others fits by chance), and a vectorized reading that AD rejects
+    (`NotVectorized`) counts too: that point is where the shapes say it is no pair."""
     held = tuple(req.held)
     call = Call.bind(fn, dict(req.point), held)
     tcall = Call.bind(target, dict(req.target_point if req.target_point is not None
                                    else req.point), held)  # type: ignore[arg-type]
     kind = "hessian" if req.kind == "hessian" else "derivative"
     hand: list[Any] = []
+    shape: list[tuple[int, ...]] = []
 
-    def run() -> str:
+    def run() -> str | None:
         hand.append(call.f(*call.args))
         t = value_part(tcall) if req.target_returns_gradient or _returns_pair(tcall) else tcall
         out = t.f(*t.args)
         stacked = _stacked(t, out)
         if stacked is not None:
             t, _, out = stacked
-        if not t.argnums or any(_exact(f, hand[0]) for f in fit(t, hand[0], kind,
-                                                                  tuple(req.wrt), out)):
+        shape.append(tuple(np.shape(out)))
+        if not t.argnums:
+            return None
+        try:
+            fits = fit(t, hand[0], kind, tuple(req.wrt), out)
+        except NotVectorized:
+            return "" if changed else None
+        if any(_exact(f, hand[0]) and set(changed) <= {t.names[k] for k in f.argnums}
+               for f in fits):
             return ""
         return _no_fit(t, hand[0], kind, tuple(req.wrt))
 
@@ -414,8 +428,8 @@ def _misfit(fn: Callable[..., Any], target: Callable[..., Any] | None, req: sche
     except (MemoryError, KeyboardInterrupt):
         raise
     except BaseException:  # noqa: BLE001  (NotAPair for another reason, or it fails)
-        why = ""
-    return why, hand[0] if hand else None
+        why = None
+    return why, hand[0] if hand else None, shape[0] if shape else ()
 
 
 def _exact(f: Fit, h: Any) -> bool:
@@ -1295,6 +1309,11 @@ class NotAPair(Exception):
     """The derivative's output does not fit its function (shapes, arity): no verdict."""
 
 
+class NotVectorized(NotAPair):
+    """The output has the shape of a vectorized Jacobian, but the function's columns are
+    coupled (`layouts.coupled`)."""
+
+
 @dataclasses.dataclass
 class Fit:
     """How a hand-written output reads as a derivative of the function."""
@@ -1458,7 +1477,7 @@ def _uncoupled(call: Call, h: Any, fits: list[Fit], out_shape: tuple[int, ...]) 
     if fits and not kept:
         shape = np.shape(h) if _as_float(h) is not None else None
         got = f"shape {shape}" if shape is not None else describe(h)
-        raise NotAPair(f"it returns {got}, which reads only as a Jacobian {layouts.VECTORIZED}"
+        raise NotVectorized(f"it returns {got}, which reads only as a Jacobian {layouts.VECTORIZED}"
                        f" (one per column), and {call.name} is not vectorized so: {why}")
     return kept
 

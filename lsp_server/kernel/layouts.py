@@ -130,15 +130,17 @@ def _rank(current: tuple[int, ...], new: tuple[int, ...]) -> int:
     return 1 if not current else 2
 
 
-def alternative_points(h: Any, names: list[str], current: dict[str, tuple[int, ...]]
-                       ) -> list[dict[str, tuple[int, ...]]]:
+def alternative_points(h: Any, names: list[str], current: dict[str, tuple[int, ...]],
+                       out_shape: tuple[int, ...] = ()) -> list[dict[str, tuple[int, ...]]]:
     """New shapes for some of ``names`` (the synthetic float parameters, in order; their
     shapes now in ``current``) that may make the derivative's output ``h`` fit, most
     plausible first: when a tuple returns one part per parameter, the parts matched to
     them (each part's trailing axes of one length, then the whole parts); then one
-    parameter at a time, each shape any part suggests (`_suggested`), by `_rank`; then
-    the parts of a shorter tuple matched to the last parameters. Without repeats or the
-    current shapes."""
+    parameter at a time, each shape any part suggests (`_suggested`) or the function's
+    output shape ``out_shape`` (an ODE's right-hand side is shaped like its state:
+    ``J = np.empty((n, n, m))`` with ``n, m = y.shape`` reveals only that ``y`` is a
+    matrix, the function's rows say how many), by `_rank`; then the parts of a shorter
+    tuple matched to the last parameters. Without repeats or the current shapes."""
     shapes = [s for s in shapes_of(h) if s]
     if not shapes or not names:
         return []
@@ -165,4 +167,6 @@ def alternative_points(h: Any, names: list[str], current: dict[str, tuple[int, .
         for s in shapes:
             for shape in _suggested(s):
                 add(1, {name: shape})
+        if out_shape and int(np.prod(out_shape)) <= MAX_SIZE:
+            add(1, {name: out_shape})
     return [change for _, change in sorted(ranked, key=lambda r: r[0])]
