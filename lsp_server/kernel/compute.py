@@ -355,7 +355,9 @@ def _refit(ns: dict[str, Any], chosen: Chosen, tries: _Tries) -> Chosen:
     req = chosen.req
     if chosen.target is None or req.kind not in REFIT_KINDS:
         return chosen
-    names = [n for n in req.synthetic if n in req.point and _numeric(req.point[n])]
+    varargs = _varargs(chosen.fn)  # a list of arguments: its length is not a shape
+    names = [n for n in req.synthetic
+             if n in req.point and n != varargs and _numeric(req.point[n])]
     if not names:
         return chosen
     misfit, hand, out_shape = _misfit(chosen.fn, chosen.target, req)
