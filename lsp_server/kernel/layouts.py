@@ -2,8 +2,8 @@
 and the shapes a synthetic point may need that only the hand-written output reveals.
 Runs in the kernel only (`compute` calls it); pure NumPy and ``ad_core``.
 
-**Vectorized along the last axis.** ODE and BVP code (SciPy's ``solve_bvp`` ``fun_jac``,
-``solve_ivp``'s vectorized ``jac``) evaluates ``f(x, y)`` for ``m`` points at once: ``y``
+**Vectorized along the last axis.** ODE and BVP code (SciPy's ``solve_bvp`` ``fun`` and
+``fun_jac``) evaluates ``f(x, y)`` for ``m`` points at once: ``y``
 has shape ``(k, m)``, the output ``(n, m)``, column ``c`` of the output depending only on
 column ``c`` of ``y``. The hand-written Jacobian then has shape ``(n, k, m)``,
 ``J[i, j, c] = ∂f[i, c]/∂y[j, c]`` (one ``n × k`` Jacobian per column), and a parameter
