@@ -18,7 +18,7 @@ import linecache
 import math
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from ad_core._numpy.array_api_extra import at_updates
 from ad_core._numpy.creation import PATCHED, array_constructors
 from ad_core._numpy.scipy_stats import distribution_methods
 
-from . import directions, nested, schema
+from . import directions, layouts, nested, schema
 
 MAX_ELEMENTS = 10_000  # arrays larger than this are summarized, not sent
 MAX_COMPONENTS = 200  # components of a check sent to the card
@@ -312,7 +312,7 @@ def choose(ns: dict[str, Any], req: schema.Request) -> Chosen:
         return chosen
     why = _trouble(fn, target, req)
     if why is None:
-        return Chosen(fn, target, req)
+        return _refit(ns, Chosen(fn, target, req), tries)
     tries.first, error = why
     if isinstance(error, NOT_PROBED):
         return Chosen(fn, target, req)
@@ -320,7 +320,7 @@ def choose(ns: dict[str, Any], req: schema.Request) -> Chosen:
     if not placeholder:
         chosen = _other_point(ns, req, fn, target, error, tries)
         if chosen is not None:
-            return chosen
+            return _refit(ns, chosen, tries)
     elif guessed and not placeholder.startswith(req.function + " "):
         # a callee is a placeholder on this class: a class derived from it may implement it
         chosen = _other_instance(ns, req, f"on {_instance_text(req)}, {placeholder}", tries)
@@ -352,6 +352,109 @@ def _other_point(ns: dict[str, Any], req: schema.Request, fn: Callable[..., Any]
                 instance, why))
         tries.failed += 1
     return None
+
+
+REFIT_KINDS = ("derivative", "partial", "force", "hessian")
+REFIT_BUDGET = 1.0  # seconds for the points read off a hand-written derivative's shape
+
+
+def _refit(ns: dict[str, Any], chosen: Chosen, tries: _Tries) -> Chosen:
+    """A hand-written derivative that runs but whose output fits no reading of its
+    function at the synthetic point (its function reads only ``ya[0]``, so ``ya`` got
+    length 1, and the derivative returns (2, 2) blocks): the first point with shapes
+    read off that output (`layouts.alternative_points`) where both run and a reading
+    fits, else ``chosen`` as it was (then not a pair, as before)."""
+    req = chosen.req
+    if chosen.target is None or req.kind not in REFIT_KINDS:
+        return chosen
+    varargs = _varargs(chosen.fn)  # a list of arguments: its length is not a shape
+    names = [n for n in req.synthetic
+             if n in req.point and n != varargs and _numeric(req.point[n])]
+    if not names:
+        return chosen
+    misfit, hand, out_shape = _misfit(chosen.fn, chosen.target, req)
+    if not misfit:
+        return chosen
+    current = {n: tuple(np.shape(convert_value(req.point[n]))) for n in names}
+    tries.deadline = max(tries.deadline, time.monotonic() + REFIT_BUDGET)
+    for change in layouts.alternative_points(hand, names, current, out_shape):
+        if tries.spent:
+            break
+        point = {**req.point, **{n: _filled(_base(req.point[n]), s) for n, s in change.items()}}
+        target_point = None if req.target_point is None else {
+            **req.target_point, **{n: point[n] for n in change if n in req.target_point}}
+        alt = dataclasses.replace(req, point=point, target_point=target_point)
+        try:
+            fn, target = resolve(ns, alt)  # a fresh instance: a failed run may change it
+        except Exception:  # noqa: BLE001  (built once already: it will not build now)
+            break
+        if _trouble(fn, target, alt) is None and _misfit(fn, target, alt, change)[0] == "":
+            before = chosen.probe
+            changed = [n for n in req.point if n in change or (before and n in before.changed)]
+            first = before.first if before is not None else (
+                f"{misfit}; the point was chosen from the derivative's shape")
+            return Chosen(fn, target, alt, schema.Probe(
+                True, tries.failed, first,
+                {k: to_json(convert_value(v)) for k, v in point.items()}, changed,
+                before.instance if before else "", before.instance_why if before else ""))
+        tries.failed += 1
+    return chosen
+
+
+def _misfit(fn: Callable[..., Any], target: Callable[..., Any] | None, req: schema.Request,
+            changed: Iterable[str] = ()) -> tuple[str | None, Any, tuple[int, ...]]:
+    """(why the derivative's output fits no reading of its function at ``req``'s point,
+    "" when one fits, None when something else stands in the way; that output; the
+    function's output shape), as `_derivative_pieces` reads them (shapes only: nothing
+    is checked). At a point whose ``changed`` parameters were given new shapes, only a
+    reading w.r.t. all of them counts (the derivative's blocks gave them their shapes:
+    a reading w.r.t. others fits by chance), and a vectorized reading that AD rejects
+    (`NotVectorized`) counts too: that point is where the shapes say it is no pair."""
+    held = tuple(req.held)
+    call = Call.bind(fn, dict(req.point), held)
+    tcall = Call.bind(target, dict(req.target_point if req.target_point is not None
+                                   else req.point), held)  # type: ignore[arg-type]
+    kind = "hessian" if req.kind == "hessian" else "derivative"
+    hand: list[Any] = []
+    shape: list[tuple[int, ...]] = []
+
+    def run() -> str | None:
+        hand.append(call.f(*call.args))
+        t = value_part(tcall) if req.target_returns_gradient or _returns_pair(tcall) else tcall
+        out = t.f(*t.args)
+        stacked = _stacked(t, out)
+        if stacked is not None:
+            t, _, out = stacked
+        shape.append(tuple(np.shape(out)))
+        if not t.argnums:
+            return None
+        try:
+            fits = fit(t, hand[0], kind, tuple(req.wrt), out)
+        except NotVectorized:
+            return "" if changed else None
+        if any(_exact(f, hand[0]) and set(changed) <= {t.names[k] for k in f.argnums}
+               for f in fits):
+            return ""
+        return _no_fit(t, hand[0], kind, tuple(req.wrt))
+
+    try:
+        why = _with_kernel_hooks(run, _globals_of(fn))()
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001  (NotAPair for another reason, or it fails)
+        why = None
+    return why, hand[0] if hand else None, shape[0] if shape else ()
+
+
+def _exact(f: Fit, h: Any) -> bool:
+    """A reading with no slack: a named layout, or blocks of exactly the shapes returned
+    (not reshaped across axes of length 1, nor broadcast). Only such a reading makes a
+    point chosen from the derivative's shape: a loose one fits many shapes by chance."""
+    if f.layout and "broadcast" not in f.layout:
+        return True
+    parts = list(h) if isinstance(h, (list, tuple)) and len(h) == len(f.blocks) else [h]
+    return len(parts) == len(f.blocks) and all(
+        np.shape(p) == b.shape for p, b in zip(parts, f.blocks, strict=True))
 
 
 def _other_instance(ns: dict[str, Any], req: schema.Request, why: str,
@@ -1238,6 +1341,11 @@ class NotAPair(Exception):
     """The derivative's output does not fit its function (shapes, arity): no verdict."""
 
 
+class NotVectorized(NotAPair):
+    """The output has the shape of a vectorized Jacobian, but the function's columns are
+    coupled (`layouts.coupled`)."""
+
+
 @dataclasses.dataclass
 class Fit:
     """How a hand-written output reads as a derivative of the function."""
@@ -1289,19 +1397,7 @@ def _readings(h: Any, out_shape: tuple[int, ...], x_shape: tuple[int, ...],
         for idx in np.ndindex(out_shape):
             block[idx + idx] = e[idx]
         out.append((block, "elementwise"))
-    if len(out_shape) == 2 and a.ndim == 3 and a.shape[0] == out_shape[0] \
-            and a.shape[2] == out_shape[1]:  # solve_bvp: one Jacobian per mesh point
-        n, m = out_shape
-        k = a.shape[1]
-        if x_shape == (k, m):
-            block = np.zeros(full)
-            for i in range(n):
-                for j in range(k):
-                    for point in range(m):
-                        block[i, point, j, point] = a[i, j, point]
-            out.append((block, "one Jacobian per mesh point"))
-        if x_shape == (k,):
-            out.append((np.transpose(a, (0, 2, 1)).copy(), "one Jacobian per mesh point"))
+    out += layouts.readings(a, out_shape, x_shape)  # solve_bvp's fun_jac: (n, k, m)
     if len(out_shape) == 1 and len(x_shape) == 1 and a.shape == x_shape + out_shape \
             and out_shape != (1,) and x_shape != (1,):
         out.append((a.T.copy(), "transposed: one row per parameter"))
@@ -1395,7 +1491,33 @@ def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...], out: Any = None) ->
     # plainest one's (the Jacobian ∂f/∂x of `[[3, 0.5*x1], ...]`, not a block per argument
     # with ∂f/∂x read elementwise beside ∂f/∂ignored)
     fits.sort(key=lambda f: (bool(f.layout), "broadcast" in f.layout))
-    return fits
+    return _uncoupled(call, h, fits, out_shape)
+
+
+def _uncoupled(call: Call, h: Any, fits: list[Fit], out_shape: tuple[int, ...]) -> list[Fit]:
+    """The readings, less the vectorized ones (`layouts`) of a function whose output
+    columns are coupled (AD finds ∂f[:, c]/∂y[:, c'] ≠ 0 for c ≠ c'): the zeros that
+    reading puts across columns would be a false ✗. When it was the only reading, it is
+    not a pair, and says why."""
+    kept, why, coupling = [], "", {}
+    for f in fits:
+        bad = ""
+        if layouts.VECTORIZED in f.layout:
+            for k in f.argnums:
+                if layouts.columned(np.shape(call.args[k]), out_shape):
+                    if k not in coupling:
+                        coupling[k] = layouts.coupled(call.f, call.args, k)
+                    bad = bad or (coupling[k] and f"w.r.t. {call.names[k]}, {coupling[k]}")
+        if bad:
+            why = why or bad
+        else:
+            kept.append(f)
+    if fits and not kept:
+        shape = np.shape(h) if _as_float(h) is not None else None
+        got = f"shape {shape}" if shape is not None else describe(h)
+        raise NotVectorized(f"it returns {got}, which reads only as a Jacobian {layouts.VECTORIZED}"
+                       f" (one per column), and {call.name} is not vectorized so: {why}")
+    return kept
 
 
 def check_hand(tcall: Call, hand_out: Any, kind: str, wrt: tuple[str, ...],

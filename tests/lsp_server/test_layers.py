@@ -29,7 +29,8 @@ LAYERS = [
 ]
 IN_KERNEL = ("lsp_server.kernel.worker", "lsp_server.kernel.compute",
              "lsp_server.kernel.rewrite", "lsp_server.kernel.stacked_rows",
-             "lsp_server.kernel.directions", "lsp_server.kernel.nested")
+             "lsp_server.kernel.directions", "lsp_server.kernel.nested",
+             "lsp_server.kernel.layouts")
 KERNEL_SIDE_OK = ("lsp_server.kernel.protocol", "lsp_server.kernel.schema",
                   "lsp_server.kernel.sandbox") + IN_KERNEL
 AD_CORE_USERS = {
@@ -38,6 +39,7 @@ AD_CORE_USERS = {
     "lsp_server.kernel.rewrite",  # the slice's a[i] = v, rebinding (ad_core's inplace)
     "lsp_server.kernel.stacked_rows",  # a value and its derivatives in one output (AD's jvp)
     "lsp_server.kernel.directions",  # derivatives too large to build: products with v
+    "lsp_server.kernel.layouts",  # a vectorized Jacobian's columns checked by ad.vjp
     "lsp_server.cards.static",  # the static part: symbolic path and static estimate
     "lsp_server.cards.static_worker",  # ... computed in its own process
     "lsp_server.analysis.parse",  # ad_core._ast_parse: one lock around ast.parse

@@ -38,7 +38,7 @@ PINS: dict[str, tuple[int, int, int, int, bool]] = {
     "scipy_least_squares_problems.py": (16, 16, 6, 6, True),
     "scipy_optimize_test_problems.py": (12, 12, 6, 6, True),
     "scipy_ivp_problems.py": (15, 15, 4, 4, True),
-    "scipy_bvp_problems.py": (20, 20, 4, 4, True),
+    "scipy_bvp_problems.py": (20, 20, 8, 8, True),
     "statsmodels_robust_norms.py": (42, 42, 20, 20, True),
     "statsmodels_links.py": (46, 46, 30, 30, True),
     # Binomial.deriv moved from ✓ (right at n=1) to ✗ (wrong at n=2): one verified fewer
