@@ -1448,7 +1448,8 @@ def _blocks(h: Any, out_shape: tuple[int, ...], xs: list[tuple[int, ...]],
 def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...]]:
     """Which arguments the derivative may be w.r.t., in order of preference: those named
     (a partial), else all of them, the last k (k the number of derivatives returned: the
-    parameters after the inputs, as Astropy's fit_deriv), the first, then each other."""
+    parameters after the inputs, as Astropy's fit_deriv; or as many as an array's last
+    axis holds, as curve_fit's jac), the first, then each other."""
     nums = call.argnums
     if wrt:
         named = tuple(i for i in nums if call.names[i] in wrt)
@@ -1456,6 +1457,15 @@ def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...
     out: list[tuple[int, ...]] = [nums]
     if isinstance(h, (list, tuple)) and 1 <= len(h) < len(nums):
         out.append(nums[-len(h):])
+    elif np.ndim(h) >= 1 and not isinstance(h, (list, tuple)):
+        # an array whose last axis holds the trailing parameters side by side: curve_fit's
+        # jac(x, a, b) returns (n, 2), ∂f/∂a and ∂f/∂b as columns
+        total = 0
+        for j in range(len(nums) - 1, 0, -1):
+            total += int(np.size(call.args[nums[j]]))
+            if total == np.shape(h)[-1]:
+                out.append(nums[j:])
+                break
     out += [(k,) for k in nums]
     seen: list[tuple[int, ...]] = []
     for c in out:
@@ -1981,6 +1991,10 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
             tcall = value_part(tcall)
         vector, note = None, ""
         hand = _dense(hand)
+        if not (self_pair or selected) and kind in ("derivative", "partial") \
+                and _value_first(tcall, hand):
+            # fun_grad(x) beside fun(x), returning (fun(x), grad): the derivative part
+            hand, note = hand[1], "; it returns (value, derivative): its second part is checked"
         if kind == "hvp":
             vector = _extra_vector(call, tcall)
         elif kind == "weighted-hessian":
@@ -2002,6 +2016,8 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
         except Exception as e:
             state["why"] = f"{tcall.name} could not run: {type(e).__name__}: {e}"
             raise
+        if note and req.kind != "weighted-hessian":
+            p = dataclasses.replace(p, message=p.message + note)
         if kind == "hessian" and req.kind == "weighted-hessian":
             # the Hessian of v·f, not of f: the card names it so (render.words.checked)
             c = dataclasses.replace(c, kind="weighted hessian")
@@ -2019,6 +2035,20 @@ def _derivative_pieces(call: Call, target: Callable[..., Any] | None, req: schem
     yield "pairing", pairing
     yield "gradient", lambda: piece_gradient(value_part(own) if self_pair else own)
     yield "check", lambda: _stored(state)
+
+
+def _value_first(tcall: Call, hand: Any) -> bool:
+    """A derivative's output that is ``(value, derivative[, extra])``: its first part is
+    its function's own value at the point (equal to rounding), so it says what it is."""
+    if not isinstance(hand, (tuple, list)) or len(hand) not in (2, 3):
+        return False
+    try:
+        first = np.asarray(hand[0], dtype=float)
+        value = np.asarray(tcall.f(*tcall.args), dtype=float)
+    except Exception:
+        return False
+    return first.shape == value.shape and bool(np.allclose(first, value, rtol=1e-12,
+                                                            atol=1e-300))
 
 
 #: Values a made-up held parameter is tried at when a ✗ depends on it: labels and

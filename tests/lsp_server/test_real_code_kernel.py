@@ -483,3 +483,39 @@ class OnlyOne:
     assert "verdict ✓" in next(c for c in cards if c.startswith("OnlyOne.deriv("))
     summary = next(line for line in out.splitlines() if "hand-written derivatives:" in line)
     assert "2 verified, 1 wrong" in summary and r.returncode == 1
+
+
+def test_curve_fit_jacobians_and_a_derivative_that_also_returns_the_value(tmp_path):
+    # SciPy's own tests: curve_fit's jac(x, a, b) returns the columns ∂f/∂a, ∂f/∂b, and
+    # test_gh_10370's fun_grad returns (fun, grad) with a sign wrong in grad
+    path = tmp_path / "fits.py"
+    path.write_text('''\
+import numpy as np
+
+
+def model(x, a, b):
+    return a * np.exp(-b * x)
+
+
+def model_jac(x, a, b):
+    e = np.exp(-b * x)
+    return np.vstack((e, -a * x * e)).T
+
+
+def fun(x, ignored):
+    return [3 * x[0] - 0.25 * x[1] ** 2 + 10, 0.1 * x[0] ** 2 + 5 * x[1] - 2]
+
+
+def fun_grad(x, ignored):
+    return fun(x, ignored), [[3, 0.5 * x[1]], [0.2 * x[0], 5]]
+''')
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    cards = out.split("\n\n")
+    jac = next(c for c in cards if c.startswith("model_jac("))
+    assert "w.r.t. a, b (one array, the arguments side by side); x held" in jac
+    assert "verdict ✓" in jac
+    grad = next(c for c in cards if c.startswith("fun_grad("))
+    assert "it returns (value, derivative): its second part is checked" in grad
+    assert "verdict ✗ ∂fun[0]/∂x[1]: hand-written 0.3, AD -0.3" in grad
