@@ -1457,13 +1457,13 @@ def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...
     out: list[tuple[int, ...]] = [nums]
     if isinstance(h, (list, tuple)) and 1 <= len(h) < len(nums):
         out.append(nums[-len(h):])
-    elif np.ndim(h) >= 1 and not isinstance(h, (list, tuple)):
+    elif not isinstance(h, (list, tuple)) and (a := _as_float(h)) is not None and a.ndim >= 2:
         # an array whose last axis holds the trailing parameters side by side: curve_fit's
         # jac(x, a, b) returns (n, 2), ∂f/∂a and ∂f/∂b as columns
         total = 0
         for j in range(len(nums) - 1, 0, -1):
             total += int(np.size(call.args[nums[j]]))
-            if total == np.shape(h)[-1]:
+            if total == a.shape[-1]:
                 out.append(nums[j:])
                 break
     out += [(k,) for k in nums]
@@ -1497,10 +1497,12 @@ def fit(call: Call, h: Any, kind: str, wrt: tuple[str, ...], out: Any = None) ->
         else:
             readings = _blocks(h, out_shape, xs)
         fits += [Fit(cand, blocks, kind, layout) for blocks, layout in readings]
-    # plain readings first, a broadcast block last: when none matches, the ✗ shown is the
-    # plainest one's (the Jacobian ∂f/∂x of `[[3, 0.5*x1], ...]`, not a block per argument
-    # with ∂f/∂x read elementwise beside ∂f/∂ignored)
-    fits.sort(key=lambda f: (bool(f.layout), "broadcast" in f.layout))
+    # the loosest readings last (a block per argument with one read elementwise; any
+    # broadcast block), the candidates' order otherwise: when none matches, the ✗ shown
+    # is a natural reading's (the Jacobian ∂f/∂x of `[[3, 0.5*x1], ...]`, not ∂f/∂x read
+    # elementwise beside ∂f/∂ignored)
+    fits.sort(key=lambda f: (len(f.argnums) > 1 and "elementwise" in f.layout,
+                             "broadcast" in f.layout))
     return _uncoupled(call, h, fits, out_shape)
 
 
