@@ -1457,14 +1457,16 @@ def _candidates(call: Call, h: Any, wrt: tuple[str, ...]) -> list[tuple[int, ...
     out: list[tuple[int, ...]] = [nums]
     if isinstance(h, (list, tuple)) and 1 <= len(h) < len(nums):
         out.append(nums[-len(h):])
-    elif not isinstance(h, (list, tuple)) and (a := _as_float(h)) is not None and a.ndim >= 2:
-        # an array whose last axis holds the trailing parameters side by side: curve_fit's
-        # jac(x, a, b) returns (n, 2), ∂f/∂a and ∂f/∂b as columns
+    out.append(nums[:1])
+    if not isinstance(h, (list, tuple)) and (a := _as_float(h)) is not None and a.ndim >= 2:
+        # an array whose last axis holds two or more trailing parameters side by side:
+        # curve_fit's jac(x, a, b) returns (n, 2), ∂f/∂a and ∂f/∂b as columns
         total = 0
         for j in range(len(nums) - 1, 0, -1):
             total += int(np.size(call.args[nums[j]]))
             if total == a.shape[-1]:
-                out.append(nums[j:])
+                if len(nums) - j >= 2:
+                    out.append(nums[j:])
                 break
     out += [(k,) for k in nums]
     seen: list[tuple[int, ...]] = []
