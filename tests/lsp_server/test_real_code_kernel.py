@@ -223,6 +223,15 @@ def _adlens(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, cwd=cwd, timeout=300)
 
 
+def _checked(path: Path) -> tuple[subprocess.CompletedProcess[str], str, list[str]]:
+    """``adlens check`` of ``path`` (10 s per function): the run, its whole output (no
+    traceback in it) and its cards, one text each."""
+    r = _adlens("check", str(path), "--time-limit", "10", cwd=path.parent)
+    out = r.stdout + r.stderr
+    assert "Traceback" not in out
+    return r, out, out.split("\n\n")
+
+
 def test_the_cli_counts_pairs_only_and_prints_the_rule_self_and_hints(tmp_path):
     path = tmp_path / "real.py"
     path.write_text(SRC + '''
@@ -311,10 +320,7 @@ class Problems:
     def fg2(self, x):
         return self.f2(x), self.g2(x)
 ''')
-    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
-    out = r.stdout + r.stderr
-    assert "Traceback" not in out
-    cards = out.split("\n\n")
+    r, out, cards = _checked(path)
     g1 = next(c for c in cards if c.startswith("Problems.g1("))
     assert "paired  by use: fg1 returns (f1(…), g1(…)), its value and gradient" in g1
     assert "verdict ✓" in g1
@@ -354,10 +360,7 @@ class Wrong:
     def jacobian(self, x):
         return np.concatenate((np.prod(x) / x, x))  # wrong: 2 * x
 ''')
-    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
-    out = r.stdout + r.stderr
-    assert "Traceback" not in out
-    cards = out.split("\n\n")
+    r, out, cards = _checked(path)
     right = next(c for c in cards if c.startswith("Right.jacobian("))
     assert ("paired  in the class: cyipopt's constraints / jacobian; read as the derivative "
             "of constraints w.r.t. x (flattened row by row)") in right
@@ -392,10 +395,7 @@ def scaled(params, k, x):
 def scaled_gradient(params, k, x):
     return 2 * np.dot(x, params) @ x * k * 3  # wrong for every k but 0
 ''')
-    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
-    out = r.stdout + r.stderr
-    assert "Traceback" not in out
-    cards = out.split("\n\n")
+    r, out, cards = _checked(path)
     logit = next(c for c in cards if c.startswith("logit_loglike_gradient("))
     assert "✗ ∂logit_loglike" in logit  # at the made-up point the components differ ...
     assert ("but with y all 1 it matches: the ✗ comes from y=0.6, made up here, and the "
@@ -471,10 +471,7 @@ class OnlyOne:
     def deriv(self, mu):
         return 1 - 2 * mu
 ''')
-    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
-    out = r.stdout + r.stderr
-    assert "Traceback" not in out
-    cards = out.split("\n\n")
+    r, out, cards = _checked(path)
     binomial = next(c for c in cards if c.startswith("Binomial.deriv("))
     assert "  self    Binomial() (built without arguments)" in binomial
     assert "verdict ✗ ∂Binomial.__call__/∂mu: hand-written 0.0, AD 0.5 at mu=0.5 with self = " \
@@ -509,10 +506,7 @@ def fun(x, ignored):
 def fun_grad(x, ignored):
     return fun(x, ignored), [[3, 0.5 * x[1]], [0.2 * x[0], 5]]
 ''')
-    r = _adlens("check", str(path), "--time-limit", "10", cwd=tmp_path)
-    out = r.stdout + r.stderr
-    assert "Traceback" not in out
-    cards = out.split("\n\n")
+    r, out, cards = _checked(path)
     jac = next(c for c in cards if c.startswith("model_jac("))
     assert "w.r.t. a, b (one array, the arguments side by side); x held" in jac
     assert "verdict ✓" in jac
